@@ -1,0 +1,170 @@
+/**
+ * The facts the ledger stores about one account in one region. Plain readonly data, mirroring what the
+ * AWS APIs report; everything the policy concludes is derived from these, never stored as truth.
+ * Times are ISO-8601 strings.
+ */
+
+export interface Scope {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+export interface RepositoryFact {
+  readonly repositoryName: string;
+  /** Raw repository policy, if any: the policy decides whether other accounts may pull. */
+  readonly policyText?: string;
+}
+
+export interface ImageFact {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: readonly string[];
+  readonly imagePushedAt: string;
+  readonly imageSizeInBytes: number;
+  readonly imageManifestMediaType?: string;
+  readonly artifactMediaType?: string;
+  readonly lastRecordedPullTime?: string;
+  /** ACTIVE, ARCHIVED or ACTIVATING (ECR archive storage class). */
+  readonly imageStatus?: string;
+  /** Manifests an image index / manifest list names. */
+  readonly childDigests: readonly string[];
+  /** The image an OCI referrer (signature, SBOM) is about. */
+  readonly subjectDigest?: string;
+}
+
+export interface ContainerImage {
+  readonly containerName: string;
+  readonly image: string;
+}
+
+export interface TaskDefinitionFact {
+  readonly taskDefinitionArn: string;
+  readonly family: string;
+  readonly revision: number;
+  /** ACTIVE, INACTIVE or DELETE_IN_PROGRESS. */
+  readonly status: string;
+  readonly containers: readonly ContainerImage[];
+}
+
+export interface DeploymentFact {
+  readonly id: string;
+  /** PRIMARY, ACTIVE or INACTIVE. */
+  readonly status: string;
+  readonly taskDefinition: string;
+  readonly rolloutState?: string;
+}
+
+export interface TaskSetFact {
+  readonly taskSetArn: string;
+  readonly status: string;
+  readonly taskDefinition: string;
+}
+
+export interface ServiceFact {
+  readonly serviceArn: string;
+  readonly serviceName: string;
+  readonly clusterArn: string;
+  readonly deployments: readonly DeploymentFact[];
+  readonly taskSets: readonly TaskSetFact[];
+  readonly currentServiceRevisionArns: readonly string[];
+}
+
+export interface ServiceDeploymentFact {
+  readonly serviceDeploymentArn: string;
+  readonly serviceArn: string;
+  /** PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_* … */
+  readonly status: string;
+  readonly targetServiceRevisionArn?: string;
+  /** finishedAt, else updatedAt, else createdAt: orders a service's deployments. */
+  readonly finishedAt?: string;
+}
+
+export interface PinnedContainerImage {
+  readonly containerName: string;
+  readonly image: string;
+  readonly imageDigest?: string;
+}
+
+export interface ServiceRevisionFact {
+  readonly serviceRevisionArn: string;
+  readonly serviceArn: string;
+  readonly taskDefinition: string;
+  readonly containerImages: readonly PinnedContainerImage[];
+}
+
+export interface TaskContainerFact {
+  readonly name: string;
+  readonly image: string;
+  readonly imageDigest?: string;
+}
+
+export interface TaskFact {
+  readonly taskArn: string;
+  readonly clusterArn: string;
+  readonly taskDefinitionArn: string;
+  readonly lastStatus: string;
+  readonly stoppedAt?: string;
+  readonly group?: string;
+  readonly containers: readonly TaskContainerFact[];
+}
+
+export interface LambdaFunctionFact {
+  /** Qualified ARN: `…:function:NAME:VERSION` (`$LATEST` included). */
+  readonly functionArn: string;
+  readonly functionName: string;
+  readonly version: string;
+  readonly imageUri?: string;
+  readonly resolvedImageUri?: string;
+}
+
+export interface LambdaAliasFact {
+  readonly aliasArn: string;
+  readonly functionName: string;
+  readonly name: string;
+  readonly functionVersion: string;
+  /** Versions that receive part of the traffic through the routing config. */
+  readonly additionalVersions: readonly string[];
+}
+
+export interface PinFact {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly reason: string;
+  readonly pinnedAt: string;
+}
+
+/** What the ledger remembers about an image beyond the current facts. */
+export interface ImageHistory {
+  readonly firstSeenAt?: string;
+  /** When the ledger first observed the image with no protecting reference; cleared when protected again. */
+  readonly unprotectedSince?: string;
+}
+
+export interface AccountFacts {
+  readonly scope: Scope;
+  /** When these facts were true (snapshot capture time, or ledger read time). */
+  readonly capturedAt: string;
+  readonly repositories: readonly RepositoryFact[];
+  readonly images: readonly ImageFact[];
+  readonly taskDefinitions: readonly TaskDefinitionFact[];
+  readonly services: readonly ServiceFact[];
+  readonly serviceDeployments: readonly ServiceDeploymentFact[];
+  readonly serviceRevisions: readonly ServiceRevisionFact[];
+  readonly tasks: readonly TaskFact[];
+  readonly lambdaFunctions: readonly LambdaFunctionFact[];
+  readonly lambdaAliases: readonly LambdaAliasFact[];
+  readonly pins: readonly PinFact[];
+}
+
+/** The key of an image inside one scope. */
+export function imageKey(repositoryName: string, imageDigest: string): string {
+  return `${repositoryName}@${imageDigest}`;
+}
+
+/** An empty set of facts for a scope. */
+export function emptyFacts(scope: Scope, capturedAt: string): AccountFacts {
+  return {
+    scope, capturedAt, repositories: [], images: [], taskDefinitions: [], services: [], serviceDeployments: [],
+    serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
+  };
+}

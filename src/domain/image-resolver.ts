@@ -1,0 +1,64 @@
+import type { ImageFact, Scope } from './facts.js';
+import { imageKey } from './facts.js';
+import { parseImageReference, type EcrImageReference, type ReferenceContext } from './image-reference.js';
+import { EcrLedgerError } from '../errors.js';
+
+export type Resolution =
+  | { readonly found: true; readonly key: string; readonly image: ImageFact; readonly via: 'digest' | 'tag'; readonly tag?: string }
+  | { readonly found: false; readonly why: 'external' | 'other-registry' | 'unknown-image' | 'malformed'; readonly detail: string };
+
+/** Resolves image references of one scope to the images the facts hold: by digest, or by what a tag points to now. */
+export class ImageResolver {
+  private readonly byKey = new Map<string, ImageFact>();
+  private readonly byTag = new Map<string, string>();
+
+  constructor(
+    private readonly scope: Scope,
+    images: Iterable<ImageFact>,
+  ) {
+    for (const image of images) {
+      const key = imageKey(image.repositoryName, image.imageDigest);
+      this.byKey.set(key, image);
+      for (const tag of image.imageTags) this.byTag.set(`${image.repositoryName}:${tag}`, key);
+    }
+  }
+
+  image(key: string): ImageFact | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The image a tag points to now. */
+  tagged(repositoryName: string, tag: string): string | undefined {
+    return this.byTag.get(`${repositoryName}:${tag}`);
+  }
+
+  /** Resolves a reference already parsed (an ECR reference of this scope or of none). */
+  resolveParsed(ref: EcrImageReference, digestOverride?: string): Resolution {
+    if ((ref.registryId !== undefined && ref.registryId !== this.scope.accountId) || (ref.region !== undefined && ref.region !== this.scope.region)) {
+      return { found: false, why: 'other-registry', detail: `registry ${ref.registryId} in ${ref.region} is not ${this.scope.accountId} in ${this.scope.region}` };
+    }
+    const digest = digestOverride ?? ref.digest;
+    if (digest !== undefined) {
+      const key = imageKey(ref.repositoryName, digest);
+      const image = this.byKey.get(key);
+      return image ? { found: true, key, image, via: 'digest' } : { found: false, why: 'unknown-image', detail: `${key} is not in ${ref.repositoryName}` };
+    }
+    const tag = ref.tag ?? 'latest';
+    const key = this.tagged(ref.repositoryName, tag);
+    const image = key === undefined ? undefined : this.byKey.get(key);
+    return key && image ? { found: true, key, image, via: 'tag', tag } : { found: false, why: 'unknown-image', detail: `no image of ${ref.repositoryName} holds the tag ${tag}` };
+  }
+
+  /** Resolves an image string; non-ECR images and other registries are reported, never thrown. */
+  resolve(text: string, context: ReferenceContext = 'container', digestOverride?: string): Resolution {
+    let ref;
+    try {
+      ref = parseImageReference(text, context);
+    } catch (error) {
+      if (error instanceof EcrLedgerError) return { found: false, why: 'malformed', detail: error.message };
+      throw error;
+    }
+    if (ref.kind === 'external') return { found: false, why: 'external', detail: `${ref.registry} is not an ECR private registry` };
+    return this.resolveParsed(ref, digestOverride);
+  }
+}

@@ -1,0 +1,178 @@
+import picomatch from 'picomatch';
+import type { Config, RepositoryRule } from '../config.js';
+import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
+import { imageKey } from './facts.js';
+import { sharedWithOtherAccounts } from './repository-sharing.js';
+import { computeUsage, type Referrer, type Usage } from './usage.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Where the "unreferenced since" time came from; `explain` says which applied. */
+export type UnreferencedSource = 'push' | 'ledger' | 'snapshot' | 'now';
+
+export interface PlannedImage {
+  readonly image: ImageFact;
+  readonly action: 'keep' | 'delete';
+  readonly reasons: readonly string[];
+  readonly referrers: readonly Referrer[];
+  readonly inUse: boolean;
+  readonly unreferencedSince?: { readonly at: string; readonly source: UnreferencedSource };
+}
+
+export interface PlanOptions {
+  readonly config: Config;
+  readonly now: string;
+  /** A snapshot has no history: an image it shows unprotected counts as unreferenced from `capturedAt`. */
+  readonly historySource: 'snapshot' | 'ledger';
+}
+
+export interface RetentionPlan {
+  readonly now: string;
+  readonly images: readonly PlannedImage[];
+  readonly usage: Usage;
+}
+
+/** Compiles repository globs; `*` matches across `/` so that the default rule covers nested names. */
+export function ruleMatcher(rules: readonly RepositoryRule[]): (repositoryName: string) => RepositoryRule | undefined {
+  const compiled = rules.map((rule) => ({ rule, test: picomatch(rule.pattern, { bash: true, dot: true }) }));
+  return (name) => compiled.find((c) => c.test(name))?.rule;
+}
+
+const tagMatchers = new Map<string, (tag: string) => boolean>();
+function tagMatcher(pattern: string): (tag: string) => boolean {
+  let test = tagMatchers.get(pattern);
+  if (!test) tagMatchers.set(pattern, (test = picomatch(pattern, { dot: true })));
+  return test;
+}
+
+const days = (ms: number) => (ms / DAY_MS).toFixed(1);
+
+function unreferencedSince(image: ImageFact, history: ImageHistory | undefined, facts: AccountFacts, options: PlanOptions) {
+  const observed: { at: string; source: UnreferencedSource } = history?.unprotectedSince
+    ? { at: history.unprotectedSince, source: 'ledger' }
+    : options.historySource === 'snapshot' ? { at: facts.capturedAt, source: 'snapshot' } : { at: options.now, source: 'now' };
+  return Date.parse(image.imagePushedAt) >= Date.parse(observed.at) ? { at: image.imagePushedAt, source: 'push' as const } : observed;
+}
+
+const SOURCE_WORDS: Record<UnreferencedSource, string> = {
+  push: 'its push time',
+  ledger: 'when the ledger first saw it unprotected',
+  snapshot: 'the snapshot capture time; a snapshot carries no history',
+  now: 'now; the ledger has no record of when it became unprotected',
+};
+
+interface Assessment {
+  protections: string[];
+  holds: string[];
+  passes: string[];
+  topLevel: boolean;
+  since?: { at: string; source: UnreferencedSource };
+}
+
+function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; shared: { shared: boolean; why?: string } }): Assessment {
+  const { facts, usage, options } = ctx;
+  const now = Date.parse(options.now);
+  const key = imageKey(image.repositoryName, image.imageDigest);
+  const protections: string[] = [];
+  const holds: string[] = [];
+  const passes: string[] = [];
+  if (ctx.shared.shared && rule.keepIfSharedWithOtherAccounts) protections.push(`repository shared with other accounts: ${ctx.shared.why}; their use is invisible here (keepIfSharedWithOtherAccounts)`);
+  const referrers = usage.referrers.get(key) ?? [];
+  const protecting = referrers.filter((r) => r.protecting);
+  for (const r of protecting) protections.push(`in use by ${r.kind} ${r.id}: ${r.reason}`);
+  if (protecting.length === 0) passes.push(referrers.length ? `nothing protecting uses it (${referrers.length} referrer(s), none protecting)` : 'nothing uses it');
+  const kept = image.imageTags.flatMap((tag) => rule.keepTags.filter((p) => tagMatcher(p)(tag)).map((p) => `tag ${tag} matches keepTags "${p}"`));
+  protections.push(...kept);
+  if (kept.length === 0) passes.push(image.imageTags.length ? `no tag matches keepTags (${rule.keepTags.join(', ')})` : 'untagged');
+  if (rule.keepPulledWithinDays > 0 && image.lastRecordedPullTime !== undefined && now - Date.parse(image.lastRecordedPullTime) < rule.keepPulledWithinDays * DAY_MS) {
+    protections.push(`pulled ${days(now - Date.parse(image.lastRecordedPullTime))} days ago, within keepPulledWithinDays (${rule.keepPulledWithinDays})`);
+  } else if (rule.keepPulledWithinDays > 0) {
+    passes.push(image.lastRecordedPullTime ? `last pulled ${image.lastRecordedPullTime}, more than ${rule.keepPulledWithinDays} days ago` : 'no pull recorded');
+  }
+
+  const age = now - Date.parse(image.imagePushedAt);
+  const minimumHours = options.config.sweep.minimumImageAgeHours;
+  if (age < minimumHours * HOUR_MS) holds.push(`pushed ${(age / HOUR_MS).toFixed(1)} hours ago, younger than minimumImageAgeHours (${minimumHours})`);
+  if (rule.olderThanDays > 0 && age <= rule.olderThanDays * DAY_MS) holds.push(`pushed ${days(age)} days ago, not older than olderThanDays (${rule.olderThanDays})`);
+  else passes.push(`pushed ${days(age)} days ago${rule.olderThanDays > 0 ? `, older than olderThanDays (${rule.olderThanDays})` : ''}`);
+
+  let since: Assessment['since'];
+  if (!usage.inUse.has(key)) {
+    since = unreferencedSince(image, ctx.history, facts, options);
+    const idle = now - Date.parse(since.at);
+    const text = `unreferenced since ${since.at} (${SOURCE_WORDS[since.source]})`;
+    if (rule.graceDays > 0 && idle < rule.graceDays * DAY_MS) holds.push(`${text}: ${days(idle)} days, less than graceDays (${rule.graceDays})`);
+    else passes.push(`${text}: ${days(idle)} days, at least graceDays (${rule.graceDays})`);
+  }
+  return { protections, holds, passes, topLevel: ctx.topLevel, ...(since && { since }) };
+}
+
+/** Decides keep/delete for every image with reasons: the retention rules of design.md, as one pure function. */
+export function planRetention(facts: AccountFacts, history: ReadonlyMap<string, ImageHistory>, options: PlanOptions): RetentionPlan {
+  const { config } = options;
+  const usage = computeUsage(facts, { ...config.ecs, now: options.now });
+  const matchRule = ruleMatcher(config.repositories);
+  const policies = new Map(facts.repositories.map((repo) => [repo.repositoryName, repo.policyText]));
+  const byRepository = new Map<string, ImageFact[]>();
+  for (const image of facts.images) byRepository.set(image.repositoryName, [...(byRepository.get(image.repositoryName) ?? []), image]);
+
+  const decided = new Map<string, PlannedImage>();
+  for (const [repositoryName, images] of [...byRepository].sort(([a], [b]) => a.localeCompare(b))) {
+    const rule = matchRule(repositoryName);
+    const plan = (image: ImageFact, action: 'keep' | 'delete', reasons: string[], since?: PlannedImage['unreferencedSince']) => {
+      const key = imageKey(image.repositoryName, image.imageDigest);
+      decided.set(key, { image, action, reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key), ...(since && { unreferencedSince: since }) });
+    };
+    if (!rule) {
+      images.forEach((image) => plan(image, 'keep', [`repository ${repositoryName} is out of scope: no rule in repositories matches it`]));
+      continue;
+    }
+    const shared = sharedWithOtherAccounts(policies.get(repositoryName), facts.scope.accountId);
+    const children = new Set(images.flatMap((image) => image.childDigests));
+    const assessed = new Map(images.map((image) => {
+      const key = imageKey(repositoryName, image.imageDigest);
+      const topLevel = !children.has(image.imageDigest) && image.subjectDigest === undefined;
+      return [key, assess(image, rule, { facts, usage, history: history.get(key), options, topLevel, shared })];
+    }));
+    const unprotectedTopLevel = images
+      .filter((image) => { const a = assessed.get(imageKey(repositoryName, image.imageDigest))!; return a.topLevel && a.protections.length === 0; })
+      .sort((a, b) => b.imagePushedAt.localeCompare(a.imagePushedAt) || a.imageDigest.localeCompare(b.imageDigest));
+    const rank = new Map(unprotectedTopLevel.map((image, i) => [image.imageDigest, i + 1]));
+
+    const byDigest = new Map(images.map((image) => [image.imageDigest, image]));
+    const parentsOf = new Map<string, ImageFact[]>();
+    for (const image of images) {
+      for (const child of image.childDigests) parentsOf.set(child, [...(parentsOf.get(child) ?? []), image]);
+      if (image.subjectDigest !== undefined) {
+        const subject = byDigest.get(image.subjectDigest);
+        if (subject) parentsOf.set(image.imageDigest, [...(parentsOf.get(image.imageDigest) ?? []), subject]);
+      }
+    }
+    const isKept = (image: ImageFact, seen: Set<string>): boolean => {
+      const key = imageKey(repositoryName, image.imageDigest);
+      const done = decided.get(key);
+      if (done) return done.action === 'keep';
+      if (seen.has(key)) return true; // a cycle cannot be reasoned about: keep
+      seen.add(key);
+      const a = assessed.get(key)!;
+      const keeps = [...a.protections];
+      const position = rank.get(image.imageDigest);
+      if (a.topLevel && position !== undefined) {
+        if (position <= rule.keepLatest) keeps.push(`among the newest ${rule.keepLatest} unprotected images of ${repositoryName} (#${position} by push time, keepLatest)`);
+        else a.passes.push(`#${position} by push time among unprotected images of ${repositoryName}, beyond keepLatest (${rule.keepLatest})`);
+      }
+      for (const parent of parentsOf.get(image.imageDigest) ?? []) {
+        const relation = parent.imageDigest === image.subjectDigest ? 'its subject' : 'its image index';
+        if (isKept(parent, seen)) keeps.push(`${relation} ${repositoryName}@${parent.imageDigest} is kept`);
+        else a.passes.push(`${relation} ${repositoryName}@${parent.imageDigest} would be deleted too`);
+      }
+      keeps.push(...a.holds);
+      plan(image, keeps.length ? 'keep' : 'delete', keeps.length ? keeps : a.passes, a.since);
+      return keeps.length > 0;
+    };
+    for (const image of images) isKept(image, new Set());
+  }
+  const images = facts.images.map((image) => decided.get(imageKey(image.repositoryName, image.imageDigest))!);
+  return { now: options.now, images, usage };
+}

@@ -1,0 +1,178 @@
+import type { AccountFacts, ImageFact, LambdaFunctionFact } from './facts.js';
+import { imageKey } from './facts.js';
+import { imageUri } from './image-reference.js';
+import { ImageResolver, type Resolution } from './image-resolver.js';
+import { indexEcs, lastCompletedRevision, protectionWindow, revisionsInService, taskDefinitionKey, type WindowOptions } from './protection-window.js';
+import { isTaskProtecting } from './task-state.js';
+
+export type ReferrerKind =
+  | 'ecs-task-definition' | 'ecs-service' | 'ecs-task-set' | 'ecs-task'
+  | 'lambda-function' | 'lambda-alias' | 'image-index' | 'image-subject' | 'pin';
+
+/** Who names an image, and whether that keeps it in use. */
+export interface Referrer {
+  readonly kind: ReferrerKind;
+  /** The ARN, or for image-index / image-subject the parent image's URI with digest. */
+  readonly id: string;
+  readonly protecting: boolean;
+  readonly reason: string;
+}
+
+export interface Usage {
+  /** Referrers per image key (`repo@digest`), sorted by kind and id. */
+  readonly referrers: ReadonlyMap<string, readonly Referrer[]>;
+  /** Images some protecting referrer keeps in use, directly or through a parent index or subject. */
+  readonly inUse: ReadonlySet<string>;
+  readonly resolver: ImageResolver;
+}
+
+type Sink = (resolution: Resolution, referrer: Omit<Referrer, 'reason'>, reason: string) => void;
+
+function how(resolution: Resolution & { found: true }): string {
+  return resolution.via === 'tag' ? `by tag ${resolution.tag}, which points to it now` : 'by digest';
+}
+
+function addEcsReferrers(facts: AccountFacts, options: WindowOptions, resolver: ImageResolver, add: Sink): void {
+  const window = protectionWindow(facts, options);
+  const byKey = new Map(facts.taskDefinitions.map((td) => [`${td.family}:${td.revision}`, td]));
+  const containersOf = (taskDefinition: string) => byKey.get(taskDefinitionKey(taskDefinition))?.containers ?? [];
+
+  for (const td of facts.taskDefinitions) {
+    const verdict = window.get(`${td.family}:${td.revision}`)!;
+    for (const c of td.containers) {
+      const r = resolver.resolve(c.image);
+      if (r.found) add(r, { kind: 'ecs-task-definition', id: td.taskDefinitionArn, protecting: verdict.protecting }, `${td.family}:${td.revision} container ${c.containerName} names it ${how(r)}; ${verdict.reasons.join('; ')}`);
+    }
+  }
+  const ecs = indexEcs(facts);
+  for (const service of facts.services) {
+    const id = { kind: 'ecs-service' as const, id: service.serviceArn, protecting: true };
+    for (const [key, whys] of revisionsInService(ecs, service)) {
+      for (const c of containersOf(key)) {
+        const r = resolver.resolve(c.image);
+        if (r.found) add(r, id, `${whys[0]}: ${key} container ${c.containerName} names it ${how(r)}`);
+      }
+    }
+    const last = lastCompletedRevision(ecs, service);
+    const pinnedRevisions = [...service.currentServiceRevisionArns, ...(last?.revisionArn ? [last.revisionArn] : [])];
+    for (const arn of pinnedRevisions) {
+      for (const c of ecs.revisionsByArn.get(arn)?.containerImages ?? []) {
+        if (c.imageDigest === undefined) continue;
+        const r = resolver.resolve(c.image, 'container', c.imageDigest);
+        if (r.found) add(r, id, `ECS pinned this digest for container ${c.containerName} in service revision ${arn}`);
+      }
+    }
+    for (const ts of service.taskSets) {
+      for (const c of containersOf(ts.taskDefinition)) {
+        const r = resolver.resolve(c.image);
+        if (r.found) add(r, { kind: 'ecs-task-set', id: ts.taskSetArn, protecting: true }, `task set (${ts.status}) runs ${taskDefinitionKey(ts.taskDefinition)}, container ${c.containerName} names it ${how(r)}`);
+      }
+    }
+  }
+  for (const task of facts.tasks) {
+    const state = isTaskProtecting(task, options);
+    for (const c of task.containers) {
+      const r = resolver.resolve(c.image, 'container', c.imageDigest);
+      if (r.found) add(r, { kind: 'ecs-task', id: task.taskArn, protecting: state.protecting }, `${state.reason}; container ${c.name} runs it`);
+    }
+  }
+}
+
+function addLambdaReferrers(facts: AccountFacts, resolver: ImageResolver, add: Sink): void {
+  const addFunction = (fn: LambdaFunctionFact, referrer: Omit<Referrer, 'reason'>, prefix: string) => {
+    if (fn.resolvedImageUri !== undefined) {
+      const r = resolver.resolve(fn.resolvedImageUri);
+      if (r.found) add(r, referrer, `${prefix}runs this digest (ResolvedImageUri)`);
+    }
+    if (fn.imageUri !== undefined) {
+      const r = resolver.resolve(fn.imageUri);
+      if (r.found && r.via === 'tag') add(r, referrer, `${prefix}ImageUri names tag ${r.tag}, which points to it now (the next code update would deploy it)`);
+      else if (r.found && fn.resolvedImageUri === undefined) add(r, referrer, `${prefix}ImageUri names it by digest`);
+    }
+  };
+  const versions = new Map(facts.lambdaFunctions.map((fn) => [`${fn.functionName}:${fn.version}`, fn]));
+  for (const fn of facts.lambdaFunctions) addFunction(fn, { kind: 'lambda-function', id: fn.functionArn, protecting: true }, `version ${fn.version} `);
+  for (const alias of facts.lambdaAliases) {
+    for (const version of [alias.functionVersion, ...alias.additionalVersions]) {
+      const fn = versions.get(`${alias.functionName}:${version}`);
+      if (fn) addFunction(fn, { kind: 'lambda-alias', id: alias.aliasArn, protecting: true }, `alias ${alias.name} routes to version ${version}, which `);
+    }
+  }
+}
+
+function propagateThroughParents(images: readonly ImageFact[], inUse: Set<string>): void {
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const image of images) {
+      const key = imageKey(image.repositoryName, image.imageDigest);
+      if (!inUse.has(key)) continue;
+      for (const child of image.childDigests) {
+        const childKey = imageKey(image.repositoryName, child);
+        if (!inUse.has(childKey)) { inUse.add(childKey); changed = true; }
+      }
+    }
+    for (const image of images) {
+      const key = imageKey(image.repositoryName, image.imageDigest);
+      if (image.subjectDigest !== undefined && !inUse.has(key) && inUse.has(imageKey(image.repositoryName, image.subjectDigest))) {
+        inUse.add(key);
+        changed = true;
+      }
+    }
+  }
+}
+
+/** Finds every referrer of every image, and which images are in use. Pure: facts, options and the clock in; usage out. */
+export function computeUsage(facts: AccountFacts, options: WindowOptions): Usage {
+  const resolver = new ImageResolver(facts.scope, facts.images);
+  const found = new Map<string, Map<string, { kind: Referrer['kind']; id: string; protecting: boolean; reasons: string[] }>>();
+  const add: Sink = (resolution, referrer, reason) => {
+    if (!resolution.found) return;
+    const perImage = found.get(resolution.key) ?? new Map();
+    found.set(resolution.key, perImage);
+    const slot = `${referrer.kind} ${referrer.id}`;
+    const entry = perImage.get(slot) ?? { ...referrer, reasons: [] };
+    entry.protecting ||= referrer.protecting;
+    if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+    perImage.set(slot, entry);
+  };
+
+  addEcsReferrers(facts, options, resolver, add);
+  addLambdaReferrers(facts, resolver, add);
+  for (const pin of facts.pins) {
+    const r = resolver.resolve(`${pin.repositoryName}@${pin.imageDigest}`, 'query');
+    add(r, { kind: 'pin', id: `pin:${pin.repositoryName}@${pin.imageDigest}`, protecting: true }, `pinned at ${pin.pinnedAt}: ${pin.reason}`);
+  }
+
+  const inUse = new Set<string>();
+  for (const [key, perImage] of found) if ([...perImage.values()].some((r) => r.protecting)) inUse.add(key);
+  propagateThroughParents(facts.images, inUse);
+
+  const { accountId, region } = facts.scope;
+  for (const image of facts.images) {
+    const uri = imageUri(accountId, region, image.repositoryName, image.imageDigest);
+    const parentInUse = inUse.has(imageKey(image.repositoryName, image.imageDigest));
+    for (const child of image.childDigests) {
+      const r = resolver.resolve(`${image.repositoryName}@${child}`, 'query');
+      add(r, { kind: 'image-index', id: uri, protecting: parentInUse }, parentInUse ? 'its image index is in use' : 'its image index is not in use');
+    }
+    if (image.subjectDigest !== undefined) {
+      const subjectKey = imageKey(image.repositoryName, image.subjectDigest);
+      const subject = resolver.image(subjectKey);
+      if (subject) {
+        const subjectUri = imageUri(accountId, region, subject.repositoryName, subject.imageDigest);
+        const r = resolver.resolve(`${image.repositoryName}@${image.imageDigest}`, 'query');
+        add(r, { kind: 'image-subject', id: subjectUri, protecting: inUse.has(subjectKey) }, `it is an artifact (${image.artifactMediaType ?? 'referrer'}) about that image, which is ${inUse.has(subjectKey) ? '' : 'not '}in use`);
+      }
+    }
+  }
+
+  const referrers = new Map<string, Referrer[]>();
+  for (const [key, perImage] of found) {
+    const list = [...perImage.values()]
+      .map(({ kind, id, protecting, reasons }) => ({ kind, id, protecting, reason: reasons.join('; ') }))
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
+    referrers.set(key, list);
+  }
+  return { referrers, inUse, resolver };
+}

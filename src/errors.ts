@@ -1,0 +1,28 @@
+/** Base class of every error the project raises on purpose; branch with `instanceof`, never on `name`. */
+export class EcrLedgerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A malformed image reference (`repo:tag`, `repo@sha256:…`, URI). */
+export class ImageReferenceError extends EcrLedgerError {}
+
+/** A config file that is missing, unparsable or holds a bad key. */
+export class ConfigError extends EcrLedgerError {}
+
+/** An account snapshot that is unreadable or does not match the format. */
+export class SnapshotError extends EcrLedgerError {}
+
+/** Wrong command-line usage. */
+export class UsageError extends EcrLedgerError {}
+
+/** The image asked about is not in the ledger. */
+export class NotFoundError extends EcrLedgerError {}
+
+/** An operation that refuses to run (stale ledger, lock held). */
+export class RefusedError extends EcrLedgerError {}
+
+/** The ledger store failed (I/O, DynamoDB). */
+export class LedgerStoreError extends EcrLedgerError {}

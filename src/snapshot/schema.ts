@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { isDigest } from '../domain/image-reference.js';
+
+/**
+ * The account snapshot: AWS API response shapes, validated only where ecr-ledger reads them.
+ * Objects are loose so that a snapshot written from live responses keeps every other field.
+ */
+
+/** A timestamp as the SDK (ISO string) or the AWS CLI (ISO string or epoch seconds) writes it; normalised to ISO. */
+export const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value * 1000 : Date.parse(value);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 time or epoch seconds, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
+
+const digest = z.string().refine(isDigest, { message: 'expected a digest (sha256: followed by 64 lowercase hex digits)' });
+
+export const imageDetailSchema = z.looseObject({
+  imageDigest: digest,
+  imageTags: z.array(z.string()).optional(),
+  imagePushedAt: timestamp,
+  imageSizeInBytes: z.number().nonnegative().optional(),
+  imageManifestMediaType: z.string().optional(),
+  artifactMediaType: z.string().optional(),
+  lastRecordedPullTime: timestamp.optional(),
+  imageStatus: z.string().optional(),
+  subjectManifestDigest: digest.optional(),
+  /** The manifest body as BatchGetImage returns it (a JSON string); needed for indexes and artifacts with a subject. */
+  imageManifest: z.union([z.string(), z.looseObject({})]).optional(),
+});
+
+const repositorySchema = z.looseObject({
+  repositoryName: z.string().min(1),
+  policyText: z.string().optional(),
+  images: z.array(imageDetailSchema).optional(),
+});
+
+const taskDefinitionSchema = z.looseObject({
+  taskDefinitionArn: z.string().min(1),
+  family: z.string().min(1),
+  revision: z.number().int().positive(),
+  status: z.string().optional(),
+  containerDefinitions: z.array(z.looseObject({ name: z.string(), image: z.string() })),
+});
+
+const serviceSchema = z.looseObject({
+  serviceArn: z.string().min(1),
+  serviceName: z.string().min(1),
+  clusterArn: z.string().min(1),
+  deployments: z
+    .array(z.looseObject({ id: z.string(), status: z.string(), taskDefinition: z.string(), rolloutState: z.string().optional() }))
+    .optional(),
+  taskSets: z.array(z.looseObject({ taskSetArn: z.string(), status: z.string(), taskDefinition: z.string() })).optional(),
+  currentServiceRevisions: z.array(z.looseObject({ arn: z.string() })).optional(),
+});
+
+const serviceDeploymentSchema = z.looseObject({
+  serviceDeploymentArn: z.string().min(1),
+  serviceArn: z.string().min(1),
+  status: z.string(),
+  targetServiceRevision: z.looseObject({ arn: z.string() }).optional(),
+  createdAt: timestamp.optional(),
+  updatedAt: timestamp.optional(),
+  finishedAt: timestamp.optional(),
+});
+
+const serviceRevisionSchema = z.looseObject({
+  serviceRevisionArn: z.string().min(1),
+  serviceArn: z.string().min(1),
+  taskDefinition: z.string().min(1),
+  containerImages: z
+    .array(z.looseObject({ containerName: z.string(), image: z.string(), imageDigest: digest.optional() }))
+    .optional(),
+});
+
+const taskSchema = z.looseObject({
+  taskArn: z.string().min(1),
+  clusterArn: z.string().min(1),
+  taskDefinitionArn: z.string().min(1),
+  lastStatus: z.string(),
+  stoppedAt: timestamp.optional(),
+  group: z.string().optional(),
+  containers: z.array(z.looseObject({ name: z.string(), image: z.string(), imageDigest: digest.optional() })).optional(),
+});
+
+const lambdaFunctionSchema = z.looseObject({
+  Configuration: z.looseObject({
+    FunctionName: z.string().min(1),
+    FunctionArn: z.string().min(1),
+    Version: z.string().min(1),
+    PackageType: z.string().optional(),
+  }),
+  Code: z.looseObject({ ImageUri: z.string().optional(), ResolvedImageUri: z.string().optional() }).optional(),
+});
+
+const lambdaAliasSchema = z.looseObject({
+  AliasArn: z.string().min(1),
+  Name: z.string().min(1),
+  FunctionVersion: z.string().min(1),
+  RoutingConfig: z.looseObject({ AdditionalVersionWeights: z.record(z.string(), z.number()).optional() }).optional(),
+});
+
+export const snapshotSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region such as us-east-1'),
+  capturedAt: timestamp,
+  ecr: z.looseObject({ repositories: z.array(repositorySchema).optional() }).optional(),
+  ecs: z
+    .looseObject({
+      taskDefinitions: z.array(taskDefinitionSchema).optional(),
+      services: z.array(serviceSchema).optional(),
+      serviceDeployments: z.array(serviceDeploymentSchema).optional(),
+      serviceRevisions: z.array(serviceRevisionSchema).optional(),
+      tasks: z.array(taskSchema).optional(),
+    })
+    .optional(),
+  lambda: z
+    .looseObject({ functions: z.array(lambdaFunctionSchema).optional(), aliases: z.array(lambdaAliasSchema).optional() })
+    .optional(),
+});
+
+export type Snapshot = z.output<typeof snapshotSchema>;
+export type SnapshotInput = z.input<typeof snapshotSchema>;
+export type SnapshotImageDetail = z.output<typeof imageDetailSchema>;
