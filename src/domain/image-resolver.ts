@@ -4,13 +4,14 @@ import { parseImageReference, type EcrImageReference, type ReferenceContext } fr
 import { EcrLedgerError } from '../errors.js';
 
 export type Resolution =
-  | { readonly found: true; readonly key: string; readonly image: ImageFact; readonly via: 'digest' | 'tag'; readonly tag?: string }
+  /** Several targets only when inconsistent facts give one tag to several images: each is protected. */
+  | { readonly found: true; readonly targets: readonly { readonly key: string; readonly image: ImageFact }[]; readonly via: 'digest' | 'tag'; readonly tag?: string }
   | { readonly found: false; readonly why: 'external' | 'other-registry' | 'unknown-image' | 'malformed'; readonly detail: string };
 
 /** Resolves image references of one scope to the images the facts hold: by digest, or by what a tag points to now. */
 export class ImageResolver {
   private readonly byKey = new Map<string, ImageFact>();
-  private readonly byTag = new Map<string, string>();
+  private readonly byTag = new Map<string, string[]>();
 
   constructor(
     private readonly scope: Scope,
@@ -19,7 +20,10 @@ export class ImageResolver {
     for (const image of images) {
       const key = imageKey(image.repositoryName, image.imageDigest);
       this.byKey.set(key, image);
-      for (const tag of image.imageTags) this.byTag.set(`${image.repositoryName}:${tag}`, key);
+      for (const tag of image.imageTags) {
+        const slot = `${image.repositoryName}:${tag}`;
+        this.byTag.set(slot, [...(this.byTag.get(slot) ?? []), key].sort());
+      }
     }
   }
 
@@ -27,9 +31,9 @@ export class ImageResolver {
     return this.byKey.get(key);
   }
 
-  /** The image a tag points to now. */
-  tagged(repositoryName: string, tag: string): string | undefined {
-    return this.byTag.get(`${repositoryName}:${tag}`);
+  /** The image(s) a tag points to now. */
+  tagged(repositoryName: string, tag: string): readonly string[] {
+    return this.byTag.get(`${repositoryName}:${tag}`) ?? [];
   }
 
   /** Resolves a reference already parsed (an ECR reference of this scope or of none). */
@@ -41,12 +45,11 @@ export class ImageResolver {
     if (digest !== undefined) {
       const key = imageKey(ref.repositoryName, digest);
       const image = this.byKey.get(key);
-      return image ? { found: true, key, image, via: 'digest' } : { found: false, why: 'unknown-image', detail: `${key} is not in ${ref.repositoryName}` };
+      return image ? { found: true, targets: [{ key, image }], via: 'digest' } : { found: false, why: 'unknown-image', detail: `${key} is not in ${ref.repositoryName}` };
     }
     const tag = ref.tag ?? 'latest';
-    const key = this.tagged(ref.repositoryName, tag);
-    const image = key === undefined ? undefined : this.byKey.get(key);
-    return key && image ? { found: true, key, image, via: 'tag', tag } : { found: false, why: 'unknown-image', detail: `no image of ${ref.repositoryName} holds the tag ${tag}` };
+    const targets = this.tagged(ref.repositoryName, tag).map((key) => ({ key, image: this.byKey.get(key)! }));
+    return targets.length ? { found: true, targets, via: 'tag', tag } : { found: false, why: 'unknown-image', detail: `no image of ${ref.repositoryName} holds the tag ${tag}` };
   }
 
   /** Resolves an image string; non-ECR images and other registries are reported, never thrown. */

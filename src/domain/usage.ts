@@ -128,13 +128,15 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions): Usage
   const found = new Map<string, Map<string, { kind: Referrer['kind']; id: string; protecting: boolean; reasons: string[] }>>();
   const add: Sink = (resolution, referrer, reason) => {
     if (!resolution.found) return;
-    const perImage = found.get(resolution.key) ?? new Map();
-    found.set(resolution.key, perImage);
-    const slot = `${referrer.kind} ${referrer.id}`;
-    const entry = perImage.get(slot) ?? { ...referrer, reasons: [] };
-    entry.protecting ||= referrer.protecting;
-    if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
-    perImage.set(slot, entry);
+    for (const { key } of resolution.targets) {
+      const perImage = found.get(key) ?? new Map();
+      found.set(key, perImage);
+      const slot = `${referrer.kind} ${referrer.id}`;
+      const entry = perImage.get(slot) ?? { ...referrer, reasons: [] };
+      entry.protecting ||= referrer.protecting;
+      if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+      perImage.set(slot, entry);
+    }
   };
 
   addEcsReferrers(facts, options, resolver, add);

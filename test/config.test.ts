@@ -1,0 +1,53 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, loadConfigFile } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+async function configFile(name: string, text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-config-')), name);
+  await writeFile(file, text);
+  return file;
+}
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    expect(defaultConfig()).toEqual({
+      repositories: [{ pattern: '*', keepLatest: 10, olderThanDays: 30, graceDays: 7, keepTags: ['latest'], keepPulledWithinDays: 30, keepIfSharedWithOtherAccounts: true }],
+      ecs: { rollbackRevisions: 1, keepLatestRevisions: 1, stoppedTaskRetentionHours: 24 },
+      scope: { clusters: ['*'], functions: ['*'] },
+      sweep: { maxDeletionsPerRun: 500, maxLedgerAgeHours: 36, minimumImageAgeHours: 24, auditRetentionDays: 400, action: 'delete' },
+    });
+  });
+
+  it('fills defaults inside a partial rule and keeps rule order', async () => {
+    const file = await configFile('c.yaml', 'repositories:\n  - pattern: "ci/*"\n    keepLatest: 0\n  - pattern: "*"\n');
+    const config = await loadConfigFile(file);
+    expect(config.repositories.map((r) => [r.pattern, r.keepLatest, r.graceDays])).toEqual([['ci/*', 0, 7], ['*', 10, 7]]);
+  });
+
+  it('reads JSON too', async () => {
+    const file = await configFile('c.json', JSON.stringify({ sweep: { action: 'archive' } }));
+    expect((await loadConfigFile(file)).sweep.action).toBe('archive');
+  });
+
+  it.each([
+    ['repositories:\n  - pattern: "*"\n    keepLatst: 3\n', 'repositories[0].keepLatst (line 3): unknown key'],
+    ['ecs:\n  rollbackRevisions: -1\n', 'ecs.rollbackRevisions (line 2): must not be negative (got -1)'],
+    ['sweep:\n  maxDeletionsPerRun: "many"\n', 'sweep.maxDeletionsPerRun (line 2): expected number, got string'],
+    ['colour: red\n', 'colour (line 1): unknown key'],
+    ['repositories: [\n', 'not valid YAML or JSON'],
+    ['- a\n- b\n', 'must be a mapping'],
+  ])('rejects a bad config naming the file, key and line: %j', async (text, message) => {
+    const file = await configFile('bad.yaml', text);
+    const error = await loadConfigFile(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('says when the file cannot be read', async () => {
+    await expect(loadConfigFile('/nonexistent/config.yaml')).rejects.toThrow('/nonexistent/config.yaml: cannot read the config file');
+  });
+});
