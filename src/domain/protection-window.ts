@@ -1,4 +1,5 @@
 import type { AccountFacts, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact } from './facts.js';
+import { groupBy } from './group-by.js';
 import { isTaskProtecting } from './task-state.js';
 
 export interface WindowOptions {
@@ -29,8 +30,7 @@ export interface EcsIndex {
 
 /** Indexes service revisions by ARN and service deployments by service. */
 export function indexEcs(facts: AccountFacts): EcsIndex {
-  const deploymentsByService = new Map<string, ServiceDeploymentFact[]>();
-  for (const d of facts.serviceDeployments) deploymentsByService.set(d.serviceArn, [...(deploymentsByService.get(d.serviceArn) ?? []), d]);
+  const deploymentsByService = groupBy(facts.serviceDeployments, (d) => d.serviceArn);
   return { revisionsByArn: new Map(facts.serviceRevisions.map((rev) => [rev.serviceRevisionArn, rev])), deploymentsByService };
 }
 
@@ -66,8 +66,7 @@ export function lastCompletedRevision(ecs: EcsIndex, service: ServiceFact): { ta
 }
 
 function groupByFamily(taskDefinitions: readonly TaskDefinitionFact[]): Map<string, TaskDefinitionFact[]> {
-  const families = new Map<string, TaskDefinitionFact[]>();
-  for (const td of taskDefinitions) families.set(td.family, [...(families.get(td.family) ?? []), td]);
+  const families = groupBy(taskDefinitions, (td) => td.family);
   for (const revisions of families.values()) revisions.sort((a, b) => b.revision - a.revision);
   return families;
 }

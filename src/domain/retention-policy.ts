@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { Config, RepositoryRule } from '../config.js';
 import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
 import { imageKey } from './facts.js';
+import { groupBy } from './group-by.js';
 import { sharedWithOtherAccounts } from './repository-sharing.js';
 import { computeUsage, type Referrer, type Usage } from './usage.js';
 
@@ -114,8 +115,7 @@ export function planRetention(facts: AccountFacts, history: ReadonlyMap<string, 
   const usage = computeUsage(facts, { ...config.ecs, now: options.now });
   const matchRule = ruleMatcher(config.repositories);
   const policies = new Map(facts.repositories.map((repo) => [repo.repositoryName, repo.policyText]));
-  const byRepository = new Map<string, ImageFact[]>();
-  for (const image of facts.images) byRepository.set(image.repositoryName, [...(byRepository.get(image.repositoryName) ?? []), image]);
+  const byRepository = groupBy(facts.images, (image) => image.repositoryName);
 
   const decided = new Map<string, PlannedImage>();
   for (const [repositoryName, images] of [...byRepository].sort(([a], [b]) => a.localeCompare(b))) {

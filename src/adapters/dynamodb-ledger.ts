@@ -1,0 +1,152 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
+import type { PinFact, Scope } from '../domain/facts.js';
+import { imageKey } from '../domain/facts.js';
+import { LedgerStoreError } from '../errors.js';
+import { factPk, factsToItems, itemsToFacts, pinItem, scopeId, watermarkKey, type FactItem } from './ledger-items.js';
+
+const BATCH = 25;
+const PARALLEL_WRITES = 8;
+const SCAN_SEGMENTS = 4;
+const MAX_UNPROCESSED_RETRIES = 8;
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The ledger in one DynamoDB table: the only module that talks to DynamoDB. Works alike on AWS and on the embedded engine. */
+export class DynamoDbLedger implements LedgerStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(client: DynamoDBClient, private readonly tableName: string) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      if (cause instanceof LedgerStoreError) throw cause;
+      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  private async scanAll(filter: { expression: string; values: Record<string, unknown>; names?: Record<string, string> }): Promise<Record<string, unknown>[]> {
+    const segments = await Promise.all(
+      Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
+        const found: Record<string, unknown>[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
+            TableName: this.tableName, Segment: segment, TotalSegments: SCAN_SEGMENTS, ExclusiveStartKey: start,
+            FilterExpression: filter.expression, ExpressionAttributeValues: filter.values, ExpressionAttributeNames: filter.names,
+          }));
+          found.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return found;
+      }),
+    );
+    return segments.flat();
+  }
+
+  async scopes(): Promise<Scope[]> {
+    return this.call('listing scopes', async () => {
+      const items = await this.scanAll({ expression: 'sk = :w', values: { ':w': 'W' } });
+      return items.map((i) => (i.watermark as Watermark).scope).sort((a, b) => scopeId(a).localeCompare(scopeId(b)));
+    });
+  }
+
+  private async watermark(scope: Scope): Promise<Watermark | undefined> {
+    const found = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: watermarkKey(scope), ConsistentRead: true }));
+    return found.Item?.watermark as Watermark | undefined;
+  }
+
+  private async factItems(scope: Scope): Promise<FactItem[]> {
+    // `scope` is a reserved word in DynamoDB expressions, hence the name placeholder.
+    const filter = { expression: '#scope = :scope AND sk = :f', values: { ':scope': scopeId(scope), ':f': 'F' }, names: { '#scope': 'scope' } };
+    return (await this.scanAll(filter)) as unknown as FactItem[];
+  }
+
+  async load(scope: Scope): Promise<LedgerContents> {
+    return this.call('loading the ledger', async () => {
+      const [items, watermark] = await Promise.all([this.factItems(scope), this.watermark(scope)]);
+      const { facts, history } = itemsToFacts(scope, items, watermark?.capturedAt ?? new Date(0).toISOString());
+      return { facts, history, ...(watermark && { watermark }) };
+    });
+  }
+
+  private async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    const batches: WriteRequest[][] = [];
+    for (let i = 0; i < requests.length; i += BATCH) batches.push(requests.slice(i, i + BATCH));
+    await inParallel(batches, PARALLEL_WRITES, async (batch) => {
+      let pending = batch;
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > MAX_UNPROCESSED_RETRIES) throw new LedgerStoreError(`ledger table ${this.tableName}: ${pending.length} writes stayed unprocessed after ${MAX_UNPROCESSED_RETRIES} retries`);
+        if (attempt > 0) await sleep(Math.min(2_000, 50 * 2 ** attempt));
+        const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
+        pending = (result.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+      }
+    });
+  }
+
+  async reconcile(write: ReconcileWrite): Promise<ReconcileCounts> {
+    const { scope } = write.facts;
+    return this.call('reconciling', async () => {
+      const items = await this.factItems(scope);
+      const existing = new Map(items.map((i) => [i.pk, i]));
+      const held = itemsToFacts(scope, items, write.observedAt);
+      const history = write.decideHistory({ history: held.history, pins: held.facts.pins });
+      const wanted = factsToItems(write.facts, history, write.observedAt);
+      const wantedKeys = new Set(wanted.map((i) => i.pk));
+      const changed = wanted.filter((i) => !sameItem(existing.get(i.pk), i));
+      const stale = [...existing.values()].filter((i) => !wantedKeys.has(i.pk) && i.kind !== 'pin' && i.observedAt <= write.observedAt);
+      // Writes before removals, images removed before the referrers that protected them: a crash keeps images protected.
+      await this.batchWrite(changed.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })));
+      const staleImages = stale.filter((i) => i.kind === 'image');
+      const staleOthers = stale.filter((i) => i.kind !== 'image');
+      await this.batchWrite(staleImages.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
+      await this.batchWrite(staleOthers.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...watermarkKey(scope), watermark: write.watermark } }));
+      return { written: changed.length, unchanged: wanted.length - changed.length, removed: stale.length };
+    });
+  }
+
+  async putPin(scope: Scope, pin: PinFact): Promise<void> {
+    await this.call('writing a pin', () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: pinItem(scope, pin) as unknown as Record<string, unknown> })));
+  }
+
+  async deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean> {
+    return this.call('removing a pin', async () => {
+      try {
+        await this.doc.send(new DeleteCommand({
+          TableName: this.tableName, Key: { pk: factPk(scope, 'pin', imageKey(repositoryName, imageDigest)), sk: 'F' }, ConditionExpression: 'attribute_exists(pk)',
+        }));
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    });
+  }
+}
+
+function sameItem(a: FactItem | undefined, b: FactItem): boolean {
+  if (!a) return false;
+  const { observedAt: _a, ...restA } = a;
+  const { observedAt: _b, ...restB } = b;
+  return stableJson(restA) === stableJson(restB);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y))) : v));
+}

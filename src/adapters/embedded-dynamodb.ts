@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { LedgerStoreError } from '../errors.js';
+import { ensureLedgerTable } from './ledger-table.js';
+
+export const EMBEDDED_TABLE = 'ecr-ledger';
+
+export interface EmbeddedDynamoDb {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded DynamoDB-compatible engine (dynalite) in this process on 127.0.0.1, with the ledger
+ * table created. `dir` persists it on disk; without it the ledger lives in memory.
+ */
+export async function startEmbeddedDynamoDb(dir?: string): Promise<EmbeddedDynamoDb> {
+  if (dir) await mkdir(dir, { recursive: true });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dir && { path: dir }) });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (cause) {
+    throw new LedgerStoreError(`cannot start the embedded ledger${dir ? ` in ${dir}` : ''}: ${(cause as Error).message}`, { cause });
+  }
+  const { port } = server.address() as AddressInfo;
+  // Explicit endpoint, region and credentials: AWS_ENDPOINT_URL and profiles must not redirect the local ledger.
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' }, maxAttempts: 3,
+  });
+  const close = async () => {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  try {
+    await ensureLedgerTable(client, EMBEDDED_TABLE);
+  } catch (cause) {
+    await close();
+    throw new LedgerStoreError(`cannot open the embedded ledger${dir ? ` in ${dir}` : ''}: ${(cause as Error).message}`, { cause });
+  }
+  return { client, tableName: EMBEDDED_TABLE, close };
+}

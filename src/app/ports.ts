@@ -1,0 +1,41 @@
+import type { AccountFacts, ImageHistory, PinFact, Scope } from '../domain/facts.js';
+
+/** When a reconcile last finished for a scope, and what it covered. */
+export interface Watermark {
+  readonly scope: Scope;
+  readonly reconciledAt: string;
+  readonly capturedAt: string;
+  readonly source: string;
+}
+
+/** The facts of one scope as the ledger holds them, with each image's history (keyed `repo@digest`). */
+export interface LedgerContents {
+  readonly facts: AccountFacts;
+  readonly history: ReadonlyMap<string, ImageHistory>;
+  readonly watermark?: Watermark;
+}
+
+export interface ReconcileWrite {
+  readonly facts: AccountFacts;
+  /** Given what the ledger holds now (history and operator pins), the history to store per image key. */
+  decideHistory(existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[] }): ReadonlyMap<string, ImageHistory>;
+  /** Facts last observed before this time and absent from `facts` are removed; newer ones were written by events and stay. */
+  readonly observedAt: string;
+  readonly watermark: Watermark;
+}
+
+export interface ReconcileCounts {
+  readonly written: number;
+  readonly unchanged: number;
+  readonly removed: number;
+}
+
+/** The ledger: the only thing that persists. Implemented by the DynamoDB adapter (AWS or the embedded engine). */
+export interface LedgerStore {
+  scopes(): Promise<Scope[]>;
+  load(scope: Scope): Promise<LedgerContents>;
+  reconcile(write: ReconcileWrite): Promise<ReconcileCounts>;
+  putPin(scope: Scope, pin: PinFact): Promise<void>;
+  /** Returns false when there was no such pin. */
+  deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean>;
+}
