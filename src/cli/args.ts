@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+const OPTIONS = {
+  snapshot: { type: 'string' },
+  ledger: { type: 'string' },
+  table: { type: 'string' },
+  config: { type: 'string' },
+  now: { type: 'string' },
+  output: { type: 'string', default: 'table' },
+  account: { type: 'string' },
+  region: { type: 'string' },
+  reason: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  debug: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export interface Flags {
+  snapshot?: string;
+  ledger?: string;
+  table?: string;
+  config?: string;
+  now?: string;
+  output: 'table' | 'json';
+  account?: string;
+  region?: string;
+  reason?: string;
+  quiet: boolean;
+  debug: boolean;
+  help: boolean;
+}
+
+/** Splits the command line into command, flags and positional arguments; unknown flags are usage errors. */
+export function parseCommandLine(argv: readonly string[]): { command?: string; flags: Flags; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (cause) {
+    throw new UsageError((cause as Error).message.split('\n')[0]!, { cause });
+  }
+  const [command, ...positionals] = parsed.positionals;
+  const values = parsed.values as Omit<Flags, 'output'> & { output: string };
+  if (values.output !== 'table' && values.output !== 'json') throw new UsageError(`--output ${values.output}: expected table or json`);
+  return { ...(command !== undefined && { command }), flags: values as Flags, positionals };
+}
+
+export const USAGE = `ecr-ledger — which ECR image is used by what, and which can safely go
+
+Usage: ecr-ledger COMMAND [options]
+
+Commands:
+  reconcile --snapshot FILE (--ledger DIR | --table NAME)   load an account snapshot into the ledger
+  plan      [SOURCE] [--config FILE] [--now ISO]           what the retention rules would delete, and why
+  who-uses  IMAGE [SOURCE]                                 every referrer of an image
+  explain   IMAGE [SOURCE] [--config FILE] [--now ISO]     why one image is kept or would be deleted
+  pin       IMAGE --reason TEXT (--ledger DIR | --table NAME)  protect an image for consumers the ledger cannot see
+  unpin     IMAGE (--ledger DIR | --table NAME)
+
+SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB)
+IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]
+
+Options: --output table|json, --account ID, --region NAME, --quiet, --debug (stack traces), -h/--help
+Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed`;

@@ -1,0 +1,109 @@
+import { explainImages } from '../app/explain.js';
+import { planReport } from '../app/plan.js';
+import { pinImage, unpinImage } from '../app/pins.js';
+import { reconcileLedger } from '../app/reconcile.js';
+import { imageView } from '../app/views.js';
+import { whoUses } from '../app/who-uses.js';
+import { defaultConfig, loadConfigFile, type Config } from '../config.js';
+import { UsageError } from '../errors.js';
+import { readSnapshotFile } from '../snapshot/read-snapshot.js';
+import type { Flags } from './args.js';
+import { renderExplanation, renderPlan, renderWhoUses } from './render.js';
+import { chooseScope, openLedger, readFactView } from './sources.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  clock(): Date;
+}
+
+async function config(flags: Flags): Promise<Config> {
+  return flags.config === undefined ? defaultConfig() : loadConfigFile(flags.config);
+}
+
+function nowOf(flags: Flags, io: Io, fallback?: string): string {
+  if (flags.now === undefined) return fallback ?? io.clock().toISOString();
+  const ms = Date.parse(flags.now);
+  if (Number.isNaN(ms)) throw new UsageError(`--now ${flags.now}: not an ISO-8601 time (e.g. 2026-11-20T03:00:00Z)`);
+  return new Date(ms).toISOString();
+}
+
+function print(io: Io, flags: Flags, json: unknown, text: () => string): void {
+  io.out(flags.output === 'json' ? JSON.stringify(json, null, 2) : text());
+}
+
+function requireImage(positionals: readonly string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one IMAGE (repo:tag, repo@sha256:… or a full image URI)`);
+  return positionals[0]!;
+}
+
+export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
+  if (flags.snapshot === undefined) throw new UsageError('reconcile needs --snapshot FILE (reading live AWS is not available yet)');
+  const [cfg, facts] = [await config(flags), await readSnapshotFile(flags.snapshot)];
+  const open = await openLedger(flags);
+  try {
+    const result = await reconcileLedger({ ledger: open.ledger, clock: io.clock }, { facts, config: cfg, source: `snapshot ${flags.snapshot}` });
+    print(io, flags, { scope: facts.scope, capturedAt: facts.capturedAt, ...result }, () =>
+      `Reconciled ${facts.scope.accountId}/${facts.scope.region} from ${flags.snapshot} into the ${open.describe}: ` +
+      `${result.images} images (${result.unprotected} unprotected), ${result.written} items written, ${result.unchanged} unchanged, ${result.removed} removed.`);
+    return 0;
+  } finally {
+    await open.close();
+  }
+}
+
+export async function planCommand(flags: Flags, io: Io): Promise<number> {
+  const cfg = await config(flags);
+  const source = await readFactView(flags);
+  try {
+    const report = planReport(source.view, cfg, nowOf(flags, io, source.defaultNow));
+    print(io, flags, report, () => renderPlan(report));
+    return 0;
+  } finally {
+    await source.close();
+  }
+}
+
+export async function whoUsesCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
+  const image = requireImage(positionals, 'who-uses');
+  const cfg = await config(flags);
+  const source = await readFactView(flags, image);
+  try {
+    const report = whoUses(source.view, image, cfg, nowOf(flags, io, source.defaultNow));
+    print(io, flags, report, () => renderWhoUses(report));
+    return 0;
+  } finally {
+    await source.close();
+  }
+}
+
+export async function explainCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
+  const image = requireImage(positionals, 'explain');
+  const cfg = await config(flags);
+  const source = await readFactView(flags, image);
+  try {
+    const planned = explainImages(source.view, image, cfg, nowOf(flags, io, source.defaultNow));
+    const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }) })) };
+    print(io, flags, json, () => planned.map(renderExplanation).join('\n\n'));
+    return 0;
+  } finally {
+    await source.close();
+  }
+}
+
+export async function pinCommand(flags: Flags, positionals: readonly string[], io: Io, unpin: boolean): Promise<number> {
+  const image = requireImage(positionals, unpin ? 'unpin' : 'pin');
+  if (!unpin && (flags.reason === undefined || flags.reason.trim() === '')) throw new UsageError('pin needs --reason TEXT: say who uses the image (e.g. "EKS deployment api in cluster prod")');
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags, image);
+    const { facts } = await open.ledger.load(scope);
+    const deps = { ledger: open.ledger, clock: io.clock };
+    const pins = unpin ? await unpinImage(deps, facts, image) : await pinImage(deps, facts, image, flags.reason!);
+    print(io, flags, { [unpin ? 'unpinned' : 'pinned']: pins }, () =>
+      pins.map((p) => `${unpin ? 'Unpinned' : 'Pinned'} ${p.repositoryName}@${p.imageDigest}${unpin ? '' : `: ${p.reason}`}`).join('\n'));
+    return 0;
+  } finally {
+    await open.close();
+  }
+}

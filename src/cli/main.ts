@@ -1,0 +1,48 @@
+import { ConfigError, ImageReferenceError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
+import { parseCommandLine, USAGE } from './args.js';
+import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand, type Io } from './commands.js';
+
+/** Exit codes of the CLI contract. */
+export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5 } as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof SnapshotError || error instanceof ImageReferenceError) return EXIT.usage;
+  if (error instanceof NotFoundError) return EXIT.notFound;
+  if (error instanceof RefusedError) return EXIT.refused;
+  return EXIT.runtime;
+}
+
+/** Runs one command line; returns the exit code. Results go to `io.out`, errors to `io.err`. */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  let debug = argv.includes('--debug');
+  try {
+    const { command, flags, positionals } = parseCommandLine(argv);
+    debug = flags.debug;
+    if (flags.help || command === undefined || command === 'help') {
+      const asked = flags.help || command === 'help';
+      (asked ? io.out : io.err)(USAGE);
+      return asked ? EXIT.ok : EXIT.usage;
+    }
+    switch (command) {
+      case 'reconcile': return await reconcileCommand(flags, io);
+      case 'plan': return await planCommand(flags, io);
+      case 'who-uses': return await whoUsesCommand(flags, positionals, io);
+      case 'explain': return await explainCommand(flags, positionals, io);
+      case 'pin': return await pinCommand(flags, positionals, io, false);
+      case 'unpin': return await pinCommand(flags, positionals, io, true);
+      default: throw new UsageError(`unknown command "${command}" (commands: reconcile, plan, who-uses, explain, pin, unpin)`);
+    }
+  } catch (error) {
+    const code = exitCodeFor(error);
+    io.err(`ecr-ledger: ${(error as Error).message}`);
+    if (debug) io.err((error as Error).stack ?? String(error));
+    else if (code === EXIT.runtime) io.err('(run again with --debug for the stack trace)');
+    return code;
+  }
+}
+
+const isEntryPoint = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntryPoint) {
+  const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), clock: () => new Date() };
+  process.exitCode = await runCli(process.argv.slice(2), io);
+}

@@ -1,0 +1,61 @@
+import type { PlanReport } from '../app/plan.js';
+import type { WhoUsesReport } from '../app/who-uses.js';
+import { shortDigest } from '../app/views.js';
+import type { PlannedImage } from '../domain/retention-policy.js';
+import type { Referrer } from '../domain/usage.js';
+
+/** Human-readable byte counts (binary units, as ECR's console shows). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** Left-aligned text columns, numbers right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function renderPlan(report: PlanReport): string {
+  const num = new Set([1, 2, 3, 4, 5, 6]);
+  const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), String(r.toDelete), String(r.kept), formatBytes(r.bytes), formatBytes(r.bytesToDelete), r.usdPerMonthSaved.toFixed(2)]);
+  const t = report.totals;
+  rows.push(['TOTAL', String(t.images), String(t.toDelete), String(t.kept), formatBytes(t.bytes), formatBytes(t.bytesToDelete), t.usdPerMonthSaved.toFixed(2)]);
+  const out = [`Plan at ${report.now}`, '', table(['REPOSITORY', 'IMAGES', 'DELETE', 'KEEP', 'SIZE', 'DELETE SIZE', 'USD/MONTH SAVED'], rows, num)];
+  const deletions = report.images.filter((i) => i.action === 'delete');
+  out.push('', deletions.length ? `Would delete ${deletions.length} image(s):` : 'Nothing would be deleted.');
+  for (const i of deletions) {
+    out.push(`  ${i.repositoryName}@${shortDigest(i.imageDigest)}  ${i.imageTags.length ? i.imageTags.join(',') : '<untagged>'}  pushed ${i.imagePushedAt.slice(0, 10)}  ${formatBytes(i.imageSizeInBytes)}`);
+  }
+  out.push('', 'USD/month is an upper bound: ECR stores layers shared between images once. `explain IMAGE` tells why an image is kept.');
+  return out.join('\n');
+}
+
+function referrerLines(referrers: readonly Referrer[]): string[] {
+  if (referrers.length === 0) return ['  (no referrers)'];
+  return referrers.map((r) => `  ${r.protecting ? 'PROTECTS' : 'does not protect'}  ${r.kind}  ${r.id}\n      ${r.reason}`);
+}
+
+export function renderWhoUses(report: WhoUsesReport): string {
+  return report.images
+    .map((image) => [`${image.repositoryName}@${image.imageDigest}  tags: ${image.imageTags.join(', ') || '<untagged>'}`, ...referrerLines(image.referrers)].join('\n'))
+    .join('\n\n');
+}
+
+export function renderExplanation(planned: PlannedImage): string {
+  const { image } = planned;
+  const lines = [
+    `${image.repositoryName}@${image.imageDigest}`,
+    `  tags: ${image.imageTags.join(', ') || '<untagged>'}; pushed ${image.imagePushedAt}; ${formatBytes(image.imageSizeInBytes)}`,
+    '',
+    planned.action === 'keep' ? 'It is KEPT because:' : 'It WOULD BE DELETED: every rule allows it:',
+    ...planned.reasons.map((r) => `  - ${r}`),
+  ];
+  if (planned.unreferencedSince) lines.push('', `Unreferenced since ${planned.unreferencedSince.at} (from ${planned.unreferencedSince.source}).`);
+  lines.push('', 'Referrers:', ...referrerLines(planned.referrers));
+  return lines.join('\n');
+}

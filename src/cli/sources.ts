@@ -1,0 +1,79 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
+import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
+import type { FactView } from '../app/plan.js';
+import type { LedgerStore } from '../app/ports.js';
+import type { Scope } from '../domain/facts.js';
+import { emptyFacts } from '../domain/facts.js';
+import { parseImageReference } from '../domain/image-reference.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { readSnapshotFile } from '../snapshot/read-snapshot.js';
+
+export interface SourceFlags {
+  snapshot?: string;
+  ledger?: string;
+  table?: string;
+  account?: string;
+  region?: string;
+}
+
+export interface OpenLedger {
+  readonly ledger: LedgerStore;
+  readonly describe: string;
+  close(): Promise<void>;
+}
+
+/** Opens the ledger a command names: the embedded engine in a directory, or a DynamoDB table on AWS. */
+export async function openLedger(flags: SourceFlags): Promise<OpenLedger> {
+  if (flags.ledger !== undefined && flags.table !== undefined) throw new UsageError('give either --ledger DIR or --table NAME, not both');
+  if (flags.table !== undefined) {
+    const client = new DynamoDBClient({ ...(flags.region && { region: flags.region }), retryMode: 'adaptive' });
+    return { ledger: new DynamoDbLedger(client, flags.table), describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
+  }
+  if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
+  const engine = await startEmbeddedDynamoDb(flags.ledger);
+  return { ledger: new DynamoDbLedger(engine.client, engine.tableName), describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
+}
+
+/** Picks the scope (account and region) a ledger command works on. */
+export async function chooseScope(ledger: LedgerStore, flags: SourceFlags, image?: string): Promise<Scope> {
+  let account = flags.account;
+  let region = flags.region;
+  if (image !== undefined) {
+    const ref = parseImageReference(image, 'query');
+    if (ref.kind === 'ecr' && ref.registryId !== undefined) {
+      account ??= ref.registryId;
+      region ??= ref.region;
+    }
+  }
+  const scopes = await ledger.scopes();
+  const matching = scopes.filter((s) => (account === undefined || s.accountId === account) && (region === undefined || s.region === region));
+  if (matching.length === 1) return matching[0]!;
+  if (matching.length === 0) {
+    if (scopes.length === 0) throw new NotFoundError('the ledger is empty: load it first with `ecr-ledger reconcile --snapshot FILE`');
+    const held = scopes.map((s) => `${s.accountId}/${s.region}`).join(', ');
+    throw new NotFoundError(`the ledger holds nothing for ${account ?? 'any account'} in ${region ?? 'any region'} (it holds ${held})`);
+  }
+  throw new UsageError(`the ledger holds several accounts or regions (${matching.map((s) => `${s.accountId}/${s.region}`).join(', ')}): give --account and --region, or a full image URI`);
+}
+
+/** Reads the facts a read-only command evaluates: a snapshot file, or a ledger. */
+export async function readFactView(flags: SourceFlags, image?: string): Promise<{ view: FactView; defaultNow?: string; close(): Promise<void> }> {
+  const named = [flags.snapshot, flags.ledger, flags.table].filter((f) => f !== undefined).length;
+  if (named > 1) throw new UsageError('give one source: --snapshot FILE, --ledger DIR or --table NAME');
+  if (flags.snapshot !== undefined) {
+    const facts = await readSnapshotFile(flags.snapshot);
+    return { view: { facts, history: new Map(), historySource: 'snapshot' }, defaultNow: facts.capturedAt, close: async () => undefined };
+  }
+  if (named === 0) throw new UsageError('name a source: --snapshot FILE, --ledger DIR or --table NAME (reading live AWS directly is not available yet)');
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags, image);
+    const contents = await open.ledger.load(scope);
+    const facts = contents.facts.images.length || contents.watermark ? contents.facts : emptyFacts(scope, new Date().toISOString());
+    return { view: { facts, history: contents.history, historySource: 'ledger' }, close: open.close };
+  } catch (error) {
+    await open.close();
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+
+const EXAMPLE = 'examples/account.json';
+const CONFIG = 'examples/config.yaml';
+const LATER = '2026-11-20T00:00:00Z';
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date('2026-11-21T00:00:00Z') });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'ecr-ledger-cli-'));
+
+describe('ecr-ledger CLI', () => {
+  it('plans over a snapshot with the JSON contract', async () => {
+    const result = await cli('plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER, '--output', 'json');
+    expect(result.code).toBe(0);
+    const plan = result.json();
+    expect(Object.keys(plan)).toEqual(['now', 'images', 'repositories', 'totals']);
+    expect(Object.keys(plan.images[0])).toEqual(['repositoryName', 'imageDigest', 'imageTags', 'imagePushedAt', 'imageSizeInBytes', 'action', 'reasons', 'referrers']);
+    expect(plan.totals.toDelete).toBeGreaterThan(0);
+    expect(plan.totals.images).toBe(plan.images.length);
+  });
+
+  it('defaults --now to the snapshot capture time', async () => {
+    expect((await cli('plan', '--snapshot', EXAMPLE, '--output', 'json')).json().now).toBe('2026-11-10T06:00:00.000Z');
+  });
+
+  it('gives the same plan over the embedded ledger as over the snapshot it was loaded from', async () => {
+    const dir = await tempDir();
+    const loaded = await cli('reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', dir);
+    expect(loaded.code).toBe(0);
+    expect(loaded.out).toContain('79 images');
+    const fromLedger = (await cli('plan', '--ledger', dir, '--config', CONFIG, '--now', LATER, '--output', 'json')).json();
+    const fromSnapshot = (await cli('plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER, '--output', 'json')).json();
+    // Reasons name where "unreferenced since" came from (ledger history vs snapshot capture time); all else is equal.
+    const decisions = (plan: { images: Array<Record<string, unknown>> }) => ({ ...plan, images: plan.images.map(({ reasons: _, ...rest }) => rest) });
+    expect(decisions(fromLedger)).toEqual(decisions(fromSnapshot));
+    expect(fromLedger.images.flatMap((i: { reasons: string[] }) => i.reasons).join()).toContain('when the ledger first saw it unprotected');
+  });
+
+  it('answers who uses an image by tag, by digest and by URI', async () => {
+    const byTag = await cli('who-uses', 'fluentd:bbbb', '--snapshot', EXAMPLE, '--output', 'json');
+    expect(byTag.code).toBe(0);
+    const [image] = byTag.json().images;
+    expect(image.referrers).toContainEqual(expect.objectContaining({ kind: 'ecs-service', id: 'arn:aws:ecs:us-east-1:123456789012:service/prod/middleware', protecting: true }));
+    const byDigest = await cli('who-uses', `fluentd@${image.imageDigest}`, '--snapshot', EXAMPLE, '--output', 'json');
+    const byUri = await cli('who-uses', `123456789012.dkr.ecr.us-east-1.amazonaws.com/fluentd@${image.imageDigest}`, '--snapshot', EXAMPLE, '--output', 'json');
+    expect(byDigest.json().images).toEqual(byTag.json().images);
+    expect(byUri.json().images).toEqual(byTag.json().images);
+    expect(Object.keys(byTag.json())).toEqual(['query', 'images']);
+  });
+
+  it('explains a decision in sentences', async () => {
+    const result = await cli('explain', 'checkout:r7', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('It is KEPT because:');
+    expect(result.out).toContain('rollback target below checkout:9');
+  });
+
+  it('pins and unpins an image in the ledger; who-uses shows the pin', async () => {
+    const dir = await tempDir();
+    await cli('reconcile', '--snapshot', EXAMPLE, '--ledger', dir);
+    expect((await cli('pin', 'preview/frontend:pr-1200', '--ledger', dir)).code).toBe(2);
+    expect((await cli('pin', 'preview/frontend:pr-1200', '--reason', 'EKS deployment demo', '--ledger', dir)).code).toBe(0);
+    const who = (await cli('who-uses', 'preview/frontend:pr-1200', '--ledger', dir, '--output', 'json')).json();
+    expect(who.images[0].referrers).toEqual([expect.objectContaining({ kind: 'pin', protecting: true, reason: expect.stringContaining('EKS deployment demo') })]);
+    const plan = (await cli('plan', '--ledger', dir, '--config', CONFIG, '--now', LATER, '--output', 'json')).json();
+    expect(plan.images.find((i: { imageTags: string[] }) => i.imageTags.includes('pr-1200')).action).toBe('keep');
+    expect((await cli('unpin', 'preview/frontend:pr-1200', '--ledger', dir)).code).toBe(0);
+    expect((await cli('unpin', 'preview/frontend:pr-1200', '--ledger', dir)).code).toBe(3);
+  });
+
+  it.each([
+    [['who-uses', 'nope:1', '--snapshot', EXAMPLE], 3, 'nope:1 is not in the ledger'],
+    [['who-uses', 'Bad:1', '--snapshot', EXAMPLE], 2, 'invalid image reference "Bad:1"'],
+    [['who-uses', 'docker.io/library/nginx:1.27', '--snapshot', EXAMPLE], 2, 'not in an ECR private registry'],
+    [['who-uses', 'nginx:1.27', '--snapshot', EXAMPLE], 3, 'nginx:1.27 is not in the ledger'],
+    [['who-uses', '999999999999.dkr.ecr.us-east-1.amazonaws.com/app:1.5', '--snapshot', EXAMPLE], 3, 'not registry 999999999999'],
+    [['plan', '--snapshot', 'missing.json'], 2, 'missing.json: cannot read the snapshot'],
+    [['plan', '--snapshot', EXAMPLE, '--now', 'tomorrow'], 2, '--now tomorrow'],
+    [['plan', '--snapshot', EXAMPLE, '--output', 'yaml'], 2, '--output yaml'],
+    [['plan', '--snapshot', EXAMPLE, '--ledger', '/tmp/x'], 2, 'give one source'],
+    [['plan'], 2, 'name a source'],
+    [['plan', '--frobnicate'], 2, "Unknown option '--frobnicate'"],
+    [['destroy'], 2, 'unknown command "destroy"'],
+    [[], 2, 'Usage: ecr-ledger COMMAND'],
+  ])('%j exits %i with a clear message', async (argv, code, message) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(code);
+    expect(result.err).toContain(message);
+    expect(result.err).not.toContain('    at ');
+  });
+
+  it('reports a broken config file with its name and line (exit 2)', async () => {
+    const file = join(await tempDir(), 'bad.yaml');
+    await writeFile(file, 'sweep:\n  maxDeletionsPerRun: -5\n');
+    const result = await cli('plan', '--snapshot', EXAMPLE, '--config', file);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`${file}: sweep.maxDeletionsPerRun (line 2): must not be negative`);
+  });
+
+  it('runs as ./bin/ecr-ledger from a fresh checkout', async () => {
+    const { stdout } = await promisify(execFile)('./bin/ecr-ledger', ['plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER]);
+    expect(stdout).toMatch(/TOTAL\s+79\s+40\s+39/);
+  });
+});
