@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { SnapshotInput } from '../src/snapshot/schema.js';
+
+export interface AccountShape {
+  readonly repositories: number;
+  readonly imagesPerRepository: number;
+  readonly families: number;
+  readonly revisionsPerFamily: number;
+  readonly services: number;
+}
+
+export const LARGE: AccountShape = { repositories: 1_000, imagesPerRepository: 100, families: 1_000, revisionsPerFamily: 20, services: 500 };
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const HOST = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+const CAPTURED = Date.parse('2026-11-10T06:00:00Z');
+const DAY = 86_400_000;
+
+const digest = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
+
+/** A simulated account: repository r holds images pushed a day apart; family f's revisions name repository f's builds. */
+export function generateAccount(shape: AccountShape): SnapshotInput {
+  const repositories = Array.from({ length: shape.repositories }, (_, r) => ({
+    repositoryName: `team-${r % 20}/service-${r}`,
+    images: Array.from({ length: shape.imagesPerRepository }, (_, i) => ({
+      imageDigest: digest(`${r}/${i}`),
+      imageTags: i % 10 === 0 ? [] : [`build-${i}`],
+      imagePushedAt: new Date(CAPTURED - (shape.imagesPerRepository - i) * DAY).toISOString(),
+      imageSizeInBytes: 50_000_000 + ((r * 7919 + i * 104729) % 200_000_000),
+      imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+    })),
+  }));
+  const taskDefinitions = Array.from({ length: shape.families }, (_, f) =>
+    Array.from({ length: shape.revisionsPerFamily }, (_, rev) => {
+      const repo = repositories[f % shape.repositories]!;
+      const build = shape.imagesPerRepository - shape.revisionsPerFamily + rev;
+      return {
+        taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/family-${f}:${rev + 1}`,
+        family: `family-${f}`, revision: rev + 1, status: rev % 7 === 3 ? 'INACTIVE' : 'ACTIVE',
+        containerDefinitions: [
+          { name: 'main', image: `${HOST}/${repo.repositoryName}:build-${build % 10 === 0 ? build + 1 : build}` },
+          { name: 'proxy', image: 'public.ecr.aws/nginx/nginx:1.27' },
+        ],
+      };
+    }),
+  ).flat();
+  const services = Array.from({ length: shape.services }, (_, s) => ({
+    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/service-${s}`, serviceName: `service-${s}`,
+    clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`,
+    deployments: [{ id: `ecs-svc/${s}`, status: 'PRIMARY', taskDefinition: `family-${s}:${shape.revisionsPerFamily - (s % 5)}`, rolloutState: 'COMPLETED' }],
+    taskSets: [],
+  }));
+  return {
+    schemaVersion: 1, accountId: ACCOUNT, region: REGION, capturedAt: new Date(CAPTURED).toISOString(),
+    ecr: { repositories }, ecs: { taskDefinitions, services }, lambda: { functions: [], aliases: [] },
+  };
+}

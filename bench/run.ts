@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateAccount, LARGE } from './generate-account.js';
+
+/**
+ * `npm run bench`: the core benchmarks of the generated account (100k images in 1,000 repositories,
+ * 20k task-definition revisions, 500 services). Targets: plan --snapshot under 10 s and under 1 GiB.
+ */
+const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-bench-'));
+const snapshot = join(dir, 'account.json');
+const ledger = join(dir, 'ledger');
+const shape = process.argv.includes('--small') ? { ...LARGE, repositories: 100, families: 100 } : LARGE;
+
+const t0 = performance.now();
+await writeFile(snapshot, JSON.stringify(generateAccount(shape)));
+console.log(`generated ${shape.repositories * shape.imagesPerRepository} images, ${shape.families * shape.revisionsPerFamily} task-definition revisions, ${shape.services} services ` +
+  `(${((await stat(snapshot)).size / 2 ** 20).toFixed(0)} MiB snapshot) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+function measure(what: string): { seconds: number; maxRssMiB: number } & Record<string, unknown> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', what, snapshot, ledger], {
+    encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const rows: Array<[string, ReturnType<typeof measure>, number | undefined]> = [];
+rows.push(['plan --snapshot', measure('plan-snapshot'), 10]);
+rows.push(['load into the embedded ledger (reconcile)', measure('load-ledger'), undefined]);
+rows.push(['reconcile again, unchanged', measure('load-ledger'), undefined]);
+rows.push(['plan over the embedded ledger', measure('plan-ledger'), undefined]);
+
+console.log('\nmeasurement                                   wall s   peak RSS MiB   detail');
+for (const [name, m, target] of rows) {
+  const { what: _w, seconds, maxRssMiB, ...detail } = m;
+  const verdict = target === undefined ? '' : `  (target < ${target} s and < 1024 MiB: ${seconds < target && maxRssMiB < 1024 ? 'met' : 'MISSED'})`;
+  console.log(`${name.padEnd(44)} ${seconds.toFixed(2).padStart(7)}   ${maxRssMiB.toFixed(0).padStart(12)}   ${JSON.stringify(detail)}${verdict}`);
+}
+const snap = rows[0]![1].seconds;
+console.log(`\nratios: ledger load / plan --snapshot = ${(rows[1]![1].seconds / snap).toFixed(1)}x; plan over ledger / plan --snapshot = ${(rows[3]![1].seconds / snap).toFixed(1)}x; second reconcile / first = ${(rows[2]![1].seconds / rows[1]![1].seconds).toFixed(2)}x`);
+await rm(dir, { recursive: true, force: true });
