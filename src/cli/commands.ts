@@ -1,5 +1,5 @@
 import { explainImages } from '../app/explain.js';
-import { planReport } from '../app/plan.js';
+import { planReport, type FactView } from '../app/plan.js';
 import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
@@ -52,43 +52,36 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
   }
 }
 
-export async function planCommand(flags: Flags, io: Io): Promise<number> {
+/** Reads the source a read-only command names, evaluates with the config and the clock, and closes the source. */
+async function withFactView<T>(flags: Flags, io: Io, image: string | undefined, evaluate: (view: FactView, cfg: Config, now: string) => T): Promise<T> {
   const cfg = await config(flags);
-  const source = await readFactView(flags);
+  const source = await readFactView(flags, image);
   try {
-    const report = planReport(source.view, cfg, nowOf(flags, io, source.defaultNow));
-    print(io, flags, report, () => renderPlan(report));
-    return 0;
+    return evaluate(source.view, cfg, nowOf(flags, io, source.defaultNow));
   } finally {
     await source.close();
   }
+}
+
+export async function planCommand(flags: Flags, io: Io): Promise<number> {
+  const report = await withFactView(flags, io, undefined, planReport);
+  print(io, flags, report, () => renderPlan(report));
+  return 0;
 }
 
 export async function whoUsesCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'who-uses');
-  const cfg = await config(flags);
-  const source = await readFactView(flags, image);
-  try {
-    const report = whoUses(source.view, image, cfg, nowOf(flags, io, source.defaultNow));
-    print(io, flags, report, () => renderWhoUses(report));
-    return 0;
-  } finally {
-    await source.close();
-  }
+  const report = await withFactView(flags, io, image, (view, cfg, now) => whoUses(view, image, cfg, now));
+  print(io, flags, report, () => renderWhoUses(report));
+  return 0;
 }
 
 export async function explainCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'explain');
-  const cfg = await config(flags);
-  const source = await readFactView(flags, image);
-  try {
-    const planned = explainImages(source.view, image, cfg, nowOf(flags, io, source.defaultNow));
-    const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }) })) };
-    print(io, flags, json, () => planned.map(renderExplanation).join('\n\n'));
-    return 0;
-  } finally {
-    await source.close();
-  }
+  const planned = await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now));
+  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }) })) };
+  print(io, flags, json, () => planned.map(renderExplanation).join('\n\n'));
+  return 0;
 }
 
 export async function pinCommand(flags: Flags, positionals: readonly string[], io: Io, unpin: boolean): Promise<number> {
