@@ -11,7 +11,6 @@ const OPTIONS = {
   account: { type: 'string' },
   region: { type: 'string' },
   reason: { type: 'string' },
-  quiet: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -26,7 +25,6 @@ export interface Flags {
   account?: string;
   region?: string;
   reason?: string;
-  quiet: boolean;
   debug: boolean;
   help: boolean;
 }
@@ -60,5 +58,5 @@ Commands:
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB)
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]
 
-Options: --output table|json, --account ID, --region NAME, --quiet, --debug (stack traces), -h/--help
+Options: --output table|json, --account ID, --region NAME, --debug (stack traces), -h/--help
 Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed`;

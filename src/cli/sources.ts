@@ -4,7 +4,6 @@ import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import type { FactView } from '../app/plan.js';
 import type { LedgerStore } from '../app/ports.js';
 import type { Scope } from '../domain/facts.js';
-import { emptyFacts } from '../domain/facts.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
@@ -70,8 +69,7 @@ export async function readFactView(flags: SourceFlags, image?: string): Promise<
   try {
     const scope = await chooseScope(open.ledger, flags, image);
     const contents = await open.ledger.load(scope);
-    const facts = contents.facts.images.length || contents.watermark ? contents.facts : emptyFacts(scope, new Date().toISOString());
-    return { view: { facts, history: contents.history, historySource: 'ledger' }, close: open.close };
+    return { view: { facts: contents.facts, history: contents.history, historySource: 'ledger' }, close: open.close };
   } catch (error) {
     await open.close();
     throw error;

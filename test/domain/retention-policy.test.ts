@@ -200,6 +200,15 @@ describe('who protects an image', () => {
     expect(of('job')).toMatchObject({ action: 'keep', referrers: [expect.objectContaining({ kind: 'pin', protecting: true })] });
   });
 
+  it('protects every image that claims a tag when inconsistent facts give it to several', () => {
+    const b = new AccountBuilder();
+    b.image('api', 'first', { tags: ['prod'] });
+    b.image('api', 'second', { tags: ['prod'] });
+    b.taskDefinition('api:1', { api: uri('api:prod') }).service('api', [{ td: 'api:1' }]);
+    const { action } = planOf(b.build(), testConfig(eager));
+    expect([action('first'), action('second')]).toEqual(['keep', 'keep']);
+  });
+
   it('ignores non-ECR images and other accounts registries, without error', () => {
     const b = new AccountBuilder();
     b.image('app', 'mine', { tags: ['1'] });
