@@ -160,11 +160,3 @@ export interface AccountFacts {
 export function imageKey(repositoryName: string, imageDigest: string): string {
   return `${repositoryName}@${imageDigest}`;
 }
-
-/** An empty set of facts for a scope. */
-export function emptyFacts(scope: Scope, capturedAt: string): AccountFacts {
-  return {
-    scope, capturedAt, repositories: [], images: [], taskDefinitions: [], services: [], serviceDeployments: [],
-    serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
-  };
-}

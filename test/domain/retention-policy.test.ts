@@ -212,7 +212,7 @@ describe('who protects an image', () => {
   it('ignores non-ECR images and other accounts registries, without error', () => {
     const b = new AccountBuilder();
     b.image('app', 'mine', { tags: ['1'] });
-    b.taskDefinition('app:1', { nginx: 'nginx:1.27', sidecar: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable', other: '999999999999.dkr.ecr.us-east-1.amazonaws.com/app:1', mine: uri('app:1') });
+    b.taskDefinition('app:1', { broken: 'Not A Valid Image', nginx: 'nginx:1.27', sidecar: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable', other: '999999999999.dkr.ecr.us-east-1.amazonaws.com/app:1', mine: uri('app:1') });
     b.service('app', [{ td: 'app:1' }]);
     const { of } = planOf(b.build(), testConfig(eager));
     expect(of('mine').action).toBe('keep');
