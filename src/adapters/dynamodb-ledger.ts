@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, type QueryCommandOutput, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
 import type { PinFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
-import { factPk, factsToItems, itemsToFacts, pinItem, scopeId, watermarkKey, type FactItem } from './ledger-items.js';
+import { factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
 const BATCH = 25;
 const PARALLEL_WRITES = 8;
@@ -61,7 +61,15 @@ export class DynamoDbLedger implements LedgerStore {
 
   async scopes(): Promise<Scope[]> {
     return this.call('listing scopes', async () => {
-      const items = await this.scanAll({ expression: 'sk = :w', values: { ':w': 'W' } });
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+          TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': WATERMARK_PK }, ExclusiveStartKey: start,
+        }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
       return items.map((i) => (i.watermark as Watermark).scope).sort((a, b) => scopeId(a).localeCompare(scopeId(b)));
     });
   }

@@ -6,7 +6,7 @@ import { groupBy } from '../domain/group-by.js';
  * How facts become table items. One item per fact:
  *   pk `{account}#{region}#{kind}#{id}`, sk `F`, with `scope`, `kind`, `fact` (a map) and `observedAt`.
  * Images also carry their history (`firstSeenAt`, `unprotectedSince`) and GSI1 keys (by repository, by push time);
- * task definitions carry GSI2 keys (by family, by revision). The watermark is `pk WATERMARK#{scope}`, `sk W`.
+ * task definitions carry GSI2 keys (by family, by revision). Watermarks are `pk WATERMARK`, `sk {scope}`.
  */
 
 export type FactKind =
@@ -29,7 +29,9 @@ export interface FactItem {
 }
 
 export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;
-export const watermarkKey = (scope: Scope) => ({ pk: `WATERMARK#${scopeId(scope)}`, sk: 'W' });
+/** All watermarks share one partition, so listing the scopes is one Query instead of a table scan. */
+export const WATERMARK_PK = 'WATERMARK';
+export const watermarkKey = (scope: Scope) => ({ pk: WATERMARK_PK, sk: scopeId(scope) });
 export const factPk = (scope: Scope, kind: FactKind, id: string) => `${scopeId(scope)}#${kind}#${id}`;
 
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {
