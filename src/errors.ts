@@ -26,3 +26,6 @@ export class RefusedError extends EcrLedgerError {}
 
 /** The ledger store failed (I/O, DynamoDB). */
 export class LedgerStoreError extends EcrLedgerError {}
+
+/** Reading live AWS failed in a way that would leave the picture of "in use" incomplete. */
+export class AwsReadError extends EcrLedgerError {}

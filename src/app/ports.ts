@@ -1,4 +1,6 @@
 import type { AccountFacts, ImageHistory, PinFact, Scope } from '../domain/facts.js';
+import type { KnownFacts } from '../snapshot/from-facts.js';
+import type { SnapshotInput } from '../snapshot/schema.js';
 
 /** When a reconcile last finished for a scope, and what it covered. */
 export interface Watermark {
@@ -38,4 +40,19 @@ export interface LedgerStore {
   putPin(scope: Scope, pin: PinFact): Promise<void>;
   /** Returns false when there was no such pin. */
   deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean>;
+}
+
+/** One complete read of an account's live state, as an account snapshot. */
+export interface AccountRead {
+  readonly snapshot: SnapshotInput;
+  /** Optional APIs that were denied or unsupported, each naming the protection that is weaker as a result. */
+  readonly warnings: readonly string[];
+  /** API calls made, per IAM action. */
+  readonly calls: Readonly<Record<string, number>>;
+}
+
+/** Reads live AWS (or a fake of it). `known` supplies immutable facts already in the ledger, which are not read again. */
+export interface AccountReader {
+  scope(): Promise<Scope>;
+  read(known: KnownFacts): Promise<AccountRead>;
 }

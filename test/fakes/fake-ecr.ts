@@ -1,58 +1,66 @@
 import {
-  BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, GetRepositoryPolicyCommand, InvalidParameterException,
-  RepositoryNotFoundException, RepositoryPolicyNotFoundException, type ImageDetail, type ImageFailureCode,
+  BatchGetImageCommand, DescribeImagesCommand, DescribeRegistryCommand, DescribeRepositoriesCommand, ECRClient, GetRepositoryPolicyCommand,
+  type ImageDetail, type ImageFailureCode,
 } from '@aws-sdk/client-ecr';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { ECRClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ecr';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { awsError, batchLimit, Faults, page } from './faults.js';
 
 interface StoredImage {
   detail: ImageDetail;
   manifest: string;
 }
 
+export const FAKE_CREDENTIALS = { accessKeyId: 'fake', secretAccessKey: 'fake' };
+
 /**
  * A stateful ECR registry behind aws-sdk-client-mock. It enforces the API limits ecr-ledger must respect
- * (1000 results per page, 100 ids per BatchGetImage) and can fail chosen manifests, as ECR reports in `failures`.
+ * (1000 results per page, 100 ids per BatchGetImage), injects `faults`, and can fail chosen manifests as ECR reports in `failures`.
  */
 export class FakeEcr {
-  readonly client = new ECRClient({ region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
-  readonly mock = mockClient(this.client);
-  private readonly repositories = new Map<string, { policyText?: string; images: StoredImage[] }>();
+  readonly client: ECRClient;
+  readonly mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, ECRClientResolvedConfig>;
+  private readonly repositories = new Map<string, { policyText?: string; images: Map<string, StoredImage> }>();
   readonly failingManifests = new Map<string, ImageFailureCode>();
 
-  constructor() {
-    const invalid = (message: string) => new InvalidParameterException({ message, $metadata: {} });
-    const page = <T>(items: T[], maxResults: number | undefined, nextToken: string | undefined, limit = 1000) => {
-      if (maxResults !== undefined && (maxResults < 1 || maxResults > limit)) throw invalid(`maxResults must be 1..${limit}`);
-      const start = nextToken === undefined ? 0 : Number(nextToken);
-      const end = start + (maxResults ?? 100);
-      return { items: items.slice(start, end), nextToken: end < items.length ? String(end) : undefined };
-    };
+  constructor(readonly faults = new Faults(), readonly accountId = '123456789012', readonly region = 'us-east-1') {
+    this.client = new ECRClient({ region, credentials: FAKE_CREDENTIALS });
+    this.mock = mockClient(this.client);
     const repository = (name: string | undefined) => {
       const repo = this.repositories.get(name ?? '');
-      if (!repo) throw new RepositoryNotFoundException({ message: `repository ${name} not found`, $metadata: {} });
+      if (!repo) throw awsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${accountId}'`);
       return repo;
     };
+    const limits = { max: 1000, default: 100 };
+    this.mock.on(DescribeRegistryCommand).callsFake(() => {
+      faults.check('ecr:DescribeRegistry');
+      return { registryId: accountId, replicationConfiguration: { rules: [] } };
+    });
     this.mock.on(DescribeRepositoriesCommand).callsFake((input) => {
-      const { items, nextToken } = page([...this.repositories.keys()].sort(), input.maxResults, input.nextToken);
-      return { repositories: items.map((repositoryName) => ({ repositoryName })), nextToken };
+      faults.check('ecr:DescribeRepositories');
+      const { items, next } = page('ecr:DescribeRepositories', [...this.repositories.keys()].sort(), input.maxResults, input.nextToken, limits);
+      return { repositories: items.map((repositoryName) => ({ repositoryName, registryId: accountId })), nextToken: next };
     });
     this.mock.on(DescribeImagesCommand).callsFake((input) => {
-      const { items, nextToken } = page(repository(input.repositoryName).images, input.maxResults, input.nextToken);
-      return { imageDetails: items.map((i) => i.detail), nextToken };
+      faults.check('ecr:DescribeImages');
+      const images = [...repository(input.repositoryName).images.values()];
+      const { items, next } = page('ecr:DescribeImages', images, input.maxResults, input.nextToken, limits);
+      return { imageDetails: items.map((i) => i.detail), nextToken: next };
     });
     this.mock.on(GetRepositoryPolicyCommand).callsFake((input) => {
+      faults.check('ecr:GetRepositoryPolicy');
       const repo = repository(input.repositoryName);
-      if (repo.policyText === undefined) throw new RepositoryPolicyNotFoundException({ message: 'no policy', $metadata: {} });
+      if (repo.policyText === undefined) throw awsError('RepositoryPolicyNotFoundException', 'Repository policy does not exist');
       return { repositoryName: input.repositoryName, policyText: repo.policyText };
     });
     this.mock.on(BatchGetImageCommand).callsFake((input) => {
-      const ids = input.imageIds ?? [];
-      if (ids.length < 1 || ids.length > 100) throw invalid('imageIds must hold 1..100 ids');
+      faults.check('ecr:BatchGetImage');
+      batchLimit('ecr:BatchGetImage', input.imageIds, 100);
       const repo = repository(input.repositoryName);
       const images = [];
       const failures = [];
-      for (const id of ids) {
-        const found = repo.images.find((i) => i.detail.imageDigest === id.imageDigest);
+      for (const id of input.imageIds!) {
+        const found = repo.images.get(id.imageDigest ?? '');
         const failure = this.failingManifests.get(id.imageDigest ?? '') ?? (found ? undefined : 'ImageNotFound');
         if (failure) failures.push({ imageId: id, failureCode: failure, failureReason: 'injected by the fake' });
         else images.push({ repositoryName: input.repositoryName, imageId: id, imageManifest: found!.manifest, imageManifestMediaType: found!.detail.imageManifestMediaType });
@@ -62,18 +70,18 @@ export class FakeEcr {
   }
 
   addRepository(repositoryName: string, policyText?: string): this {
-    this.repositories.set(repositoryName, { ...(policyText !== undefined && { policyText }), images: [] });
+    this.repositories.set(repositoryName, { ...(policyText !== undefined && { policyText }), images: new Map() });
     return this;
   }
 
-  addImage(repositoryName: string, detail: Omit<ImageDetail, 'repositoryName'>, manifest: object = { schemaVersion: 2 }): this {
-    this.repositories.get(repositoryName)!.images.push({ detail: { ...detail, repositoryName }, manifest: JSON.stringify(manifest) });
+  addImage(repositoryName: string, detail: Omit<ImageDetail, 'repositoryName'>, manifest: string | object = { schemaVersion: 2 }): this {
+    const body = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
+    this.repositories.get(repositoryName)!.images.set(detail.imageDigest!, { detail: { ...detail, repositoryName, registryId: this.accountId }, manifest: body });
     return this;
   }
 
   removeImage(repositoryName: string, imageDigest: string): void {
-    const repo = this.repositories.get(repositoryName)!;
-    repo.images = repo.images.filter((i) => i.detail.imageDigest !== imageDigest);
+    this.repositories.get(repositoryName)!.images.delete(imageDigest);
   }
 
   calls(command: Parameters<typeof this.mock.commandCalls>[0]): number {

@@ -1,13 +1,16 @@
 import { BatchGetImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
-import { AwsReadError, readEcr } from '../../src/adapters/ecr-reader.js';
-import { parseSnapshot } from '../../src/snapshot/read-snapshot.js';
-import { snapshotToFacts } from '../../src/snapshot/to-facts.js';
-import { FakeEcr } from '../fakes/fake-ecr.js';
-import { digest } from '../fixtures/account-builder.js';
+import { AwsCaller } from '../../../src/adapters/aws/caller.js';
+import { readEcr as readWith } from '../../../src/adapters/aws/ecr-reader.js';
+import { AwsReadError } from '../../../src/errors.js';
+import { parseSnapshot } from '../../../src/snapshot/read-snapshot.js';
+import { snapshotToFacts } from '../../../src/snapshot/to-facts.js';
+import { FakeEcr } from '../../fakes/fake-ecr.js';
+import { digest } from '../../fixtures/account-builder.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const pushed = new Date('2026-10-01T00:00:00Z');
+const readEcr = (client: FakeEcr['client'], options: Parameters<typeof readWith>[2] = {}) => readWith(new AwsCaller({ sleep: async () => undefined }), client, options);
 
 function registryWithIndexes(count: number): FakeEcr {
   const ecr = new FakeEcr().addRepository('web');
@@ -62,5 +65,17 @@ describe('readEcr', () => {
     });
     const [repo] = await readEcr(ecr.client);
     expect(repo!.images.map((i) => i.imageDigest)).toEqual([digest('index-0')]);
+  });
+
+  it('does not fetch a manifest the ledger already knows (manifests are immutable)', async () => {
+    const ecr = registryWithIndexes(150);
+    const knownManifests = (_repo: string, imageDigest: string) =>
+      imageDigest === digest('index-3') ? { mediaType: OCI_INDEX, childDigests: [digest('child-3')] } : undefined;
+    const repos = await readEcr(ecr.client, { knownManifests });
+    const fetched = ecr.mock.commandCalls(BatchGetImageCommand).flatMap((c) => c.args[0].input.imageIds!.map((id) => id.imageDigest));
+    expect(fetched).toHaveLength(149);
+    expect(fetched).not.toContain(digest('index-3'));
+    const facts = snapshotToFacts(parseSnapshot({ schemaVersion: 1, accountId: '123456789012', region: 'us-east-1', capturedAt: pushed.toISOString(), ecr: { repositories: repos } }));
+    expect(facts.images.find((i) => i.imageDigest === digest('index-3'))).toMatchObject({ childDigests: [digest('child-3')], imageManifestMediaType: OCI_INDEX });
   });
 });

@@ -1,0 +1,97 @@
+import { DescribeRegistryCommand } from '@aws-sdk/client-ecr';
+import type { AccountRead, AccountReader } from '../../app/ports.js';
+import type { Config } from '../../config.js';
+import type { Scope } from '../../domain/facts.js';
+import { scopeMatcher } from '../../domain/scope.js';
+import { AwsReadError } from '../../errors.js';
+import type { KnownFacts } from '../../snapshot/from-facts.js';
+import type { SnapshotInput } from '../../snapshot/schema.js';
+import { AwsCaller } from './caller.js';
+import type { AwsClients } from './clients.js';
+import { readEcr } from './ecr-reader.js';
+import { readEcsRuntime } from './ecs-reader.js';
+import { readLambda } from './lambda-reader.js';
+import { readTaskDefinitions } from './task-definition-reader.js';
+
+type Json = Record<string, unknown>;
+
+export interface LiveAccountOptions {
+  readonly scope: Config['scope'];
+  readonly clock: () => Date;
+  readonly caller?: AwsCaller;
+  readonly progress?: (message: string) => void;
+}
+
+const byKey = (key: string) => (a: Json, b: Json) => String(a[key]).localeCompare(String(b[key]));
+
+/** Reads one account in one region from ECR, ECS and Lambda, as an account snapshot. */
+export class LiveAccountReader implements AccountReader {
+  readonly caller: AwsCaller;
+  private resolved?: Scope;
+
+  constructor(private readonly clients: AwsClients, private readonly options: LiveAccountOptions) {
+    this.caller = options.caller ?? new AwsCaller();
+  }
+
+  async scope(): Promise<Scope> {
+    if (this.resolved) return this.resolved;
+    let region: string;
+    try {
+      region = await this.clients.ecr.config.region();
+    } catch (cause) {
+      throw new AwsReadError('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region', { cause });
+    }
+    const { registryId } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
+    if (!registryId) throw new AwsReadError('ecr:DescribeRegistry returned no registry id (the account id)');
+    return (this.resolved = { accountId: registryId, region });
+  }
+
+  async read(known: KnownFacts): Promise<AccountRead> {
+    const capturedAt = this.options.clock().toISOString();
+    const { accountId, region } = await this.scope();
+    const warnings: string[] = [];
+    const warn = (message: string) => warnings.push(message);
+    const { caller, clients, options } = this;
+    const ecs = async () => {
+      const runtime = await readEcsRuntime(caller, clients.ecs, {
+        inScope: scopeMatcher(options.scope.clusters), knownServiceRevision: known.serviceRevision, warn, ...(options.progress && { progress: options.progress }),
+      });
+      const referenced = new Set<string>([
+        ...runtime.services.flatMap((s) => [
+          ...((s.deployments as Json[] | undefined) ?? []).map((d) => String(d.taskDefinition)),
+          ...((s.taskSets as Json[] | undefined) ?? []).map((t) => String(t.taskDefinition)),
+        ]),
+        ...runtime.serviceRevisions.map((r) => String(r.taskDefinition)),
+        ...runtime.tasks.map((t) => String(t.taskDefinitionArn)),
+      ]);
+      const taskDefinitions = await readTaskDefinitions(caller, clients.ecs, {
+        referenced, known: known.taskDefinition, warn, ...(options.progress && { progress: options.progress }),
+      });
+      return { ...runtime, taskDefinitions };
+    };
+    const [repositories, ecsRead, lambdaRead] = await Promise.all([
+      readEcr(caller, clients.ecr, { knownManifests: known.manifest, ...(options.progress && { progress: options.progress }) }),
+      ecs(),
+      readLambda(caller, clients.lambda, { inScope: scopeMatcher(options.scope.functions), knownVersion: known.lambdaVersion, ...(options.progress && { progress: options.progress }) }),
+    ]);
+    const snapshot = {
+      schemaVersion: 1,
+      accountId,
+      region,
+      capturedAt,
+      ecr: { repositories: repositories.sort((a, b) => a.repositoryName.localeCompare(b.repositoryName)) },
+      ecs: {
+        taskDefinitions: ecsRead.taskDefinitions,
+        services: ecsRead.services.sort(byKey('serviceArn')),
+        serviceDeployments: ecsRead.serviceDeployments.sort(byKey('serviceDeploymentArn')),
+        serviceRevisions: ecsRead.serviceRevisions.sort(byKey('serviceRevisionArn')),
+        tasks: ecsRead.tasks.sort(byKey('taskArn')),
+      },
+      lambda: {
+        functions: lambdaRead.functions.sort((a, b) => String((a.Configuration as Json).FunctionArn).localeCompare(String((b.Configuration as Json).FunctionArn)) || String((a.Configuration as Json).Version).localeCompare(String((b.Configuration as Json).Version))),
+        aliases: lambdaRead.aliases.sort(byKey('AliasArn')),
+      },
+    } as SnapshotInput;
+    return { snapshot, warnings, calls: Object.fromEntries([...caller.counts].sort()) };
+  }
+}

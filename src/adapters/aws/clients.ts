@@ -1,0 +1,28 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+
+export interface AwsClients {
+  readonly ecr: ECRClient;
+  readonly ecs: ECSClient;
+  readonly lambda: LambdaClient;
+  destroy(): void;
+}
+
+/**
+ * Clients for the read path with the standard credential chain, `--profile` and `--region`, the SDK's adaptive
+ * retry mode, and the standard endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_ECS`, …), which the SDK
+ * applies by itself.
+ */
+export function createAwsClients(options: { region?: string; profile?: string }): AwsClients {
+  const config = {
+    ...(options.region !== undefined && { region: options.region }),
+    ...(options.profile !== undefined && { profile: options.profile }),
+    retryMode: 'adaptive',
+    maxAttempts: 5,
+  };
+  const ecr = new ECRClient(config);
+  const ecs = new ECSClient(config);
+  const lambda = new LambdaClient(config);
+  return { ecr, ecs, lambda, destroy: () => [ecr, ecs, lambda].forEach((c) => c.destroy()) };
+}

@@ -1,0 +1,107 @@
+import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, GetRepositoryPolicyCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+import type { ManifestLinks } from '../../domain/manifest.js';
+import { INDEX_MEDIA_TYPES } from '../../domain/manifest.js';
+import { AwsReadError } from '../../errors.js';
+import { AwsCallError, chunks, mapConcurrent, type AwsCaller } from './caller.js';
+import { jsonSafe } from './json-safe.js';
+
+const PAGE = 1000;
+const MANIFEST_BATCH = 100;
+const ACCEPTED_MEDIA_TYPES = [
+  ...INDEX_MEDIA_TYPES,
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.v1+json',
+  'application/vnd.oci.artifact.manifest.v1+json',
+];
+
+/** One repository as the snapshot format holds it (DescribeImages details, the manifests that matter, the policy). */
+export interface RepositoryRead {
+  repositoryName: string;
+  policyText?: string;
+  images: Array<Record<string, unknown>>;
+}
+
+export interface EcrReadOptions {
+  readonly repositoryConcurrency?: number;
+  /** Links of manifests already known (manifests are immutable), keyed `repo@digest`: not fetched again. */
+  readonly knownManifests?: (repositoryName: string, imageDigest: string) => ManifestLinks | undefined;
+  readonly progress?: (message: string) => void;
+}
+
+const needsManifest = (image: ImageDetail) =>
+  INDEX_MEDIA_TYPES.has(image.imageManifestMediaType ?? '') || image.artifactMediaType !== undefined || image.subjectManifestDigest !== undefined;
+
+/** A manifest body equivalent, for what ecr-ledger reads, to the one ECR holds. */
+function manifestFromLinks(links: ManifestLinks): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    ...(links.mediaType !== undefined && { mediaType: links.mediaType }),
+    ...(links.childDigests.length > 0 && { manifests: links.childDigests.map((digest) => ({ digest })) }),
+    ...(links.subjectDigest !== undefined && { subject: { digest: links.subjectDigest } }),
+  });
+}
+
+async function policyOf(caller: AwsCaller, ecr: ECRClient, repositoryName: string): Promise<string | undefined> {
+  try {
+    return (await caller.call('ecr:GetRepositoryPolicy', () => ecr.send(new GetRepositoryPolicyCommand({ repositoryName })))).policyText;
+  } catch (error) {
+    if (error instanceof AwsCallError && error.code === 'RepositoryPolicyNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, string>> {
+  const manifests = new Map<string, string>();
+  for (const batch of chunks(digests, MANIFEST_BATCH)) {
+    const imageIds = batch.map((imageDigest) => ({ imageDigest }));
+    const result = await caller.call('ecr:BatchGetImage', () =>
+      ecr.send(new BatchGetImageCommand({ repositoryName, imageIds, acceptedMediaTypes: ACCEPTED_MEDIA_TYPES })));
+    for (const image of result.images ?? []) if (image.imageId?.imageDigest && image.imageManifest) manifests.set(image.imageId.imageDigest, image.imageManifest);
+    // An image deleted since DescribeImages is simply gone; any other failure leaves children or subjects unknown.
+    const failures = (result.failures ?? []).filter((f) => f.failureCode !== 'ImageNotFound');
+    if (failures.length > 0) {
+      const first = failures[0]!;
+      throw new AwsReadError(`ecr:BatchGetImage in ${repositoryName}: ${failures.length} manifest(s) unreadable, e.g. ${first.imageId?.imageDigest}: ${first.failureCode} ${first.failureReason ?? ''}`.trim());
+    }
+  }
+  return manifests;
+}
+
+/** Reads one repository: every image (archived included, all pages), its policy, and the manifests of indexes and artifacts. */
+export async function readRepository(caller: AwsCaller, ecr: ECRClient, repositoryName: string, options: EcrReadOptions = {}): Promise<RepositoryRead> {
+  const details = await caller.all('ecr:DescribeImages', async (nextToken) => {
+    const page = await ecr.send(new DescribeImagesCommand({ repositoryName, filter: { imageStatus: 'ANY' }, maxResults: PAGE, nextToken }));
+    return { items: page.imageDetails, next: page.nextToken };
+  });
+  const manifests = new Map<string, string>();
+  const toFetch: string[] = [];
+  for (const detail of details.filter(needsManifest)) {
+    const known = options.knownManifests?.(repositoryName, detail.imageDigest!);
+    if (known) manifests.set(detail.imageDigest!, manifestFromLinks(known));
+    else toFetch.push(detail.imageDigest!);
+  }
+  const [policyText, fetched] = await Promise.all([policyOf(caller, ecr, repositoryName), fetchManifests(caller, ecr, repositoryName, toFetch)]);
+  for (const [digest, body] of fetched) manifests.set(digest, body);
+  const images = details
+    .filter((d) => !needsManifest(d) || manifests.has(d.imageDigest!))
+    .map((d) => ({ ...jsonSafe(d), ...(manifests.has(d.imageDigest!) && { imageManifest: manifests.get(d.imageDigest!) }) }));
+  return { repositoryName, ...(policyText !== undefined && { policyText }), images };
+}
+
+/** Reads every repository of the registry, `repositoryConcurrency` repositories at a time. */
+export async function readEcr(caller: AwsCaller, ecr: ECRClient, options: EcrReadOptions = {}): Promise<RepositoryRead[]> {
+  const repositories = await caller.all('ecr:DescribeRepositories', async (nextToken) => {
+    const page = await ecr.send(new DescribeRepositoriesCommand({ maxResults: PAGE, nextToken }));
+    return { items: page.repositories, next: page.nextToken };
+  });
+  let done = 0;
+  let images = 0;
+  return mapConcurrent(repositories.map((r) => r.repositoryName!), options.repositoryConcurrency ?? 4, async (name) => {
+    const read = await readRepository(caller, ecr, name, options);
+    done += 1;
+    images += read.images.length;
+    options.progress?.(`ECR: ${done}/${repositories.length} repositories, ${images} images`);
+    return read;
+  });
+}

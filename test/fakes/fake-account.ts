@@ -1,0 +1,83 @@
+import type { ServiceDeploymentBrief, ServiceRevision } from '@aws-sdk/client-ecs';
+import { AwsCaller } from '../../src/adapters/aws/caller.js';
+import { LiveAccountReader } from '../../src/adapters/aws/account-reader.js';
+import type { AwsClients } from '../../src/adapters/aws/clients.js';
+import { defaultConfig, type Config } from '../../src/config.js';
+import { parseSnapshot } from '../../src/snapshot/read-snapshot.js';
+import type { SnapshotInput } from '../../src/snapshot/schema.js';
+import { FakeEcr } from './fake-ecr.js';
+import { FakeEcs } from './fake-ecs.js';
+import { FakeLambda } from './fake-lambda.js';
+import { Faults } from './faults.js';
+
+/** One fake AWS account in one region: ECR, ECS and Lambda sharing one set of faults. */
+export class FakeAccount {
+  readonly faults = new Faults();
+  readonly ecr: FakeEcr;
+  readonly ecs: FakeEcs;
+  readonly lambda: FakeLambda;
+
+  constructor(readonly accountId = '123456789012', readonly region = 'us-east-1') {
+    this.ecr = new FakeEcr(this.faults, accountId, region);
+    this.ecs = new FakeEcs(this.faults, accountId, region);
+    this.lambda = new FakeLambda(this.faults, accountId, region);
+  }
+
+  clients(): AwsClients {
+    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, destroy: () => undefined };
+  }
+
+  /** A reader over this account that does not sleep between retries. */
+  reader(options: { config?: Config; clock?: () => Date; progress?: (m: string) => void } = {}): LiveAccountReader {
+    return new LiveAccountReader(this.clients(), {
+      scope: (options.config ?? defaultConfig()).scope,
+      clock: options.clock ?? (() => new Date('2026-11-20T12:00:00Z')),
+      caller: new AwsCaller({ sleep: async () => undefined }),
+      ...(options.progress && { progress: options.progress }),
+    });
+  }
+
+  /** Builds the account an account snapshot describes, so that reading it live gives that snapshot back. */
+  static fromSnapshot(input: SnapshotInput): FakeAccount {
+    const snapshot = parseSnapshot(input);
+    const account = new FakeAccount(snapshot.accountId, snapshot.region);
+    const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
+    for (const repo of snapshot.ecr?.repositories ?? []) {
+      account.ecr.addRepository(repo.repositoryName, repo.policyText);
+      for (const { imageManifest, ...detail } of repo.images ?? []) {
+        account.ecr.addImage(repo.repositoryName, {
+          ...detail, imagePushedAt: new Date(detail.imagePushedAt), lastRecordedPullTime: date(detail.lastRecordedPullTime),
+        } as never, imageManifest ?? { schemaVersion: 2 });
+      }
+    }
+    const ecs = snapshot.ecs ?? {};
+    for (const td of ecs.taskDefinitions ?? []) {
+      account.ecs.addTaskDefinition(td.family, td.revision, Object.fromEntries(td.containerDefinitions.map((c) => [c.name, c.image])), td.status ?? 'ACTIVE');
+    }
+    for (const svc of ecs.services ?? []) {
+      const cluster = svc.clusterArn.split('cluster/').pop()!;
+      account.ecs.addService(cluster, { ...svc, serviceName: svc.serviceName } as never);
+    }
+    for (const task of ecs.tasks ?? []) {
+      account.ecs.addTask(task.clusterArn.split('cluster/').pop()!, { ...task, stoppedAt: date(task.stoppedAt) } as never);
+    }
+    for (const d of ecs.serviceDeployments ?? []) {
+      account.ecs.serviceDeployments.push({
+        serviceDeploymentArn: d.serviceDeploymentArn, serviceArn: d.serviceArn, status: d.status, targetServiceRevisionArn: d.targetServiceRevision?.arn,
+        finishedAt: date(d.finishedAt ?? d.updatedAt ?? d.createdAt),
+      } as ServiceDeploymentBrief);
+    }
+    for (const rev of ecs.serviceRevisions ?? []) account.ecs.serviceRevisions.set(rev.serviceRevisionArn, rev as ServiceRevision);
+    for (const fn of snapshot.lambda?.functions ?? []) {
+      account.lambda.addVersion(fn.Configuration.FunctionName, fn.Configuration.Version, {
+        ...(fn.Code?.ImageUri !== undefined && { imageUri: fn.Code.ImageUri }),
+        ...(fn.Code?.ResolvedImageUri !== undefined && { resolvedImageUri: fn.Code.ResolvedImageUri }),
+      }, fn.Configuration.PackageType === 'Zip' ? 'Zip' : 'Image');
+    }
+    for (const alias of snapshot.lambda?.aliases ?? []) {
+      const name = alias.AliasArn.split(':')[6]!;
+      account.lambda.addAlias(name, alias.Name, alias.FunctionVersion, alias.RoutingConfig?.AdditionalVersionWeights);
+    }
+    return account;
+  }
+}
