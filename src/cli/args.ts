@@ -11,6 +11,9 @@ const OPTIONS = {
   account: { type: 'string' },
   region: { type: 'string' },
   reason: { type: 'string' },
+  out: { type: 'string' },
+  profile: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -25,6 +28,9 @@ export interface Flags {
   account?: string;
   region?: string;
   reason?: string;
+  out?: string;
+  profile?: string;
+  quiet: boolean;
   debug: boolean;
   help: boolean;
 }
@@ -48,15 +54,17 @@ export const USAGE = `ecr-ledger — which ECR image is used by what, and which 
 Usage: ecr-ledger COMMAND [options]
 
 Commands:
-  reconcile --snapshot FILE (--ledger DIR | --table NAME)   load an account snapshot into the ledger
+  snapshot  --out FILE|-                                   read live AWS and write an account snapshot
+  reconcile [--snapshot FILE] (--ledger DIR | --table NAME)  load a snapshot, or live AWS, into the ledger
   plan      [SOURCE] [--config FILE] [--now ISO]           what the retention rules would delete, and why
   who-uses  IMAGE [SOURCE]                                 every referrer of an image
   explain   IMAGE [SOURCE] [--config FILE] [--now ISO]     why one image is kept or would be deleted
   pin       IMAGE --reason TEXT (--ledger DIR | --table NAME)  protect an image for consumers the ledger cannot see
   unpin     IMAGE (--ledger DIR | --table NAME)
 
-SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB)
+SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]
+AWS:    --region NAME, --profile NAME, the standard credential chain and AWS_ENDPOINT_URL[_ECR|_ECS|_LAMBDA]
 
-Options: --output table|json, --account ID, --region NAME, --debug (stack traces), -h/--help
+Options: --output table|json, --account ID, --quiet (no progress on stderr), --debug (stack traces), -h/--help
 Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed`;

@@ -4,22 +4,16 @@ import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
 import { whoUses } from '../app/who-uses.js';
-import { defaultConfig, loadConfigFile, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Flags } from './args.js';
+import { config, print, type Io } from './common.js';
+import { liveReconcileCommand } from './live-commands.js';
 import { renderExplanation, renderPlan, renderWhoUses } from './render.js';
 import { chooseScope, openLedger, readFactView } from './sources.js';
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  clock(): Date;
-}
 
-async function config(flags: Flags): Promise<Config> {
-  return flags.config === undefined ? defaultConfig() : loadConfigFile(flags.config);
-}
 
 function nowOf(flags: Flags, io: Io, fallback?: string): string {
   if (flags.now === undefined) return fallback ?? io.clock().toISOString();
@@ -28,9 +22,6 @@ function nowOf(flags: Flags, io: Io, fallback?: string): string {
   return new Date(ms).toISOString();
 }
 
-function print(io: Io, flags: Flags, json: unknown, text: () => string): void {
-  io.out(flags.output === 'json' ? JSON.stringify(json, null, 2) : text());
-}
 
 function requireImage(positionals: readonly string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one IMAGE (repo:tag, repo@sha256:… or a full image URI)`);
@@ -38,7 +29,7 @@ function requireImage(positionals: readonly string[], command: string): string {
 }
 
 export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
-  if (flags.snapshot === undefined) throw new UsageError('reconcile needs --snapshot FILE (reading live AWS is not available yet)');
+  if (flags.snapshot === undefined) return liveReconcileCommand(flags, io);
   const [cfg, facts] = [await config(flags), await readSnapshotFile(flags.snapshot)];
   const open = await openLedger(flags);
   try {
@@ -55,7 +46,7 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
 /** Reads the source a read-only command names, evaluates with the config and the clock, and closes the source. */
 async function withFactView<T>(flags: Flags, io: Io, image: string | undefined, evaluate: (view: FactView, cfg: Config, now: string) => T): Promise<T> {
   const cfg = await config(flags);
-  const source = await readFactView(flags, image);
+  const source = await readFactView(flags, image, { io, config: cfg });
   try {
     return evaluate(source.view, cfg, nowOf(flags, io, source.defaultNow));
   } finally {

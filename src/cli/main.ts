@@ -1,6 +1,8 @@
 import { ConfigError, ImageReferenceError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
-import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand, type Io } from './commands.js';
+import { snapshotCommand } from './live-commands.js';
+import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand } from './commands.js';
+import type { Io } from './common.js';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5 } as const;
@@ -24,13 +26,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return asked ? EXIT.ok : EXIT.usage;
     }
     switch (command) {
+      case 'snapshot': return await snapshotCommand(flags, io);
       case 'reconcile': return await reconcileCommand(flags, io);
       case 'plan': return await planCommand(flags, io);
       case 'who-uses': return await whoUsesCommand(flags, positionals, io);
       case 'explain': return await explainCommand(flags, positionals, io);
       case 'pin': return await pinCommand(flags, positionals, io, false);
       case 'unpin': return await pinCommand(flags, positionals, io, true);
-      default: throw new UsageError(`unknown command "${command}" (commands: reconcile, plan, who-uses, explain, pin, unpin)`);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

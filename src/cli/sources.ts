@@ -1,12 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
+import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
 import type { LedgerStore } from '../app/ports.js';
 import type { Scope } from '../domain/facts.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
+import type { Config } from '../config.js';
+import type { Flags } from './args.js';
+import { openLiveReader, reportWarnings, type LiveIo } from './live-source.js';
 
 export interface SourceFlags {
   snapshot?: string;
@@ -56,15 +60,27 @@ export async function chooseScope(ledger: LedgerStore, flags: SourceFlags, image
   throw new UsageError(`the ledger holds several accounts or regions (${matching.map((s) => `${s.accountId}/${s.region}`).join(', ')}): give --account and --region, or a full image URI`);
 }
 
-/** Reads the facts a read-only command evaluates: a snapshot file, or a ledger. */
-export async function readFactView(flags: SourceFlags, image?: string): Promise<{ view: FactView; defaultNow?: string; close(): Promise<void> }> {
+/**
+ * Reads the facts a read-only command evaluates: a snapshot file, a ledger, or — with no source named — the live
+ * account, read now. A live read has no history, exactly like a snapshot taken now, so it is evaluated as one.
+ */
+export async function readFactView(flags: Flags, image: string | undefined, live: { io: LiveIo; config: Config }): Promise<{ view: FactView; defaultNow?: string; close(): Promise<void> }> {
   const named = [flags.snapshot, flags.ledger, flags.table].filter((f) => f !== undefined).length;
   if (named > 1) throw new UsageError('give one source: --snapshot FILE, --ledger DIR or --table NAME');
   if (flags.snapshot !== undefined) {
     const facts = await readSnapshotFile(flags.snapshot);
     return { view: { facts, history: new Map(), historySource: 'snapshot' }, defaultNow: facts.capturedAt, close: async () => undefined };
   }
-  if (named === 0) throw new UsageError('name a source: --snapshot FILE, --ledger DIR or --table NAME (reading live AWS directly is not available yet)');
+  if (named === 0) {
+    const { reader, close } = openLiveReader(flags, live.io, live.config);
+    try {
+      const { facts, read } = await readLiveFacts(reader);
+      reportWarnings(live.io, read.warnings);
+      return { view: { facts, history: new Map(), historySource: 'snapshot' }, defaultNow: facts.capturedAt, close: async () => undefined };
+    } finally {
+      close();
+    }
+  }
   const open = await openLedger(flags);
   try {
     const scope = await chooseScope(open.ledger, flags, image);

@@ -89,7 +89,6 @@ describe('ecr-ledger CLI', () => {
     [['plan', '--snapshot', EXAMPLE, '--now', 'tomorrow'], 2, '--now tomorrow'],
     [['plan', '--snapshot', EXAMPLE, '--output', 'yaml'], 2, '--output yaml'],
     [['plan', '--snapshot', EXAMPLE, '--ledger', '/tmp/x'], 2, 'give one source'],
-    [['plan'], 2, 'name a source'],
     [['plan', '--frobnicate'], 2, "Unknown option '--frobnicate'"],
     [['destroy'], 2, 'unknown command "destroy"'],
     [[], 2, 'Usage: ecr-ledger COMMAND'],

@@ -24,9 +24,9 @@ export class Faults {
     return this;
   }
 
-  /** Makes the `call`-th call (1-based) of `api` fail with `error`, once. */
+  /** Makes the `call`-th call (1-based, counted from now) of `api` fail with `error`, once. */
   failAt(api: string, call: number, error: () => Error = () => awsError('ServerException', 'injected server error', 500)): this {
-    this.failOnCall.set(api, { call, error });
+    this.failOnCall.set(api, { call: (this.calls.get(api) ?? 0) + call, error });
     return this;
   }
 

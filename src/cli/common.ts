@@ -1,0 +1,17 @@
+import { defaultConfig, loadConfigFile, type Config } from '../config.js';
+import type { Flags } from './args.js';
+import type { LiveIo } from './live-source.js';
+
+export interface Io extends LiveIo {
+  out(text: string): void;
+}
+
+/** The config file `--config` names, or every default. */
+export async function config(flags: Flags): Promise<Config> {
+  return flags.config === undefined ? defaultConfig() : loadConfigFile(flags.config);
+}
+
+/** Prints JSON with `--output json`, else the text rendering. */
+export function print(io: Io, flags: Flags, json: unknown, text: () => string): void {
+  io.out(flags.output === 'json' ? JSON.stringify(json, null, 2) : text());
+}

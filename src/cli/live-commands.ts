@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { readLiveFacts, reconcileFromAws } from '../app/live.js';
+import { UsageError } from '../errors.js';
+import type { Flags } from './args.js';
+import { config, print, type Io } from './common.js';
+import { openLiveReader, reportWarnings } from './live-source.js';
+import { openLedger } from './sources.js';
+
+const totalCalls = (calls: Readonly<Record<string, number>>) => Object.values(calls).reduce((a, b) => a + b, 0);
+
+/** `ecr-ledger snapshot --out FILE`: reads live AWS and writes the account snapshot (`-` writes it to stdout). */
+export async function snapshotCommand(flags: Flags, io: Io): Promise<number> {
+  if (flags.out === undefined) throw new UsageError('snapshot needs --out FILE (or --out - for stdout)');
+  const { reader, close } = openLiveReader(flags, io, await config(flags));
+  try {
+    const { facts, read } = await readLiveFacts(reader);
+    reportWarnings(io, read.warnings);
+    const text = `${JSON.stringify(read.snapshot, null, 2)}\n`;
+    if (flags.out === '-') {
+      io.out(text.trimEnd());
+      return 0;
+    }
+    await writeFile(flags.out, text);
+    const counts = {
+      repositories: facts.repositories.length, images: facts.images.length, taskDefinitions: facts.taskDefinitions.length, services: facts.services.length,
+      tasks: facts.tasks.length, lambdaFunctionVersions: facts.lambdaFunctions.length, lambdaAliases: facts.lambdaAliases.length,
+    };
+    print(io, flags, { scope: facts.scope, capturedAt: facts.capturedAt, out: flags.out, counts, warnings: read.warnings, calls: read.calls }, () =>
+      `Wrote the snapshot of ${facts.scope.accountId}/${facts.scope.region} to ${flags.out}: ${counts.repositories} repositories, ${counts.images} images, ` +
+      `${counts.taskDefinitions} task definitions, ${counts.services} services, ${counts.tasks} tasks, ${counts.lambdaFunctionVersions} Lambda versions ` +
+      `(${totalCalls(read.calls)} API calls${read.warnings.length > 0 ? `, ${read.warnings.length} warning(s)` : ''}).`);
+    return 0;
+  } finally {
+    close();
+  }
+}
+
+/** `ecr-ledger reconcile` without `--snapshot`: reads live AWS into the ledger, reusing the immutable facts it holds. */
+export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number> {
+  const cfg = await config(flags);
+  const open = await openLedger(flags);
+  const { reader, close } = openLiveReader(flags, io, cfg);
+  try {
+    const result = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock() }, cfg);
+    reportWarnings(io, result.warnings);
+    const { scope, capturedAt, warnings, calls, ...counts } = result;
+    print(io, flags, { scope, capturedAt, ...counts, warnings, calls }, () =>
+      `Reconciled ${scope.accountId}/${scope.region} from live AWS into the ${open.describe}: ${counts.images} images (${counts.unprotected} unprotected), ` +
+      `${counts.written} items written, ${counts.unchanged} unchanged, ${counts.removed} removed; ${totalCalls(calls)} API calls` +
+      `${warnings.length > 0 ? `; DEGRADED, ${warnings.length} warning(s) above` : ''}.`);
+    return 0;
+  } finally {
+    close();
+    await open.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { LiveAccountReader } from '../adapters/aws/account-reader.js';
+import type { Config } from '../config.js';
+import type { Flags } from './args.js';
+
+export interface LiveIo {
+  err(text: string): void;
+  clock(): Date;
+  /** Builds the AWS clients of the read path; tests hand in a fake account. */
+  aws?: (options: { region?: string; profile?: string }) => AwsClients;
+}
+
+/** Progress lines on stderr, at most one a second, unless `--quiet`. */
+export function progressReporter(io: LiveIo, quiet: boolean): (message: string) => void {
+  let last = -Infinity;
+  return (message) => {
+    const now = performance.now();
+    if (quiet || now - last < 1_000) return;
+    last = now;
+    io.err(`… ${message}`);
+  };
+}
+
+/** A reader of the live account the flags name (region, profile), scoped by the config. */
+export function openLiveReader(flags: Flags, io: LiveIo, config: Config): { reader: LiveAccountReader; close(): void } {
+  const clients = (io.aws ?? createAwsClients)({
+    ...(flags.region !== undefined && { region: flags.region }),
+    ...(flags.profile !== undefined && { profile: flags.profile }),
+  });
+  const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => io.clock(), progress: progressReporter(io, flags.quiet) });
+  return { reader, close: () => clients.destroy() };
+}
+
+export function reportWarnings(io: LiveIo, warnings: readonly string[]): void {
+  for (const warning of warnings) io.err(`warning: ${warning}`);
+}
