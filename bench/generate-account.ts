@@ -7,9 +7,10 @@ export interface AccountShape {
   readonly families: number;
   readonly revisionsPerFamily: number;
   readonly services: number;
+  readonly lambdaFunctions: number;
 }
 
-export const LARGE: AccountShape = { repositories: 1_000, imagesPerRepository: 100, families: 1_000, revisionsPerFamily: 20, services: 500 };
+export const LARGE: AccountShape = { repositories: 1_000, imagesPerRepository: 100, families: 1_000, revisionsPerFamily: 20, services: 500, lambdaFunctions: 100 };
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -45,14 +46,37 @@ export function generateAccount(shape: AccountShape): SnapshotInput {
       };
     }),
   ).flat();
+  const clusterArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`;
+  const running = (s: number) => taskDefinitions[(s % shape.families) * shape.revisionsPerFamily + shape.revisionsPerFamily - 1 - (s % 5)]!;
   const services = Array.from({ length: shape.services }, (_, s) => ({
-    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/service-${s}`, serviceName: `service-${s}`,
-    clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`,
-    deployments: [{ id: `ecs-svc/${s}`, status: 'PRIMARY', taskDefinition: `family-${s}:${shape.revisionsPerFamily - (s % 5)}`, rolloutState: 'COMPLETED' }],
+    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/service-${s}`, serviceName: `service-${s}`, clusterArn,
+    deployments: [{ id: `ecs-svc/${s}`, status: 'PRIMARY', taskDefinition: running(s).taskDefinitionArn, rolloutState: 'COMPLETED' }],
     taskSets: [],
+    currentServiceRevisions: [{ arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service-revision/prod/service-${s}/${s}` }],
   }));
+  const serviceRevisions = services.map((svc, s) => ({
+    serviceRevisionArn: svc.currentServiceRevisions[0]!.arn, serviceArn: svc.serviceArn, taskDefinition: running(s).taskDefinitionArn,
+    containerImages: [{ containerName: 'main', image: running(s).containerDefinitions[0]!.image }],
+  }));
+  const serviceDeployments = services.map((svc, s) => ({
+    serviceDeploymentArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/prod/service-${s}/d${s}`, serviceArn: svc.serviceArn,
+    status: 'SUCCESSFUL', targetServiceRevision: { arn: svc.currentServiceRevisions[0]!.arn }, finishedAt: new Date(CAPTURED - DAY).toISOString(),
+  }));
+  const tasks = services.flatMap((svc, s) => [0, 1].map((t) => ({
+    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/prod/${s}-${t}`, clusterArn, taskDefinitionArn: running(s).taskDefinitionArn,
+    lastStatus: 'RUNNING', group: `service:${svc.serviceName}`, containers: [{ name: 'main', image: running(s).containerDefinitions[0]!.image }],
+  })));
+  const functions = Array.from({ length: shape.lambdaFunctions }, (_, f) => ['$LATEST', '1', '2', '3'].map((Version, v) => {
+    const repo = repositories[f % shape.repositories]!;
+    const image = repo.images[shape.imagesPerRepository - 1 - v]!;
+    return {
+      Configuration: { FunctionName: `fn-${f}`, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn-${f}${Version === '$LATEST' ? '' : `:${Version}`}`, Version, PackageType: 'Image' },
+      Code: { ImageUri: `${HOST}/${repo.repositoryName}:build-${shape.imagesPerRepository - 1 - v}`, ResolvedImageUri: `${HOST}/${repo.repositoryName}@${image.imageDigest}` },
+    };
+  })).flat();
+  const aliases = Array.from({ length: shape.lambdaFunctions }, (_, f) => ({ AliasArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn-${f}:live`, Name: 'live', FunctionVersion: '3' }));
   return {
     schemaVersion: 1, accountId: ACCOUNT, region: REGION, capturedAt: new Date(CAPTURED).toISOString(),
-    ecr: { repositories }, ecs: { taskDefinitions, services }, lambda: { functions: [], aliases: [] },
+    ecr: { repositories }, ecs: { taskDefinitions, services, serviceRevisions, serviceDeployments, tasks }, lambda: { functions, aliases },
   };
 }

@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { FakeAccount } from '../test/fakes/fake-account.js';
+import { reconcileFromAws } from '../src/app/live.js';
 import { DynamoDbLedger } from '../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../src/adapters/embedded-dynamodb.js';
 import { planReport } from '../src/app/plan.js';
@@ -28,6 +31,19 @@ if (what === 'plan-snapshot') {
     const report = planReport({ facts: contents.facts, history: contents.history, historySource: 'ledger' }, config, NOW);
     detail = { images: report.totals.images, toDelete: report.totals.toDelete };
   }
+  await engine.close();
+} else if (what === 'api-calls') {
+  // First and second live reconcile of the generated account, served by the fake AWS account of the tests.
+  const account = FakeAccount.fromSnapshot(JSON.parse(await readFile(snapshot!, 'utf8')));
+  const engine = await startEmbeddedDynamoDb();
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+  const runs = [];
+  for (const run of ['first', 'second']) {
+    const t0 = performance.now();
+    const result = await reconcileFromAws({ ledger, reader: account.reader({ clock: () => new Date(NOW) }), clock: () => new Date(NOW) }, config);
+    runs.push({ run, seconds: (performance.now() - t0) / 1000, written: result.written, calls: result.calls });
+  }
+  detail = { runs };
   await engine.close();
 } else {
   throw new Error(`unknown measurement ${what}`);

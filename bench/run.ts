@@ -39,4 +39,20 @@ for (const [name, m, target] of rows) {
 }
 const snap = rows[0]![1].seconds;
 console.log(`\nratios: ledger load / plan --snapshot = ${(rows[1]![1].seconds / snap).toFixed(1)}x; plan over ledger / plan --snapshot = ${(rows[3]![1].seconds / snap).toFixed(1)}x; second reconcile / first = ${(rows[2]![1].seconds / rows[1]![1].seconds).toFixed(2)}x`);
+
+// API calls of a first and a second live reconcile (fake AWS account built from the generated snapshot).
+const api = measure('api-calls') as unknown as { seconds: number; maxRssMiB: number; runs: Array<{ run: string; seconds: number; written: number; calls: Record<string, number> }> };
+const [first, second] = api.runs as [typeof api.runs[0], typeof api.runs[0]];
+const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
+console.log('\nAPI calls per live reconcile                first     second');
+for (const name of Object.keys({ ...first.calls, ...second.calls }).sort()) {
+  console.log(`  ${name.padEnd(40)} ${String(first.calls[name] ?? 0).padStart(7)}  ${String(second.calls[name] ?? 0).padStart(9)}`);
+}
+const [t1, t2] = [total(first.calls), total(second.calls)];
+const at10 = (calls: Record<string, number>) => ({ serial: total(calls) / 10, perApi: Math.max(...Object.values(calls)) / 10 });
+console.log(`  ${'TOTAL'.padEnd(40)} ${String(t1).padStart(7)}  ${String(t2).padStart(9)}`);
+console.log(`ratio first / second = ${(t1 / t2).toFixed(1)}x (target >= 5x: ${t1 / t2 >= 5 ? 'met' : 'MISSED'})`);
+console.log(`second reconcile at 10 requests/s per API: ${at10(second.calls).perApi.toFixed(0)} s with APIs in parallel, ${at10(second.calls).serial.toFixed(0)} s if every call were serial ` +
+  `(target <= 900 s, one 15-minute invocation: ${at10(second.calls).serial <= 900 ? 'met' : 'MISSED'}); first reconcile: ${at10(first.calls).perApi.toFixed(0)} s / ${at10(first.calls).serial.toFixed(0)} s`);
+console.log(`(against the in-process fake: first ${first.seconds.toFixed(1)} s, ${first.written} items written; second ${second.seconds.toFixed(1)} s, ${second.written} written; peak RSS ${api.maxRssMiB.toFixed(0)} MiB)`);
 await rm(dir, { recursive: true, force: true });

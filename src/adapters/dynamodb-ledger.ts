@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, type QueryCommandOutput, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
+import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
 import type { PinFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
-import { factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
+import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
 const BATCH = 25;
 const PARALLEL_WRITES = 8;
@@ -59,17 +59,22 @@ export class DynamoDbLedger implements LedgerStore {
     return segments.flat();
   }
 
+  private async partition(pk: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+        TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: start,
+      }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
   async scopes(): Promise<Scope[]> {
     return this.call('listing scopes', async () => {
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
-          TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': WATERMARK_PK }, ExclusiveStartKey: start,
-        }));
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await this.partition(WATERMARK_PK);
       return items.map((i) => (i.watermark as Watermark).scope).sort((a, b) => scopeId(a).localeCompare(scopeId(b)));
     });
   }
@@ -126,6 +131,22 @@ export class DynamoDbLedger implements LedgerStore {
       await this.batchWrite(staleOthers.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...watermarkKey(scope), watermark: write.watermark } }));
       return { written: changed.length, unchanged: wanted.length - changed.length, removed: stale.length };
+    });
+  }
+
+  async saveCheckpoint(scope: Scope, entries: readonly CheckpointEntry[]): Promise<void> {
+    const pk = checkpointPk(scope);
+    await this.call('saving a checkpoint', () => this.batchWrite(entries.map((e) => ({ PutRequest: { Item: { pk, sk: `${e.kind}#${e.id}`, entry: e } } }))));
+  }
+
+  async readCheckpoint(scope: Scope): Promise<CheckpointEntry[]> {
+    return this.call('reading the checkpoint', async () => (await this.partition(checkpointPk(scope))).map((i) => i.entry as CheckpointEntry));
+  }
+
+  async clearCheckpoint(scope: Scope): Promise<void> {
+    await this.call('clearing the checkpoint', async () => {
+      const items = await this.partition(checkpointPk(scope));
+      await this.batchWrite(items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
     });
   }
 

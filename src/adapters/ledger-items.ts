@@ -6,7 +6,8 @@ import { groupBy } from '../domain/group-by.js';
  * How facts become table items. One item per fact:
  *   pk `{account}#{region}#{kind}#{id}`, sk `F`, with `scope`, `kind`, `fact` (a map) and `observedAt`.
  * Images also carry their history (`firstSeenAt`, `unprotectedSince`) and GSI1 keys (by repository, by push time);
- * task definitions carry GSI2 keys (by family, by revision). Watermarks are `pk WATERMARK`, `sk {scope}`.
+ * task definitions carry GSI2 keys (by family, by revision). Watermarks are `pk WATERMARK`, `sk {scope}`;
+ * checkpoint entries of an unfinished live read are `pk CHECKPOINT#{scope}`, `sk {kind}#{id}`.
  */
 
 export type FactKind =
@@ -32,6 +33,8 @@ export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;
 /** All watermarks share one partition, so listing the scopes is one Query instead of a table scan. */
 export const WATERMARK_PK = 'WATERMARK';
 export const watermarkKey = (scope: Scope) => ({ pk: WATERMARK_PK, sk: scopeId(scope) });
+/** What an interrupted live read already fetched, one partition per scope (no fact item has this pk). */
+export const checkpointPk = (scope: Scope) => `CHECKPOINT#${scopeId(scope)}`;
 export const factPk = (scope: Scope, kind: FactKind, id: string) => `${scopeId(scope)}#${kind}#${id}`;
 
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {

@@ -3,7 +3,7 @@ import type { AccountFacts } from '../domain/facts.js';
 import { knownFacts } from '../snapshot/from-facts.js';
 import { parseSnapshot } from '../snapshot/read-snapshot.js';
 import { snapshotToFacts } from '../snapshot/to-facts.js';
-import type { AccountRead, AccountReader, LedgerStore } from './ports.js';
+import type { AccountRead, AccountReader, CheckpointEntry, LedgerStore } from './ports.js';
 import { reconcileLedger, type ReconcileResult } from './reconcile.js';
 
 export interface LiveFacts {
@@ -12,8 +12,10 @@ export interface LiveFacts {
 }
 
 /** Reads the live account and validates it exactly as a snapshot file is validated. */
-export async function readLiveFacts(reader: AccountReader, known?: AccountFacts): Promise<LiveFacts> {
-  const read = await reader.read(knownFacts(known));
+export async function readLiveFacts(
+  reader: AccountReader, known?: AccountFacts, checkpoint: readonly CheckpointEntry[] = [], onImmutableRead?: (entry: CheckpointEntry) => Promise<void>,
+): Promise<LiveFacts> {
+  const read = await reader.read(knownFacts(known, checkpoint), onImmutableRead);
   return { facts: snapshotToFacts(parseSnapshot(read.snapshot, 'live AWS read')), read };
 }
 
@@ -22,11 +24,29 @@ export interface LiveReconcileResult extends ReconcileResult {
   readonly capturedAt: string;
   readonly warnings: readonly string[];
   readonly calls: Readonly<Record<string, number>>;
+  /** Immutable facts an earlier, interrupted read had checkpointed and this one did not fetch again. */
+  readonly resumed: number;
+}
+
+/** Saves checkpoint entries in batches while a read is running. */
+class CheckpointBuffer {
+  private pending: CheckpointEntry[] = [];
+  constructor(private readonly ledger: LedgerStore, private readonly scope: AccountFacts['scope']) {}
+  readonly add = async (entry: CheckpointEntry): Promise<void> => {
+    this.pending.push(entry);
+    if (this.pending.length >= 100) await this.flush();
+  };
+  async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length > 0) await this.ledger.saveCheckpoint(this.scope, batch);
+  }
 }
 
 /**
  * The bootstrap and the daily safety net: reads the live account, reusing the immutable facts the ledger
- * already holds, and reconciles the ledger with it. Nothing is written unless the whole read succeeded.
+ * already holds, and reconciles the ledger with it. No fact is written unless the whole read succeeded; the
+ * immutable facts fetched on the way (task definitions, Lambda versions) are checkpointed apart from the facts,
+ * so that a read that fails or runs out of time resumes where it stopped.
  */
 export async function reconcileFromAws(
   deps: { ledger: LedgerStore; reader: AccountReader; clock: () => Date },
@@ -35,8 +55,19 @@ export async function reconcileFromAws(
   const scope = await deps.reader.scope();
   const held = (await deps.ledger.scopes()).some((s) => s.accountId === scope.accountId && s.region === scope.region);
   const known = held ? (await deps.ledger.load(scope)).facts : undefined;
-  const { facts, read } = await readLiveFacts(deps.reader, known);
+  const checkpoint = await deps.ledger.readCheckpoint(scope);
+  const buffer = new CheckpointBuffer(deps.ledger, scope);
+  let live: LiveFacts;
+  try {
+    live = await readLiveFacts(deps.reader, known, checkpoint, buffer.add);
+  } catch (error) {
+    await buffer.flush().catch(() => undefined); // the read's own error is the one to report
+    throw error;
+  }
+  await buffer.flush();
+  const { facts, read } = live;
   const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.length} warning(s)`})`;
   const result = await reconcileLedger(deps, { facts, config, source });
-  return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls };
+  await deps.ledger.clearCheckpoint(scope);
+  return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length };
 }

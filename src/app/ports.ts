@@ -32,6 +32,15 @@ export interface ReconcileCounts {
   readonly removed: number;
 }
 
+/** An immutable fact a live read fetched, saved before the read finished so that an interrupted read resumes. */
+export interface CheckpointEntry {
+  readonly kind: 'task-definition' | 'lambda-version';
+  /** `family:revision`, or the qualified function ARN. */
+  readonly id: string;
+  /** The snapshot fragment (what the reader would otherwise fetch again). */
+  readonly fragment: Record<string, unknown>;
+}
+
 /** The ledger: the only thing that persists. Implemented by the DynamoDB adapter (AWS or the embedded engine). */
 export interface LedgerStore {
   scopes(): Promise<Scope[]>;
@@ -40,6 +49,10 @@ export interface LedgerStore {
   putPin(scope: Scope, pin: PinFact): Promise<void>;
   /** Returns false when there was no such pin. */
   deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean>;
+  /** Checkpoint entries are kept apart from the facts: no read of the ledger sees them. */
+  saveCheckpoint(scope: Scope, entries: readonly CheckpointEntry[]): Promise<void>;
+  readCheckpoint(scope: Scope): Promise<CheckpointEntry[]>;
+  clearCheckpoint(scope: Scope): Promise<void>;
 }
 
 /** One complete read of an account's live state, as an account snapshot. */
@@ -54,5 +67,6 @@ export interface AccountRead {
 /** Reads live AWS (or a fake of it). `known` supplies immutable facts already in the ledger, which are not read again. */
 export interface AccountReader {
   scope(): Promise<Scope>;
-  read(known: KnownFacts): Promise<AccountRead>;
+  /** `onImmutableRead` is called with every task definition and published Lambda version fetched (to checkpoint them). */
+  read(known: KnownFacts, onImmutableRead?: (entry: CheckpointEntry) => Promise<void>): Promise<AccountRead>;
 }

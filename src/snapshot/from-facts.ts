@@ -44,16 +44,21 @@ export interface KnownFacts {
   manifest(repositoryName: string, imageDigest: string): ManifestLinks | undefined;
 }
 
-export function knownFacts(facts: AccountFacts | undefined): KnownFacts {
+/**
+ * `checkpoint` holds fragments an interrupted live read already fetched (task definitions by `family:revision`,
+ * Lambda versions by qualified ARN); they count as known too.
+ */
+export function knownFacts(facts: AccountFacts | undefined, checkpoint: ReadonlyArray<{ kind: string; id: string; fragment: Json }> = []): KnownFacts {
+  const saved = new Map(checkpoint.map((e) => [`${e.kind}#${e.id}`, e.fragment]));
   const tds = new Map(facts?.taskDefinitions.map((td) => [`${td.family}:${td.revision}`, td]));
   const revisions = new Map(facts?.serviceRevisions.map((rev) => [rev.serviceRevisionArn, rev]));
   const versions = new Map(facts?.lambdaFunctions.filter((fn) => fn.version !== '$LATEST').map((fn) => [fn.functionArn, fn]));
   const images = new Map(facts?.images.map((image) => [`${image.repositoryName}@${image.imageDigest}`, image]));
   const maybe = <F>(fact: F | undefined, fragment: (f: F) => Json) => (fact === undefined ? undefined : fragment(fact));
   return {
-    taskDefinition: (key) => maybe(tds.get(key), taskDefinitionFragment),
+    taskDefinition: (key) => saved.get(`task-definition#${key}`) ?? maybe(tds.get(key), taskDefinitionFragment),
     serviceRevision: (arn) => maybe(revisions.get(arn), serviceRevisionFragment),
-    lambdaVersion: (arn) => maybe(versions.get(arn), lambdaVersionFragment),
+    lambdaVersion: (arn) => saved.get(`lambda-version#${arn}`) ?? maybe(versions.get(arn), lambdaVersionFragment),
     manifest: (repo, digest) => {
       const image = images.get(`${repo}@${digest}`);
       return image && manifestLinks(image);

@@ -28,11 +28,11 @@ export class FakeAccount {
   }
 
   /** A reader over this account that does not sleep between retries. */
-  reader(options: { config?: Config; clock?: () => Date; progress?: (m: string) => void } = {}): LiveAccountReader {
+  reader(options: { config?: Config; clock?: () => Date; progress?: (m: string) => void; caller?: AwsCaller } = {}): LiveAccountReader {
     return new LiveAccountReader(this.clients(), {
       scope: (options.config ?? defaultConfig()).scope,
       clock: options.clock ?? (() => new Date('2026-11-20T12:00:00Z')),
-      caller: new AwsCaller({ sleep: async () => undefined }),
+      caller: options.caller ?? new AwsCaller({ sleep: async () => undefined }),
       ...(options.progress && { progress: options.progress }),
     });
   }

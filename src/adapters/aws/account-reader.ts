@@ -1,5 +1,5 @@
 import { DescribeRegistryCommand } from '@aws-sdk/client-ecr';
-import type { AccountRead, AccountReader } from '../../app/ports.js';
+import type { AccountRead, AccountReader, CheckpointEntry } from '../../app/ports.js';
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
 import { scopeMatcher } from '../../domain/scope.js';
@@ -46,7 +46,7 @@ export class LiveAccountReader implements AccountReader {
     return (this.resolved = { accountId: registryId, region });
   }
 
-  async read(known: KnownFacts): Promise<AccountRead> {
+  async read(known: KnownFacts, onImmutableRead?: (entry: CheckpointEntry) => Promise<void>): Promise<AccountRead> {
     const capturedAt = this.options.clock().toISOString();
     const { accountId, region } = await this.scope();
     const warnings: string[] = [];
@@ -66,13 +66,17 @@ export class LiveAccountReader implements AccountReader {
       ]);
       const taskDefinitions = await readTaskDefinitions(caller, clients.ecs, {
         referenced, known: known.taskDefinition, warn, ...(options.progress && { progress: options.progress }),
+        ...(onImmutableRead && { onDescribed: (fragment: Json) => onImmutableRead({ kind: 'task-definition', id: `${String(fragment.family)}:${String(fragment.revision)}`, fragment }) }),
       });
       return { ...runtime, taskDefinitions };
     };
     const [repositories, ecsRead, lambdaRead] = await Promise.all([
       readEcr(caller, clients.ecr, { knownManifests: known.manifest, ...(options.progress && { progress: options.progress }) }),
       ecs(),
-      readLambda(caller, clients.lambda, { inScope: scopeMatcher(options.scope.functions), knownVersion: known.lambdaVersion, ...(options.progress && { progress: options.progress }) }),
+      readLambda(caller, clients.lambda, {
+        inScope: scopeMatcher(options.scope.functions), knownVersion: known.lambdaVersion, ...(options.progress && { progress: options.progress }),
+        ...(onImmutableRead && { onVersionRead: (id: string, fragment: Json) => onImmutableRead({ kind: 'lambda-version', id, fragment }) }),
+      }),
     ]);
     const snapshot = {
       schemaVersion: 1,

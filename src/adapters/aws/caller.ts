@@ -41,7 +41,13 @@ export class AwsCallError extends AwsReadError {
   }
 }
 
+/** The read ran out of the time it was given (a Lambda invocation's deadline). */
+export class ReadDeadlineError extends AwsReadError {}
+
 export interface CallerOptions {
+  /** No call starts after this time (epoch ms); the read fails with ReadDeadlineError instead. */
+  readonly stopAt?: number;
+  readonly now?: () => number;
   /** Calls in flight per AWS service (the part of the API name before the colon). Default 4. */
   readonly concurrency?: number;
   /** Retries of a throttled or 5xx call after the SDK's own adaptive retries gave up. Default 6. */
@@ -76,11 +82,11 @@ class Limit {
 export class AwsCaller {
   readonly counts = new Map<string, number>();
   private readonly limits = new Map<string, Limit>();
-  private readonly options: Required<Omit<CallerOptions, 'onRetry'>> & Pick<CallerOptions, 'onRetry'>;
+  private readonly options: Required<Omit<CallerOptions, 'onRetry' | 'stopAt'>> & Pick<CallerOptions, 'onRetry' | 'stopAt'>;
 
   constructor(options: CallerOptions = {}) {
     this.options = {
-      concurrency: 4, retries: 6, baseDelayMs: 500, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), ...options,
+      concurrency: 4, retries: 6, baseDelayMs: 500, now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), ...options,
     };
   }
 
@@ -89,6 +95,9 @@ export class AwsCaller {
     let limit = this.limits.get(service);
     if (!limit) this.limits.set(service, (limit = new Limit(this.options.concurrency)));
     for (let attempt = 0; ; attempt += 1) {
+      if (this.options.stopAt !== undefined && this.options.now() >= this.options.stopAt) {
+        throw new ReadDeadlineError(`${api} not called: the read ran out of time (deadline ${new Date(this.options.stopAt).toISOString()}); what it fetched is checkpointed and the next reconcile resumes`);
+      }
       this.counts.set(api, (this.counts.get(api) ?? 0) + 1);
       try {
         return await limit.run(send);

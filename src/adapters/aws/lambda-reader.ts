@@ -14,6 +14,8 @@ export interface LambdaReadOptions {
   readonly inScope: (functionName: string) => boolean;
   /** Published versions already known (they are immutable), by qualified ARN, in GetFunction shape: not read again. */
   readonly knownVersion?: (qualifiedArn: string) => Json | undefined;
+  /** Called with each published version read (in GetFunction shape), so that a long first read can be checkpointed. */
+  readonly onVersionRead?: (qualifiedArn: string, fragment: Json) => Promise<void>;
   readonly progress?: (message: string) => void;
 }
 
@@ -34,10 +36,12 @@ export async function readLambda(caller: AwsCaller, lambda: LambdaClient, option
     try {
       const got = await caller.call('lambda:GetFunction', () => lambda.send(new GetFunctionCommand({ FunctionName: fn.FunctionName!, Qualifier: fn.Version! })));
       if (++read % 100 === 0) options.progress?.(`Lambda: ${read} function versions read`);
-      return jsonSafe({
+      const fragment = jsonSafe({
         Configuration: { FunctionName: got.Configuration?.FunctionName, FunctionArn: got.Configuration?.FunctionArn, Version: got.Configuration?.Version, PackageType: got.Configuration?.PackageType },
         Code: { ImageUri: got.Code?.ImageUri, ResolvedImageUri: got.Code?.ResolvedImageUri },
       });
+      if (fn.Version !== '$LATEST') await options.onVersionRead?.(arn, fragment);
+      return fragment;
     } catch (error) {
       if (gone(error)) return undefined; // deleted since it was listed
       throw error;
