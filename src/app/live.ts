@@ -66,7 +66,8 @@ export async function reconcileFromAws(
   }
   await buffer.flush();
   const { facts, read } = live;
-  const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.length} warning(s)`})`;
+  const coverage = `clusters ${config.scope.clusters.join(',')}; functions ${config.scope.functions.join(',')}`;
+  const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.join(' | ')}`}; ${coverage})`;
   const result = await reconcileLedger(deps, { facts, config, source });
   await deps.ledger.clearCheckpoint(scope);
   return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length };
