@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { apiOf } from './api-names.js';
+import type { LedgerChange } from './ledger-event.js';
+
+const ECS_APIS = [
+  'RegisterTaskDefinition', 'DeregisterTaskDefinition', 'DeleteTaskDefinitions', 'CreateService', 'UpdateService', 'DeleteService',
+  'CreateTaskSet', 'UpdateServicePrimaryTaskSet', 'DeleteTaskSet',
+] as const;
+const LAMBDA_APIS = ['CreateFunction', 'UpdateFunctionCode', 'PublishVersion', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'DeleteFunction'] as const;
+const ECR_APIS = ['DeleteRepository'] as const;
+
+const record = z.looseObject({
+  eventName: z.string().min(1),
+  eventSource: z.string().min(1),
+  errorCode: z.string().optional(),
+  requestParameters: z.looseObject({}).nullish(),
+  responseElements: z.looseObject({}).nullish(),
+});
+
+const str = z.string().min(1);
+const taskDefinition = z.looseObject({
+  taskDefinitionArn: str, family: str, revision: z.number().int().positive(), status: z.string().optional(),
+  containerDefinitions: z.array(z.looseObject({ name: z.string(), image: z.string() })),
+});
+
+/** Lambda's CloudTrail records use camelCase; accept the SDK's PascalCase too. */
+const pick = (o: Record<string, unknown> | null | undefined, key: string): unknown => o?.[key] ?? o?.[key[0]!.toUpperCase() + key.slice(1)];
+const need = (value: unknown, path: string): string => {
+  if (typeof value === 'string' && value !== '') return value;
+  throw new z.ZodError([{ code: 'custom', path: path.split('.'), message: 'missing or not a string', input: value }]);
+};
+/** `arn:…:function:NAME[:Q]` or `NAME` → `NAME`. */
+const functionNameOf = (ref: string) => (ref.startsWith('arn:') ? ref.split(':')[6]! : ref.split(':')[0]!);
+
+function ecs(api: (typeof ECS_APIS)[number], req: Record<string, unknown> | null | undefined, res: Record<string, unknown> | null | undefined): LedgerChange {
+  switch (api) {
+    case 'RegisterTaskDefinition': {
+      const td = taskDefinition.safeParse(pick(res, 'taskDefinition'));
+      if (!td.success) return { kind: 'task-family-changed', family: need(pick(req, 'family'), 'requestParameters.family') };
+      return {
+        kind: 'task-definition-registered',
+        taskDefinition: {
+          taskDefinitionArn: td.data.taskDefinitionArn, family: td.data.family, revision: td.data.revision, status: td.data.status ?? 'ACTIVE',
+          containers: td.data.containerDefinitions.map((c) => ({ containerName: c.name, image: c.image })),
+        },
+      };
+    }
+    case 'DeregisterTaskDefinition':
+      return { kind: 'task-definition-status', taskDefinitions: [need(pick(req, 'taskDefinition'), 'requestParameters.taskDefinition')], status: 'INACTIVE' };
+    case 'DeleteTaskDefinitions': {
+      const list = z.array(str).min(1).safeParse(pick(req, 'taskDefinitions'));
+      if (!list.success) throw list.error;
+      return { kind: 'task-definition-status', taskDefinitions: list.data, status: 'DELETE_IN_PROGRESS' };
+    }
+    default: {
+      const service = pick(res, 'service') as Record<string, unknown> | undefined;
+      const serviceArn = typeof service?.serviceArn === 'string' ? service.serviceArn : undefined;
+      const cluster = (typeof service?.clusterArn === 'string' ? service.clusterArn : undefined) ?? (pick(req, 'cluster') as string | undefined) ?? 'default';
+      return { kind: 'service-changed', cluster, service: serviceArn ?? need(pick(req, 'service') ?? pick(req, 'serviceName'), 'requestParameters.service') };
+    }
+  }
+}
+
+function lambda(api: (typeof LAMBDA_APIS)[number], req: Record<string, unknown> | null | undefined, res: Record<string, unknown> | null | undefined): LedgerChange | string {
+  const functionName = functionNameOf(need(pick(req, 'functionName') ?? pick(res, 'functionName'), 'requestParameters.functionName'));
+  switch (api) {
+    case 'CreateFunction':
+    case 'UpdateFunctionCode':
+    case 'PublishVersion': {
+      const packageType = pick(res, 'packageType') ?? pick(req, 'packageType');
+      if (packageType === 'Zip') return `${api} of a Zip function`;
+      const version = pick(res, 'version');
+      const versions = api === 'PublishVersion' ? [need(version, 'responseElements.version')] : ['$LATEST', ...(typeof version === 'string' && version !== '$LATEST' ? [version] : [])];
+      return { kind: 'lambda-versions-changed', functionName, versions };
+    }
+    case 'CreateAlias':
+    case 'UpdateAlias': {
+      const aliasArn = need(pick(res, 'aliasArn'), 'responseElements.aliasArn');
+      const routing = pick(res, 'routingConfig') as Record<string, unknown> | undefined;
+      const weights = (pick(routing, 'additionalVersionWeights') ?? {}) as Record<string, number>;
+      return {
+        kind: 'lambda-alias-changed',
+        alias: { aliasArn, functionName, name: need(pick(res, 'name'), 'responseElements.name'), functionVersion: need(pick(res, 'functionVersion'), 'responseElements.functionVersion'), additionalVersions: Object.keys(weights) },
+      };
+    }
+    case 'DeleteAlias':
+      return { kind: 'lambda-alias-deleted', functionName, name: need(pick(req, 'name'), 'requestParameters.name') };
+    case 'DeleteFunction': {
+      const qualifier = pick(req, 'qualifier');
+      return { kind: 'lambda-function-deleted', functionName, ...(typeof qualifier === 'string' && { qualifier }) };
+    }
+  }
+}
+
+/** An "AWS API Call via CloudTrail" event. Returns a change, a reason to ignore it, or the schema error. */
+export function parseCloudTrail(detail: unknown): LedgerChange | string | z.ZodError {
+  const parsed = record.safeParse(detail);
+  if (!parsed.success) return parsed.error;
+  const { eventName, eventSource, errorCode, requestParameters: req, responseElements: res } = parsed.data;
+  if (errorCode) return `${eventName} failed (${errorCode})`;
+  try {
+    if (eventSource === 'ecs.amazonaws.com') {
+      const api = apiOf(eventName, ECS_APIS);
+      return api ? ecs(api, req, res) : `ECS call ${eventName} is not one ecr-ledger follows`;
+    }
+    if (eventSource === 'lambda.amazonaws.com') {
+      const api = apiOf(eventName, LAMBDA_APIS);
+      return api ? lambda(api, req, res) : `Lambda call ${eventName} is not one ecr-ledger follows`;
+    }
+    if (eventSource === 'ecr.amazonaws.com' && apiOf(eventName, ECR_APIS)) {
+      return { kind: 'repository-deleted', repositoryName: need(pick(req, 'repositoryName'), 'requestParameters.repositoryName') };
+    }
+    return `${eventSource} call ${eventName} is not one ecr-ledger follows`;
+  } catch (error) {
+    if (error instanceof z.ZodError) return error;
+    throw error;
+  }
+}
