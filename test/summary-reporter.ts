@@ -12,6 +12,8 @@ export default class SummaryReporter implements Reporter {
         else counts.skipped += 1;
       }
     }
-    process.stdout.write(`\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    const broken = testModules.filter((module) => module.errors().length > 0).length;
+    const files = broken > 0 ? `, ${broken} test file(s) failed to load` : '';
+    process.stdout.write(`\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${files}\n`);
   }
 }

@@ -121,7 +121,8 @@ export class DynamoDbLedger implements LedgerStore {
       const history = write.decideHistory({ history: held.history, pins: held.facts.pins });
       const wanted = factsToItems(write.facts, history, write.observedAt);
       const wantedKeys = new Set(wanted.map((i) => i.pk));
-      const changed = wanted.filter((i) => !sameItem(existing.get(i.pk), i));
+      // An item an event wrote after this picture was captured is newer news: the picture must not overwrite it.
+      const changed = wanted.filter((i) => !sameItem(existing.get(i.pk), i) && !((existing.get(i.pk)?.observedAt ?? '') > write.observedAt));
       const stale = [...existing.values()].filter((i) => !wantedKeys.has(i.pk) && i.kind !== 'pin' && i.observedAt <= write.observedAt);
       // Writes before removals, images removed before the referrers that protected them: a crash keeps images protected.
       await this.batchWrite(changed.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })));

@@ -71,6 +71,15 @@ describe('DynamoDbLedger on the embedded engine', () => {
     expect(loaded.facts.images.map((i) => i.imageDigest)).toContain(digest('pushed-later'));
   });
 
+  it("does not overwrite a fact observed after the scan with the scan's older picture of it", async () => {
+    const newer = account({ capturedAt: daysAgo(-3) });
+    const stopped = { ...newer, tasks: newer.tasks.map((t) => ({ ...t, lastStatus: 'STOPPED', stoppedAt: daysAgo(-3) })) };
+    await reconcileLedger(deps(), { facts: stopped, config: defaultConfig(), source: 'newer' });
+    const counts = await reconcileLedger(deps(), { facts: account({ capturedAt: daysAgo(-2.5) }), config: defaultConfig(), source: 'older scan' });
+    expect((await ledger.load(newer.scope)).facts.tasks.map((t) => t.lastStatus)).toEqual(['STOPPED']);
+    expect(counts.written).toBe(0);
+  });
+
   it('keeps operator pins across reconciles and removes them on request', async () => {
     const scope = account().scope;
     await ledger.putPin(scope, { repositoryName: 'app', imageDigest: digest('current'), reason: 'EKS deployment api', pinnedAt: NOW });
