@@ -4,6 +4,7 @@ import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, Rec
 import type { PinFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
+import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';
 import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
 const BATCH = 25;
@@ -26,9 +27,12 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 /** The ledger in one DynamoDB table: the only module that talks to DynamoDB. Works alike on AWS and on the embedded engine. */
 export class DynamoDbLedger implements LedgerStore {
   private readonly doc: DynamoDBDocumentClient;
+  /** The event path's single-item conditional writes on the same table. */
+  readonly events: DynamoDbEventLedger;
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.events = new DynamoDbEventLedger(this.doc, tableName);
   }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {

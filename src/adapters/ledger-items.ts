@@ -11,8 +11,15 @@ import { groupBy } from '../domain/group-by.js';
  */
 
 export type FactKind =
-  | 'repository' | 'image' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision'
+  | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision'
   | 'task' | 'lambda-function' | 'lambda-alias' | 'pin';
+
+/** A tag is its own item (`{repo}:{tag}` → digest), so that a tag move rewrites one item, not every reference to the tag. */
+export interface TagFact {
+  readonly repositoryName: string;
+  readonly tag: string;
+  readonly imageDigest: string;
+}
 
 export interface FactItem {
   pk: string;
@@ -21,8 +28,13 @@ export interface FactItem {
   kind: FactKind;
   fact: Record<string, unknown>;
   observedAt: string;
+  /** A removal that events recorded: kept (with its time) so that older news cannot bring the fact back. */
+  deleted?: boolean;
+  /** Orders updates of one fact when the source numbers them (ECS task `version`). */
+  version?: number;
   firstSeenAt?: string;
   unprotectedSince?: string;
+  releasedAt?: string;
   g1pk?: string;
   g1sk?: string;
   g2pk?: string;
@@ -41,57 +53,95 @@ function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt
   return { pk: factPk(scope, kind, id), sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt };
 }
 
-function imageItem(scope: Scope, image: ImageFact, observedAt: string, history: ImageHistory | undefined): FactItem {
+/** Image items do not hold tags: tag items do. */
+export function imageItem(scope: Scope, image: ImageFact, observedAt: string, history: ImageHistory | undefined): FactItem {
+  const { imageTags: _tags, ...untagged } = image;
   return {
-    ...item(scope, 'image', imageKey(image.repositoryName, image.imageDigest), image, observedAt),
+    ...item(scope, 'image', imageKey(image.repositoryName, image.imageDigest), untagged, observedAt),
     g1pk: `${scopeId(scope)}#repo#${image.repositoryName}`,
     g1sk: `${image.imagePushedAt}#${image.imageDigest}`,
     ...(history?.firstSeenAt && { firstSeenAt: history.firstSeenAt }),
     ...(history?.unprotectedSince && { unprotectedSince: history.unprotectedSince }),
+    ...(history?.releasedAt && { releasedAt: history.releasedAt }),
   };
+}
+
+
+/** The id of a fact inside its kind, and the index keys that go with it. */
+export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: object, observedAt: string): FactItem {
+  const f = fact as Record<string, unknown>;
+  switch (kind) {
+    case 'repository': return item(scope, kind, String(f.repositoryName), fact, observedAt);
+    case 'tag': return item(scope, kind, `${String(f.repositoryName)}:${String(f.tag)}`, fact, observedAt);
+    case 'task-definition':
+      return { ...item(scope, kind, `${String(f.family)}:${String(f.revision)}`, fact, observedAt), g2pk: `${scopeId(scope)}#family#${String(f.family)}`, g2sk: String(f.revision).padStart(10, '0') };
+    case 'service': return item(scope, kind, String(f.serviceArn), fact, observedAt);
+    case 'service-deployment': return item(scope, kind, String(f.serviceDeploymentArn), fact, observedAt);
+    case 'service-revision': return item(scope, kind, String(f.serviceRevisionArn), fact, observedAt);
+    case 'task': return item(scope, kind, String(f.taskArn), fact, observedAt);
+    case 'lambda-function':
+      return { ...item(scope, kind, String(f.functionArn), fact, observedAt), g2pk: `${scopeId(scope)}#function#${String(f.functionName)}`, g2sk: `version#${String(f.version)}` };
+    case 'lambda-alias':
+      return { ...item(scope, kind, String(f.aliasArn), fact, observedAt), g2pk: `${scopeId(scope)}#function#${String(f.functionName)}`, g2sk: `alias#${String(f.name)}` };
+    case 'pin': return item(scope, kind, imageKey(String(f.repositoryName), String(f.imageDigest)), fact, observedAt);
+  }
+}
+
+/** A removal recorded by an event: no fact, only the time, so that older news cannot bring the fact back. */
+export function tombstone(scope: Scope, kind: FactKind, id: string, observedAt: string): FactItem {
+  return { ...item(scope, kind, id, {}, observedAt), deleted: true };
 }
 
 /** Every item that represents `facts`, images with the given history. Pins are the operator's and not included. */
 export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, ImageHistory>, observedAt: string): FactItem[] {
   const { scope } = facts;
+  const of = (kind: Exclude<FactKind, 'image'>, list: readonly object[]) => list.map((f) => factItem(scope, kind, f, observedAt));
   return [
-    ...facts.repositories.map((r) => item(scope, 'repository', r.repositoryName, r, observedAt)),
-    ...facts.taskDefinitions.map((td) => ({
-      ...item(scope, 'task-definition', `${td.family}:${td.revision}`, td, observedAt),
-      g2pk: `${scopeId(scope)}#family#${td.family}`,
-      g2sk: String(td.revision).padStart(10, '0'),
-    })),
-    ...facts.services.map((s) => item(scope, 'service', s.serviceArn, s, observedAt)),
-    ...facts.serviceDeployments.map((d) => item(scope, 'service-deployment', d.serviceDeploymentArn, d, observedAt)),
-    ...facts.serviceRevisions.map((r) => item(scope, 'service-revision', r.serviceRevisionArn, r, observedAt)),
-    ...facts.tasks.map((t) => item(scope, 'task', t.taskArn, t, observedAt)),
-    ...facts.lambdaFunctions.map((f) => item(scope, 'lambda-function', f.functionArn, f, observedAt)),
-    ...facts.lambdaAliases.map((a) => item(scope, 'lambda-alias', a.aliasArn, a, observedAt)),
+    ...of('repository', facts.repositories),
+    ...of('task-definition', facts.taskDefinitions),
+    ...of('service', facts.services),
+    ...of('service-deployment', facts.serviceDeployments),
+    ...of('service-revision', facts.serviceRevisions),
+    ...of('task', facts.tasks),
+    ...of('lambda-function', facts.lambdaFunctions),
+    ...of('lambda-alias', facts.lambdaAliases),
+    ...of('tag', facts.images.flatMap((image) => image.imageTags.map((tag): TagFact => ({ repositoryName: image.repositoryName, tag, imageDigest: image.imageDigest })))),
     // Images last: a crash part-way leaves new referrers written before the images they protect.
     ...facts.images.map((image) => imageItem(scope, image, observedAt, history.get(imageKey(image.repositoryName, image.imageDigest)))),
   ];
 }
 
 export function pinItem(scope: Scope, pin: { repositoryName: string; imageDigest: string; reason: string; pinnedAt: string }): FactItem {
-  return item(scope, 'pin', imageKey(pin.repositoryName, pin.imageDigest), pin, pin.pinnedAt);
+  return factItem(scope, 'pin', pin, pin.pinnedAt);
 }
 
-/** Rebuilds facts and history from a scope's items. */
-export function itemsToFacts(scope: Scope, items: readonly FactItem[], capturedAt: string): { facts: AccountFacts; history: Map<string, ImageHistory> } {
+/** Rebuilds facts and history from a scope's items; removals (tombstones) are skipped, tags are joined to their images. */
+export function itemsToFacts(scope: Scope, allItems: readonly FactItem[], capturedAt: string): { facts: AccountFacts; history: Map<string, ImageHistory> } {
+  const items = allItems.filter((i) => !i.deleted);
   const history = new Map<string, ImageHistory>();
+  const tagsOf = new Map<string, string[]>();
   for (const i of items) {
-    if (i.kind !== 'image' || (!i.firstSeenAt && !i.unprotectedSince)) continue;
+    if (i.kind === 'tag') {
+      const tag = i.fact as unknown as TagFact;
+      const key = imageKey(tag.repositoryName, tag.imageDigest);
+      tagsOf.set(key, [...(tagsOf.get(key) ?? []), tag.tag]);
+    }
+    if (i.kind !== 'image' || (!i.firstSeenAt && !i.unprotectedSince && !i.releasedAt)) continue;
     const image = i.fact as unknown as ImageFact;
     history.set(imageKey(image.repositoryName, image.imageDigest), {
-      ...(i.firstSeenAt && { firstSeenAt: i.firstSeenAt }), ...(i.unprotectedSince && { unprotectedSince: i.unprotectedSince }),
+      ...(i.firstSeenAt && { firstSeenAt: i.firstSeenAt }), ...(i.unprotectedSince && { unprotectedSince: i.unprotectedSince }), ...(i.releasedAt && { releasedAt: i.releasedAt }),
     });
   }
   const groups = groupBy([...items].sort((a, b) => (a.pk < b.pk ? -1 : 1)), (i) => i.kind);
   const ordered = (kind: FactKind) => (groups.get(kind) ?? []).map((i) => i.fact) as never[];
+  const images = (ordered('image') as ImageFact[]).map((image) => {
+    const tags = new Set([...(image.imageTags ?? []), ...(tagsOf.get(imageKey(image.repositoryName, image.imageDigest)) ?? [])]);
+    return { ...image, imageTags: [...tags].sort() };
+  });
   return {
     facts: {
       scope, capturedAt,
-      repositories: ordered('repository'), images: ordered('image'), taskDefinitions: ordered('task-definition'),
+      repositories: ordered('repository'), images, taskDefinitions: ordered('task-definition'),
       services: ordered('service'), serviceDeployments: ordered('service-deployment'), serviceRevisions: ordered('service-revision'),
       tasks: ordered('task'), lambdaFunctions: ordered('lambda-function'), lambdaAliases: ordered('lambda-alias'), pins: ordered('pin'),
     },

@@ -1,4 +1,4 @@
-import type { AccountFacts, ImageHistory, PinFact, Scope } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, PinFact, Scope } from '../domain/facts.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 import type { SnapshotInput } from '../snapshot/schema.js';
 
@@ -69,4 +69,36 @@ export interface AccountReader {
   scope(): Promise<Scope>;
   /** `onImmutableRead` is called with every task definition and published Lambda version fetched (to checkpoint them). */
   read(known: KnownFacts, onImmutableRead?: (entry: CheckpointEntry) => Promise<void>): Promise<AccountRead>;
+}
+
+export type FactKindName =
+  | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision' | 'task' | 'lambda-function' | 'lambda-alias';
+
+/** A fact as the ledger holds it, with when it was last observed; `deleted` marks a removal an event recorded. */
+export interface StoredFact {
+  readonly kind: FactKindName;
+  readonly fact: Record<string, unknown>;
+  readonly observedAt: string;
+  readonly deleted: boolean;
+  readonly version?: number;
+}
+
+/**
+ * What the event handlers need of the ledger: idempotent single-item conditional writes that ignore older news,
+ * and a few bounded reads. Facts are identified by kind and id (`family:revision`, ARNs, `repo:tag`, `repo@digest`).
+ */
+export interface EventLedger {
+  /** Writes `fact` — or, without one, its removal — stamped `at`, unless the ledger holds newer news of it (time, then `version`). */
+  applyFact(scope: Scope, kind: Exclude<FactKindName, 'image'>, id: string, fact: object | undefined, at: string, version?: number): Promise<{ applied: boolean; previous?: StoredFact }>;
+  /** Adds an image the ledger does not hold (or holds only as an older removal), first seen and unprotected since `at`. */
+  addImage(scope: Scope, image: ImageFact, at: string): Promise<boolean>;
+  /** Records an image's removal at `at`, unless newer news of it exists. */
+  removeImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<boolean>;
+  /** Sets an image's storage class (ACTIVE / ARCHIVED) as of `at`. */
+  setImageStatus(scope: Scope, repositoryName: string, imageDigest: string, status: string, at: string): Promise<boolean>;
+  /** Records that a reference to the image went away at `at` (the latest such time is kept). */
+  releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<void>;
+  getFact(scope: Scope, kind: FactKindName, id: string): Promise<StoredFact | undefined>;
+  /** The facts of one task-definition family, of one Lambda function (versions and aliases) or of one repository (images). */
+  group(scope: Scope, group: { family: string } | { functionName: string } | { repositoryName: string }): Promise<StoredFact[]>;
 }

@@ -138,6 +138,8 @@ export interface ImageHistory {
   readonly firstSeenAt?: string;
   /** When the ledger first observed the image with no protecting reference; cleared when protected again. */
   readonly unprotectedSince?: string;
+  /** The latest event time at which a reference to the image went away (a tag moved off it, a referrer changed). */
+  readonly releasedAt?: string;
 }
 
 export interface AccountFacts {

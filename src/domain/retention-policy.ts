@@ -50,15 +50,17 @@ function tagMatcher(pattern: string): (tag: string) => boolean {
 const days = (ms: number) => (ms / DAY_MS).toFixed(1);
 
 function unreferencedSince(image: ImageFact, history: ImageHistory | undefined, facts: AccountFacts, options: PlanOptions) {
-  const observed: { at: string; source: UnreferencedSource } = history?.unprotectedSince
+  let observed: { at: string; source: UnreferencedSource } = history?.unprotectedSince
     ? { at: history.unprotectedSince, source: 'ledger' }
     : options.historySource === 'snapshot' ? { at: facts.capturedAt, source: 'snapshot' } : { at: options.now, source: 'now' };
+  // A reference that went away later than that restarts the clock.
+  if (history?.releasedAt && Date.parse(history.releasedAt) > Date.parse(observed.at)) observed = { at: history.releasedAt, source: 'ledger' };
   return Date.parse(image.imagePushedAt) >= Date.parse(observed.at) ? { at: image.imagePushedAt, source: 'push' as const } : observed;
 }
 
 const SOURCE_WORDS: Record<UnreferencedSource, string> = {
   push: 'its push time',
-  ledger: 'when the ledger first saw it unprotected',
+  ledger: 'when the ledger saw it unprotected, or its last reference went away',
   snapshot: 'the snapshot capture time; a snapshot carries no history',
   now: 'now; the ledger has no record of when it became unprotected',
 };

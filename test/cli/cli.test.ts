@@ -44,7 +44,7 @@ describe('ecr-ledger CLI', () => {
     // Reasons name where "unreferenced since" came from (ledger history vs snapshot capture time); all else is equal.
     const decisions = (plan: { images: Array<Record<string, unknown>> }) => ({ ...plan, images: plan.images.map(({ reasons: _, ...rest }) => rest) });
     expect(decisions(fromLedger)).toEqual(decisions(fromSnapshot));
-    expect(fromLedger.images.flatMap((i: { reasons: string[] }) => i.reasons).join()).toContain('when the ledger first saw it unprotected');
+    expect(fromLedger.images.flatMap((i: { reasons: string[] }) => i.reasons).join()).toContain('when the ledger saw it unprotected');
   });
 
   it('answers who uses an image by tag, by digest and by URI', async () => {

@@ -1,0 +1,108 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { EventLedger, FactKindName, StoredFact } from '../app/ports.js';
+import type { ImageFact, Scope } from '../domain/facts.js';
+import { imageKey } from '../domain/facts.js';
+import { LedgerStoreError } from '../errors.js';
+import { factItem, factPk, imageItem, scopeId, tombstone, type FactItem } from './ledger-items.js';
+
+const stored = (item: Record<string, unknown>): StoredFact => ({
+  kind: item.kind as FactKindName, fact: item.fact as Record<string, unknown>, observedAt: item.observedAt as string, deleted: item.deleted === true,
+  ...(typeof item.version === 'number' && { version: item.version }),
+});
+
+/** Older news never overwrites newer: by time, then by the source's version number when it gives one. */
+const NEWER_OR_EQUAL = 'attribute_not_exists(pk) OR observedAt <= :at';
+const VERSION = 'attribute_not_exists(version) OR version < :v';
+
+/** The ledger's event-path writes: one conditional request each, idempotent, order-independent. */
+export class DynamoDbEventLedger implements EventLedger {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  private async conditional(what: string, send: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async applyFact(scope: Scope, kind: Exclude<FactKindName, 'image'>, id: string, fact: object | undefined, at: string, version?: number) {
+    const item: FactItem = fact === undefined ? tombstone(scope, kind, id, at) : factItem(scope, kind, fact, at);
+    if (version !== undefined) item.version = version;
+    let previous: StoredFact | undefined;
+    const applied = await this.conditional(`writing ${kind} ${id}`, async () => {
+      const result = await this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ReturnValues: 'ALL_OLD',
+        ConditionExpression: version === undefined ? NEWER_OR_EQUAL : `(${NEWER_OR_EQUAL}) AND (${VERSION})`,
+        ExpressionAttributeValues: { ':at': at, ...(version !== undefined && { ':v': version }) },
+      }));
+      if (result.Attributes) previous = stored(result.Attributes);
+    });
+    return { applied, ...(previous && { previous }) };
+  }
+
+  async addImage(scope: Scope, image: ImageFact, at: string): Promise<boolean> {
+    const item = imageItem(scope, image, at, { firstSeenAt: at, unprotectedSince: at });
+    return this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
+      TableName: this.tableName, Item: item as unknown as Record<string, unknown>,
+      ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },
+    })));
+  }
+
+  async removeImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<boolean> {
+    const item = tombstone(scope, 'image', imageKey(repositoryName, imageDigest), at);
+    return this.conditional(`removing image ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new PutCommand({
+      TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ConditionExpression: NEWER_OR_EQUAL, ExpressionAttributeValues: { ':at': at },
+    })));
+  }
+
+  async setImageStatus(scope: Scope, repositoryName: string, imageDigest: string, status: string, at: string): Promise<boolean> {
+    return this.conditional(`setting the storage class of ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
+      TableName: this.tableName, Key: { pk: factPk(scope, 'image', imageKey(repositoryName, imageDigest)), sk: 'F' },
+      UpdateExpression: 'SET #fact.imageStatus = :status, observedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND observedAt <= :at',
+      ExpressionAttributeNames: { '#fact': 'fact' }, ExpressionAttributeValues: { ':status': status, ':at': at },
+    })));
+  }
+
+  async releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<void> {
+    await this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
+      TableName: this.tableName, Key: { pk: factPk(scope, 'image', imageKey(repositoryName, imageDigest)), sk: 'F' },
+      UpdateExpression: 'SET releasedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND (attribute_not_exists(releasedAt) OR releasedAt < :at)',
+      ExpressionAttributeValues: { ':at': at },
+    })));
+  }
+
+  async getFact(scope: Scope, kind: FactKindName, id: string): Promise<StoredFact | undefined> {
+    try {
+      const found = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: factPk(scope, kind, id), sk: 'F' }, ConsistentRead: true }));
+      return found.Item ? stored(found.Item) : undefined;
+    } catch (error) {
+      throw new LedgerStoreError(`ledger table ${this.tableName}: reading ${kind} ${id} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async group(scope: Scope, group: { family: string } | { functionName: string } | { repositoryName: string }): Promise<StoredFact[]> {
+    const [index, key, value] = 'family' in group ? ['byFamily', 'g2pk', `${scopeId(scope)}#family#${group.family}`]
+      : 'functionName' in group ? ['byFamily', 'g2pk', `${scopeId(scope)}#function#${group.functionName}`]
+      : ['byRepository', 'g1pk', `${scopeId(scope)}#repo#${group.repositoryName}`];
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+          TableName: this.tableName, IndexName: index, KeyConditionExpression: `${key} = :k`, ExpressionAttributeValues: { ':k': value }, ExclusiveStartKey: start,
+        }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw new LedgerStoreError(`ledger table ${this.tableName}: reading group ${value} failed: ${(error as Error).message}`, { cause: error });
+    }
+    return items.map(stored).filter((f) => !f.deleted);
+  }
+}
