@@ -1,4 +1,4 @@
-import type { AccountFacts, ImageFact, ImageHistory, PinFact, Scope } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact } from '../domain/facts.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 import type { SnapshotInput } from '../snapshot/schema.js';
 
@@ -101,4 +101,16 @@ export interface EventLedger {
   getFact(scope: Scope, kind: FactKindName, id: string): Promise<StoredFact | undefined>;
   /** The facts of one task-definition family, of one Lambda function (versions and aliases) or of one repository (images). */
   group(scope: Scope, group: { family: string } | { functionName: string } | { repositoryName: string }): Promise<StoredFact[]>;
+}
+
+/** What an event lacks and live AWS supplies (the handlers are online; `ingest --offline` is not). */
+export interface AwsLookups {
+  /** The image as DescribeImages reports it, with the links of its manifest when it is an index or has a subject; undefined when it no longer exists. */
+  describeImage(repositoryName: string, imageDigest: string): Promise<ImageFact | undefined>;
+  /** The service with its last successful deployment and the service revisions both name; undefined when it is gone. */
+  describeService(cluster: string, service: string): Promise<{ service: ServiceFact; deployment?: ServiceDeploymentFact; revisions: readonly ServiceRevisionFact[] } | undefined>;
+  /** The function versions, with the digest each resolved to; versions that no longer exist are left out. */
+  functionVersions(functionName: string, versions: readonly string[]): Promise<readonly LambdaFunctionFact[]>;
+  /** The family's ACTIVE revisions. */
+  familyRevisions(family: string): Promise<readonly TaskDefinitionFact[]>;
 }

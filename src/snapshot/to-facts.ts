@@ -3,7 +3,7 @@ import type { AccountFacts, ImageFact, LambdaFunctionFact } from '../domain/fact
 import { SnapshotError } from '../errors.js';
 import type { Snapshot, SnapshotImageDetail } from './schema.js';
 
-function imageFact(repositoryName: string, detail: SnapshotImageDetail, path: string): ImageFact {
+export function imageFact(repositoryName: string, detail: SnapshotImageDetail, path: string): ImageFact {
   let links: ReturnType<typeof readManifestLinks> = { childDigests: [] };
   if (detail.imageManifest !== undefined) {
     try {

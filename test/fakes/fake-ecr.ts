@@ -43,8 +43,13 @@ export class FakeEcr {
     });
     this.mock.on(DescribeImagesCommand).callsFake((input) => {
       faults.check('ecr:DescribeImages');
-      const images = [...repository(input.repositoryName).images.values()];
-      const { items, next } = page('ecr:DescribeImages', images, input.maxResults, input.nextToken, limits);
+      const repo = repository(input.repositoryName);
+      if (input.imageIds) {
+        const found = input.imageIds.map((id: { imageDigest?: string }) => repo.images.get(id.imageDigest ?? ''));
+        if (found.some((i: StoredImage | undefined) => i === undefined)) throw awsError('ImageNotFoundException', `The image with imageId ${JSON.stringify(input.imageIds)} does not exist`);
+        return { imageDetails: found.map((i: StoredImage | undefined) => i!.detail) };
+      }
+      const { items, next } = page('ecr:DescribeImages', [...repo.images.values()], input.maxResults, input.nextToken, limits);
       return { imageDetails: items.map((i) => i.detail), nextToken: next };
     });
     this.mock.on(GetRepositoryPolicyCommand).callsFake((input) => {
@@ -78,6 +83,21 @@ export class FakeEcr {
     const body = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
     this.repositories.get(repositoryName)!.images.set(detail.imageDigest!, { detail: { ...detail, repositoryName, registryId: this.accountId }, manifest: body });
     return this;
+  }
+
+  /** Pushes `imageDigest` with `tag` as ECR does: the image is added if new, and the tag leaves whichever image had it. */
+  retag(repositoryName: string, tag: string, imageDigest: string, detail: Omit<ImageDetail, 'repositoryName' | 'imageDigest' | 'imageTags'>): this {
+    if (!this.repositories.has(repositoryName)) this.addRepository(repositoryName);
+    const repo = this.repositories.get(repositoryName)!;
+    for (const image of repo.images.values()) image.detail.imageTags = (image.detail.imageTags ?? []).filter((t) => t !== tag);
+    const existing = repo.images.get(imageDigest);
+    if (existing) existing.detail.imageTags = [...(existing.detail.imageTags ?? []), tag];
+    else this.addImage(repositoryName, { ...detail, imageDigest, imageTags: [tag] });
+    return this;
+  }
+
+  digestOf(repositoryName: string, tag: string): string | undefined {
+    return [...(this.repositories.get(repositoryName)?.images.values() ?? [])].find((i) => i.detail.imageTags?.includes(tag))?.detail.imageDigest;
   }
 
   removeImage(repositoryName: string, imageDigest: string): void {

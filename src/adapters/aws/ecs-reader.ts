@@ -110,6 +110,12 @@ export async function readEcsRuntime(caller: AwsCaller, ecs: ECSClient, options:
     options.progress?.(`ECS: ${++done}/${clusters.length} clusters, ${out.services.length} services, ${out.tasks.length} tasks`);
   });
 
+  await readServiceHistory(caller, ecs, services, options, out);
+  return out;
+}
+
+/** The last successful deployment of each service and the service revisions that it and the service's current state name. */
+async function readServiceHistory(caller: AwsCaller, ecs: ECSClient, services: readonly Service[], options: Pick<EcsReadOptions, 'knownServiceRevision' | 'warn'>, out: EcsRuntimeRead): Promise<void> {
   const warned = new Set<string>();
   const lastSuccessful = await mapConcurrent(services, 4, (service) =>
     optional('ecs:ListServiceDeployments', 'the last completed deployment of each service (the circuit-breaker rollback target) is not known; only rollbackRevisions protect older revisions', warned, options.warn, async () => {
@@ -142,5 +148,11 @@ export async function readEcsRuntime(caller: AwsCaller, ecs: ECSClient, options:
         }));
       }
     }));
+}
+
+/** The runtime read of services already described (the event path: one service at a time). */
+export async function readEcsRuntimeOf(caller: AwsCaller, ecs: ECSClient, services: readonly Service[], warn: (message: string) => void): Promise<EcsRuntimeRead> {
+  const out: EcsRuntimeRead = { services: services.map(serviceFields), serviceDeployments: [], serviceRevisions: [], tasks: [] };
+  await readServiceHistory(caller, ecs, services, { warn }, out);
   return out;
 }

@@ -21,6 +21,21 @@ export interface LambdaReadOptions {
 
 const gone = (error: unknown) => error instanceof AwsCallError && error.code === 'ResourceNotFoundException';
 
+/** One version in GetFunction shape (trimmed to what ecr-ledger reads), or undefined when it no longer exists. */
+export async function readFunctionVersion(caller: AwsCaller, lambda: LambdaClient, functionName: string, version: string): Promise<Json | undefined> {
+  try {
+    const got = await caller.call('lambda:GetFunction', () => lambda.send(new GetFunctionCommand({ FunctionName: functionName, Qualifier: version })));
+    if (got.Configuration?.PackageType !== 'Image') return undefined;
+    return jsonSafe({
+      Configuration: { FunctionName: got.Configuration?.FunctionName, FunctionArn: got.Configuration?.FunctionArn, Version: got.Configuration?.Version, PackageType: got.Configuration?.PackageType },
+      Code: { ImageUri: got.Code?.ImageUri, ResolvedImageUri: got.Code?.ResolvedImageUri },
+    });
+  } catch (error) {
+    if (gone(error)) return undefined; // deleted since it was listed
+    throw error;
+  }
+}
+
 /** Every version (with `$LATEST`) and alias of every in-scope function of package type Image, with the digest it resolved. */
 export async function readLambda(caller: AwsCaller, lambda: LambdaClient, options: LambdaReadOptions): Promise<LambdaRead> {
   const versions = (await caller.all('lambda:ListFunctions', async (marker) => {
@@ -33,19 +48,10 @@ export async function readLambda(caller: AwsCaller, lambda: LambdaClient, option
     const arn = qualifiedFunctionArn(fn.FunctionArn!, fn.Version!);
     const known = fn.Version === '$LATEST' ? undefined : options.knownVersion?.(arn);
     if (known) return known;
-    try {
-      const got = await caller.call('lambda:GetFunction', () => lambda.send(new GetFunctionCommand({ FunctionName: fn.FunctionName!, Qualifier: fn.Version! })));
-      if (++read % 100 === 0) options.progress?.(`Lambda: ${read} function versions read`);
-      const fragment = jsonSafe({
-        Configuration: { FunctionName: got.Configuration?.FunctionName, FunctionArn: got.Configuration?.FunctionArn, Version: got.Configuration?.Version, PackageType: got.Configuration?.PackageType },
-        Code: { ImageUri: got.Code?.ImageUri, ResolvedImageUri: got.Code?.ResolvedImageUri },
-      });
-      if (fn.Version !== '$LATEST') await options.onVersionRead?.(arn, fragment);
-      return fragment;
-    } catch (error) {
-      if (gone(error)) return undefined; // deleted since it was listed
-      throw error;
-    }
+    const fragment = await readFunctionVersion(caller, lambda, fn.FunctionName!, fn.Version!);
+    if (++read % 100 === 0) options.progress?.(`Lambda: ${read} function versions read`);
+    if (fragment && fn.Version !== '$LATEST') await options.onVersionRead?.(arn, fragment);
+    return fragment;
   });
 
   const names = [...new Set(versions.map((fn) => fn.FunctionName!))];

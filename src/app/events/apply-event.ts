@@ -1,0 +1,31 @@
+import type { LedgerEvent } from '../../events/ledger-event.js';
+import { EventContext, type EventDeps } from './context.js';
+import { imageDeleted, imagePushed, imageStorageClass, repositoryDeleted } from './ecr-changes.js';
+import { serviceChanged, taskDefinitionRegistered, taskDefinitionStatus, taskFamilyChanged, taskState } from './ecs-changes.js';
+import { lambdaAliasChanged, lambdaAliasDeleted, lambdaFunctionDeleted, lambdaVersionsChanged } from './lambda-changes.js';
+
+export type { EventDeps } from './context.js';
+
+/**
+ * Applies one event to the ledger: the one application service behind every handler and `ingest`.
+ * Each write is conditional on the ledger holding no newer news, so duplicates and reordering converge.
+ */
+export async function applyEvent(deps: EventDeps, event: LedgerEvent): Promise<void> {
+  const ctx = new EventContext(deps, { accountId: event.accountId, region: event.region }, event.at, event.eventId);
+  const change = event.change;
+  switch (change.kind) {
+    case 'image-pushed': return imagePushed(ctx, change);
+    case 'image-deleted': return imageDeleted(ctx, change);
+    case 'image-storage-class': return imageStorageClass(ctx, change);
+    case 'repository-deleted': return repositoryDeleted(ctx, change);
+    case 'task-state': return taskState(ctx, change);
+    case 'service-changed': return serviceChanged(ctx, change);
+    case 'task-definition-registered': return taskDefinitionRegistered(ctx, change);
+    case 'task-family-changed': return taskFamilyChanged(ctx, change);
+    case 'task-definition-status': return taskDefinitionStatus(ctx, change);
+    case 'lambda-versions-changed': return lambdaVersionsChanged(ctx, change);
+    case 'lambda-alias-changed': return lambdaAliasChanged(ctx, change);
+    case 'lambda-alias-deleted': return lambdaAliasDeleted(ctx, change);
+    case 'lambda-function-deleted': return lambdaFunctionDeleted(ctx, change);
+  }
+}

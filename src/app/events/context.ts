@@ -1,0 +1,54 @@
+import type { Config } from '../../config.js';
+import type { Scope } from '../../domain/facts.js';
+import { parseImageReference } from '../../domain/image-reference.js';
+import type { AwsLookups, EventLedger } from '../ports.js';
+
+export interface EventDeps {
+  readonly ledger: EventLedger;
+  /** Absent offline: changes that need AWS are then skipped with a warning (the daily reconcile repairs them). */
+  readonly lookups?: AwsLookups;
+  readonly config: Config;
+  readonly warn: (message: string) => void;
+}
+
+/** One event being applied: its scope, its time, and helpers shared by the change handlers. */
+export class EventContext {
+  constructor(readonly deps: EventDeps, readonly scope: Scope, readonly at: string, readonly eventId: string) {}
+
+  get ledger(): EventLedger {
+    return this.deps.ledger;
+  }
+
+  /** The lookups, or undefined after a warning that names what is skipped offline. */
+  online(what: string): AwsLookups | undefined {
+    if (!this.deps.lookups) this.deps.warn(`event ${this.eventId}: offline, so ${what} is skipped; the next reconcile repairs it`);
+    return this.deps.lookups;
+  }
+
+  /**
+   * Records that a reference went away at `when` (default: the event time). A digest is released directly; a tag
+   * releases the image it points to now; `digest`, when given, is the digest the container actually ran.
+   * References to other registries protect nothing here and are skipped.
+   */
+  async release(image: string, when = this.at, digest?: string): Promise<void> {
+    let ref;
+    try {
+      ref = parseImageReference(image, 'container');
+    } catch {
+      return; // a malformed reference protected nothing
+    }
+    if (ref.kind !== 'ecr' || ref.registryId !== this.scope.accountId || ref.region !== this.scope.region) return;
+    await this.releaseIn(ref.repositoryName, digest ?? ref.digest ?? ref.tag ?? 'latest', when);
+  }
+
+  /** `target` is a digest or a tag of `repositoryName`. */
+  async releaseIn(repositoryName: string, target: string, when = this.at): Promise<void> {
+    let digest = target.includes(':') ? target : undefined;
+    if (!digest) {
+      const tag = await this.ledger.getFact(this.scope, 'tag', `${repositoryName}:${target}`);
+      if (!tag || tag.deleted) return;
+      digest = String(tag.fact.imageDigest);
+    }
+    await this.ledger.releaseImage(this.scope, repositoryName, digest, when);
+  }
+}
