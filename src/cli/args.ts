@@ -14,6 +14,7 @@ const OPTIONS = {
   out: { type: 'string' },
   profile: { type: 'string' },
   quiet: { type: 'boolean', default: false },
+  offline: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -31,6 +32,7 @@ export interface Flags {
   out?: string;
   profile?: string;
   quiet: boolean;
+  offline: boolean;
   debug: boolean;
   help: boolean;
 }
@@ -61,10 +63,11 @@ Commands:
   explain   IMAGE [SOURCE] [--config FILE] [--now ISO]     why one image is kept or would be deleted
   pin       IMAGE --reason TEXT (--ledger DIR | --table NAME)  protect an image for consumers the ledger cannot see
   unpin     IMAGE (--ledger DIR | --table NAME)
+  ingest    FILE... (--ledger DIR | --table NAME) [--offline]  replay EventBridge events (JSON, JSON array or JSON Lines)
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]
 AWS:    --region NAME, --profile NAME, the standard credential chain and AWS_ENDPOINT_URL[_ECR|_ECS|_LAMBDA]
 
 Options: --output table|json, --account ID, --quiet (no progress on stderr), --debug (stack traces), -h/--help
-Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed`;
+Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed (e.g. ingest skipped events)`;

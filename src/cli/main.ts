@@ -1,5 +1,6 @@
 import { ConfigError, ImageReferenceError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
+import { ingestCommand } from './ingest-command.js';
 import { snapshotCommand } from './live-commands.js';
 import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand } from './commands.js';
 import type { Io } from './common.js';
@@ -33,7 +34,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'explain': return await explainCommand(flags, positionals, io);
       case 'pin': return await pinCommand(flags, positionals, io, false);
       case 'unpin': return await pinCommand(flags, positionals, io, true);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin)`);
+      case 'ingest': return await ingestCommand(flags, positionals, io);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

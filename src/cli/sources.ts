@@ -3,7 +3,7 @@ import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
-import type { LedgerStore } from '../app/ports.js';
+import type { EventLedger, LedgerStore } from '../app/ports.js';
 import type { Scope } from '../domain/facts.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -22,6 +22,8 @@ export interface SourceFlags {
 
 export interface OpenLedger {
   readonly ledger: LedgerStore;
+  /** The same table's event-path writes. */
+  readonly events: EventLedger;
   readonly describe: string;
   close(): Promise<void>;
 }
@@ -31,11 +33,13 @@ export async function openLedger(flags: SourceFlags): Promise<OpenLedger> {
   if (flags.ledger !== undefined && flags.table !== undefined) throw new UsageError('give either --ledger DIR or --table NAME, not both');
   if (flags.table !== undefined) {
     const client = new DynamoDBClient({ ...(flags.region && { region: flags.region }), retryMode: 'adaptive' });
-    return { ledger: new DynamoDbLedger(client, flags.table), describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
+    const ledger = new DynamoDbLedger(client, flags.table);
+    return { ledger, events: ledger.events, describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger);
-  return { ledger: new DynamoDbLedger(engine.client, engine.tableName), describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+  return { ledger, events: ledger.events, describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 /** Picks the scope (account and region) a ledger command works on. */
@@ -50,6 +54,8 @@ export async function chooseScope(ledger: LedgerStore, flags: SourceFlags, image
     }
   }
   const scopes = await ledger.scopes();
+  // A scope fed only by events has no watermark yet: naming it in full is enough.
+  if (account !== undefined && region !== undefined && !scopes.some((s) => s.accountId === account && s.region === region)) return { accountId: account, region };
   const matching = scopes.filter((s) => (account === undefined || s.accountId === account) && (region === undefined || s.region === region));
   if (matching.length === 1) return matching[0]!;
   if (matching.length === 0) {

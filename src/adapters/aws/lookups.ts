@@ -1,6 +1,7 @@
 import { BatchGetImageCommand, DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import type { AwsLookups } from '../../app/ports.js';
+import { AwsReadError } from '../../errors.js';
 import type { ImageFact, Scope } from '../../domain/facts.js';
 import { INDEX_MEDIA_TYPES } from '../../domain/manifest.js';
 import { parseSnapshot } from '../../snapshot/read-snapshot.js';
@@ -42,13 +43,23 @@ export class LiveLookups implements AwsLookups {
       imageManifest = got.images?.[0]?.imageManifest;
       if (imageManifest === undefined) return undefined; // deleted meanwhile
     }
-    const parsed = imageDetailSchema.parse({ ...jsonSafe(detail), ...(imageManifest !== undefined && { imageManifest }) });
-    return imageFact(repositoryName, parsed, 'DescribeImages');
+    const parsed = imageDetailSchema.safeParse({ ...jsonSafe(detail), ...(imageManifest !== undefined && { imageManifest }) });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new AwsReadError(`ecr:DescribeImages returned ${repositoryName}@${imageDigest} in a shape ecr-ledger cannot read: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    return imageFact(repositoryName, parsed.data, 'DescribeImages');
   }
 
   async describeService(cluster: string, service: string) {
-    const described = await this.caller.call('ecs:DescribeServices', () => this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })));
-    const found = described.services?.[0];
+    let found;
+    try {
+      const described = await this.caller.call('ecs:DescribeServices', () => this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })));
+      found = described.services?.[0]; // a deleted service comes back as a MISSING failure
+    } catch (error) {
+      if (gone(error, ['ClusterNotFoundException', 'ServiceNotFoundException'])) return undefined;
+      throw error;
+    }
     if (!found || found.status === 'INACTIVE') return undefined;
     const runtime = await readEcsRuntimeOf(this.caller, this.clients.ecs, [found], this.warn);
     const facts = factsOf(this.scope, { ecs: runtime });

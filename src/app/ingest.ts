@@ -1,0 +1,53 @@
+import type { Config } from '../config.js';
+import type { Scope } from '../domain/facts.js';
+import { EventError } from '../events/envelope.js';
+import { parseEvent } from '../events/parse-event.js';
+import { applyEvent } from './events/apply-event.js';
+import type { AwsLookups, EventLedger } from './ports.js';
+
+/** One event as read from a file: where it came from (for messages), and its JSON, or why it could not be read. */
+export type RawEvent = { readonly where: string; readonly raw: unknown } | { readonly where: string; readonly unreadable: string };
+
+export interface IngestResult {
+  readonly applied: number;
+  readonly ignored: number;
+  readonly skipped: ReadonlyArray<{ readonly where: string; readonly message: string }>;
+}
+
+export interface IngestDeps {
+  readonly ledger: EventLedger;
+  /** Lookups for a scope; undefined offline. */
+  readonly lookupsFor: (scope: Scope) => AwsLookups | undefined;
+  readonly config: Config;
+  readonly warn: (message: string) => void;
+  readonly debug?: (message: string) => void;
+}
+
+/** Replays events through the same application service as the handlers; a bad event is reported and skipped, the rest applied. */
+export async function ingestEvents(deps: IngestDeps, events: Iterable<RawEvent>): Promise<IngestResult> {
+  let applied = 0;
+  let ignored = 0;
+  const skipped: Array<{ where: string; message: string }> = [];
+  for (const event of events) {
+    if ('unreadable' in event) {
+      skipped.push({ where: event.where, message: event.unreadable });
+      continue;
+    }
+    try {
+      const parsed = parseEvent(event.raw);
+      if ('ignored' in parsed) {
+        ignored += 1;
+        deps.debug?.(`${event.where}: event ${parsed.eventId} ignored: ${parsed.ignored}`);
+        continue;
+      }
+      const scope = { accountId: parsed.apply.accountId, region: parsed.apply.region };
+      const lookups = deps.lookupsFor(scope);
+      await applyEvent({ ledger: deps.ledger, ...(lookups && { lookups }), config: deps.config, warn: deps.warn }, parsed.apply);
+      applied += 1;
+    } catch (error) {
+      const id = error instanceof EventError ? '' : `event ${(event.raw as { id?: string })?.id ?? '(no id)'}: `;
+      skipped.push({ where: event.where, message: `${id}${(error as Error).message}` });
+    }
+  }
+  return { applied, ignored, skipped };
+}

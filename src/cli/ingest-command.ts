@@ -1,0 +1,44 @@
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { LiveLookups } from '../adapters/aws/lookups.js';
+import { ingestEvents } from '../app/ingest.js';
+import type { AwsLookups } from '../app/ports.js';
+import type { Scope } from '../domain/facts.js';
+import { UsageError } from '../errors.js';
+import type { Flags } from './args.js';
+import { config, print, type Io } from './common.js';
+import { readEventFile } from './event-files.js';
+import { openLedger } from './sources.js';
+
+/** `ecr-ledger ingest FILE... (--ledger DIR | --table NAME) [--offline]`: replays EventBridge events into the ledger. */
+export async function ingestCommand(flags: Flags, files: readonly string[], io: Io): Promise<number> {
+  if (files.length === 0) throw new UsageError('ingest takes one or more FILEs of events (one JSON event, a JSON array, or JSON Lines)');
+  const cfg = await config(flags);
+  const open = await openLedger(flags);
+  const clients = new Map<string, AwsClients>();
+  const lookups = new Map<string, AwsLookups>();
+  if (flags.offline) io.err('warning: --offline: what events lack (image sizes and manifests, service state, Lambda digests) is not looked up; the next reconcile repairs it');
+  const lookupsFor = (scope: Scope): AwsLookups | undefined => {
+    if (flags.offline) return undefined;
+    const key = `${scope.accountId}#${scope.region}`;
+    if (!lookups.has(key)) {
+      const made = (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
+      clients.set(key, made);
+      lookups.set(key, new LiveLookups(made, new AwsCaller(), scope, (m) => io.err(`warning: ${m}`)));
+    }
+    return lookups.get(key);
+  };
+  try {
+    const events = (await Promise.all(files.map(readEventFile))).flat();
+    const result = await ingestEvents({
+      ledger: open.events, lookupsFor, config: cfg, warn: (m) => { if (!flags.offline) io.err(`warning: ${m}`); },
+      ...(flags.debug && { debug: (m: string) => io.err(m) }),
+    }, events);
+    for (const { where, message } of result.skipped) io.err(`skipped ${where}: ${message}`);
+    print(io, flags, result, () => `Ingested ${events.length} event(s) from ${files.length} file(s) into the ${open.describe}: ${result.applied} applied, ${result.ignored} ignored (not followed), ${result.skipped.length} skipped.`);
+    return result.skipped.length > 0 ? 5 : 0;
+  } finally {
+    for (const c of clients.values()) c.destroy();
+    await open.close();
+  }
+}

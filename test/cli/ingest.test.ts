@@ -1,0 +1,56 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+
+const sample = async (name: string) => JSON.parse(await readFile(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+
+async function cli(account: FakeAccount, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date('2026-11-20T00:00:00Z'), aws: () => account.clients() });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+describe('ecr-ledger ingest', () => {
+  it('applies JSON Lines, reports a bad line and a malformed event by line and id, and exits 5', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-ingest-'));
+    const push = await sample('ecr-image-action-push');
+    const malformed = { ...push, id: 'broken-1', detail: { ...push.detail, 'action-type': 'EXPLODE' } };
+    const file = join(dir, 'events.jsonl');
+    await writeFile(file, [JSON.stringify(push), '{ not json', JSON.stringify(malformed), JSON.stringify(await sample('ecr-image-scan-basic')), ''].join('\n'));
+    const result = await cli(new FakeAccount(), 'ingest', file, '--ledger', join(dir, 'ledger'), '--offline', '--output', 'json');
+    expect(result.code).toBe(5);
+    expect(result.json()).toMatchObject({ applied: 1, ignored: 1, skipped: [{ where: `${file}:2` }, { where: `${file}:3` }] });
+    expect(result.err).toContain(`skipped ${file}:2: not JSON`);
+    expect(result.err).toContain(`skipped ${file}:3: event broken-1: malformed ECR Image Action: detail.action-type: unknown action type "EXPLODE"`);
+    expect(result.err).toContain('warning: --offline');
+    const who = await cli(new FakeAccount(), 'who-uses', 'my-repository-name:latest', '--ledger', join(dir, 'ledger'), '--account', '123456789012', '--region', 'us-west-2', '--output', 'json');
+    expect(who.json().images).toEqual([expect.objectContaining({ imageTags: ['latest'], referrers: [] })]);
+  });
+
+  it('reads a JSON array and a single event, looks up what events lack, and exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-ingest-'));
+    const account = new FakeAccount('123456789012', 'us-west-2');
+    const push = await sample('ecr-image-action-push');
+    push.detail['image-digest'] = `sha256:${'7'.repeat(64)}`;
+    account.ecr.addRepository('my-repository-name').addImage('my-repository-name', { imageDigest: String(push.detail['image-digest']), imageTags: ['latest'], imagePushedAt: new Date('2019-11-16T01:54:30Z'), imageSizeInBytes: 4242 });
+    await writeFile(join(dir, 'one.json'), JSON.stringify(push, null, 2));
+    await writeFile(join(dir, 'many.json'), JSON.stringify([push, push]));
+    const result = await cli(account, 'ingest', join(dir, 'one.json'), join(dir, 'many.json'), '--ledger', join(dir, 'ledger'));
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('3 event(s) from 2 file(s)');
+    expect(result.out).toContain('3 applied, 0 ignored (not followed), 0 skipped');
+    // The push event has no size: it was looked up (DescribeImages) in the account. A ledger fed only by events
+    // has no watermark yet, so the scope is named explicitly.
+    const plan = await cli(account, 'plan', '--ledger', join(dir, 'ledger'), '--account', '123456789012', '--region', 'us-west-2', '--output', 'json');
+    expect(plan.json().images).toEqual([expect.objectContaining({ imageTags: ['latest'], imageSizeInBytes: 4242 })]);
+  });
+
+  it('needs files (exit 2)', async () => {
+    expect((await cli(new FakeAccount(), 'ingest', '--ledger', '/tmp/x')).code).toBe(2);
+  });
+});
