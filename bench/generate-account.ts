@@ -18,7 +18,7 @@ const HOST = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 const CAPTURED = Date.parse('2026-11-10T06:00:00Z');
 const DAY = 86_400_000;
 
-const digest = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
+export const digest = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
 
 /** A simulated account: repository r holds images pushed a day apart; family f's revisions name repository f's builds. */
 export function generateAccount(shape: AccountShape): SnapshotInput {

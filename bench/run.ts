@@ -2,12 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchEvents } from './events.js';
 import { generateAccount, LARGE } from './generate-account.js';
 
 /**
  * `npm run bench`: the core benchmarks of the generated account (100k images in 1,000 repositories,
  * 20k task-definition revisions, 500 services). Targets: plan --snapshot under 10 s and under 1 GiB.
  */
+if (process.argv.includes('--events')) {
+  await benchEvents();
+  process.exit(0);
+}
 const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-bench-'));
 const snapshot = join(dir, 'account.json');
 const ledger = join(dir, 'ledger');
@@ -56,3 +61,5 @@ console.log(`second reconcile at 10 requests/s per API: ${at10(second.calls).per
   `(target <= 900 s, one 15-minute invocation: ${at10(second.calls).serial <= 900 ? 'met' : 'MISSED'}); first reconcile: ${at10(first.calls).perApi.toFixed(0)} s / ${at10(first.calls).serial.toFixed(0)} s`);
 console.log(`(against the in-process fake: first ${first.seconds.toFixed(1)} s, ${first.written} items written; second ${second.seconds.toFixed(1)} s, ${second.written} written; peak RSS ${api.maxRssMiB.toFixed(0)} MiB)`);
 await rm(dir, { recursive: true, force: true });
+
+await benchEvents();
