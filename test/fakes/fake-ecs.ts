@@ -59,7 +59,8 @@ export class FakeEcs {
       faults.check('ecs:DescribeServices');
       batchLimit('ecs:DescribeServices', input.services, 10);
       const { services } = cluster(input.cluster);
-      const { found, failures } = describe(input.services!, (ref) => services.get(ref));
+      // ECS accepts service names or ARNs.
+      const { found, failures } = describe(input.services!, (ref) => services.get(ref) ?? [...services.values()].find((svc) => svc.serviceName === ref));
       return { services: found, failures };
     });
     this.mock.on(ListTasksCommand).callsFake((input) => {

@@ -77,20 +77,31 @@ describe('the EventBridge handler (middy)', () => {
     const calls = [
       cloudTrailEvent('ecs', 'RegisterTaskDefinition', { requestParameters: { family: 'app' }, responseElements: { taskDefinition: td } }),
       cloudTrailEvent('ecs', 'UpdateService', { requestParameters: { cluster: 'prod', service: 'web' }, responseElements: { service: { serviceArn, clusterArn: account.ecs.clusterArn('prod') } } }),
+      cloudTrailEvent('ecs', 'CreateService', { requestParameters: { cluster: 'prod', serviceName: 'web' }, responseElements: { service: { serviceArn, clusterArn: account.ecs.clusterArn('prod') } } }),
+      cloudTrailEvent('ecs', 'CreateTaskSet', { requestParameters: { cluster: 'prod', service: 'web' } }),
+      cloudTrailEvent('ecs', 'UpdateServicePrimaryTaskSet', { requestParameters: { cluster: 'prod', service: 'web' } }),
+      cloudTrailEvent('ecs', 'DeleteTaskSet', { requestParameters: { cluster: 'prod', service: 'web' } }),
       cloudTrailEvent('ecs', 'DeregisterTaskDefinition', { requestParameters: { taskDefinition: 'app:1' } }),
+      cloudTrailEvent('ecs', 'DeleteTaskDefinitions', { requestParameters: { taskDefinitions: ['app:1'] } }),
+      cloudTrailEvent('lambda', 'CreateFunction20150331', { requestParameters: { functionName: 'fn', packageType: 'Image' }, responseElements: { version: '$LATEST', packageType: 'Image' } }),
+      cloudTrailEvent('lambda', 'PublishVersion20150331', { requestParameters: { functionName: 'fn' }, responseElements: { version: '7' } }),
       cloudTrailEvent('lambda', 'UpdateFunctionCode20150331v2', { requestParameters: { functionName: 'fn' }, responseElements: { version: '$LATEST', packageType: 'Image' } }),
       cloudTrailEvent('lambda', 'CreateAlias20150331', { requestParameters: { functionName: 'fn' }, responseElements: { aliasArn: 'arn:aws:lambda:us-east-1:123456789012:function:fn:live', name: 'live', functionVersion: '$LATEST' } }),
+      cloudTrailEvent('lambda', 'UpdateAlias20150331', { requestParameters: { functionName: 'fn' }, responseElements: { aliasArn: 'arn:aws:lambda:us-east-1:123456789012:function:fn:live', name: 'live', functionVersion: '7' } }),
       cloudTrailEvent('lambda', 'DeleteAlias20150331', { requestParameters: { functionName: 'fn', name: 'live' } }),
+      cloudTrailEvent('ecs', 'DeleteService', { requestParameters: { cluster: 'prod', service: 'gone-service' } }),
       cloudTrailEvent('lambda', 'DeleteFunction20150331', { requestParameters: { functionName: 'fn' } }),
       cloudTrailEvent('ecr', 'DeleteRepository', { requestParameters: { repositoryName: 'app' } }),
       cloudTrailEvent('lambda', 'DeleteFunctionConcurrency20171031', { requestParameters: { functionName: 'fn' } }),
     ];
     const outcomes = [];
     for (const call of calls) outcomes.push((await handler(call, context)).outcome);
-    expect(outcomes).toEqual([...Array(8).fill('applied'), 'ignored']);
+    expect(outcomes).toEqual([...Array(17).fill('applied'), 'ignored']);
     const scope = { accountId: '123456789012', region: 'us-east-1' };
-    expect((await ledger.events.getFact(scope, 'task-definition', 'app:1'))?.fact.status).toBe('INACTIVE');
+    expect((await ledger.events.getFact(scope, 'task-definition', 'app:1'))?.fact.status).toBe('DELETE_IN_PROGRESS');
+    expect(await ledger.events.getFact(scope, 'lambda-alias', 'arn:aws:lambda:us-east-1:123456789012:function:fn:live')).toMatchObject({ deleted: true });
     expect((await ledger.events.getFact(scope, 'service', serviceArn))?.fact.serviceName).toBe('web');
+    expect(await ledger.events.getFact(scope, 'service', 'arn:aws:ecs:us-east-1:123456789012:service/prod/gone-service')).toMatchObject({ deleted: true });
     expect(await ledger.events.getFact(scope, 'lambda-function', 'arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST')).toMatchObject({ deleted: true });
   });
 });

@@ -61,6 +61,14 @@ export async function taskDefinitionStatus(ctx: EventContext, change: Change<'ta
   }
 }
 
+/** A service named without its ARN (CloudTrail request parameters) → its ARN, so that a removal finds the fact. */
+function serviceArnOf(ctx: EventContext, cluster: string, service: string): string {
+  if (service.startsWith('arn:')) return service;
+  const clusterName = cluster.includes('cluster/') ? cluster.slice(cluster.indexOf('cluster/') + 8) : cluster;
+  const partition = cluster.startsWith('arn:') ? cluster.split(':')[1] : 'aws';
+  return `arn:${partition}:ecs:${ctx.scope.region}:${ctx.scope.accountId}:service/${clusterName}/${service}`;
+}
+
 const asTaskDefinition = (stored: StoredFact | undefined) => (stored && !stored.deleted ? (stored.fact as unknown as TaskDefinitionFact) : undefined);
 
 /** A service changed (deployment, task set, update, delete): read it from ECS and release what it no longer deploys. */
@@ -68,7 +76,7 @@ export async function serviceChanged(ctx: EventContext, change: Change<'service-
   const lookups = ctx.online(`reading service ${change.service}`);
   if (!lookups) return;
   const read = await lookups.describeService(change.cluster, change.service);
-  const serviceArn = read?.service.serviceArn ?? change.service;
+  const serviceArn = read?.service.serviceArn ?? serviceArnOf(ctx, change.cluster, change.service);
   for (const revision of read?.revisions ?? []) await ctx.ledger.applyFact(ctx.scope, 'service-revision', revision.serviceRevisionArn, revision, ctx.at);
   if (read?.deployment) await ctx.ledger.applyFact(ctx.scope, 'service-deployment', read.deployment.serviceDeploymentArn, read.deployment, ctx.at);
   const result = await ctx.ledger.applyFact(ctx.scope, 'service', serviceArn, read?.service, ctx.at);
