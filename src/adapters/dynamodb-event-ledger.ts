@@ -4,7 +4,7 @@ import type { EventLedger, FactKindName, StoredFact } from '../app/ports.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
-import { factItem, factPk, imageItem, scopeId, tombstone, type FactItem } from './ledger-items.js';
+import { factItem, factPk, imageItem, scopeId, sweepKeys, tombstone, type FactItem } from './ledger-items.js';
 
 const stored = (item: Record<string, unknown>): StoredFact => ({
   kind: item.kind as FactKindName, fact: item.fact as Record<string, unknown>, observedAt: item.observedAt as string, deleted: item.deleted === true,
@@ -71,9 +71,10 @@ export class DynamoDbEventLedger implements EventLedger {
   async releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<void> {
     await this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
       TableName: this.tableName, Key: { pk: factPk(scope, 'image', imageKey(repositoryName, imageDigest)), sk: 'F' },
-      UpdateExpression: 'SET releasedAt = :at',
+      // A released image may now be unprotected: it joins the sweep's index.
+      UpdateExpression: 'SET releasedAt = :at, g3pk = :g3pk, g3sk = pk',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND (attribute_not_exists(releasedAt) OR releasedAt < :at)',
-      ExpressionAttributeValues: { ':at': at },
+      ExpressionAttributeValues: { ':at': at, ':g3pk': sweepKeys(scope, '').g3pk },
     })));
   }
 

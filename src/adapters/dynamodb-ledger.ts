@@ -5,6 +5,7 @@ import type { PinFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
 import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';
+import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
 import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
 const BATCH = 25;
@@ -29,10 +30,13 @@ export class DynamoDbLedger implements LedgerStore {
   private readonly doc: DynamoDBDocumentClient;
   /** The event path's single-item conditional writes on the same table. */
   readonly events: DynamoDbEventLedger;
+  /** The sweep's candidate index, run lock and audit trail on the same table. */
+  readonly sweep: DynamoDbSweepStore;
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.events = new DynamoDbEventLedger(this.doc, tableName);
+    this.sweep = new DynamoDbSweepStore(this.doc, tableName);
   }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {

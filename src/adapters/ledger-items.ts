@@ -39,6 +39,9 @@ export interface FactItem {
   g1sk?: string;
   g2pk?: string;
   g2sk?: string;
+  /** The sweep's sparse index: every referrer and pin, and only the images that may be unprotected, indexes and artifacts. */
+  g3pk?: string;
+  g3sk?: string;
 }
 
 export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;
@@ -49,15 +52,31 @@ export const watermarkKey = (scope: Scope) => ({ pk: WATERMARK_PK, sk: scopeId(s
 export const checkpointPk = (scope: Scope) => `CHECKPOINT#${scopeId(scope)}`;
 export const factPk = (scope: Scope, kind: FactKind, id: string) => `${scopeId(scope)}#${kind}#${id}`;
 
+/** The key of the sweep index: one partition per scope, read with one paginated Query. */
+export const sweepKeys = (scope: Scope, pk: string) => ({ g3pk: `${scopeId(scope)}#sweep`, g3sk: pk });
+
+/** Referrers and pins are what the sweep evaluates protection with; they grow with workloads, not with images. */
+const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'pin']);
+
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {
-  return { pk: factPk(scope, kind, id), sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt };
+  const pk = factPk(scope, kind, id);
+  return { pk, sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt, ...(REFERRER_KINDS.has(kind) && sweepKeys(scope, pk)) };
 }
+
+/**
+ * An image the sweep must see: one that may be unprotected (a reconcile saw it so, or an event pushed or released it),
+ * and every index and artifact with a subject (their children and referrers are protected through them).
+ */
+const sweepRelevant = (image: ImageFact, history: ImageHistory | undefined) =>
+  history?.unprotectedSince !== undefined || history?.releasedAt !== undefined || image.childDigests.length > 0 || image.subjectDigest !== undefined;
 
 /** Image items do not hold tags: tag items do. */
 export function imageItem(scope: Scope, image: ImageFact, observedAt: string, history: ImageHistory | undefined): FactItem {
   const { imageTags: _tags, ...untagged } = image;
+  const base = item(scope, 'image', imageKey(image.repositoryName, image.imageDigest), untagged, observedAt);
   return {
-    ...item(scope, 'image', imageKey(image.repositoryName, image.imageDigest), untagged, observedAt),
+    ...base,
+    ...(sweepRelevant(image, history) && sweepKeys(scope, base.pk)),
     g1pk: `${scopeId(scope)}#repo#${image.repositoryName}`,
     g1sk: `${image.imagePushedAt}#${image.imageDigest}`,
     ...(history?.firstSeenAt && { firstSeenAt: history.firstSeenAt }),
@@ -89,7 +108,8 @@ export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: o
 
 /** A removal recorded by an event: no fact, only the time, so that older news cannot bring the fact back. */
 export function tombstone(scope: Scope, kind: FactKind, id: string, observedAt: string): FactItem {
-  return { ...item(scope, kind, id, {}, observedAt), deleted: true };
+  const { g3pk: _pk, g3sk: _sk, ...rest } = item(scope, kind, id, {}, observedAt);
+  return { ...rest, deleted: true };
 }
 
 /** Every item that represents `facts`, images with the given history. Pins are the operator's and not included. */

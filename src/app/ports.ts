@@ -114,3 +114,52 @@ export interface AwsLookups {
   /** The family's ACTIVE revisions. */
   familyRevisions(family: string): Promise<readonly TaskDefinitionFact[]>;
 }
+
+/** One deleted (or archived) image, as the audit trail keeps it. */
+export interface AuditRecord {
+  readonly runId: string;
+  readonly at: string;
+  readonly action: 'delete' | 'archive';
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: readonly string[];
+  readonly imageSizeInBytes: number;
+  readonly imagePushedAt: string;
+  readonly reasons: readonly string[];
+  readonly referrers: readonly { readonly kind: string; readonly id: string }[];
+}
+
+/** What the sweep needs of the ledger beyond facts: its candidate view, the run lock and the audit trail. */
+export interface SweepStore {
+  /**
+   * Referrers, pins and only the images that may be deletable (plus indexes, artifacts and their subjects),
+   * read from a sparse index: never the whole table. Images carry no tags here; the sweep reads current tags live.
+   */
+  sweepView(scope: Scope): Promise<LedgerContents>;
+  /** Takes the run lock until `until` unless another run holds an unexpired one. */
+  acquireLock(scope: Scope, runId: string, now: string, until: string): Promise<boolean>;
+  releaseLock(scope: Scope, runId: string): Promise<void>;
+  recordAudit(scope: Scope, records: readonly AuditRecord[], expiresAt: string): Promise<void>;
+  /** Unexpired records, oldest first; `since` bounds them by time. */
+  audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]>;
+}
+
+/** The usage facts that change (and the immutable ones the ledger lacked), read live for the sweep's check. */
+export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases'>;
+
+export interface DeleteResult {
+  readonly done: readonly string[];
+  /** Per digest; `ImageNotFound` means it is already gone. */
+  readonly failures: ReadonlyArray<{ readonly imageDigest: string; readonly code: string; readonly reason: string }>;
+}
+
+/** Live AWS as the sweep sees it: the live check, and the only calls in the project that destroy anything. */
+export interface SweepAws {
+  readUsage(known: KnownFacts): Promise<{ facts: UsageFacts; warnings: readonly string[] }>;
+  /** The current state (tags, status) of these images; an image missing from the result no longer exists. */
+  describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageFact[]>;
+  repositoryPolicy(repositoryName: string): Promise<string | undefined>;
+  deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
+  archiveImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
+  calls(): Readonly<Record<string, number>>;
+}

@@ -15,6 +15,8 @@ const OPTIONS = {
   profile: { type: 'string' },
   quiet: { type: 'boolean', default: false },
   offline: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
+  since: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -33,6 +35,8 @@ export interface Flags {
   profile?: string;
   quiet: boolean;
   offline: boolean;
+  force: boolean;
+  since?: string;
   debug: boolean;
   help: boolean;
 }
@@ -64,6 +68,8 @@ Commands:
   pin       IMAGE --reason TEXT (--ledger DIR | --table NAME)  protect an image for consumers the ledger cannot see
   unpin     IMAGE (--ledger DIR | --table NAME)
   ingest    FILE... (--ledger DIR | --table NAME) [--offline]  replay EventBridge events (JSON, JSON array or JSON Lines)
+  sweep     (--ledger DIR | --table NAME) [--force]        delete what the plan deletes, after a live check; dry run unless --force
+  history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]

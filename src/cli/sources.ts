@@ -3,7 +3,7 @@ import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
-import type { EventLedger, LedgerStore } from '../app/ports.js';
+import type { EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
 import type { Scope } from '../domain/facts.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -24,6 +24,8 @@ export interface OpenLedger {
   readonly ledger: LedgerStore;
   /** The same table's event-path writes. */
   readonly events: EventLedger;
+  /** The same table's sweep index, run lock and audit trail. */
+  readonly sweep: SweepStore;
   readonly describe: string;
   close(): Promise<void>;
 }
@@ -34,12 +36,12 @@ export async function openLedger(flags: SourceFlags): Promise<OpenLedger> {
   if (flags.table !== undefined) {
     const client = new DynamoDBClient({ ...(flags.region && { region: flags.region }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, flags.table);
-    return { ledger, events: ledger.events, describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
+    return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  return { ledger, events: ledger.events, describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
+  return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 /** Picks the scope (account and region) a ledger command works on. */

@@ -1,4 +1,5 @@
 import {
+  BatchDeleteImageCommand, UpdateImageStorageClassCommand,
   BatchGetImageCommand, DescribeImagesCommand, DescribeRegistryCommand, DescribeRepositoriesCommand, ECRClient, GetRepositoryPolicyCommand,
   type ImageDetail, type ImageFailureCode,
 } from '@aws-sdk/client-ecr';
@@ -22,6 +23,9 @@ export class FakeEcr {
   readonly mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, ECRClientResolvedConfig>;
   private readonly repositories = new Map<string, { policyText?: string; images: Map<string, StoredImage> }>();
   readonly failingManifests = new Map<string, ImageFailureCode>();
+  /** Digests whose deletion fails with the given failure code. */
+  readonly failingDeletes = new Map<string, string>();
+  readonly deleted: string[] = [];
 
   constructor(readonly faults = new Faults(), readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.client = new ECRClient({ region, credentials: FAKE_CREDENTIALS });
@@ -72,6 +76,37 @@ export class FakeEcr {
       }
       return { images, failures };
     });
+    this.enableDeletes(repository);
+  }
+
+  private enableDeletes(repository: (name: string | undefined) => { images: Map<string, StoredImage> }): void {
+    this.mock.on(BatchDeleteImageCommand).callsFake((input) => {
+      this.faults.check('ecr:BatchDeleteImage');
+      batchLimit('ecr:BatchDeleteImage', input.imageIds, 100);
+      const repo = repository(input.repositoryName);
+      const imageIds = [];
+      const failures = [];
+      for (const id of input.imageIds!) {
+        const digest = id.imageDigest ?? '';
+        const image = repo.images.get(digest);
+        const inIndex = [...repo.images.values()].some((i) => i.manifest.includes(digest) && i.detail.imageDigest !== digest && (JSON.parse(i.manifest) as { manifests?: Array<{ digest: string }> }).manifests?.some((m) => m.digest === digest));
+        const failure = this.failingDeletes.get(digest) ?? (!image ? 'ImageNotFound' : inIndex ? 'ImageReferencedByManifestList' : undefined);
+        if (failure) failures.push({ imageId: id, failureCode: failure, failureReason: 'from the fake' });
+        else {
+          repo.images.delete(digest);
+          this.deleted.push(`${input.repositoryName}@${digest}`);
+          imageIds.push({ imageDigest: digest, ...(image!.detail.imageTags?.[0] && { imageTag: image!.detail.imageTags[0] }) });
+        }
+      }
+      return { imageIds, failures };
+    });
+    this.mock.on(UpdateImageStorageClassCommand).callsFake((input) => {
+      this.faults.check('ecr:UpdateImageStorageClass');
+      const image = repository(input.repositoryName).images.get(input.imageId?.imageDigest ?? '');
+      if (!image) throw awsError('ImageNotFoundException', 'no such image');
+      image.detail.imageStatus = 'ARCHIVED';
+      return { repositoryName: input.repositoryName, imageId: input.imageId, imageStatus: 'ARCHIVED' };
+    });
   }
 
   addRepository(repositoryName: string, policyText?: string): this {
@@ -94,6 +129,14 @@ export class FakeEcr {
     if (existing) existing.detail.imageTags = [...(existing.detail.imageTags ?? []), tag];
     else this.addImage(repositoryName, { ...detail, imageDigest, imageTags: [tag] });
     return this;
+  }
+
+  hasRepository(repositoryName: string): boolean {
+    return this.repositories.has(repositoryName);
+  }
+
+  hasImage(repositoryName: string, imageDigest: string): boolean {
+    return this.repositories.get(repositoryName)?.images.has(imageDigest) ?? false;
   }
 
   digestOf(repositoryName: string, tag: string): string | undefined {

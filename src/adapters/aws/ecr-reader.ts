@@ -42,7 +42,7 @@ function manifestFromLinks(links: ManifestLinks): string {
   });
 }
 
-async function policyOf(caller: AwsCaller, ecr: ECRClient, repositoryName: string): Promise<string | undefined> {
+export async function policyOf(caller: AwsCaller, ecr: ECRClient, repositoryName: string): Promise<string | undefined> {
   try {
     return (await caller.call('ecr:GetRepositoryPolicy', () => ecr.send(new GetRepositoryPolicyCommand({ repositoryName })))).policyText;
   } catch (error) {

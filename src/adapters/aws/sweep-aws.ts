@@ -1,0 +1,100 @@
+import { BatchDeleteImageCommand, DescribeImagesCommand, UpdateImageStorageClassCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import type { DeleteResult, SweepAws } from '../../app/ports.js';
+import type { Config } from '../../config.js';
+import type { ImageFact, Scope } from '../../domain/facts.js';
+import { scopeMatcher } from '../../domain/scope.js';
+import type { KnownFacts } from '../../snapshot/from-facts.js';
+import { parseSnapshot } from '../../snapshot/read-snapshot.js';
+import { imageDetailSchema } from '../../snapshot/schema.js';
+import { imageFact, snapshotToFacts } from '../../snapshot/to-facts.js';
+import { AwsCallError, chunks, type AwsCaller } from './caller.js';
+import type { AwsClients } from './clients.js';
+import { policyOf } from './ecr-reader.js';
+import { readEcsRuntime } from './ecs-reader.js';
+import { jsonSafe } from './json-safe.js';
+import { readLambda } from './lambda-reader.js';
+import { readTaskDefinitions } from './task-definition-reader.js';
+
+const BATCH = 100;
+
+/** The sweep's live AWS: usage reads as in reconcile (immutable facts reused), images by id, and the deleting calls. */
+export class LiveSweepAws implements SweepAws {
+  constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config) {}
+
+  calls(): Readonly<Record<string, number>> {
+    return Object.fromEntries([...this.caller.counts].sort());
+  }
+
+  async readUsage(known: KnownFacts) {
+    const warnings: string[] = [];
+    const warn = (m: string) => warnings.push(m);
+    const runtime = await readEcsRuntime(this.caller, this.clients.ecs, { inScope: scopeMatcher(this.config.scope.clusters), knownServiceRevision: known.serviceRevision, warn });
+    const referenced = new Set<string>([
+      ...runtime.services.flatMap((s) => [...((s.deployments as Array<{ taskDefinition: string }> | undefined) ?? []), ...((s.taskSets as Array<{ taskDefinition: string }> | undefined) ?? [])].map((d) => d.taskDefinition)),
+      ...runtime.serviceRevisions.map((r) => String(r.taskDefinition)),
+      ...runtime.tasks.map((t) => String(t.taskDefinitionArn)),
+    ]);
+    const [taskDefinitions, lambda] = await Promise.all([
+      readTaskDefinitions(this.caller, this.clients.ecs, { referenced, known: known.taskDefinition, warn }),
+      readLambda(this.caller, this.clients.lambda, { inScope: scopeMatcher(this.config.scope.functions), knownVersion: known.lambdaVersion }),
+    ]);
+    const facts = snapshotToFacts(parseSnapshot({
+      schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(),
+      ecs: { ...runtime, taskDefinitions }, lambda,
+    } as never, 'live check'));
+    const usage = {
+      taskDefinitions: facts.taskDefinitions, services: facts.services, serviceDeployments: facts.serviceDeployments, serviceRevisions: facts.serviceRevisions,
+      tasks: facts.tasks, lambdaFunctions: facts.lambdaFunctions, lambdaAliases: facts.lambdaAliases,
+    };
+    return { facts: usage, warnings };
+  }
+
+  async describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageFact[]> {
+    const found: ImageFact[] = [];
+    for (const batch of chunks(imageDigests, BATCH)) {
+      let details: ImageDetail[];
+      try {
+        const result = await this.caller.call('ecr:DescribeImages', () => this.clients.ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: batch.map((imageDigest) => ({ imageDigest })), filter: { imageStatus: 'ANY' } })));
+        details = result.imageDetails ?? [];
+      } catch (error) {
+        // One missing id fails the whole call: fall back to one id per call for this batch.
+        if (!(error instanceof AwsCallError && error.code === 'ImageNotFoundException')) throw error;
+        if (error.code === 'ImageNotFoundException' && batch.length === 1) continue;
+        details = [];
+        for (const digest of batch) found.push(...await this.describeImages(repositoryName, [digest]));
+      }
+      for (const detail of details) found.push(imageFact(repositoryName, imageDetailSchema.parse(jsonSafe(detail)), 'DescribeImages'));
+    }
+    return found;
+  }
+
+  async repositoryPolicy(repositoryName: string): Promise<string | undefined> {
+    return policyOf(this.caller, this.clients.ecr, repositoryName);
+  }
+
+  async deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult> {
+    const done: string[] = [];
+    const failures: Array<{ imageDigest: string; code: string; reason: string }> = [];
+    for (const batch of chunks(imageDigests, BATCH)) {
+      const result = await this.caller.call('ecr:BatchDeleteImage', () => this.clients.ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: batch.map((imageDigest) => ({ imageDigest })) })));
+      done.push(...new Set((result.imageIds ?? []).map((id) => id.imageDigest!)));
+      for (const f of result.failures ?? []) failures.push({ imageDigest: f.imageId?.imageDigest ?? '?', code: f.failureCode ?? 'Unknown', reason: f.failureReason ?? '' });
+    }
+    return { done, failures };
+  }
+
+  async archiveImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult> {
+    const done: string[] = [];
+    const failures: Array<{ imageDigest: string; code: string; reason: string }> = [];
+    for (const imageDigest of imageDigests) {
+      try {
+        await this.caller.call('ecr:UpdateImageStorageClass', () => this.clients.ecr.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass: 'ARCHIVE' })));
+        done.push(imageDigest);
+      } catch (error) {
+        if (!(error instanceof AwsCallError)) throw error;
+        failures.push({ imageDigest, code: error.code === 'ImageNotFoundException' ? 'ImageNotFound' : error.code, reason: error.message });
+      }
+    }
+    return { done, failures };
+  }
+}

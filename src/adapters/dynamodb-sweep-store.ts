@@ -1,0 +1,105 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord, LedgerContents, SweepStore } from '../app/ports.js';
+import type { ImageFact, Scope } from '../domain/facts.js';
+import { imageKey } from '../domain/facts.js';
+import { LedgerStoreError } from '../errors.js';
+import { factPk, itemsToFacts, scopeId, sweepKeys, watermarkKey, type FactItem } from './ledger-items.js';
+
+const LOCK_PK = 'LOCK';
+const auditPk = (scope: Scope) => `AUDIT#${scopeId(scope)}`;
+
+/** The sweep's side of the ledger table: the sparse candidate index, the run lock (a lease), the audit trail. */
+export class DynamoDbSweepStore implements SweepStore {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  private async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof LedgerStoreError || error instanceof ConditionalCheckFailedException) throw error;
+      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async query(input: { index?: string; key: string; value: string; skFrom?: string }): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    const skName = input.index ? 'g3sk' : 'sk';
+    do {
+      const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+        TableName: this.tableName, ...(input.index && { IndexName: input.index }), ExclusiveStartKey: start,
+        KeyConditionExpression: `${input.key} = :k${input.skFrom ? ` AND ${skName} >= :from` : ''}`,
+        ExpressionAttributeValues: { ':k': input.value, ...(input.skFrom && { ':from': input.skFrom }) },
+      }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async sweepView(scope: Scope): Promise<LedgerContents> {
+    return this.guard('reading the sweep index', async () => {
+      const items = (await this.query({ index: 'forSweep', key: 'g3pk', value: sweepKeys(scope, '').g3pk })) as unknown as FactItem[];
+      // The subjects of signatures and SBOMs decide whether those are kept: read the ones the index does not hold.
+      const held = new Set(items.map((i) => i.pk));
+      const subjects = new Set(items.filter((i) => i.kind === 'image' && !i.deleted).flatMap((i) => {
+        const image = i.fact as unknown as ImageFact;
+        return image.subjectDigest ? [factPk(scope, 'image', imageKey(image.repositoryName, image.subjectDigest))] : [];
+      }).filter((pk) => !held.has(pk)));
+      for (const pk of subjects) {
+        const found = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'F' } }));
+        if (found.Item) items.push(found.Item as unknown as FactItem);
+      }
+      const watermark = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: watermarkKey(scope), ConsistentRead: true }))).Item?.watermark;
+      const { facts, history } = itemsToFacts(scope, items, (watermark as { capturedAt?: string } | undefined)?.capturedAt ?? new Date(0).toISOString());
+      return { facts, history, ...(watermark && { watermark }) } as LedgerContents;
+    });
+  }
+
+  async acquireLock(scope: Scope, runId: string, now: string, until: string): Promise<boolean> {
+    try {
+      await this.guard('taking the run lock', () => this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: { pk: LOCK_PK, sk: scopeId(scope), runId, takenAt: now, expiresAt: until },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': now },
+      })));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseLock(scope: Scope, runId: string): Promise<void> {
+    try {
+      await this.guard('releasing the run lock', () => this.doc.send(new DeleteCommand({
+        TableName: this.tableName, Key: { pk: LOCK_PK, sk: scopeId(scope) }, ConditionExpression: 'runId = :r', ExpressionAttributeValues: { ':r': runId },
+      })));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // another run's lock (ours expired): leave it
+    }
+  }
+
+  async recordAudit(scope: Scope, records: readonly AuditRecord[], expiresAt: string): Promise<void> {
+    const ttl = Math.floor(Date.parse(expiresAt) / 1000);
+    for (let i = 0; i < records.length; i += 25) {
+      const batch = records.slice(i, i + 25).map((record) => ({ PutRequest: { Item: {
+        pk: auditPk(scope), sk: `${record.at}#${record.runId}#${imageKey(record.repositoryName, record.imageDigest)}`, record, expiresAt, ttl,
+      } } }));
+      let pending: unknown[] = batch;
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 8) throw new LedgerStoreError(`ledger table ${this.tableName}: audit records stayed unprocessed`);
+        const result = await this.guard('writing audit records', () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } })));
+        pending = result.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
+  }
+
+  async audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]> {
+    return this.guard('reading the audit trail', async () => {
+      const items = await this.query({ key: 'pk', value: auditPk(scope), ...(options.since && { skFrom: options.since }) });
+      // DynamoDB's TTL deletes expired records eventually, the embedded engine never: filter them here.
+      return items.filter((i) => String(i.expiresAt) > options.now).map((i) => i.record as AuditRecord);
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
+import type { PlannedImage } from '../../domain/retention-policy.js';
+import type { Scope } from '../../domain/facts.js';
+
+export interface SweepImage {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: readonly string[];
+  readonly imageSizeInBytes: number;
+  readonly reasons: readonly string[];
+}
+
+export interface SweepReport {
+  readonly runId: string;
+  readonly scope: Scope;
+  readonly now: string;
+  readonly dryRun: boolean;
+  readonly action: 'delete' | 'archive';
+  /** Deleted (or archived); in a dry run, what would be. */
+  readonly images: readonly SweepImage[];
+  readonly failures: ReadonlyArray<SweepImage & { readonly code: string; readonly reason: string }>;
+  /** Deletable images left for the next run by `maxDeletionsPerRun`. */
+  readonly skippedByCap: number;
+  readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number }>;
+  readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
+  readonly warnings: readonly string[];
+  readonly calls: Readonly<Record<string, number>>;
+}
+
+export const sweepImage = (p: PlannedImage): SweepImage => ({
+  repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags, imageSizeInBytes: p.image.imageSizeInBytes, reasons: p.reasons,
+});
+
+/** Per-repository counts; bytes of image indexes are not counted (their size repeats their children's). */
+export function summarise(done: readonly PlannedImage[], failures: readonly PlannedImage[], later: readonly PlannedImage[]) {
+  const repos = new Map<string, { repositoryName: string; images: number; bytes: number; failures: number; skippedByCap: number }>();
+  const row = (name: string) => {
+    if (!repos.has(name)) repos.set(name, { repositoryName: name, images: 0, bytes: 0, failures: 0, skippedByCap: 0 });
+    return repos.get(name)!;
+  };
+  for (const p of done) {
+    const r = row(p.image.repositoryName);
+    r.images += 1;
+    r.bytes += storedBytes(p);
+  }
+  for (const p of failures) row(p.image.repositoryName).failures += 1;
+  for (const p of later) row(p.image.repositoryName).skippedByCap += 1;
+  const repositories = [...repos.values()].sort((a, b) => a.repositoryName.localeCompare(b.repositoryName));
+  const bytes = repositories.reduce((a, r) => a + r.bytes, 0);
+  return {
+    repositories,
+    totals: {
+      images: done.length, bytes, failures: failures.length, skippedByCap: later.length,
+      usdPerMonthSaved: usdPerMonth(bytes),
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import type { Config } from '../../config.js';
+import type { AccountFacts, ImageFact, Scope } from '../../domain/facts.js';
+import { groupBy } from '../../domain/group-by.js';
+import { planRetention, type PlannedImage } from '../../domain/retention-policy.js';
+import { AwsReadError, RefusedError } from '../../errors.js';
+import { knownFacts } from '../../snapshot/from-facts.js';
+import type { AuditRecord, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
+import { orderDeletions, phaseOf } from './order.js';
+import { summarise, sweepImage, type SweepReport } from './report.js';
+
+const HOUR = 3_600_000;
+const LOCK_HOURS = 2;
+
+export interface SweepDeps {
+  readonly store: SweepStore;
+  readonly events: EventLedger;
+  readonly aws: SweepAws;
+  readonly config: Config;
+  readonly clock: () => Date;
+  readonly warn?: (message: string) => void;
+}
+
+function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
+  if (!view.watermark) throw new RefusedError('no reconcile has completed for this account and region: run `ecr-ledger reconcile` first');
+  const age = (Date.parse(now) - Date.parse(view.watermark.reconciledAt)) / HOUR;
+  if (age > config.sweep.maxLedgerAgeHours) {
+    throw new RefusedError(`the ledger is stale: the last reconcile finished ${view.watermark.reconciledAt} (${age.toFixed(1)} h ago), more than maxLedgerAgeHours (${config.sweep.maxLedgerAgeHours})`);
+  }
+}
+
+/**
+ * The live check: what the ledger says may be deletable, re-read now. Candidates get their current tags (gone ones
+ * drop out), repositories their current policy, and every mutable usage fact is replaced by a live read;
+ * immutable facts (task-definition contents, manifests, published Lambda versions) come from the ledger.
+ */
+async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, now: string): Promise<{ facts: AccountFacts; warnings: readonly string[] }> {
+  try {
+    const usage = await deps.aws.readUsage(knownFacts(view.facts));
+    const images: ImageFact[] = [];
+    const repositories = [];
+    for (const [repositoryName, held] of groupBy(view.facts.images, (i) => i.repositoryName)) {
+      const byDigest = new Map(held.map((i) => [i.imageDigest, i]));
+      for (const current of await deps.aws.describeImages(repositoryName, [...byDigest.keys()])) {
+        const known = byDigest.get(current.imageDigest)!;
+        // Links come from the ledger (manifests are immutable); tags, status and pull time are current.
+        images.push({ ...known, imageTags: current.imageTags, ...(current.imageStatus && { imageStatus: current.imageStatus }), ...(current.lastRecordedPullTime && { lastRecordedPullTime: current.lastRecordedPullTime }) });
+      }
+      const policyText = await deps.aws.repositoryPolicy(repositoryName);
+      repositories.push({ repositoryName, ...(policyText !== undefined && { policyText }) });
+    }
+    const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases } = usage.facts;
+    return {
+      facts: { scope, capturedAt: now, repositories, images, pins: view.facts.pins, taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases },
+      warnings: usage.warnings,
+    };
+  } catch (error) {
+    if (error instanceof AwsReadError) throw new RefusedError(`the live check cannot be made, so nothing is deleted: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function auditRecord(p: PlannedImage, runId: string, at: string, action: 'delete' | 'archive'): AuditRecord {
+  return {
+    runId, at, action, repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags,
+    imageSizeInBytes: p.image.imageSizeInBytes, imagePushedAt: p.image.imagePushedAt, reasons: p.reasons,
+    referrers: p.referrers.map((r) => ({ kind: r.kind, id: r.id })),
+  };
+}
+
+/** Deletes (or archives) in phases: indexes, then images, then artifacts; per repository, 100 ids per call. */
+async function act(deps: SweepDeps, scope: Scope, batch: readonly PlannedImage[], runId: string, now: string) {
+  const action = deps.config.sweep.action;
+  const done: PlannedImage[] = [];
+  const failed: Array<{ planned: PlannedImage; code: string; reason: string }> = [];
+  for (const phase of [0, 1, 2]) {
+    for (const [repositoryName, planned] of groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => p.image.repositoryName)) {
+      const byDigest = new Map(planned.map((p) => [p.image.imageDigest, p]));
+      const digests = [...byDigest.keys()];
+      const result = action === 'archive' ? await deps.aws.archiveImages(repositoryName, digests) : await deps.aws.deleteImages(repositoryName, digests);
+      const gone = [...result.done, ...result.failures.filter((f) => f.code === 'ImageNotFound').map((f) => f.imageDigest)];
+      for (const digest of gone) {
+        const p = byDigest.get(digest);
+        if (!p) continue;
+        done.push(p);
+        if (action === 'delete') await deps.events.removeImage(scope, repositoryName, digest, now);
+        else await deps.events.setImageStatus(scope, repositoryName, digest, 'ARCHIVED', now);
+      }
+      for (const f of result.failures.filter((f) => f.code !== 'ImageNotFound')) {
+        const p = byDigest.get(f.imageDigest);
+        if (p) failed.push({ planned: p, code: f.code, reason: f.reason });
+      }
+      const expires = new Date(Date.parse(now) + deps.config.sweep.auditRetentionDays * 24 * HOUR).toISOString();
+      await deps.store.recordAudit(scope, gone.flatMap((d) => (byDigest.has(d) ? [auditRecord(byDigest.get(d)!, runId, now, action)] : [])), expires);
+    }
+  }
+  return { done, failed };
+}
+
+/**
+ * The nightly sweep: deletes an image only when the policy says so over facts that are both recent (a fresh
+ * reconcile watermark) and re-read live now, under a run lock, at most `maxDeletionsPerRun` at a time, with an
+ * audit record per image. A dry run makes every check and deletes nothing.
+ */
+export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: boolean; runId: string }): Promise<SweepReport> {
+  const now = deps.clock().toISOString();
+  const view = await deps.store.sweepView(scope);
+  requireFreshLedger(view, deps.config, now);
+  if (!options.dryRun && !(await deps.store.acquireLock(scope, options.runId, now, new Date(Date.parse(now) + LOCK_HOURS * HOUR).toISOString()))) {
+    throw new RefusedError(`another sweep of ${scope.accountId}/${scope.region} holds the run lock; try again when it has finished (the lock expires after ${LOCK_HOURS} h)`);
+  }
+  try {
+    const { facts, warnings } = await liveFacts(deps, scope, view, now);
+    warnings.forEach((w) => deps.warn?.(w));
+    const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger' });
+    const { now: batch, later } = orderDeletions(plan.images, deps.config.sweep.maxDeletionsPerRun);
+    const { done, failed } = options.dryRun ? { done: batch, failed: [] } : await act(deps, scope, batch, options.runId, now);
+    const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
+    return {
+      runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
+      images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
+      skippedByCap: later.length, repositories, totals, warnings, calls: deps.aws.calls(),
+    };
+  } finally {
+    if (!options.dryRun) await deps.store.releaseLock(scope, options.runId);
+  }
+}
+

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { createAwsClients } from '../adapters/aws/clients.js';
+import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
+import { sweep } from '../app/sweep/sweep.js';
+import type { SweepReport } from '../app/sweep/report.js';
+import { parseImageReference } from '../domain/image-reference.js';
+import { UsageError } from '../errors.js';
+import type { Flags } from './args.js';
+import { config, print, type Io } from './common.js';
+import { formatBytes, table } from './render.js';
+import { chooseScope, openLedger } from './sources.js';
+import { shortDigest } from '../app/views.js';
+
+function renderSweep(report: SweepReport): string {
+  const verb = report.action === 'archive' ? 'archive' : 'delete';
+  const head = report.dryRun
+    ? `DRY RUN (nothing was changed): the sweep would ${verb} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}. Run again with --force to ${verb} them.`
+    : `Sweep ${report.runId}: ${report.action === 'archive' ? 'archived' : 'deleted'} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}, ${report.totals.failures} failure(s).`;
+  const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), formatBytes(r.bytes), String(r.failures), String(r.skippedByCap)]);
+  rows.push(['TOTAL', String(report.totals.images), formatBytes(report.totals.bytes), String(report.totals.failures), String(report.totals.skippedByCap)]);
+  const lines = [head, '', table(['REPOSITORY', report.dryRun ? 'WOULD GO' : 'GONE', 'SIZE', 'FAILED', 'NEXT RUN'], rows, new Set([1, 2, 3, 4])), '',
+    `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`];
+  for (const f of report.failures) lines.push(`FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`);
+  for (const i of report.images) lines.push(`${report.dryRun ? 'would go' : 'gone'}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);
+  return lines.join('\n');
+}
+
+/** `ecr-ledger sweep`: dry run by default; `--force` deletes (or archives, with `sweep.action: archive`). */
+export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
+  const cfg = await config(flags);
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags);
+    const clients = (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
+    try {
+      const aws = new LiveSweepAws(clients, new AwsCaller(), scope, cfg);
+      const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock: () => io.clock(), warn: (m) => io.err(`warning: ${m}`) },
+        scope, { dryRun: !flags.force, runId: randomUUID() });
+      print(io, flags, report, () => renderSweep(report));
+      return report.failures.length > 0 ? 5 : 0;
+    } finally {
+      clients.destroy();
+    }
+  } finally {
+    await open.close();
+  }
+}
+
+/** `ecr-ledger history [IMAGE] [--since ISO]`: the audit trail of the sweep. */
+export async function historyCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
+  if (positionals.length > 1) throw new UsageError('history takes at most one IMAGE');
+  const image = positionals[0];
+  const ref = image === undefined ? undefined : parseImageReference(image, 'query');
+  if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since))) throw new UsageError(`--since ${flags.since}: not an ISO-8601 time`);
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags, image);
+    const records = (await open.sweep.audit(scope, { now: io.clock().toISOString(), ...(flags.since && { since: new Date(flags.since).toISOString() }) }))
+      .filter((r) => !ref || (r.repositoryName === ref.repositoryName && (ref.digest ? r.imageDigest === ref.digest : ref.tag === undefined || r.imageTags.includes(ref.tag))));
+    print(io, flags, { records }, () => records.length === 0 ? 'No deletions recorded.' : records.map((r) =>
+      `${r.at}  ${r.action === 'archive' ? 'archived' : 'deleted'}  ${r.repositoryName}@${shortDigest(r.imageDigest)} [${r.imageTags.join(', ') || 'untagged'}]  ${formatBytes(r.imageSizeInBytes)}  run ${r.runId}\n    ${r.reasons.join('\n    ')}`).join('\n'));
+    return 0;
+  } finally {
+    await open.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+import { digest } from '../fixtures/account-builder.js';
+import { day } from '../fixtures/sweep-world.js';
+
+const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+function account(): FakeAccount {
+  const a = new FakeAccount();
+  a.ecr.addRepository('app');
+  for (const [name, tags] of [['live', ['live']], ['old', ['old']]] as const) {
+    a.ecr.addImage('app', { imageDigest: digest(name), imageTags: [...tags], imagePushedAt: new Date('2026-09-01T00:00:00Z'), imageSizeInBytes: 2 ** 30 });
+  }
+  const td = a.ecs.addTaskDefinition('app', 1, { app: `${HOST}/app:live` });
+  a.ecs.addService('prod', { serviceName: 'web', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
+  return a;
+}
+
+async function cli(a: FakeAccount, at: Date, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => at, aws: () => a.clients() });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+describe('ecr-ledger sweep and history', () => {
+  it('is a dry run unless --force; --force deletes; history shows what went and why', async () => {
+    const a = account();
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-'));
+    const ledger = join(dir, 'ledger');
+    const config = join(dir, 'config.yaml');
+    await writeFile(config, 'repositories:\n  - pattern: "*"\n    keepLatest: 0\n');
+    expect((await cli(a, day(0), 'reconcile', '--ledger', ledger, '--quiet')).code).toBe(0);
+    expect((await cli(a, day(8), 'reconcile', '--ledger', ledger, '--quiet')).code).toBe(0);
+    const dry = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', config);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/^DRY RUN \(nothing was changed\): the sweep would delete 1 image\(s\) in 123456789012\/us-east-1\. Run again with --force/);
+    expect(dry.out).toMatch(/TOTAL\s+1\s+1\.0 GiB/);
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+    const real = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', config, '--force', '--output', 'json');
+    expect(real.code).toBe(0);
+    expect(real.json()).toMatchObject({ dryRun: false, totals: { images: 1, bytes: 2 ** 30, usdPerMonthSaved: 0.1 } });
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(false);
+    expect(a.ecr.hasImage('app', digest('live'))).toBe(true);
+    const history = await cli(a, day(9), 'history', 'app:old', '--ledger', ledger);
+    expect(history.out).toContain(`deleted  app@${digest('old').slice(0, 19)} [old]  1.0 GiB`);
+    expect(history.out).toContain('nothing uses it');
+    expect((await cli(a, day(9), 'history', '--ledger', ledger, '--since', day(8.5).toISOString())).out).toBe('No deletions recorded.');
+  });
+
+  it('refuses with exit 4 when the ledger is stale', async () => {
+    const a = account();
+    const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
+    await cli(a, day(0), 'reconcile', '--ledger', ledger, '--quiet');
+    const refused = await cli(a, day(8), 'sweep', '--ledger', ledger, '--force');
+    expect(refused.code).toBe(4);
+    expect(refused.err).toContain('the ledger is stale');
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+  });
+});
