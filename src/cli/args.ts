@@ -69,6 +69,7 @@ Commands:
   unpin     IMAGE (--ledger DIR | --table NAME)
   ingest    FILE... (--ledger DIR | --table NAME) [--offline]  replay EventBridge events (JSON, JSON array or JSON Lines)
   sweep     (--ledger DIR | --table NAME) [--force]        delete what the plan deletes, after a live check; dry run unless --force
+            [--snapshot FILE]                              rehearse: the snapshot stands in for live AWS (never deletes)
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now

@@ -33,7 +33,9 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
   const [cfg, facts] = [await config(flags), await readSnapshotFile(flags.snapshot)];
   const open = await openLedger(flags);
   try {
-    const result = await reconcileLedger({ ledger: open.ledger, clock: io.clock }, { facts, config: cfg, source: `snapshot ${flags.snapshot}` });
+    // --now stands for the time of the run (demos, rehearsals): the watermark says the reconcile finished then.
+    const clock = () => new Date(nowOf(flags, io));
+    const result = await reconcileLedger({ ledger: open.ledger, clock }, { facts, config: cfg, source: `snapshot ${flags.snapshot}` });
     print(io, flags, { scope: facts.scope, capturedAt: facts.capturedAt, ...result }, () =>
       `Reconciled ${facts.scope.accountId}/${facts.scope.region} from ${flags.snapshot} into the ${open.describe}: ` +
       `${result.images} images (${result.unprotected} unprotected), ${result.written} items written, ${result.unchanged} unchanged, ${result.removed} removed.`);

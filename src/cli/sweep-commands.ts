@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients } from '../adapters/aws/clients.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
+import { SnapshotSweepAws } from '../adapters/snapshot-sweep-aws.js';
+import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import { parseImageReference } from '../domain/image-reference.js';
@@ -29,18 +31,22 @@ function renderSweep(report: SweepReport): string {
 /** `ecr-ledger sweep`: dry run by default; `--force` deletes (or archives, with `sweep.action: archive`). */
 export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = await config(flags);
+  if (flags.snapshot !== undefined && flags.force) throw new UsageError('sweep --snapshot only rehearses (a snapshot cannot confirm what runs now): drop --force, or drop --snapshot');
+  const rehearsal = flags.snapshot === undefined ? undefined : await readSnapshotFile(flags.snapshot);
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags);
-    const clients = (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
+    const scope = rehearsal?.scope ?? (await chooseScope(open.ledger, flags));
+    const clients = rehearsal ? undefined : (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
     try {
-      const aws = new LiveSweepAws(clients, new AwsCaller(), scope, cfg);
-      const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock: () => io.clock(), warn: (m) => io.err(`warning: ${m}`) },
+      const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg);
+      if (flags.now !== undefined && Number.isNaN(Date.parse(flags.now))) throw new UsageError(`--now ${flags.now}: not an ISO-8601 time`);
+      const clock = () => (flags.now === undefined ? io.clock() : new Date(flags.now));
+      const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`) },
         scope, { dryRun: !flags.force, runId: randomUUID() });
       print(io, flags, report, () => renderSweep(report));
       return report.failures.length > 0 ? 5 : 0;
     } finally {
-      clients.destroy();
+      clients?.destroy();
     }
   } finally {
     await open.close();

@@ -52,6 +52,19 @@ describe('ecr-ledger sweep and history', () => {
     expect((await cli(a, day(9), 'history', '--ledger', ledger, '--since', day(8.5).toISOString())).out).toBe('No deletions recorded.');
   });
 
+  it('rehearses against a snapshot (the example account): the same 40 images as plan, and never with --force', async () => {
+    const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
+    const a = new FakeAccount();
+    const now = new Date('2026-11-20T00:00:00Z');
+    await cli(a, now, 'reconcile', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--ledger', ledger);
+    const rehearsal = await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--output', 'json');
+    expect(rehearsal.code).toBe(0);
+    expect(rehearsal.json().totals).toMatchObject({ images: 40, usdPerMonthSaved: 1.23 });
+    expect(rehearsal.err).toContain('this is a rehearsal');
+    const forced = await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--force');
+    expect(forced.code).toBe(2);
+  });
+
   it('refuses with exit 4 when the ledger is stale', async () => {
     const a = account();
     const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
