@@ -1,0 +1,93 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import { randomUUID } from 'node:crypto';
+import { ReadDeadlineError } from '../adapters/aws/caller.js';
+import type { AccountReader, EventLedger, LedgerStore, SweepAws, SweepStore } from '../app/ports.js';
+import { reconcileFromAws } from '../app/live.js';
+import type { SweepReport } from '../app/sweep/report.js';
+import { sweep } from '../app/sweep/sweep.js';
+import type { Config } from '../config.js';
+import type { Scope } from '../domain/facts.js';
+import { RefusedError } from '../errors.js';
+
+/** The part of the Lambda context the reconcile needs. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+/** Time kept back from the invocation's deadline to write the checkpoint and report. */
+const MARGIN_MS = 60_000;
+
+export interface ReconcileHandlerDeps {
+  readonly ledger: LedgerStore;
+  /** A reader whose calls stop at `stopAt` (epoch ms). */
+  readonly reader: (stopAt: number) => AccountReader;
+  readonly config: Config;
+  readonly log: Log;
+}
+
+/**
+ * The scheduled daily reconcile. When the invocation's time runs out it stops at a call boundary with what it fetched
+ * checkpointed and fails, so that Lambda's retry of the asynchronous invocation resumes from the checkpoint.
+ */
+export function createReconcileHandler(deps: ReconcileHandlerDeps) {
+  return middy(async (_event: unknown, context: InvocationContext) => {
+    const stopAt = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS);
+    try {
+      const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: () => new Date() }, deps.config);
+      for (const warning of result.warnings) deps.log('warn', warning);
+      deps.log('info', 'reconcile finished', { ...result });
+      return { complete: true, images: result.images, written: result.written, removed: result.removed };
+    } catch (error) {
+      if (error instanceof ReadDeadlineError) deps.log('warn', 'reconcile ran out of time; the next attempt resumes from its checkpoint', { reason: error.message });
+      throw error;
+    }
+  });
+}
+
+export interface SweepHandlerDeps {
+  readonly store: SweepStore;
+  readonly events: EventLedger;
+  /** Live AWS for one run (fresh call counts). */
+  readonly aws: (scope: Scope) => SweepAws;
+  readonly scope: () => Promise<Scope>;
+  readonly config: Config;
+  readonly dryRun: boolean;
+  readonly log: Log;
+  readonly metrics: Metrics;
+}
+
+/** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
+export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void {
+  metrics.addDimension('dryRun', String(report.dryRun));
+  metrics.addMetric('ImagesDeleted', MetricUnit.Count, report.totals.images);
+  metrics.addMetric('BytesDeleted', MetricUnit.Bytes, report.totals.bytes);
+  metrics.addMetric('DeleteFailures', MetricUnit.Count, report.totals.failures);
+  metrics.addMetric('SkippedByCap', MetricUnit.Count, report.totals.skippedByCap);
+  metrics.addMetric('UsdPerMonthSaved', MetricUnit.NoUnit, report.totals.usdPerMonthSaved);
+  metrics.publishStoredMetrics();
+}
+
+/** The scheduled sweep: `DRY_RUN` (true until the operator flips it) decides whether it deletes. */
+export function createSweepHandler(deps: SweepHandlerDeps) {
+  return middy(async () => {
+    const scope = await deps.scope();
+    try {
+      const report = await sweep({ store: deps.store, events: deps.events, aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m) },
+        scope, { dryRun: deps.dryRun, runId: randomUUID() });
+      const { images: _images, ...summary } = report;
+      deps.log('info', 'sweep report', summary as unknown as Record<string, unknown>);
+      publishSweepMetrics(deps.metrics, report);
+      return { dryRun: report.dryRun, deleted: report.totals.images, failures: report.totals.failures };
+    } catch (error) {
+      if (error instanceof RefusedError) {
+        deps.log('error', 'sweep refused', { reason: error.message });
+        deps.metrics.addMetric('SweepRefused', MetricUnit.Count, 1);
+        deps.metrics.publishStoredMetrics();
+      }
+      throw error;
+    }
+  });
+}

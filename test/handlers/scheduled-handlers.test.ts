@@ -1,0 +1,63 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AwsCaller } from '../../src/adapters/aws/caller.js';
+import { LiveSweepAws } from '../../src/adapters/aws/sweep-aws.js';
+import { createReconcileHandler, createSweepHandler } from '../../src/handlers/scheduled-handlers.js';
+import { day, SCOPE, SweepWorld } from '../fixtures/sweep-world.js';
+
+let world: SweepWorld;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await world?.close();
+});
+
+const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as never;
+
+describe('scheduled handlers', () => {
+  it('the reconcile fails when its time runs out and the retry resumes from the checkpoint', async () => {
+    world = await SweepWorld.start();
+    for (let rev = 1; rev <= 50; rev += 1) world.account.ecs.addTaskDefinition('app', rev, { app: 'app:1' });
+    const logs: string[] = [];
+    let budget = 10; // calls this invocation may start
+    const handler = createReconcileHandler({
+      ledger: world.ledger, config: world.config, log: (level, message) => logs.push(`${level} ${message}`),
+      reader: () => world.account.reader({ caller: new AwsCaller({ sleep: async () => undefined, stopAt: 1, now: () => (budget-- > 0 ? 0 : 2) }) }),
+    });
+    await expect(handler({}, context(900_000))).rejects.toThrow(/ran out of time/);
+    expect(logs).toContain('warn reconcile ran out of time; the next attempt resumes from its checkpoint');
+    budget = 1_000;
+    expect(await handler({}, context(900_000))).toMatchObject({ complete: true });
+    expect((await world.ledger.load(SCOPE)).facts.taskDefinitions).toHaveLength(50);
+  });
+
+  it('the sweep is a dry run unless told otherwise, logs one report line and emits metrics', async () => {
+    world = await SweepWorld.start();
+    world.image('app', 'old', [], 30);
+    await world.ready();
+    const lines: string[] = [];
+    // Powertools writes EMF straight to stdout through its own console.
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter((l) => l.startsWith('{')));
+      return true;
+    });
+    const make = (dryRun: boolean) => createSweepHandler({
+      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun, log: (level, message, fields) => lines.push(JSON.stringify({ level, message, ...fields })),
+      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
+    });
+    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
+    try {
+      expect(await make(true)({}, context(900_000))).toEqual({ dryRun: true, deleted: 1, failures: 0 });
+      expect(world.exists('app', 'old')).toBe(true);
+      expect(await make(false)({}, context(900_000))).toEqual({ dryRun: false, deleted: 1, failures: 0 });
+      expect(world.exists('app', 'old')).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+    const report = lines.map((l) => JSON.parse(l)).find((l) => l.message === 'sweep report' && l.dryRun === false);
+    expect(report.totals).toMatchObject({ images: 1, bytes: 1_000_000 });
+    const emf = lines.map((l) => JSON.parse(l)).find((l) => l._aws && l.dryRun === 'false');
+    expect(emf).toMatchObject({ ImagesDeleted: 1, BytesDeleted: 1_000_000 });
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('ecr-ledger-test');
+  });
+});
