@@ -32,6 +32,10 @@ export class SnapshotSweepAws implements SweepAws {
     return this.facts.repositories.find((r) => r.repositoryName === repositoryName)?.policyText;
   }
 
+  async repositoryImages(repositoryName: string): Promise<ImageFact[]> {
+    return [...(this.images.get(repositoryName)?.values() ?? [])];
+  }
+
   deleteImages(): Promise<DeleteResult> {
     return Promise.reject(new RefusedError(`a sweep checked against a snapshot (${this.file}) only rehearses: drop --force, or drop --snapshot to check against live AWS`));
   }

@@ -159,6 +159,8 @@ export interface SweepAws {
   /** The current state (tags, status) of these images; an image missing from the result no longer exists. */
   describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageFact[]>;
   repositoryPolicy(repositoryName: string): Promise<string | undefined>;
+  /** Every image of one repository, with the links of indexes and artifacts; empty when the repository does not exist. */
+  repositoryImages(repositoryName: string): Promise<ImageFact[]>;
   deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
   archiveImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
   calls(): Readonly<Record<string, number>>;

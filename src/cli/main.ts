@@ -1,7 +1,7 @@
 import { ConfigError, ImageReferenceError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
 import { ingestCommand } from './ingest-command.js';
-import { historyCommand, sweepCommand } from './sweep-commands.js';
+import { historyCommand, purgeCommand, sweepCommand } from './sweep-commands.js';
 import { snapshotCommand } from './live-commands.js';
 import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand } from './commands.js';
 import type { Io } from './common.js';
@@ -38,7 +38,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'ingest': return await ingestCommand(flags, positionals, io);
       case 'sweep': return await sweepCommand(flags, io);
       case 'history': return await historyCommand(flags, positionals, io);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history)`);
+      case 'purge-repository': return await purgeCommand(flags, positionals, io);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

@@ -4,7 +4,9 @@ import { createAwsClients } from '../adapters/aws/clients.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { SnapshotSweepAws } from '../adapters/snapshot-sweep-aws.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
+import { purgeRepository } from '../app/sweep/purge.js';
 import { sweep } from '../app/sweep/sweep.js';
+import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { UsageError } from '../errors.js';
@@ -69,5 +71,30 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
     return 0;
   } finally {
     await open.close();
+  }
+}
+
+/** `ecr-ledger purge-repository REPO [--force]`: empties a repository about to be deleted; refuses if an image is in use. */
+export async function purgeCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError('purge-repository takes one REPOSITORY name');
+  const repositoryName = positionals[0]!;
+  const cfg = await config(flags);
+  const open = flags.ledger !== undefined || flags.table !== undefined ? await openLedger(flags) : undefined;
+  const clients = (io.aws ?? createAwsClients)({ ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
+  try {
+    const scope = open ? await chooseScope(open.ledger, flags) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
+    const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events };
+    const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }) },
+      scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
+    print(io, flags, report, () => [
+      report.dryRun
+        ? `DRY RUN: nothing in ${repositoryName} is in use; --force would delete its ${report.images.length} image(s).`
+        : `Purged ${repositoryName}: ${report.images.length} image(s) deleted, ${report.failures.length} failure(s).`,
+      ...report.failures.map((f) => `FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`),
+    ].join('\n'));
+    return report.failures.length > 0 ? 5 : 0;
+  } finally {
+    clients.destroy();
+    await open?.close();
   }
 }

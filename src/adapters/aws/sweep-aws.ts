@@ -9,7 +9,7 @@ import { imageDetailSchema } from '../../snapshot/schema.js';
 import { imageFact, snapshotToFacts } from '../../snapshot/to-facts.js';
 import { AwsCallError, chunks, type AwsCaller } from './caller.js';
 import type { AwsClients } from './clients.js';
-import { policyOf } from './ecr-reader.js';
+import { policyOf, readRepository } from './ecr-reader.js';
 import { readEcsRuntime } from './ecs-reader.js';
 import { jsonSafe } from './json-safe.js';
 import { readLambda } from './lambda-reader.js';
@@ -70,6 +70,16 @@ export class LiveSweepAws implements SweepAws {
 
   async repositoryPolicy(repositoryName: string): Promise<string | undefined> {
     return policyOf(this.caller, this.clients.ecr, repositoryName);
+  }
+
+  async repositoryImages(repositoryName: string): Promise<ImageFact[]> {
+    try {
+      const read = await readRepository(this.caller, this.clients.ecr, repositoryName);
+      return snapshotToFacts(parseSnapshot({ schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(), ecr: { repositories: [read] } } as never, 'DescribeImages')).images as ImageFact[];
+    } catch (error) {
+      if (error instanceof AwsCallError && error.code === 'RepositoryNotFoundException') return [];
+      throw error;
+    }
   }
 
   async deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult> {

@@ -1,11 +1,12 @@
 import type { Config } from '../../config.js';
 import type { AccountFacts, ImageFact, Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
-import { planRetention, type PlannedImage } from '../../domain/retention-policy.js';
+import { planRetention } from '../../domain/retention-policy.js';
 import { AwsReadError, RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
-import type { AuditRecord, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
-import { orderDeletions, phaseOf } from './order.js';
+import type { EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
+import { act } from './act.js';
+import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
 
 const HOUR = 3_600_000;
@@ -57,43 +58,6 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
     if (error instanceof AwsReadError) throw new RefusedError(`the live check cannot be made, so nothing is deleted: ${error.message}`, { cause: error });
     throw error;
   }
-}
-
-function auditRecord(p: PlannedImage, runId: string, at: string, action: 'delete' | 'archive'): AuditRecord {
-  return {
-    runId, at, action, repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags,
-    imageSizeInBytes: p.image.imageSizeInBytes, imagePushedAt: p.image.imagePushedAt, reasons: p.reasons,
-    referrers: p.referrers.map((r) => ({ kind: r.kind, id: r.id })),
-  };
-}
-
-/** Deletes (or archives) in phases: indexes, then images, then artifacts; per repository, 100 ids per call. */
-async function act(deps: SweepDeps, scope: Scope, batch: readonly PlannedImage[], runId: string, now: string) {
-  const action = deps.config.sweep.action;
-  const done: PlannedImage[] = [];
-  const failed: Array<{ planned: PlannedImage; code: string; reason: string }> = [];
-  for (const phase of [0, 1, 2]) {
-    for (const [repositoryName, planned] of groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => p.image.repositoryName)) {
-      const byDigest = new Map(planned.map((p) => [p.image.imageDigest, p]));
-      const digests = [...byDigest.keys()];
-      const result = action === 'archive' ? await deps.aws.archiveImages(repositoryName, digests) : await deps.aws.deleteImages(repositoryName, digests);
-      const gone = [...result.done, ...result.failures.filter((f) => f.code === 'ImageNotFound').map((f) => f.imageDigest)];
-      for (const digest of gone) {
-        const p = byDigest.get(digest);
-        if (!p) continue;
-        done.push(p);
-        if (action === 'delete') await deps.events.removeImage(scope, repositoryName, digest, now);
-        else await deps.events.setImageStatus(scope, repositoryName, digest, 'ARCHIVED', now);
-      }
-      for (const f of result.failures.filter((f) => f.code !== 'ImageNotFound')) {
-        const p = byDigest.get(f.imageDigest);
-        if (p) failed.push({ planned: p, code: f.code, reason: f.reason });
-      }
-      const expires = new Date(Date.parse(now) + deps.config.sweep.auditRetentionDays * 24 * HOUR).toISOString();
-      await deps.store.recordAudit(scope, gone.flatMap((d) => (byDigest.has(d) ? [auditRecord(byDigest.get(d)!, runId, now, action)] : [])), expires);
-    }
-  }
-  return { done, failed };
 }
 
 /**

@@ -1,0 +1,53 @@
+import type { Config } from '../../config.js';
+import type { AccountFacts, PinFact, Scope } from '../../domain/facts.js';
+import { imageKey } from '../../domain/facts.js';
+import type { PlannedImage } from '../../domain/retention-policy.js';
+import { computeUsage } from '../../domain/usage.js';
+import { RefusedError } from '../../errors.js';
+import { knownFacts } from '../../snapshot/from-facts.js';
+import type { EventLedger, SweepAws, SweepStore } from '../ports.js';
+import { act } from './act.js';
+import { sweepImage, type SweepImage } from './report.js';
+
+export interface PurgeDeps {
+  readonly aws: SweepAws;
+  readonly config: Config;
+  readonly clock: () => Date;
+  /** With a ledger: its facts are reused, its pins protect, and deletions are recorded (tombstones, audit). */
+  readonly ledger?: { readonly facts: AccountFacts; readonly store: SweepStore; readonly events: EventLedger };
+}
+
+export interface PurgeReport {
+  readonly repositoryName: string;
+  readonly dryRun: boolean;
+  readonly images: readonly SweepImage[];
+  readonly failures: ReadonlyArray<SweepImage & { readonly code: string; readonly reason: string }>;
+}
+
+const REASON = 'purged: its repository is about to be deleted and nothing uses it';
+
+/**
+ * Empties a repository that is about to be deleted (a stack that owns it is being removed). Refuses, naming who
+ * uses what, if any of its images is in use — by a workload the live read sees or by an operator's pin.
+ */
+export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryName: string, options: { dryRun: boolean; runId: string }): Promise<PurgeReport> {
+  const now = deps.clock().toISOString();
+  const images = await deps.aws.repositoryImages(repositoryName);
+  const usage = await deps.aws.readUsage(knownFacts(deps.ledger?.facts));
+  const pins: PinFact[] = [...(deps.ledger?.facts.pins ?? [])];
+  const facts: AccountFacts = { scope, capturedAt: now, repositories: [{ repositoryName }], images, pins, ...usage.facts };
+  const used = computeUsage(facts, { ...deps.config.ecs, now });
+  const inUse = images.filter((image) => used.inUse.has(imageKey(repositoryName, image.imageDigest)));
+  if (inUse.length > 0) {
+    const who = inUse.map((image) => {
+      const referrers = (used.referrers.get(imageKey(repositoryName, image.imageDigest)) ?? []).filter((r) => r.protecting);
+      return `${repositoryName}@${image.imageDigest} [${image.imageTags.join(', ') || 'untagged'}] is used by ${referrers.map((r) => `${r.kind} ${r.id}`).join(', ')}`;
+    });
+    throw new RefusedError(`${repositoryName} cannot be emptied: ${inUse.length} of its ${images.length} image(s) are in use. ${who.join('; ')}`);
+  }
+  const planned: PlannedImage[] = images.map((image) => ({ image, action: 'delete', reasons: [REASON], referrers: used.referrers.get(imageKey(repositoryName, image.imageDigest)) ?? [], inUse: false }));
+  if (options.dryRun) return { repositoryName, dryRun: true, images: planned.map(sweepImage), failures: [] };
+  const config = { ...deps.config, sweep: { ...deps.config.sweep, action: 'delete' as const } };
+  const { done, failed } = await act({ aws: deps.aws, config, ...(deps.ledger && { events: deps.ledger.events, store: deps.ledger.store }) }, scope, planned, options.runId, now);
+  return { repositoryName, dryRun: false, images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })) };
+}

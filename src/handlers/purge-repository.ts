@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { LiveAccountReader } from '../adapters/aws/account-reader.js';
+import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
+import { purgeRepository } from '../app/sweep/purge.js';
+import { environment, log } from './environment.js';
+import { createPurgeResourceHandler, putResponse } from './purge-resource.js';
+
+const { ledger, config, clients } = environment();
+const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date() });
+
+/** The Lambda entry point of the purge-repository custom resource. */
+export const handler = createPurgeResourceHandler({
+  log, respond: putResponse,
+  purge: async (repositoryName) => {
+    const scope = await reader.scope();
+    const facts = (await ledger.scopes()).some((s) => s.accountId === scope.accountId && s.region === scope.region) ? (await ledger.load(scope)).facts : undefined;
+    return purgeRepository({
+      aws: new LiveSweepAws(clients, new AwsCaller(), scope, config), config, clock: () => new Date(),
+      ...(facts && { ledger: { facts, store: ledger.sweep, events: ledger.events } }),
+    }, scope, repositoryName, { dryRun: false, runId: randomUUID() });
+  },
+});

@@ -1,0 +1,81 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { AwsCaller } from '../../../src/adapters/aws/caller.js';
+import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
+import { purgeRepository } from '../../../src/app/sweep/purge.js';
+import { runCli } from '../../../src/cli/main.js';
+import { parseConfig } from '../../../src/config.js';
+import { createPurgeResourceHandler, putResponse } from '../../../src/handlers/purge-resource.js';
+import { FakeAccount } from '../../fakes/fake-account.js';
+import { digest } from '../../fixtures/account-builder.js';
+
+const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+
+function stackAccount(inUse: boolean): FakeAccount {
+  const a = new FakeAccount();
+  a.ecr.addRepository('stack-repo');
+  const add = (name: string, extra: object = {}, manifest?: object) => a.ecr.addImage('stack-repo', { imageDigest: digest(name), imageTags: [name], imagePushedAt: new Date('2026-10-01T00:00:00Z'), ...extra }, manifest);
+  add('amd64');
+  add('multi', { imageManifestMediaType: OCI_INDEX }, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ digest: digest('amd64') }] });
+  add('plain');
+  if (inUse) a.lambda.addVersion('other-stack-fn', '$LATEST', { imageUri: `${HOST}/stack-repo:plain`, resolvedImageUri: `${HOST}/stack-repo@${digest('plain')}` });
+  return a;
+}
+
+const purge = (a: FakeAccount, dryRun: boolean) => purgeRepository({
+  aws: new LiveSweepAws(a.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, parseConfig({})), config: parseConfig({}), clock: () => new Date('2026-11-20T00:00:00Z'),
+}, SCOPE, 'stack-repo', { dryRun, runId: 'r1' });
+
+describe('purge-repository', () => {
+  it('empties a repository nothing uses: the index before its children', async () => {
+    const a = stackAccount(false);
+    expect((await purge(a, true)).images).toHaveLength(3);
+    expect(a.ecr.deleted).toEqual([]);
+    const report = await purge(a, false);
+    expect(report.failures).toEqual([]);
+    expect(a.ecr.deleted[0]).toBe(`stack-repo@${digest('multi')}`);
+    expect(a.ecr.deleted).toHaveLength(3);
+  });
+
+  it('refuses, naming who uses what, when an image is in use elsewhere (exit 4 from the CLI)', async () => {
+    const a = stackAccount(true);
+    await expect(purge(a, false)).rejects.toThrow(`stack-repo@${digest('plain')} [plain] is used by lambda-function arn:aws:lambda:us-east-1:123456789012:function:other-stack-fn:$LATEST`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['purge-repository', 'stack-repo', '--force'], { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(), aws: () => a.clients() });
+    expect(code).toBe(4);
+    expect(err.join('\n')).toContain('stack-repo cannot be emptied: 1 of its 3 image(s) are in use');
+    expect(a.ecr.deleted).toEqual([]);
+  });
+
+  it('as a CloudFormation custom resource: purges on Delete, answers FAILED with the reason when in use, and does nothing on Create', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        bodies.push(`${req.method} ${req.headers['content-type'] ?? ''}|${body}`);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/presigned`;
+    try {
+      const request = (type: 'Create' | 'Delete') => ({ RequestType: type, ResponseURL: url, StackId: 'stack-1', RequestId: 'req-1', LogicalResourceId: 'Purge', ResourceProperties: { RepositoryName: 'stack-repo' } });
+      const handler = (a: FakeAccount) => createPurgeResourceHandler({ purge: async () => purge(a, false), respond: putResponse, log: () => undefined });
+      const ctx = {} as never;
+      expect(await handler(stackAccount(false))(request('Create'), ctx)).toEqual({ status: 'SUCCESS', reason: 'nothing to do' });
+      const inUse = stackAccount(true);
+      expect((await handler(inUse)(request('Delete'), ctx)).status).toBe('FAILED');
+      const free = stackAccount(false);
+      expect(await handler(free)(request('Delete'), ctx)).toEqual({ status: 'SUCCESS', reason: 'purged 3 image(s) from stack-repo' });
+      expect(bodies).toHaveLength(3);
+      expect(bodies[1]).toMatch(/^PUT \|\{"Status":"FAILED","Reason":"stack-repo cannot be emptied/);
+      expect(JSON.parse(bodies[2]!.split('|')[1]!)).toMatchObject({ Status: 'SUCCESS', StackId: 'stack-1', RequestId: 'req-1', LogicalResourceId: 'Purge', PhysicalResourceId: 'ecr-ledger-purge-stack-repo' });
+    } finally {
+      server.close();
+    }
+  });
+});
