@@ -76,7 +76,9 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     const { facts, warnings } = await liveFacts(deps, scope, view, now);
     warnings.forEach((w) => deps.warn?.(w));
     const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger' });
-    const { now: batch, later } = orderDeletions(plan.images, deps.config.sweep.maxDeletionsPerRun);
+    // Archiving what is already archived would be a no-op call per image.
+    const actionable = deps.config.sweep.action === 'archive' ? plan.images.filter((p) => p.image.imageStatus !== 'ARCHIVED') : plan.images;
+    const { now: batch, later } = orderDeletions(actionable, deps.config.sweep.maxDeletionsPerRun);
     const { done, failed } = options.dryRun ? { done: batch, failed: [] } : await act(deps, scope, batch, options.runId, now);
     const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
     return {

@@ -32,6 +32,19 @@ describe('sweep: deletes only what nothing uses', () => {
     expect((await world.ledger.load(SCOPE)).facts.images.map((i) => i.imageDigest)).toEqual([digest('live')]);
   });
 
+  it('with sweep.action archive, moves the images to the archive storage class instead (restorable)', async () => {
+    await basicWorld({ ...SWEEP_CONFIG, sweep: { action: 'archive' } });
+    await world.ready();
+    const report = await world.sweep(day(3));
+    expect(report.action).toBe('archive');
+    expect(report.images).toHaveLength(2);
+    expect(world.exists('app', 'old-1')).toBe(true);
+    const held = await world.ledger.load(SCOPE);
+    expect(held.facts.images.find((i) => i.imageDigest === digest('old-1'))?.imageStatus).toBe('ARCHIVED');
+    expect((await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() })).map((r) => r.action)).toEqual(['archive', 'archive']);
+    expect((await world.sweep(day(3), false, 'again')).images).toEqual([]); // already archived
+  });
+
   it('a dry run checks everything and deletes nothing', async () => {
     await basicWorld();
     await world.ready();
