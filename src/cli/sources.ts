@@ -4,9 +4,7 @@ import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
 import type { EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
-import type { Scope } from '../domain/facts.js';
-import { parseImageReference } from '../domain/image-reference.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Config } from '../config.js';
 import type { Flags } from './args.js';
@@ -44,29 +42,8 @@ export async function openLedger(flags: SourceFlags): Promise<OpenLedger> {
   return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
-/** Picks the scope (account and region) a ledger command works on. */
-export async function chooseScope(ledger: LedgerStore, flags: SourceFlags, image?: string): Promise<Scope> {
-  let account = flags.account;
-  let region = flags.region;
-  if (image !== undefined) {
-    const ref = parseImageReference(image, 'query');
-    if (ref.kind === 'ecr' && ref.registryId !== undefined) {
-      account ??= ref.registryId;
-      region ??= ref.region;
-    }
-  }
-  const scopes = await ledger.scopes();
-  // A scope fed only by events has no watermark yet: naming it in full is enough.
-  if (account !== undefined && region !== undefined && !scopes.some((s) => s.accountId === account && s.region === region)) return { accountId: account, region };
-  const matching = scopes.filter((s) => (account === undefined || s.accountId === account) && (region === undefined || s.region === region));
-  if (matching.length === 1) return matching[0]!;
-  if (matching.length === 0) {
-    if (scopes.length === 0) throw new NotFoundError('the ledger is empty: load it first with `ecr-ledger reconcile --snapshot FILE`');
-    const held = scopes.map((s) => `${s.accountId}/${s.region}`).join(', ');
-    throw new NotFoundError(`the ledger holds nothing for ${account ?? 'any account'} in ${region ?? 'any region'} (it holds ${held})`);
-  }
-  throw new UsageError(`the ledger holds several accounts or regions (${matching.map((s) => `${s.accountId}/${s.region}`).join(', ')}): give --account and --region, or a full image URI`);
-}
+import { chooseScope } from '../app/choose-scope.js';
+export { chooseScope };
 
 /**
  * Reads the facts a read-only command evaluates: a snapshot file, a ledger, or — with no source named — the live
