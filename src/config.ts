@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 
 const count = z.number().int().nonnegative();
@@ -15,7 +13,7 @@ const repositoryRuleSchema = z.strictObject({
   keepIfSharedWithOtherAccounts: z.boolean().default(true),
 });
 
-const configSchema = z.strictObject({
+export const configSchema = z.strictObject({
   repositories: z.array(repositoryRuleSchema).default([repositoryRuleSchema.parse({ pattern: '*' })]),
   ecs: z
     .strictObject({
@@ -58,7 +56,7 @@ export function parseConfig(raw: unknown, where = 'config'): Config {
 
 type Issue = z.core.$ZodIssue;
 
-function describeIssue(issue: Issue, lineOf?: (path: readonly PropertyKey[], key?: string) => number | undefined): string {
+export function describeIssue(issue: Issue, lineOf?: (path: readonly PropertyKey[], key?: string) => number | undefined): string {
   const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
   return keys
     .map((key) => {
@@ -86,39 +84,4 @@ function typeOfInput(input: unknown): string {
 /** `repositories[0].keepLatest` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
-}
-
-function yamlLine(doc: Document, counter: LineCounter, path: readonly PropertyKey[], key?: string): number | undefined {
-  const parent = doc.getIn(path as unknown[], true);
-  let node: unknown = parent;
-  if (key !== undefined && isMap(parent)) {
-    node = parent.items.find((pair) => isPair(pair) && isScalar(pair.key) && pair.key.value === key)?.key;
-  }
-  const range = (node as { range?: [number, number, number] } | undefined)?.range;
-  return range ? counter.linePos(range[0]).line : undefined;
-}
-
-/** Reads a YAML or JSON config file; every error names the file, the key and, where known, the line. */
-export async function loadConfigFile(file: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new ConfigError(`${file}: cannot read the config file (${(cause as Error).message})`, { cause });
-  }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const line = counter.linePos(first.pos[0]).line;
-    throw new ConfigError(`${file} (line ${line}): not valid YAML or JSON: ${first.message.split('\n')[0]}`);
-  }
-  const raw: unknown = doc.toJS();
-  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
-    throw new ConfigError(`${file}: the config must be a mapping of keys (repositories, ecs, scope, sweep)`);
-  }
-  const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (result.success) return result.data;
-  const lineOf = (path: readonly PropertyKey[], key?: string) => yamlLine(doc, counter, path, key);
-  throw new ConfigError(`${file}: ${result.error.issues.map((issue) => describeIssue(issue, lineOf)).join('; ')}`);
 }

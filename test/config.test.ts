@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfigFile } from '../src/config.js';
+import { defaultConfig } from '../src/config.js';
+import { loadConfigFile } from '../src/config-file.js';
 import { ConfigError } from '../src/errors.js';
 
 async function configFile(name: string, text: string): Promise<string> {

@@ -1,4 +1,5 @@
-import { defaultConfig, loadConfigFile, type Config } from '../config.js';
+import { defaultConfig, type Config } from '../config.js';
+import { loadConfigFile } from '../config-file.js';
 import type { Flags } from './args.js';
 import type { LiveIo } from './live-source.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EcrLedgerError } from '../errors.js';
 
 /** An event that cannot be applied: the message names the event id and what was wrong, so retries and the DLQ keep it. */

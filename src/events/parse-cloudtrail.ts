@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiOf } from './api-names.js';
 import type { LedgerChange } from './ledger-event.js';
 

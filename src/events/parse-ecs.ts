@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LedgerChange } from './ledger-event.js';
 import { eventDigest } from './envelope.js';
 

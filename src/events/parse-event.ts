@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, envelopeSchema, EventError } from './envelope.js';
 import type { ParsedEvent } from './ledger-event.js';
 import { parseCloudTrail } from './parse-cloudtrail.js';

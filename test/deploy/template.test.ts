@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ledgerTableDefinition } from '../../src/adapters/ledger-table.js';
+import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
+import { matchesPattern } from '../support/event-pattern.js';
+
+/** The CloudFormation template `npm run package` (osls package) builds; `npm test` runs the package step first. */
+const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
+if (!existsSync(TEMPLATE)) throw new Error(`${TEMPLATE} is missing: run \`npm run package\` (npm test does) before these tests`);
+const template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+const resources = Object.entries(template.Resources);
+const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+const ruleFor = (fn: string) => rules.find(([, r]) => JSON.stringify(r.Properties.Targets).includes(`${fn}LambdaFunction`))![1].Properties;
+const sample = (name: string) => JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8'));
+const samples = readdirSync('test/fixtures/events').filter((f) => f.endsWith('.json')).map((f) => f.replace('.json', ''));
+
+describe('the deployed event rules', () => {
+  it('route each documented sample to its function and nothing else', () => {
+    const expected: Record<string, string | undefined> = {
+      'ecr-image-action-push': 'EcrEvents', 'ecr-image-action-delete': 'EcrEvents', 'ecr-image-action-archive': 'EcrEvents', 'ecr-image-action-restore': 'EcrEvents',
+      'ecr-referrer-action-restore': 'EcrEvents', 'ecr-replication-action-success': 'EcrEvents', 'ecr-pull-through-cache-action': 'EcrEvents', 'ecr-image-scan-basic': undefined,
+      'ecs-task-state-change-running': 'EcsEvents', 'ecs-deployment-state-change-completed': 'EcsEvents', 'ecs-deployment-state-change-failed': 'EcsEvents',
+      'ecs-deployment-state-change-in-progress': 'EcsEvents', 'ecs-deployment-state-change-rollback-in-progress': 'EcsEvents', 'ecs-service-action-steady-state': 'EcsEvents',
+      'ecs-container-instance-state-change': undefined,
+    };
+    expect(Object.keys(expected).sort()).toEqual(samples.sort());
+    for (const name of samples) {
+      const matched = ['EcrEvents', 'EcsEvents', 'ApiCallEvents'].filter((fn) => matchesPattern(sample(name), ruleFor(fn).EventPattern));
+      expect(matched, name).toEqual(expected[name] ? [expected[name]] : []);
+    }
+  });
+
+  it.each([
+    ['ecs', 'RegisterTaskDefinition'], ['ecs', 'DeregisterTaskDefinition'], ['ecs', 'DeleteTaskDefinitions'], ['ecs', 'CreateService'], ['ecs', 'UpdateService'],
+    ['ecs', 'DeleteService'], ['ecs', 'CreateTaskSet'], ['ecs', 'UpdateServicePrimaryTaskSet'], ['ecs', 'DeleteTaskSet'], ['lambda', 'CreateFunction20150331'],
+    ['lambda', 'UpdateFunctionCode20150331v2'], ['lambda', 'PublishVersion20150331'], ['lambda', 'CreateAlias20150331'], ['lambda', 'UpdateAlias20150331'],
+    ['lambda', 'DeleteAlias20150331'], ['lambda', 'DeleteFunction20150331'], ['ecr', 'DeleteRepository'],
+  ] as const)('routes the CloudTrail call %s %s to the API-call function', (source, name) => {
+    expect(matchesPattern(cloudTrailEvent(source, name), ruleFor('ApiCallEvents').EventPattern)).toBe(true);
+  });
+
+  it.each([
+    ['lambda', 'DeleteFunctionConcurrency20171031'], ['lambda', 'DeleteFunctionUrlConfig20211031'], ['lambda', 'DeleteFunctionEventInvokeConfig20190925'],
+    ['lambda', 'CreateFunctionUrlConfig20211031'], ['lambda', 'UpdateFunctionConfiguration20150331v2'], ['lambda', 'UpdateFunctionCodeSigningConfig20200630'],
+    ['lambda', 'PublishLayerVersion20181031'], ['ecs', 'UpdateServiceSettings'], ['ecs', 'TagResource'], ['ecr', 'DeleteRepositoryPolicy'], ['ecr', 'PutImage'],
+  ] as const)('does not route the near miss %s %s', (source, name) => {
+    expect(matchesPattern(cloudTrailEvent(source, name), ruleFor('ApiCallEvents').EventPattern)).toBe(false);
+  });
+});
+
+describe('failure handling', () => {
+  it('gives every event-rule target retries and a dead-letter queue', () => {
+    expect(rules).toHaveLength(3);
+    for (const [name, rule] of rules) {
+      for (const target of rule.Properties.Targets) {
+        expect(target.DeadLetterConfig?.Arn, name).toBeDefined();
+        expect(target.RetryPolicy?.MaximumRetryAttempts, name).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('gives every event function, the reconcile and the sweep an on-failure destination', () => {
+    const withDestination = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.DestinationConfig?.OnFailure?.Destination).map(([, c]) => c.Properties.FunctionName.Ref);
+    expect(withDestination.sort()).toEqual(['ApiCallEventsLambdaFunction', 'EcrEventsLambdaFunction', 'EcsEventsLambdaFunction', 'ReconcileLambdaFunction', 'SweepLambdaFunction']);
+  });
+});
+
+describe('IAM', () => {
+  type Statement = { role: string; actions: string[]; resource: unknown };
+  const statements: Statement[] = ofType('AWS::IAM::Role').flatMap(([role, r]) =>
+    (r.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement.map((s: any): Statement => ({ role, actions: [s.Action].flat() as string[], resource: s.Resource }))));
+
+  it('has no statement with a wildcard action', () => {
+    expect(statements.length).toBeGreaterThan(10);
+    for (const s of statements) for (const action of s.actions) expect(action, `${s.role}: ${action}`).not.toMatch(/\*/);
+  });
+
+  it('allows deleting images only to the sweep and purge-repository, and only in the managed repositories', () => {
+    const destructive = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
+    expect(destructive.map((s) => s.role).sort()).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    for (const s of destructive) expect(s.resource).toEqual({ 'Fn::Split': [',', 'arn:aws:ecr:us-east-1:123456789012:repository/team-a/*'] });
+  });
+});
+
+describe('the ledger table', () => {
+  const [, table] = ofType('AWS::DynamoDB::Table')[0]!;
+  it('has point-in-time recovery, deletion protection, TTL on audit records, the three indexes, and is retained', () => {
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName)).toEqual(['byRepository', 'byFamily', 'forSweep']);
+    expect((ofType('AWS::DynamoDB::Table')[0]![1] as any).DeletionPolicy).toBe('Retain');
+  });
+
+  it('declares the same keys and indexes as the embedded ledger', () => {
+    const embedded = ledgerTableDefinition('x');
+    expect(table.Properties.KeySchema).toEqual(embedded.KeySchema);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(embedded.GlobalSecondaryIndexes);
+    expect([...table.Properties.AttributeDefinitions].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)))
+      .toEqual([...embedded.AttributeDefinitions!].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)));
+  });
+});
