@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './dynamodb-query.js';
 import type { EventLedger, FactKindName, StoredFact } from '../app/ports.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
@@ -91,16 +92,9 @@ export class DynamoDbEventLedger implements EventLedger {
     const [index, key, value] = 'family' in group ? ['byFamily', 'g2pk', `${scopeId(scope)}#family#${group.family}`]
       : 'functionName' in group ? ['byFamily', 'g2pk', `${scopeId(scope)}#function#${group.functionName}`]
       : ['byRepository', 'g1pk', `${scopeId(scope)}#repo#${group.repositoryName}`];
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
+    let items: Record<string, unknown>[];
     try {
-      do {
-        const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
-          TableName: this.tableName, IndexName: index, KeyConditionExpression: `${key} = :k`, ExpressionAttributeValues: { ':k': value }, ExclusiveStartKey: start,
-        }));
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      items = await queryAll(this.doc, { tableName: this.tableName, index, key, value });
     } catch (error) {
       throw new LedgerStoreError(`ledger table ${this.tableName}: reading group ${value} failed: ${(error as Error).message}`, { cause: error });
     }

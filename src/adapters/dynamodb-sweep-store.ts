@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './dynamodb-query.js';
 import type { AuditRecord, LedgerContents, SweepStore } from '../app/ports.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
@@ -22,25 +23,9 @@ export class DynamoDbSweepStore implements SweepStore {
     }
   }
 
-  private async query(input: { index?: string; key: string; value: string; skFrom?: string }): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    const skName = input.index ? 'g3sk' : 'sk';
-    do {
-      const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
-        TableName: this.tableName, ...(input.index && { IndexName: input.index }), ExclusiveStartKey: start,
-        KeyConditionExpression: `${input.key} = :k${input.skFrom ? ` AND ${skName} >= :from` : ''}`,
-        ExpressionAttributeValues: { ':k': input.value, ...(input.skFrom && { ':from': input.skFrom }) },
-      }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
   async sweepView(scope: Scope): Promise<LedgerContents> {
     return this.guard('reading the sweep index', async () => {
-      const items = (await this.query({ index: 'forSweep', key: 'g3pk', value: sweepKeys(scope, '').g3pk })) as unknown as FactItem[];
+      const items = (await queryAll(this.doc, { tableName: this.tableName, index: 'forSweep', key: 'g3pk', value: sweepKeys(scope, '').g3pk })) as unknown as FactItem[];
       // The subjects of signatures and SBOMs decide whether those are kept: read the ones the index does not hold.
       const held = new Set(items.map((i) => i.pk));
       const subjects = new Set(items.filter((i) => i.kind === 'image' && !i.deleted).flatMap((i) => {
@@ -97,7 +82,7 @@ export class DynamoDbSweepStore implements SweepStore {
 
   async audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]> {
     return this.guard('reading the audit trail', async () => {
-      const items = await this.query({ key: 'pk', value: auditPk(scope), ...(options.since && { skFrom: options.since }) });
+      const items = await queryAll(this.doc, { tableName: this.tableName, key: 'pk', value: auditPk(scope), ...(options.since && { from: options.since }) });
       // DynamoDB's TTL deletes expired records eventually, the embedded engine never: filter them here.
       return items.filter((i) => String(i.expiresAt) > options.now).map((i) => i.record as AuditRecord);
     });
