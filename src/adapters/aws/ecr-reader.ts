@@ -29,7 +29,8 @@ export interface EcrReadOptions {
   readonly progress?: (message: string) => void;
 }
 
-const needsManifest = (image: ImageDetail) =>
+/** Indexes and artifacts with a subject: their manifest names children or the subject. */
+export const needsManifest = (image: ImageDetail) =>
   INDEX_MEDIA_TYPES.has(image.imageManifestMediaType ?? '') || image.artifactMediaType !== undefined || image.subjectManifestDigest !== undefined;
 
 /** A manifest body equivalent, for what ecr-ledger reads, to the one ECR holds. */
@@ -51,7 +52,7 @@ export async function policyOf(caller: AwsCaller, ecr: ECRClient, repositoryName
   }
 }
 
-async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, string>> {
+export async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, string>> {
   const manifests = new Map<string, string>();
   for (const batch of chunks(digests, MANIFEST_BATCH)) {
     const imageIds = batch.map((imageDigest) => ({ imageDigest }));

@@ -1,15 +1,15 @@
-import { BatchGetImageCommand, DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import type { AwsLookups } from '../../app/ports.js';
 import { AwsReadError } from '../../errors.js';
 import type { ImageFact, Scope } from '../../domain/facts.js';
-import { INDEX_MEDIA_TYPES } from '../../domain/manifest.js';
 import { parseSnapshot } from '../../snapshot/read-snapshot.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
 import { imageFact, snapshotToFacts } from '../../snapshot/to-facts.js';
 import { imageDetailSchema } from '../../snapshot/schema.js';
 import { AwsCallError, mapConcurrent, type AwsCaller } from './caller.js';
 import type { AwsClients } from './clients.js';
+import { fetchManifests, needsManifest } from './ecr-reader.js';
 import { readEcsRuntimeOf } from './ecs-reader.js';
 import { jsonSafe } from './json-safe.js';
 import { readFunctionVersion } from './lambda-reader.js';
@@ -36,12 +36,11 @@ export class LiveLookups implements AwsLookups {
       throw error;
     }
     if (!detail) return undefined;
-    const needsManifest = INDEX_MEDIA_TYPES.has(detail.imageManifestMediaType ?? '') || detail.artifactMediaType !== undefined || detail.subjectManifestDigest !== undefined;
     let imageManifest: string | undefined;
-    if (needsManifest) {
-      const got = await this.caller.call('ecr:BatchGetImage', () => ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageDigest }], acceptedMediaTypes: [...INDEX_MEDIA_TYPES, 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'] })));
-      imageManifest = got.images?.[0]?.imageManifest;
-      if (imageManifest === undefined) return undefined; // deleted meanwhile
+    if (needsManifest(detail)) {
+      // A manifest that cannot be read fails the lookup (the event is retried); only a deleted image is gone.
+      imageManifest = (await fetchManifests(this.caller, ecr, repositoryName, [imageDigest])).get(imageDigest);
+      if (imageManifest === undefined) return undefined;
     }
     const parsed = imageDetailSchema.safeParse({ ...jsonSafe(detail), ...(imageManifest !== undefined && { imageManifest }) });
     if (!parsed.success) {

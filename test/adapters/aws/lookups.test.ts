@@ -20,6 +20,15 @@ describe('AWS lookups for events', () => {
     expect(await lookups.describeImage('no-such-repo', digest('gone'))).toBeUndefined();
   });
 
+  it('fails, rather than calling the image gone, when its manifest cannot be read', async () => {
+    account.ecr.failingManifests.set(digest('index'), 'KmsError');
+    try {
+      await expect(lookups.describeImage('web', digest('index'))).rejects.toThrow(/KmsError/);
+    } finally {
+      account.ecr.failingManifests.delete(digest('index'));
+    }
+  });
+
   it('reads a service with its last successful deployment and pinned digests; a deleted one is gone', async () => {
     const td = account.ecs.addTaskDefinition('app', 3, { app: 'app:v3' });
     const revisionArn = 'arn:aws:ecs:us-east-1:123456789012:service-revision/prod/api/1';
