@@ -1,5 +1,5 @@
 import type { DeleteResult, SweepAws } from '../app/ports.js';
-import type { AccountFacts, ImageFact } from '../domain/facts.js';
+import { usageOf, type AccountFacts, type ImageFact } from '../domain/facts.js';
 import { RefusedError } from '../errors.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 
@@ -19,8 +19,7 @@ export class SnapshotSweepAws implements SweepAws {
   }
 
   async readUsage(_known: KnownFacts) {
-    const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases } = this.facts;
-    return { facts: { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases }, warnings: [`the live check reads ${this.file}, not AWS: this is a rehearsal`] };
+    return { facts: usageOf(this.facts), warnings: [`the live check reads ${this.file}, not AWS: this is a rehearsal`] };
   }
 
   async describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageFact[]> {

@@ -1,4 +1,4 @@
-import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, UsageFacts } from '../domain/facts.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 import type { SnapshotInput } from '../snapshot/schema.js';
 
@@ -144,8 +144,6 @@ export interface SweepStore {
   audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]>;
 }
 
-/** The usage facts that change (and the immutable ones the ledger lacked), read live for the sweep's check. */
-export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases'>;
 
 export interface DeleteResult {
   readonly done: readonly string[];
@@ -155,6 +153,7 @@ export interface DeleteResult {
 
 /** Live AWS as the sweep sees it: the live check, and the only calls in the project that destroy anything. */
 export interface SweepAws {
+  /** The usage facts that change (and the immutable ones the ledger lacked), read live for the sweep's check. */
   readUsage(known: KnownFacts): Promise<{ facts: UsageFacts; warnings: readonly string[] }>;
   /** The current state (tags, status) of these images; an image missing from the result no longer exists. */
   describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageFact[]>;

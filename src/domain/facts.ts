@@ -158,6 +158,14 @@ export interface AccountFacts {
   readonly pins: readonly PinFact[];
 }
 
+/** The facts that say what uses images (as opposed to the images, repositories and pins themselves). */
+export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases'>;
+
+export function usageOf(facts: UsageFacts): UsageFacts {
+  const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases } = facts;
+  return { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases };
+}
+
 /** The key of an image inside one scope. */
 export function imageKey(repositoryName: string, imageDigest: string): string {
   return `${repositoryName}@${imageDigest}`;

@@ -2,16 +2,13 @@ import { DescribeRegistryCommand } from '@aws-sdk/client-ecr';
 import type { AccountRead, AccountReader, CheckpointEntry } from '../../app/ports.js';
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
-import { scopeMatcher } from '../../domain/scope.js';
 import { AwsReadError } from '../../errors.js';
 import type { KnownFacts } from '../../snapshot/from-facts.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
 import { AwsCaller } from './caller.js';
 import type { AwsClients } from './clients.js';
 import { readEcr } from './ecr-reader.js';
-import { readEcsRuntime } from './ecs-reader.js';
-import { readLambda } from './lambda-reader.js';
-import { readTaskDefinitions } from './task-definition-reader.js';
+import { readUsageSections } from './usage-reader.js';
 
 type Json = Record<string, unknown>;
 
@@ -52,31 +49,9 @@ export class LiveAccountReader implements AccountReader {
     const warnings: string[] = [];
     const warn = (message: string) => warnings.push(message);
     const { caller, clients, options } = this;
-    const ecs = async () => {
-      const runtime = await readEcsRuntime(caller, clients.ecs, {
-        inScope: scopeMatcher(options.scope.clusters), knownServiceRevision: known.serviceRevision, warn, ...(options.progress && { progress: options.progress }),
-      });
-      const referenced = new Set<string>([
-        ...runtime.services.flatMap((s) => [
-          ...((s.deployments as Json[] | undefined) ?? []).map((d) => String(d.taskDefinition)),
-          ...((s.taskSets as Json[] | undefined) ?? []).map((t) => String(t.taskDefinition)),
-        ]),
-        ...runtime.serviceRevisions.map((r) => String(r.taskDefinition)),
-        ...runtime.tasks.map((t) => String(t.taskDefinitionArn)),
-      ]);
-      const taskDefinitions = await readTaskDefinitions(caller, clients.ecs, {
-        referenced, known: known.taskDefinition, warn, ...(options.progress && { progress: options.progress }),
-        ...(onImmutableRead && { onDescribed: (fragment: Json) => onImmutableRead({ kind: 'task-definition', id: `${String(fragment.family)}:${String(fragment.revision)}`, fragment }) }),
-      });
-      return { ...runtime, taskDefinitions };
-    };
-    const [repositories, ecsRead, lambdaRead] = await Promise.all([
+    const [repositories, { ecs: ecsRead, lambda: lambdaRead }] = await Promise.all([
       readEcr(caller, clients.ecr, { knownManifests: known.manifest, ...(options.progress && { progress: options.progress }) }),
-      ecs(),
-      readLambda(caller, clients.lambda, {
-        inScope: scopeMatcher(options.scope.functions), knownVersion: known.lambdaVersion, ...(options.progress && { progress: options.progress }),
-        ...(onImmutableRead && { onVersionRead: (id: string, fragment: Json) => onImmutableRead({ kind: 'lambda-version', id, fragment }) }),
-      }),
+      readUsageSections(caller, clients, { scope: options.scope, known, warn, ...(options.progress && { progress: options.progress }), ...(onImmutableRead && { onImmutableRead }) }),
     ]);
     const snapshot = {
       schemaVersion: 1,

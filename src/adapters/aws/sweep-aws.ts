@@ -1,8 +1,7 @@
 import { BatchDeleteImageCommand, DescribeImagesCommand, UpdateImageStorageClassCommand, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { DeleteResult, SweepAws } from '../../app/ports.js';
 import type { Config } from '../../config.js';
-import type { ImageFact, Scope } from '../../domain/facts.js';
-import { scopeMatcher } from '../../domain/scope.js';
+import { usageOf, type ImageFact, type Scope } from '../../domain/facts.js';
 import type { KnownFacts } from '../../snapshot/from-facts.js';
 import { parseSnapshot } from '../../snapshot/read-snapshot.js';
 import { imageDetailSchema } from '../../snapshot/schema.js';
@@ -10,10 +9,8 @@ import { imageFact, snapshotToFacts } from '../../snapshot/to-facts.js';
 import { AwsCallError, chunks, type AwsCaller } from './caller.js';
 import type { AwsClients } from './clients.js';
 import { policyOf, readRepository } from './ecr-reader.js';
-import { readEcsRuntime } from './ecs-reader.js';
 import { jsonSafe } from './json-safe.js';
-import { readLambda } from './lambda-reader.js';
-import { readTaskDefinitions } from './task-definition-reader.js';
+import { readUsageSections } from './usage-reader.js';
 
 const BATCH = 100;
 
@@ -27,26 +24,11 @@ export class LiveSweepAws implements SweepAws {
 
   async readUsage(known: KnownFacts) {
     const warnings: string[] = [];
-    const warn = (m: string) => warnings.push(m);
-    const runtime = await readEcsRuntime(this.caller, this.clients.ecs, { inScope: scopeMatcher(this.config.scope.clusters), knownServiceRevision: known.serviceRevision, warn });
-    const referenced = new Set<string>([
-      ...runtime.services.flatMap((s) => [...((s.deployments as Array<{ taskDefinition: string }> | undefined) ?? []), ...((s.taskSets as Array<{ taskDefinition: string }> | undefined) ?? [])].map((d) => d.taskDefinition)),
-      ...runtime.serviceRevisions.map((r) => String(r.taskDefinition)),
-      ...runtime.tasks.map((t) => String(t.taskDefinitionArn)),
-    ]);
-    const [taskDefinitions, lambda] = await Promise.all([
-      readTaskDefinitions(this.caller, this.clients.ecs, { referenced, known: known.taskDefinition, warn }),
-      readLambda(this.caller, this.clients.lambda, { inScope: scopeMatcher(this.config.scope.functions), knownVersion: known.lambdaVersion }),
-    ]);
+    const { ecs, lambda } = await readUsageSections(this.caller, this.clients, { scope: this.config.scope, known, warn: (m) => warnings.push(m) });
     const facts = snapshotToFacts(parseSnapshot({
-      schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(),
-      ecs: { ...runtime, taskDefinitions }, lambda,
+      schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(), ecs, lambda,
     } as never, 'live check'));
-    const usage = {
-      taskDefinitions: facts.taskDefinitions, services: facts.services, serviceDeployments: facts.serviceDeployments, serviceRevisions: facts.serviceRevisions,
-      tasks: facts.tasks, lambdaFunctions: facts.lambdaFunctions, lambdaAliases: facts.lambdaAliases,
-    };
-    return { facts: usage, warnings };
+    return { facts: usageOf(facts), warnings };
   }
 
   async describeImages(repositoryName: string, imageDigests: readonly string[]): Promise<ImageFact[]> {

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { AccountFacts, ImageFact, Scope } from '../../domain/facts.js';
+import { usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import { planRetention } from '../../domain/retention-policy.js';
 import { AwsReadError, RefusedError } from '../../errors.js';
@@ -49,9 +49,8 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
       const policyText = await deps.aws.repositoryPolicy(repositoryName);
       repositories.push({ repositoryName, ...(policyText !== undefined && { policyText }) });
     }
-    const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases } = usage.facts;
     return {
-      facts: { scope, capturedAt: now, repositories, images, pins: view.facts.pins, taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases },
+      facts: { scope, capturedAt: now, repositories, images, pins: view.facts.pins, ...usageOf(usage.facts) },
       warnings: usage.warnings,
     };
   } catch (error) {
