@@ -41,7 +41,7 @@ export class LiveSweepAws implements SweepAws {
       } catch (error) {
         // One missing id fails the whole call: fall back to one id per call for this batch.
         if (!(error instanceof AwsCallError && error.code === 'ImageNotFoundException')) throw error;
-        if (error.code === 'ImageNotFoundException' && batch.length === 1) continue;
+        if (batch.length === 1) continue; // that one image is gone
         details = [];
         for (const digest of batch) found.push(...await this.describeImages(repositoryName, [digest]));
       }

@@ -8,8 +8,7 @@ type Change<K extends LedgerChange['kind']> = Extract<LedgerChange, { kind: K }>
 /** A push (or replication, or pull-through sync): the image exists; a tag, if any, now points to it. */
 export async function imagePushed(ctx: EventContext, change: Change<'image-pushed'>): Promise<void> {
   const { repositoryName, imageDigest } = change;
-  const described = ctx.deps.lookups ? await ctx.deps.lookups.describeImage(repositoryName, imageDigest) : undefined;
-  if (!ctx.deps.lookups) ctx.deps.warn(`event ${ctx.eventId}: offline, so the size and manifest of ${imageKey(repositoryName, imageDigest)} are unknown until the next reconcile`);
+  const described = await ctx.online(`reading the size and manifest of ${imageKey(repositoryName, imageDigest)}`)?.describeImage(repositoryName, imageDigest);
   const image: ImageFact = described ?? {
     repositoryName, imageDigest, imageTags: [], imagePushedAt: ctx.at, imageSizeInBytes: 0, childDigests: [],
     ...(change.manifestMediaType && { imageManifestMediaType: change.manifestMediaType }), ...(change.artifactMediaType && { artifactMediaType: change.artifactMediaType }),

@@ -1,3 +1,4 @@
+import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RefusedError } from '../../../src/errors.js';
 import { digest } from '../../fixtures/account-builder.js';
@@ -41,8 +42,20 @@ describe('sweep: deletes only what nothing uses', () => {
     expect(world.exists('app', 'old-1')).toBe(true);
     const held = await world.ledger.load(SCOPE);
     expect(held.facts.images.find((i) => i.imageDigest === digest('old-1'))?.imageStatus).toBe('ARCHIVED');
+    expect(world.account.ecr.calls(UpdateImageStorageClassCommand)).toBe(2);
+    expect(world.account.ecr.mock.commandCalls(UpdateImageStorageClassCommand).map((c) => c.args[0].input.imageId?.imageDigest)).not.toContain(digest('live'));
     expect((await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() })).map((r) => r.action)).toEqual(['archive', 'archive']);
     expect((await world.sweep(day(3), false, 'again')).images).toEqual([]); // already archived
+  });
+
+  it('drops a candidate deleted outside ecr-ledger since the reconcile, and goes on with the others', async () => {
+    await basicWorld();
+    await world.ready();
+    world.account.ecr.removeImage('app', digest('old-2'));
+    const report = await world.sweep(day(3));
+    expect(report.images.map((i) => i.imageDigest)).toEqual([digest('old-1')]);
+    expect(report.failures).toEqual([]);
+    expect(world.exists('app', 'live')).toBe(true);
   });
 
   it('a dry run checks everything and deletes nothing', async () => {
