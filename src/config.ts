@@ -1,14 +1,20 @@
 import * as z from 'zod';
+import { globProblem } from './domain/glob.js';
 import { ConfigError } from './errors.js';
 
 const count = z.number().int().nonnegative();
+/** Every glob is checked when the config loads: a malformed one would silently match nothing. */
+const glob = z.string().superRefine((pattern, ctx) => {
+  const problem = globProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid glob ${JSON.stringify(pattern)}: ${problem}` });
+});
 
 const repositoryRuleSchema = z.strictObject({
-  pattern: z.string().min(1),
+  pattern: glob,
   keepLatest: count.default(10),
   olderThanDays: count.default(30),
   graceDays: count.default(7),
-  keepTags: z.array(z.string().min(1)).default(['latest']),
+  keepTags: z.array(glob).default(['latest']),
   keepPulledWithinDays: count.default(30),
   keepIfSharedWithOtherAccounts: z.boolean().default(true),
 });
@@ -24,8 +30,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   scope: z
     .strictObject({
-      clusters: z.array(z.string().min(1)).default(['*']),
-      functions: z.array(z.string().min(1)).default(['*']),
+      clusters: z.array(glob).default(['*']),
+      functions: z.array(glob).default(['*']),
     })
     .prefault({}),
   sweep: z

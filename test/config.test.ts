@@ -48,6 +48,27 @@ describe('config', () => {
     expect((error as Error).message).toContain(message);
   });
 
+  it.each([
+    ['repositories:\n  - pattern: "*"\n    keepTags: ["release-*", "r[1-"]\n', 'repositories[0].keepTags[1] (line 3): not a valid glob "r[1-": missing closing: "]"'],
+    ['repositories:\n  - pattern: "[abc"\n', 'repositories[0].pattern (line 2): not a valid glob "[abc"'],
+    ['repositories:\n  - pattern: "{a,b"\n', 'repositories[0].pattern (line 2): not a valid glob "{a,b": a "{" is not closed'],
+    ['repositories:\n  - pattern: "a}"\n', 'repositories[0].pattern (line 2): not a valid glob "a}": a "}" has no opening "{"'],
+    ['repositories:\n  - pattern: ""\n', 'repositories[0].pattern (line 2): not a valid glob "": the pattern is empty'],
+    ['scope:\n  clusters:\n    - prod\n    - "team-(a"\n', 'scope.clusters[1] (line 4): not a valid glob "team-(a"'],
+    ['scope:\n  functions: ["fn\\\\"]\n', 'scope.functions[0] (line 2): not a valid glob "fn\\\\": it ends with a lone backslash'],
+  ])('rejects a malformed glob naming the file, the key path and the line: %j', async (text, message) => {
+    const file = await configFile('globs.yaml', text);
+    const error = await loadConfigFile(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${file}: `);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('accepts the globs people write: wildcards, classes, braces, extglobs and escaped brackets', async () => {
+    const file = await configFile('ok.yaml', 'repositories:\n  - pattern: "team-{a,b}/**"\n    keepTags: ["v[0-9]*", "release-*", "!(tmp)*", "literal\\\\[x\\\\]"]\n');
+    expect((await loadConfigFile(file)).repositories[0]!.keepTags).toHaveLength(4);
+  });
+
   it('says when the file cannot be read', async () => {
     await expect(loadConfigFile('/nonexistent/config.yaml')).rejects.toThrow('/nonexistent/config.yaml: cannot read the config file');
   });

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { compileGlob } from './glob.js';
 import type { Config, RepositoryRule } from '../config.js';
 import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
 import { imageKey } from './facts.js';
@@ -36,14 +36,14 @@ export interface RetentionPlan {
 
 /** Compiles repository globs; `*` matches across `/` so that the default rule covers nested names. */
 export function ruleMatcher(rules: readonly RepositoryRule[]): (repositoryName: string) => RepositoryRule | undefined {
-  const compiled = rules.map((rule) => ({ rule, test: picomatch(rule.pattern, { bash: true, dot: true }) }));
+  const compiled = rules.map((rule) => ({ rule, test: compileGlob(rule.pattern) }));
   return (name) => compiled.find((c) => c.test(name))?.rule;
 }
 
 const tagMatchers = new Map<string, (tag: string) => boolean>();
 function tagMatcher(pattern: string): (tag: string) => boolean {
   let test = tagMatchers.get(pattern);
-  if (!test) tagMatchers.set(pattern, (test = picomatch(pattern, { dot: true })));
+  if (!test) tagMatchers.set(pattern, (test = compileGlob(pattern)));
   return test;
 }
 

@@ -1,8 +1,8 @@
-import picomatch from 'picomatch';
+import { compileGlob } from './glob.js';
 
 /** A test for names against the `scope` globs of the config (`*` also matches `/`). */
 export function scopeMatcher(globs: readonly string[]): (name: string) => boolean {
-  const tests = globs.map((glob) => picomatch(glob, { bash: true, dot: true }));
+  const tests = globs.map(compileGlob);
   return (name) => tests.some((test) => test(name));
 }
 
