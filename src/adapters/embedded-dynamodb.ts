@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LedgerStoreError } from '../errors.js';
+import { claimLedgerDirectory } from './ledger-directory.js';
 import { ensureLedgerTable } from './ledger-table.js';
 
 export const EMBEDDED_TABLE = 'ecr-ledger';
@@ -15,10 +15,11 @@ export interface EmbeddedDynamoDb {
 
 /**
  * Starts the embedded DynamoDB-compatible engine (dynalite) in this process on 127.0.0.1, with the ledger
- * table created. `dir` persists it on disk; without it the ledger lives in memory.
+ * table created. `dir` persists it on disk (one process at a time; unless `create`, it must already hold a ledger);
+ * without it the ledger lives in memory.
  */
-export async function startEmbeddedDynamoDb(dir?: string): Promise<EmbeddedDynamoDb> {
-  if (dir) await mkdir(dir, { recursive: true });
+export async function startEmbeddedDynamoDb(dir?: string, options: { create: boolean } = { create: true }): Promise<EmbeddedDynamoDb> {
+  const release = dir === undefined ? async () => undefined : await claimLedgerDirectory(dir, options);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dir && { path: dir }) });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -26,6 +27,7 @@ export async function startEmbeddedDynamoDb(dir?: string): Promise<EmbeddedDynam
       server.listen(0, '127.0.0.1', () => resolve());
     });
   } catch (cause) {
+    await release();
     throw new LedgerStoreError(`cannot start the embedded ledger${dir ? ` in ${dir}` : ''}: ${(cause as Error).message}`, { cause });
   }
   const { port } = server.address() as AddressInfo;
@@ -36,6 +38,7 @@ export async function startEmbeddedDynamoDb(dir?: string): Promise<EmbeddedDynam
   const close = async () => {
     client.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await release();
   };
   try {
     await ensureLedgerTable(client, EMBEDDED_TABLE);

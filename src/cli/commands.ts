@@ -31,7 +31,7 @@ function requireImage(positionals: readonly string[], command: string): string {
 export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
   if (flags.snapshot === undefined) return liveReconcileCommand(flags, io);
   const [cfg, facts] = [await config(flags), await readSnapshotFile(flags.snapshot)];
-  const open = await openLedger(flags);
+  const open = await openLedger(flags, { create: true });
   try {
     // --now stands for the time of the run (demos, rehearsals): the watermark says the reconcile finished then.
     const clock = () => new Date(nowOf(flags, io));

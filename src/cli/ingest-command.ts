@@ -14,7 +14,7 @@ import { openLedger } from './sources.js';
 export async function ingestCommand(flags: Flags, files: readonly string[], io: Io): Promise<number> {
   if (files.length === 0) throw new UsageError('ingest takes one or more FILEs of events (one JSON event, a JSON array, or JSON Lines)');
   const cfg = await config(flags);
-  const open = await openLedger(flags);
+  const open = await openLedger(flags, { create: true });
   const clients = new Map<string, AwsClients>();
   const lookups = new Map<string, AwsLookups>();
   if (flags.offline) io.err('warning: --offline: what events lack (image sizes and manifests, service state, Lambda digests) is not looked up; the next reconcile repairs it');

@@ -38,7 +38,7 @@ export async function snapshotCommand(flags: Flags, io: Io): Promise<number> {
 /** `ecr-ledger reconcile` without `--snapshot`: reads live AWS into the ledger, reusing the immutable facts it holds. */
 export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = await config(flags);
-  const open = await openLedger(flags);
+  const open = await openLedger(flags, { create: true });
   const { reader, close } = openLiveReader(flags, io, cfg);
   try {
     const result = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock() }, cfg);

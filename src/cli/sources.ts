@@ -28,8 +28,11 @@ export interface OpenLedger {
   close(): Promise<void>;
 }
 
-/** Opens the ledger a command names: the embedded engine in a directory, or a DynamoDB table on AWS. */
-export async function openLedger(flags: SourceFlags): Promise<OpenLedger> {
+/**
+ * Opens the ledger a command names: the embedded engine in a directory, or a DynamoDB table on AWS. Only the
+ * commands that fill a ledger (`create`: reconcile, ingest) may start an embedded one in a directory without one.
+ */
+export async function openLedger(flags: SourceFlags, options: { create: boolean } = { create: false }): Promise<OpenLedger> {
   if (flags.ledger !== undefined && flags.table !== undefined) throw new UsageError('give either --ledger DIR or --table NAME, not both');
   if (flags.table !== undefined) {
     const client = new DynamoDBClient({ ...(flags.region && { region: flags.region }), retryMode: 'adaptive' });
@@ -37,7 +40,7 @@ export async function openLedger(flags: SourceFlags): Promise<OpenLedger> {
     return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
-  const engine = await startEmbeddedDynamoDb(flags.ledger);
+  const engine = await startEmbeddedDynamoDb(flags.ledger, options);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName);
   return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
 }
