@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
 import type { PinFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
@@ -7,24 +7,11 @@ import { LedgerStoreError } from '../errors.js';
 import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';
 import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
+import { batchWriteAll, type WriteRequest } from './dynamodb-writes.js';
 import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
-const BATCH = 25;
 const PARALLEL_WRITES = 8;
 const SCAN_SEGMENTS = 4;
-const MAX_UNPROCESSED_RETRIES = 8;
-
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** The ledger in one DynamoDB table: the only module that talks to DynamoDB. Works alike on AWS and on the embedded engine. */
 export class DynamoDbLedger implements LedgerStore {
@@ -98,18 +85,8 @@ export class DynamoDbLedger implements LedgerStore {
     });
   }
 
-  private async batchWrite(requests: readonly WriteRequest[]): Promise<void> {
-    const batches: WriteRequest[][] = [];
-    for (let i = 0; i < requests.length; i += BATCH) batches.push(requests.slice(i, i + BATCH));
-    await inParallel(batches, PARALLEL_WRITES, async (batch) => {
-      let pending = batch;
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt > MAX_UNPROCESSED_RETRIES) throw new LedgerStoreError(`ledger table ${this.tableName}: ${pending.length} writes stayed unprocessed after ${MAX_UNPROCESSED_RETRIES} retries`);
-        if (attempt > 0) await sleep(Math.min(2_000, 50 * 2 ** attempt));
-        const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
-        pending = (result.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
-      }
-    });
+  private batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    return batchWriteAll(this.doc, this.tableName, requests, PARALLEL_WRITES);
   }
 
   async reconcile(write: ReconcileWrite): Promise<ReconcileCounts> {

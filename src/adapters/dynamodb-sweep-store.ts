@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './dynamodb-query.js';
-import type { AuditRecord, LedgerContents, SweepStore } from '../app/ports.js';
+import type { AuditRecord, LeaseHolder, LedgerContents, SweepStore } from '../app/ports.js';
+import { batchWriteAll } from './dynamodb-writes.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
@@ -9,6 +10,8 @@ import { factPk, itemsToFacts, scopeId, sweepKeys, watermarkKey, type FactItem }
 
 const LOCK_PK = 'LOCK';
 const auditPk = (scope: Scope) => `AUDIT#${scopeId(scope)}`;
+/** Write-ahead records of deletions asked for and not yet settled. */
+const intentPk = (scope: Scope) => `INTENT#${scopeId(scope)}`;
 
 /** The sweep's side of the ledger table: the sparse candidate index, the run lock (a lease), the audit trail. */
 export class DynamoDbSweepStore implements SweepStore {
@@ -42,17 +45,37 @@ export class DynamoDbSweepStore implements SweepStore {
     });
   }
 
-  async acquireLock(scope: Scope, runId: string, now: string, until: string): Promise<boolean> {
+  async acquireLock(scope: Scope, runId: string, now: string, until: string): Promise<{ acquired: true } | { acquired: false; holder?: LeaseHolder }> {
     try {
       await this.guard('taking the run lock', () => this.doc.send(new PutCommand({
         TableName: this.tableName, Item: { pk: LOCK_PK, sk: scopeId(scope), runId, takenAt: now, expiresAt: until },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now', ExpressionAttributeValues: { ':now': now },
+      })));
+      return { acquired: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const holder = await this.lockHolder(scope);
+      return { acquired: false, ...(holder && { holder }) };
+    }
+  }
+
+  async renewLock(scope: Scope, runId: string, until: string): Promise<boolean> {
+    try {
+      await this.guard('renewing the run lock', () => this.doc.send(new UpdateCommand({
+        TableName: this.tableName, Key: { pk: LOCK_PK, sk: scopeId(scope) }, UpdateExpression: 'SET expiresAt = :until',
+        ConditionExpression: 'runId = :r', ExpressionAttributeValues: { ':r': runId, ':until': until },
       })));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async lockHolder(scope: Scope): Promise<LeaseHolder | undefined> {
+    const found = await this.guard('reading the run lock', () => this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: LOCK_PK, sk: scopeId(scope) }, ConsistentRead: true })));
+    const item = found.Item;
+    return item ? { runId: String(item.runId), takenAt: String(item.takenAt), expiresAt: String(item.expiresAt) } : undefined;
   }
 
   async releaseLock(scope: Scope, runId: string): Promise<void> {
@@ -65,26 +88,34 @@ export class DynamoDbSweepStore implements SweepStore {
     }
   }
 
+  async recordIntents(scope: Scope, records: readonly AuditRecord[], expiresAt: string): Promise<void> {
+    await this.guard('writing the intent to delete', () => batchWriteAll(this.doc, this.tableName, records.map((record) => ({ PutRequest: { Item: auditItem(intentPk(scope), record, expiresAt) } }))));
+  }
+
   async recordAudit(scope: Scope, records: readonly AuditRecord[], expiresAt: string): Promise<void> {
-    const ttl = Math.floor(Date.parse(expiresAt) / 1000);
-    for (let i = 0; i < records.length; i += 25) {
-      const batch = records.slice(i, i + 25).map((record) => ({ PutRequest: { Item: {
-        pk: auditPk(scope), sk: `${record.at}#${record.runId}#${imageKey(record.repositoryName, record.imageDigest)}`, record, expiresAt, ttl,
-      } } }));
-      let pending: unknown[] = batch;
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt > 8) throw new LedgerStoreError(`ledger table ${this.tableName}: audit records stayed unprocessed`);
-        const result = await this.guard('writing audit records', () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } })));
-        pending = result.UnprocessedItems?.[this.tableName] ?? [];
-      }
-    }
+    // The settled record first: a crash between the two leaves an intent that a later run finds already settled.
+    await this.guard('writing audit records', () => batchWriteAll(this.doc, this.tableName, records.map((record) => ({ PutRequest: { Item: auditItem(auditPk(scope), record, expiresAt) } }))));
+    await this.guard('clearing settled intents', () => batchWriteAll(this.doc, this.tableName, records.map((record) => ({ DeleteRequest: { Key: { pk: intentPk(scope), sk: auditSk(record) } } }))));
+  }
+
+  async pendingIntents(scope: Scope): Promise<AuditRecord[]> {
+    return this.guard('reading pending intents', async () => (await queryAll(this.doc, { tableName: this.tableName, key: 'pk', value: intentPk(scope) })).map((i) => i.record as AuditRecord));
   }
 
   async audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]> {
     return this.guard('reading the audit trail', async () => {
       const items = await queryAll(this.doc, { tableName: this.tableName, key: 'pk', value: auditPk(scope), ...(options.since && { from: options.since }) });
       // DynamoDB's TTL deletes expired records eventually, the embedded engine never: filter them here.
-      return items.filter((i) => String(i.expiresAt) > options.now).map((i) => i.record as AuditRecord);
+      return items.filter((i) => String(i.expiresAt) > options.now).map((i) => withStatus(i.record as AuditRecord));
     });
   }
+}
+
+/** Records written before statuses existed were written only for images that went. */
+const withStatus = (record: AuditRecord): AuditRecord => record.status ? record : { ...record, status: record.action === 'archive' ? 'archived' : 'deleted' };
+
+const auditSk = (record: AuditRecord) => `${record.at}#${record.runId}#${imageKey(record.repositoryName, record.imageDigest)}`;
+
+function auditItem(pk: string, record: AuditRecord, expiresAt: string): Record<string, unknown> {
+  return { pk, sk: auditSk(record), record, expiresAt, ttl: Math.floor(Date.parse(expiresAt) / 1000) };
 }

@@ -115,11 +115,19 @@ export interface AwsLookups {
   familyRevisions(family: string): Promise<readonly TaskDefinitionFact[]>;
 }
 
-/** One deleted (or archived) image, as the audit trail keeps it. */
+/**
+ * What became of one image the sweep (or purge) asked ECR to delete or archive. `pending` is written before the
+ * call (write-ahead); the response settles it. A pending record a dead run left is settled by a later run:
+ * `deleted`/`archived` when the image is gone/archived (`confirmedBy` that run), `not-deleted` when it is still there.
+ */
+export type AuditStatus = 'pending' | 'deleted' | 'archived' | 'failed' | 'not-deleted';
+
+/** One image the sweep deleted, archived or tried to, as the audit trail keeps it. */
 export interface AuditRecord {
   readonly runId: string;
   readonly at: string;
   readonly action: 'delete' | 'archive';
+  readonly status: AuditStatus;
   readonly repositoryName: string;
   readonly imageDigest: string;
   readonly imageTags: readonly string[];
@@ -127,6 +135,17 @@ export interface AuditRecord {
   readonly imagePushedAt: string;
   readonly reasons: readonly string[];
   readonly referrers: readonly { readonly kind: string; readonly id: string }[];
+  /** The run (or `history`) that settled a record its own run left pending. */
+  readonly confirmedBy?: string;
+  /** ECR's failure code and reason, for `failed`. */
+  readonly failure?: { readonly code: string; readonly reason: string };
+}
+
+/** Who holds the run lock. */
+export interface LeaseHolder {
+  readonly runId: string;
+  readonly takenAt: string;
+  readonly expiresAt: string;
 }
 
 /** What the sweep needs of the ledger beyond facts: its candidate view, the run lock and the audit trail. */
@@ -136,11 +155,19 @@ export interface SweepStore {
    * read from a sparse index: never the whole table. Images carry no tags here; the sweep reads current tags live.
    */
   sweepView(scope: Scope): Promise<LedgerContents>;
-  /** Takes the run lock until `until` unless another run holds an unexpired one. */
-  acquireLock(scope: Scope, runId: string, now: string, until: string): Promise<boolean>;
+  /** Takes the run lock until `until` unless another run holds one that has not expired at `now`; else names the holder. */
+  acquireLock(scope: Scope, runId: string, now: string, until: string): Promise<{ acquired: true } | { acquired: false; holder?: LeaseHolder }>;
+  /** Extends the lock this run holds; false when it no longer holds it (it expired and another run took it). */
+  renewLock(scope: Scope, runId: string, until: string): Promise<boolean>;
+  lockHolder(scope: Scope): Promise<LeaseHolder | undefined>;
   releaseLock(scope: Scope, runId: string): Promise<void>;
+  /** Write-ahead: the `pending` records of exactly the ids of the call about to be made. */
+  recordIntents(scope: Scope, records: readonly AuditRecord[], expiresAt: string): Promise<void>;
+  /** Settled records; each replaces the pending intent with the same run, time and image. */
   recordAudit(scope: Scope, records: readonly AuditRecord[], expiresAt: string): Promise<void>;
-  /** Unexpired records, oldest first; `since` bounds them by time. */
+  /** Intents not settled yet: those of a run in progress, or left by a run that died. */
+  pendingIntents(scope: Scope): Promise<AuditRecord[]>;
+  /** Unexpired settled records, oldest first; `since` bounds them by time. */
   audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]>;
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AwsCaller } from '../adapters/aws/caller.js';
-import { createAwsClients } from '../adapters/aws/clients.js';
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { auditHistory } from '../app/sweep/history.js';
+import type { AuditRecord } from '../app/ports.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { SnapshotSweepAws } from '../adapters/snapshot-sweep-aws.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
@@ -30,10 +32,16 @@ function renderSweep(report: SweepReport): string {
   return lines.join('\n');
 }
 
+/** Real deletions run on the real clock: it decides freshness, retention and the run lock; only rehearsals move it. */
+function refuseMovedClock(flags: Flags, command: string): void {
+  if (flags.force && flags.now !== undefined) throw new UsageError(`${command} --force runs on the real clock: --now is only for dry runs and rehearsals`);
+}
+
 /** `ecr-ledger sweep`: dry run by default; `--force` deletes (or archives, with `sweep.action: archive`). */
 export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = await config(flags);
   if (flags.snapshot !== undefined && flags.force) throw new UsageError('sweep --snapshot only rehearses (a snapshot cannot confirm what runs now): drop --force, or drop --snapshot');
+  refuseMovedClock(flags, 'sweep');
   const rehearsal = flags.snapshot === undefined ? undefined : await readSnapshotFile(flags.snapshot);
   const open = await openLedger(flags);
   try {
@@ -55,21 +63,39 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   }
 }
 
-/** `ecr-ledger history [IMAGE] [--since ISO]`: the audit trail of the sweep. */
+const STATUS_WORDS: Record<AuditRecord['status'], string> = { pending: 'PENDING', deleted: 'deleted', archived: 'archived', failed: 'FAILED', 'not-deleted': 'not deleted' };
+
+function renderHistory(records: readonly AuditRecord[]): string {
+  if (records.length === 0) return 'No deletions recorded.';
+  return records.map((r) => {
+    const confirmed = r.confirmedBy ? ` (its run died; confirmed by ${r.confirmedBy})` : '';
+    const failure = r.failure ? `\n    ECR: ${r.failure.code} ${r.failure.reason}` : '';
+    return `${r.at}  ${STATUS_WORDS[r.status]}  ${r.repositoryName}@${shortDigest(r.imageDigest)} [${r.imageTags.join(', ') || 'untagged'}]  ${formatBytes(r.imageSizeInBytes)}  run ${r.runId}${confirmed}${failure}\n    ${r.reasons.join('\n    ')}`;
+  }).join('\n');
+}
+
+/** `ecr-ledger history [IMAGE] [--since ISO]`: the audit trail of the sweep, with what dead runs left settled first. */
 export async function historyCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError('history takes at most one IMAGE');
   const image = positionals[0];
   const ref = image === undefined ? undefined : parseImageReference(image, 'query');
   if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since))) throw new UsageError(`--since ${flags.since}: not an ISO-8601 time`);
+  const cfg = await config(flags);
   const open = await openLedger(flags);
+  let clients: AwsClients | undefined;
   try {
     const scope = await chooseScope(open.ledger, flags, image);
-    const records = (await open.sweep.audit(scope, { now: io.clock().toISOString(), ...(flags.since && { since: new Date(flags.since).toISOString() }) }))
-      .filter((r) => !ref || (r.repositoryName === ref.repositoryName && (ref.digest ? r.imageDigest === ref.digest : ref.tag === undefined || r.imageTags.includes(ref.tag))));
-    print(io, flags, { records }, () => records.length === 0 ? 'No deletions recorded.' : records.map((r) =>
-      `${r.at}  ${r.action === 'archive' ? 'archived' : 'deleted'}  ${r.repositoryName}@${shortDigest(r.imageDigest)} [${r.imageTags.join(', ') || 'untagged'}]  ${formatBytes(r.imageSizeInBytes)}  run ${r.runId}\n    ${r.reasons.join('\n    ')}`).join('\n'));
+    const aws = () => {
+      clients ??= (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
+      return new LiveSweepAws(clients, new AwsCaller(), scope, cfg);
+    };
+    const all = await auditHistory({ store: open.sweep, events: open.events, config: cfg, aws, warn: (m) => io.err(`warning: ${m}`) },
+      scope, { now: io.clock().toISOString(), by: 'history', ...(flags.since && { since: new Date(flags.since).toISOString() }) });
+    const records = all.filter((r) => !ref || (r.repositoryName === ref.repositoryName && (ref.digest ? r.imageDigest === ref.digest : ref.tag === undefined || r.imageTags.includes(ref.tag))));
+    print(io, flags, { records }, () => renderHistory(records));
     return 0;
   } finally {
+    clients?.destroy();
     await open.close();
   }
 }
@@ -78,6 +104,7 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
 export async function purgeCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('purge-repository takes one REPOSITORY name');
   const repositoryName = positionals[0]!;
+  refuseMovedClock(flags, 'purge-repository');
   const cfg = await config(flags);
   const open = flags.ledger !== undefined || flags.table !== undefined ? await openLedger(flags) : undefined;
   const clients = (io.aws ?? createAwsClients)({ ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });

@@ -77,8 +77,8 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
     try {
       const report = await sweep({ store: deps.store, events: deps.events, aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m) },
         scope, { dryRun: deps.dryRun, runId: randomUUID() });
-      const { images: _images, ...summary } = report;
-      deps.log('info', 'sweep report', summary as unknown as Record<string, unknown>);
+      const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
+      deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
       publishSweepMetrics(deps.metrics, report);
       return { dryRun: report.dryRun, deleted: report.totals.images, failures: report.totals.failures };
     } catch (error) {

@@ -50,6 +50,22 @@ describe('ecr-ledger sweep and history', () => {
     expect(history.out).toContain(`deleted  app@${digest('old').slice(0, 19)} [old]  1.0 GiB`);
     expect(history.out).toContain('nothing uses it');
     expect((await cli(a, day(9), 'history', '--ledger', ledger, '--since', day(8.5).toISOString())).out).toBe('No deletions recorded.');
+    const json = await cli(a, day(9), 'history', '--ledger', ledger, '--output', 'json');
+    expect(json.json().records).toEqual([expect.objectContaining({ imageDigest: digest('old'), status: 'deleted', action: 'delete' })]);
+  });
+
+  it('sweep --force and purge-repository --force refuse --now (exit 2): real deletions run on the real clock', async () => {
+    const a = account();
+    const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
+    await cli(a, day(8), 'reconcile', '--ledger', ledger, '--quiet');
+    const sweep = await cli(a, day(8), 'sweep', '--ledger', ledger, '--force', '--now', day(20).toISOString());
+    expect(sweep.code).toBe(2);
+    expect(sweep.err).toBe('ecr-ledger: sweep --force runs on the real clock: --now is only for dry runs and rehearsals');
+    const purge = await cli(a, day(8), 'purge-repository', 'app', '--ledger', ledger, '--force', '--now', day(20).toISOString());
+    expect(purge.code).toBe(2);
+    expect(purge.err).toContain('purge-repository --force runs on the real clock');
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+    expect((await cli(a, day(8), 'sweep', '--ledger', ledger, '--now', day(8.5).toISOString())).code).toBe(0); // a dry run may move the clock
   });
 
   it('rehearses against a snapshot (the example account): the same 40 images as plan, and never with --force', async () => {

@@ -98,6 +98,7 @@ export class FakeEcr {
           imageIds.push({ imageDigest: digest, ...(image!.detail.imageTags?.[0] && { imageTag: image!.detail.imageTags[0] }) });
         }
       }
+      this.faults.afterEffect('ecr:BatchDeleteImage');
       return { imageIds, failures };
     });
     this.mock.on(UpdateImageStorageClassCommand).callsFake((input) => {

@@ -11,6 +11,7 @@ export class Faults {
   readonly denied = new Set<string>();
   readonly throttled = new Map<string, number>();
   readonly failOnCall = new Map<string, { call: number; error: () => Error }>();
+  readonly lostResponses = new Map<string, number>();
   private readonly calls = new Map<string, number>();
 
   /** Throttles the next `count` calls of `api`. */
@@ -28,6 +29,17 @@ export class Faults {
   failAt(api: string, call: number, error: () => Error = () => awsError('ServerException', 'injected server error', 500)): this {
     this.failOnCall.set(api, { call: (this.calls.get(api) ?? 0) + call, error });
     return this;
+  }
+
+  /** The `call`-th call (1-based, from now) of `api` takes effect, then its response is lost (as when the caller dies). */
+  loseResponse(api: string, call: number): this {
+    this.lostResponses.set(api, (this.calls.get(api) ?? 0) + call);
+    return this;
+  }
+
+  /** Called by a fake after the call took effect. */
+  afterEffect(api: string): void {
+    if (this.lostResponses.get(api) === this.calls.get(api)) throw Object.assign(new Error('socket hang up: the response was lost'), { name: 'NetworkingError' });
   }
 
   check(api: string): void {

@@ -128,12 +128,7 @@ export class AwsCaller {
   }
 }
 
-/** Splits ids into the batches an API accepts. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+export { chunks } from '../../domain/chunks.js';
 
 /** Runs `task` over `items`, at most `concurrency` at once, keeping the order of results. */
 export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {

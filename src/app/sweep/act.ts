@@ -1,49 +1,70 @@
+import { chunks } from '../../domain/chunks.js';
 import type { Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
-import type { AuditRecord } from '../ports.js';
+import type { AuditRecord, AuditStatus, EventLedger, SweepAws, SweepStore } from '../ports.js';
+import type { Config } from '../../config.js';
 import { phaseOf } from './order.js';
-import type { SweepDeps } from './sweep.js';
 
 const DAY = 86_400_000;
+/** BatchDeleteImage takes at most 100 image ids. */
+const CALL_SIZE = 100;
 
-function auditRecord(p: PlannedImage, runId: string, at: string, action: 'delete' | 'archive'): AuditRecord {
+export interface ActDeps {
+  readonly aws: SweepAws;
+  readonly config: Config;
+  /** With a ledger: intents are written ahead, each image that went is tombstoned, every outcome audited. */
+  readonly events?: EventLedger;
+  readonly store?: SweepStore;
+  /** Called before every deleting call; throws when the run may no longer delete (its lease was lost). */
+  readonly beforeCall?: () => Promise<void>;
+}
+
+export function auditRecord(p: PlannedImage, runId: string, at: string, action: 'delete' | 'archive', status: AuditStatus): AuditRecord {
   return {
-    runId, at, action, repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags,
+    runId, at, action, status, repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags,
     imageSizeInBytes: p.image.imageSizeInBytes, imagePushedAt: p.image.imagePushedAt, reasons: p.reasons,
     referrers: p.referrers.map((r) => ({ kind: r.kind, id: r.id })),
   };
 }
 
+export const auditExpiry = (config: Config, now: string) => new Date(Date.parse(now) + config.sweep.auditRetentionDays * DAY).toISOString();
+
 /**
  * Deletes (or archives) in phases: indexes, then images, then artifacts; per repository, 100 ids per call. With a
- * ledger (`events`, `store`), each image that went is tombstoned and audited; an image already gone counts as gone.
+ * ledger, the intent for exactly a call's ids is recorded before the call and settled from its response, so that
+ * an image that left ECR always has an audit record, even when the run dies between the call and the response.
  */
-export async function act(deps: Pick<SweepDeps, 'aws' | 'config'> & Partial<Pick<SweepDeps, 'events' | 'store'>>, scope: Scope, batch: readonly PlannedImage[], runId: string, now: string) {
+export async function act(deps: ActDeps, scope: Scope, batch: readonly PlannedImage[], runId: string, now: string) {
   const action = deps.config.sweep.action;
+  const expires = auditExpiry(deps.config, now);
   const done: PlannedImage[] = [];
   const failed: Array<{ planned: PlannedImage; code: string; reason: string }> = [];
   for (const phase of [0, 1, 2]) {
-    for (const [repositoryName, planned] of groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => p.image.repositoryName)) {
-      const byDigest = new Map(planned.map((p) => [p.image.imageDigest, p]));
-      const digests = [...byDigest.keys()];
-      const result = action === 'archive' ? await deps.aws.archiveImages(repositoryName, digests) : await deps.aws.deleteImages(repositoryName, digests);
-      const gone = [...result.done, ...result.failures.filter((f) => f.code === 'ImageNotFound').map((f) => f.imageDigest)];
-      for (const digest of gone) {
-        const p = byDigest.get(digest);
-        if (!p) continue;
-        done.push(p);
-        if (action === 'delete') await deps.events?.removeImage(scope, repositoryName, digest, now);
-        else await deps.events?.setImageStatus(scope, repositoryName, digest, 'ARCHIVED', now);
+    for (const [repositoryName, inRepository] of groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => p.image.repositoryName)) {
+      for (const planned of chunks(inRepository, CALL_SIZE)) {
+        await deps.beforeCall?.();
+        const byDigest = new Map(planned.map((p) => [p.image.imageDigest, p]));
+        await deps.store?.recordIntents(scope, planned.map((p) => auditRecord(p, runId, now, action, 'pending')), expires);
+        const digests = [...byDigest.keys()];
+        const result = action === 'archive' ? await deps.aws.archiveImages(repositoryName, digests) : await deps.aws.deleteImages(repositoryName, digests);
+        const gone = [...result.done, ...result.failures.filter((f) => f.code === 'ImageNotFound').map((f) => f.imageDigest)].flatMap((d) => (byDigest.has(d) ? [byDigest.get(d)!] : []));
+        const failures = result.failures.filter((f) => f.code !== 'ImageNotFound').flatMap((f) => (byDigest.has(f.imageDigest) ? [{ planned: byDigest.get(f.imageDigest)!, code: f.code, reason: f.reason }] : []));
+        const settled = new Set([...gone, ...failures.map((f) => f.planned)]);
+        await deps.store?.recordAudit(scope, [
+          ...gone.map((p) => auditRecord(p, runId, now, action, action === 'archive' ? 'archived' : 'deleted')),
+          ...failures.map((f) => ({ ...auditRecord(f.planned, runId, now, action, 'failed'), failure: { code: f.code, reason: f.reason } })),
+          // An id the response names neither way was not acted on.
+          ...planned.filter((p) => !settled.has(p)).map((p) => auditRecord(p, runId, now, action, 'not-deleted')),
+        ], expires);
+        for (const p of gone) {
+          if (action === 'delete') await deps.events?.removeImage(scope, repositoryName, p.image.imageDigest, now);
+          else await deps.events?.setImageStatus(scope, repositoryName, p.image.imageDigest, 'ARCHIVED', now);
+        }
+        done.push(...gone);
+        failed.push(...failures);
       }
-      for (const f of result.failures.filter((f) => f.code !== 'ImageNotFound')) {
-        const p = byDigest.get(f.imageDigest);
-        if (p) failed.push({ planned: p, code: f.code, reason: f.reason });
-      }
-      const expires = new Date(Date.parse(now) + deps.config.sweep.auditRetentionDays * DAY).toISOString();
-      await deps.store?.recordAudit(scope, gone.flatMap((d) => (byDigest.has(d) ? [auditRecord(byDigest.get(d)!, runId, now, action)] : [])), expires);
     }
   }
   return { done, failed };
 }
-

@@ -1,6 +1,7 @@
 import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import type { Scope } from '../../domain/facts.js';
+import type { AuditRecord } from '../ports.js';
 
 export interface SweepImage {
   readonly repositoryName: string;
@@ -25,6 +26,8 @@ export interface SweepReport {
   readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
   readonly warnings: readonly string[];
   readonly calls: Readonly<Record<string, number>>;
+  /** Intents a run that died left pending, settled by this run from what ECR holds now. */
+  readonly settledFromEarlierRuns: readonly AuditRecord[];
 }
 
 export const sweepImage = (p: PlannedImage): SweepImage => ({

@@ -6,11 +6,12 @@ import { AwsReadError, RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
 import type { EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
+import { settleDeadIntents } from './intents.js';
+import { RunLease } from './lease.js';
 import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
 
 const HOUR = 3_600_000;
-const LOCK_HOURS = 2;
 
 export interface SweepDeps {
   readonly store: SweepStore;
@@ -34,14 +35,18 @@ function requireFreshLedger(view: LedgerContents, config: Config, now: string): 
  * drop out), repositories their current policy, and every mutable usage fact is replaced by a live read;
  * immutable facts (task-definition contents, manifests, published Lambda versions) come from the ledger.
  */
-async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, now: string): Promise<{ facts: AccountFacts; warnings: readonly string[] }> {
+async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, now: string, dryRun: boolean): Promise<{ facts: AccountFacts; warnings: readonly string[] }> {
   try {
     const usage = await deps.aws.readUsage(knownFacts(view.facts));
     const images: ImageFact[] = [];
     const repositories = [];
     for (const [repositoryName, held] of groupBy(view.facts.images, (i) => i.repositoryName)) {
       const byDigest = new Map(held.map((i) => [i.imageDigest, i]));
-      for (const current of await deps.aws.describeImages(repositoryName, [...byDigest.keys()])) {
+      const found = await deps.aws.describeImages(repositoryName, [...byDigest.keys()]);
+      const present = new Set(found.map((i) => i.imageDigest));
+      // Gone since the ledger last heard of it: recorded as an ECR DELETE event would be (a rehearsal writes nothing).
+      if (!dryRun) for (const digest of byDigest.keys()) if (!present.has(digest)) await deps.events.removeImage(scope, repositoryName, digest, now);
+      for (const current of found) {
         const known = byDigest.get(current.imageDigest)!;
         // Links come from the ledger (manifests are immutable); tags, status and pull time are current.
         images.push({ ...known, imageTags: current.imageTags, ...(current.imageStatus && { imageStatus: current.imageStatus }), ...(current.lastRecordedPullTime && { lastRecordedPullTime: current.lastRecordedPullTime }) });
@@ -61,32 +66,30 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
 
 /**
  * The nightly sweep: deletes an image only when the policy says so over facts that are both recent (a fresh
- * reconcile watermark) and re-read live now, under a run lock, at most `maxDeletionsPerRun` at a time, with an
- * audit record per image. A dry run makes every check and deletes nothing.
+ * reconcile watermark) and re-read live now, under a run lease, at most `maxDeletionsPerRun` at a time, with an
+ * audit record per image written ahead of each call. A dry run makes every check and changes nothing.
  */
 export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: boolean; runId: string }): Promise<SweepReport> {
   const now = deps.clock().toISOString();
   const view = await deps.store.sweepView(scope);
   requireFreshLedger(view, deps.config, now);
-  if (!options.dryRun && !(await deps.store.acquireLock(scope, options.runId, now, new Date(Date.parse(now) + LOCK_HOURS * HOUR).toISOString()))) {
-    throw new RefusedError(`another sweep of ${scope.accountId}/${scope.region} holds the run lock; try again when it has finished (the lock expires after ${LOCK_HOURS} h)`);
-  }
+  const lease = options.dryRun ? undefined : await RunLease.take(deps.store, scope, options.runId, deps.clock);
   try {
-    const { facts, warnings } = await liveFacts(deps, scope, view, now);
+    const settled = lease ? await settleDeadIntents(deps, scope, { by: options.runId, liveRunId: options.runId }) : [];
+    const { facts, warnings } = await liveFacts(deps, scope, view, now, options.dryRun);
     warnings.forEach((w) => deps.warn?.(w));
     const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger' });
     // Archiving what is already archived would be a no-op call per image.
     const actionable = deps.config.sweep.action === 'archive' ? plan.images.filter((p) => p.image.imageStatus !== 'ARCHIVED') : plan.images;
     const { now: batch, later } = orderDeletions(actionable, deps.config.sweep.maxDeletionsPerRun);
-    const { done, failed } = options.dryRun ? { done: batch, failed: [] } : await act(deps, scope, batch, options.runId, now);
+    const { done, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, failed: [] };
     const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, repositories, totals, warnings, calls: deps.aws.calls(),
+      skippedByCap: later.length, repositories, totals, warnings, calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
-    if (!options.dryRun) await deps.store.releaseLock(scope, options.runId);
+    await lease?.release();
   }
 }
-

@@ -149,8 +149,8 @@ describe('sweep: failures, caps, locks and scale', () => {
   it('a second concurrent sweep refuses while the first holds the lock', async () => {
     await basicWorld();
     await world.ready();
-    expect(await world.ledger.sweep.acquireLock(SCOPE, 'other-run', day(3).toISOString(), day(3.5).toISOString())).toBe(true);
-    await expect(world.sweep(day(3))).rejects.toThrow(/another sweep .* holds the run lock/);
+    expect(await world.ledger.sweep.acquireLock(SCOPE, 'other-run', day(3).toISOString(), day(3.5).toISOString())).toEqual({ acquired: true });
+    await expect(world.sweep(day(3))).rejects.toThrow(/another sweep .* holds the run lock: run other-run holds it since 2026-11-04T00:00:00.000Z; it expires at 2026-11-04T12:00:00.000Z/);
     expect(world.exists('app', 'old-1')).toBe(true);
     await world.ledger.sweep.releaseLock(SCOPE, 'other-run');
     expect((await world.sweep(day(3))).images).toHaveLength(2);
