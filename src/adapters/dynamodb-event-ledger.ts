@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './dynamodb-query.js';
+import { requireFits } from './item-size.js';
 import type { EventLedger, FactKindName, StoredFact } from '../app/ports.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
@@ -33,6 +34,7 @@ export class DynamoDbEventLedger implements EventLedger {
   async applyFact(scope: Scope, kind: Exclude<FactKindName, 'image'>, id: string, fact: object | undefined, at: string, version?: number) {
     const item: FactItem = fact === undefined ? tombstone(scope, kind, id, at) : factItem(scope, kind, fact, at);
     if (version !== undefined) item.version = version;
+    requireFits(item as unknown as Record<string, unknown>, `the ${kind} ${id}`);
     let previous: StoredFact | undefined;
     const applied = await this.conditional(`writing ${kind} ${id}`, async () => {
       const result = await this.doc.send(new PutCommand({
@@ -47,6 +49,7 @@ export class DynamoDbEventLedger implements EventLedger {
 
   async addImage(scope: Scope, image: ImageFact, at: string): Promise<boolean> {
     const item = imageItem(scope, image, at, { firstSeenAt: at, unprotectedSince: at });
+    requireFits(item as unknown as Record<string, unknown>, `the image ${imageKey(image.repositoryName, image.imageDigest)}`);
     return this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
       TableName: this.tableName, Item: item as unknown as Record<string, unknown>,
       ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },

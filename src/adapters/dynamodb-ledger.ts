@@ -3,14 +3,19 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanComm
 import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
 import type { PinFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
+import { stableJson } from '../domain/stable-json.js';
 import { LedgerStoreError } from '../errors.js';
 import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';
 import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
-import { batchWriteAll, type WriteRequest } from './dynamodb-writes.js';
+import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
+import { requireFits } from './item-size.js';
 import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
-const PARALLEL_WRITES = 8;
+const PARALLEL_WRITES = 16;
+/** The stored item is absent or no newer than the picture: neither observed nor released after it. */
+const NO_NEWER_NEWS = 'attribute_not_exists(pk) OR (observedAt <= :at AND (attribute_not_exists(releasedAt) OR releasedAt <= :at))';
+const newerThan = (item: FactItem | undefined, at: string) => item !== undefined && (item.observedAt > at || (item.releasedAt ?? '') > at);
 const SCAN_SEGMENTS = 4;
 
 /** The ledger in one DynamoDB table: the only module that talks to DynamoDB. Works alike on AWS and on the embedded engine. */
@@ -97,19 +102,35 @@ export class DynamoDbLedger implements LedgerStore {
       const held = itemsToFacts(scope, items, write.observedAt);
       const history = write.decideHistory({ history: held.history, pins: held.facts.pins });
       const wanted = factsToItems(write.facts, history, write.observedAt);
+      // Every item is checked before the first write: a fact that cannot be stored fails the run with nothing written.
+      for (const item of wanted) requireFits(item as unknown as Record<string, unknown>, `the ${item.kind} ${item.pk.slice(scopeId(scope).length + item.kind.length + 2)}`);
       const wantedKeys = new Set(wanted.map((i) => i.pk));
-      // An item an event wrote after this picture was captured is newer news: the picture must not overwrite it.
-      const changed = wanted.filter((i) => !sameItem(existing.get(i.pk), i) && !((existing.get(i.pk)?.observedAt ?? '') > write.observedAt));
-      const stale = [...existing.values()].filter((i) => !wantedKeys.has(i.pk) && i.kind !== 'pin' && i.observedAt <= write.observedAt);
+      const changed = wanted.filter((i) => !sameItem(existing.get(i.pk), i) && !newerThan(existing.get(i.pk), write.observedAt));
+      const stale = [...existing.values()].filter((i) => !wantedKeys.has(i.pk) && i.kind !== 'pin' && !newerThan(i, write.observedAt));
       // Writes before removals, images removed before the referrers that protected them: a crash keeps images protected.
-      await this.batchWrite(changed.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })));
-      const staleImages = stale.filter((i) => i.kind === 'image');
-      const staleOthers = stale.filter((i) => i.kind !== 'image');
-      await this.batchWrite(staleImages.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
-      await this.batchWrite(staleOthers.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
+      // Each is conditional: an event newer than this picture that lands between the read and the write wins.
+      const written = await this.conditionally('put', changed, write.observedAt);
+      const removedImages = await this.conditionally('delete', stale.filter((i) => i.kind === 'image'), write.observedAt);
+      const removedOthers = await this.conditionally('delete', stale.filter((i) => i.kind !== 'image'), write.observedAt);
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...watermarkKey(scope), watermark: write.watermark } }));
-      return { written: changed.length, unchanged: wanted.length - changed.length, removed: stale.length };
+      return { written, unchanged: wanted.length - written, removed: removedImages + removedOthers };
     });
+  }
+
+  /** Sends one request per item, each only if the stored item holds no news newer than `at`; returns how many went through. */
+  private async conditionally(write: 'put' | 'delete', items: readonly FactItem[], at: string): Promise<number> {
+    const condition = { TableName: this.tableName, ConditionExpression: NO_NEWER_NEWS, ExpressionAttributeValues: { ':at': at } };
+    let applied = 0;
+    await inParallel(items, PARALLEL_WRITES, async (item) => {
+      try {
+        if (write === 'put') await this.doc.send(new PutCommand({ ...condition, Item: item as unknown as Record<string, unknown> }));
+        else await this.doc.send(new DeleteCommand({ ...condition, Key: { pk: item.pk, sk: item.sk } }));
+        applied += 1;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    });
+    return applied;
   }
 
   async saveCheckpoint(scope: Scope, entries: readonly CheckpointEntry[]): Promise<void> {
@@ -152,8 +173,4 @@ function sameItem(a: FactItem | undefined, b: FactItem): boolean {
   const { observedAt: _a, ...restA } = a;
   const { observedAt: _b, ...restB } = b;
   return stableJson(restA) === stableJson(restB);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y))) : v));
 }

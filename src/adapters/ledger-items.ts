@@ -1,6 +1,7 @@
 import type { AccountFacts, ImageFact, ImageHistory, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
+import { tagDigests, tagFacts, type TagFact } from '../domain/tag-fact.js';
 
 /**
  * How facts become table items. One item per fact:
@@ -14,12 +15,7 @@ export type FactKind =
   | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision'
   | 'task' | 'lambda-function' | 'lambda-alias' | 'pin';
 
-/** A tag is its own item (`{repo}:{tag}` → digest), so that a tag move rewrites one item, not every reference to the tag. */
-export interface TagFact {
-  readonly repositoryName: string;
-  readonly tag: string;
-  readonly imageDigest: string;
-}
+export type { TagFact } from '../domain/tag-fact.js';
 
 export interface FactItem {
   pk: string;
@@ -125,7 +121,7 @@ export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, I
     ...of('task', facts.tasks),
     ...of('lambda-function', facts.lambdaFunctions),
     ...of('lambda-alias', facts.lambdaAliases),
-    ...of('tag', facts.images.flatMap((image) => image.imageTags.map((tag): TagFact => ({ repositoryName: image.repositoryName, tag, imageDigest: image.imageDigest })))),
+    ...of('tag', tagFacts(facts.images)),
     // Images last: a crash part-way leaves new referrers written before the images they protect.
     ...facts.images.map((image) => imageItem(scope, image, observedAt, history.get(imageKey(image.repositoryName, image.imageDigest)))),
   ];
@@ -143,8 +139,10 @@ export function itemsToFacts(scope: Scope, allItems: readonly FactItem[], captur
   for (const i of items) {
     if (i.kind === 'tag') {
       const tag = i.fact as unknown as TagFact;
-      const key = imageKey(tag.repositoryName, tag.imageDigest);
-      tagsOf.set(key, [...(tagsOf.get(key) ?? []), tag.tag]);
+      for (const digest of tagDigests(tag)) {
+        const key = imageKey(tag.repositoryName, digest);
+        tagsOf.set(key, [...(tagsOf.get(key) ?? []), tag.tag]);
+      }
     }
     if (i.kind !== 'image' || (!i.firstSeenAt && !i.unprotectedSince && !i.releasedAt)) continue;
     const image = i.fact as unknown as ImageFact;

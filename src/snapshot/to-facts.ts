@@ -2,6 +2,7 @@ import { readManifestLinks } from '../domain/manifest.js';
 import type { AccountFacts, ImageFact, LambdaFunctionFact } from '../domain/facts.js';
 import { SnapshotError } from '../errors.js';
 import type { Snapshot, SnapshotImageDetail } from './schema.js';
+import { imageId, mergeImage, oneOfEach, type Placed } from './duplicates.js';
 
 export function imageFact(repositoryName: string, detail: SnapshotImageDetail, path: string): ImageFact {
   let links: ReturnType<typeof readManifestLinks> = { childDigests: [] };
@@ -35,37 +36,59 @@ export function qualifiedFunctionArn(functionArn: string, version: string): stri
   return [...parts.slice(0, 7), version].join(':');
 }
 
-/** Turns a validated snapshot into the facts the policy and the ledger work on. */
+/** Each element of `list` mapped, with its path. */
+function placed<S, T>(list: readonly S[] | undefined, path: string, to: (item: S, index: number) => T): Placed<T>[] {
+  return (list ?? []).map((item, i) => ({ fact: to(item, i), path: `${path}[${i}]` }));
+}
+
+/** Turns a validated snapshot into the facts the policy and the ledger work on; a fact listed twice is merged or refused. */
 export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
+  const facts = listedFacts(snapshot);
+  const once = <T>(what: string, list: readonly Placed<T>[], key: (fact: T) => string) => oneOfEach(what, list, key);
+  return {
+    scope: { accountId: snapshot.accountId, region: snapshot.region },
+    capturedAt: snapshot.capturedAt,
+    repositories: once('repository', facts.repositories, (r) => r.repositoryName),
+    images: oneOfEach('image', facts.images, imageId, mergeImage),
+    taskDefinitions: once('task definition', facts.taskDefinitions, (td) => `${td.family}:${td.revision}`),
+    services: once('service', facts.services, (s) => s.serviceArn),
+    serviceDeployments: once('service deployment', facts.serviceDeployments, (d) => d.serviceDeploymentArn),
+    serviceRevisions: once('service revision', facts.serviceRevisions, (r) => r.serviceRevisionArn),
+    tasks: once('task', facts.tasks, (t) => t.taskArn),
+    lambdaFunctions: once('Lambda function version', facts.lambdaFunctions, (f) => f.functionArn),
+    lambdaAliases: once('Lambda alias', facts.lambdaAliases, (a) => a.aliasArn),
+    pins: [],
+  };
+}
+
+function listedFacts(snapshot: Snapshot) {
   const repositories = snapshot.ecr?.repositories ?? [];
   const ecs = snapshot.ecs ?? {};
-  const lambdaFunctions = (snapshot.lambda?.functions ?? [])
-    .filter((fn) => fn.Code?.ImageUri !== undefined || fn.Code?.ResolvedImageUri !== undefined)
-    .map((fn): LambdaFunctionFact => ({
+  const lambdaFunctions = placed(snapshot.lambda?.functions, 'lambda.functions', (fn) => fn)
+    .filter(({ fact: fn }) => fn.Code?.ImageUri !== undefined || fn.Code?.ResolvedImageUri !== undefined)
+    .map(({ fact: fn, path }) => ({ path, fact: {
       functionArn: qualifiedFunctionArn(fn.Configuration.FunctionArn, fn.Configuration.Version),
       functionName: fn.Configuration.FunctionName,
       version: fn.Configuration.Version,
       ...(fn.Code?.ImageUri !== undefined && { imageUri: fn.Code.ImageUri }),
       ...(fn.Code?.ResolvedImageUri !== undefined && { resolvedImageUri: fn.Code.ResolvedImageUri }),
-    }));
+    } as LambdaFunctionFact }));
   return {
-    scope: { accountId: snapshot.accountId, region: snapshot.region },
-    capturedAt: snapshot.capturedAt,
-    repositories: repositories.map((repo) => ({
+    repositories: placed(repositories, 'ecr.repositories', (repo) => ({
       repositoryName: repo.repositoryName,
       ...(repo.policyText !== undefined && { policyText: repo.policyText }),
     })),
     images: repositories.flatMap((repo, r) =>
-      (repo.images ?? []).map((detail, i) => imageFact(repo.repositoryName, detail, `ecr.repositories[${r}].images[${i}]`)),
+      placed(repo.images, `ecr.repositories[${r}].images`, (detail, i) => imageFact(repo.repositoryName, detail, `ecr.repositories[${r}].images[${i}]`)),
     ),
-    taskDefinitions: (ecs.taskDefinitions ?? []).map((td) => ({
+    taskDefinitions: placed(ecs.taskDefinitions, 'ecs.taskDefinitions', (td) => ({
       taskDefinitionArn: td.taskDefinitionArn,
       family: td.family,
       revision: td.revision,
       status: td.status ?? 'ACTIVE',
       containers: td.containerDefinitions.map((c) => ({ containerName: c.name, image: c.image })),
     })),
-    services: (ecs.services ?? []).map((svc) => ({
+    services: placed(ecs.services, 'ecs.services', (svc) => ({
       serviceArn: svc.serviceArn,
       serviceName: svc.serviceName,
       clusterArn: svc.clusterArn,
@@ -75,7 +98,7 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
       taskSets: (svc.taskSets ?? []).map((ts) => ({ taskSetArn: ts.taskSetArn, status: ts.status, taskDefinition: ts.taskDefinition })),
       currentServiceRevisionArns: (svc.currentServiceRevisions ?? []).map((rev) => rev.arn),
     })),
-    serviceDeployments: (ecs.serviceDeployments ?? []).map((d) => {
+    serviceDeployments: placed(ecs.serviceDeployments, 'ecs.serviceDeployments', (d) => {
       const finishedAt = d.finishedAt ?? d.updatedAt ?? d.createdAt;
       return {
         serviceDeploymentArn: d.serviceDeploymentArn,
@@ -85,7 +108,7 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
         ...(finishedAt !== undefined && { finishedAt }),
       };
     }),
-    serviceRevisions: (ecs.serviceRevisions ?? []).map((rev) => ({
+    serviceRevisions: placed(ecs.serviceRevisions, 'ecs.serviceRevisions', (rev) => ({
       serviceRevisionArn: rev.serviceRevisionArn,
       serviceArn: rev.serviceArn,
       taskDefinition: rev.taskDefinition,
@@ -93,7 +116,7 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
         containerName: c.containerName, image: c.image, ...(c.imageDigest !== undefined && { imageDigest: c.imageDigest }),
       })),
     })),
-    tasks: (ecs.tasks ?? []).map((task) => ({
+    tasks: placed(ecs.tasks, 'ecs.tasks', (task) => ({
       taskArn: task.taskArn,
       clusterArn: task.clusterArn,
       taskDefinitionArn: task.taskDefinitionArn,
@@ -105,13 +128,12 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
       })),
     })),
     lambdaFunctions,
-    lambdaAliases: (snapshot.lambda?.aliases ?? []).map((alias) => ({
+    lambdaAliases: placed(snapshot.lambda?.aliases, 'lambda.aliases', (alias) => ({
       aliasArn: alias.AliasArn,
       functionName: alias.AliasArn.split(':')[6] ?? '',
       name: alias.Name,
       functionVersion: alias.FunctionVersion,
       additionalVersions: Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {}),
     })),
-    pins: [],
   };
 }

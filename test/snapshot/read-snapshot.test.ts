@@ -57,6 +57,22 @@ describe('account snapshot', () => {
     expect(facts.lambdaFunctions.map((f) => f.functionArn)).toEqual(['arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST']);
   });
 
+  it('merges an image listed twice (a read paging through a tag move): both tags protect it', () => {
+    const facts = snapshotToFacts(parseSnapshot({ ...minimal, ecr: { repositories: [{ repositoryName: 'app', images: [
+      { imageDigest: D('1'), imageTags: ['v1'], imagePushedAt: 0, lastRecordedPullTime: '2026-11-01T00:00:00Z' },
+      { imageDigest: D('2'), imageTags: ['v2'], imagePushedAt: 0 },
+      { imageDigest: D('1'), imageTags: ['live'], imagePushedAt: 0, lastRecordedPullTime: '2026-11-02T00:00:00Z' },
+    ] }] } }));
+    expect(facts.images.map((i) => [i.imageDigest, i.imageTags, i.lastRecordedPullTime])).toEqual([[D('1'), ['live', 'v1'], '2026-11-02T00:00:00.000Z'], [D('2'), ['v2'], undefined]]);
+  });
+
+  it('keeps one copy of a fact listed twice alike, and refuses two different copies naming both paths', () => {
+    const td = (image: string) => ({ taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:1', family: 'app', revision: 1, containerDefinitions: [{ name: 'app', image }] });
+    expect(snapshotToFacts(parseSnapshot({ ...minimal, ecs: { taskDefinitions: [td('app:1'), td('app:1')] } })).taskDefinitions).toHaveLength(1);
+    expect(() => snapshotToFacts(parseSnapshot({ ...minimal, ecs: { taskDefinitions: [td('app:1'), td('app:2'), td('app:3')] } })))
+      .toThrow('ecs.taskDefinitions[1]: task definition app:1 is listed again with other contents (first at ecs.taskDefinitions[0]); refusing to guess which is current');
+  });
+
   it('reports unreadable and non-JSON files', async () => {
     await expect(readSnapshotFile('/nonexistent.json')).rejects.toThrow('/nonexistent.json: cannot read the snapshot');
     await expect(readSnapshotFile('package.json')).rejects.toThrow('package.json: schemaVersion');

@@ -1,3 +1,4 @@
+import { tagDigests } from '../../domain/tag-fact.js';
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
 import { parseImageReference } from '../../domain/image-reference.js';
@@ -43,12 +44,12 @@ export class EventContext {
 
   /** `target` is a digest or a tag of `repositoryName`. */
   async releaseIn(repositoryName: string, target: string, when = this.at): Promise<void> {
-    let digest = target.includes(':') ? target : undefined;
-    if (!digest) {
+    let digests = target.includes(':') ? [target] : undefined;
+    if (!digests) {
       const tag = await this.ledger.getFact(this.scope, 'tag', `${repositoryName}:${target}`);
       if (!tag || tag.deleted) return;
-      digest = String(tag.fact.imageDigest);
+      digests = tagDigests(tag.fact);
     }
-    await this.ledger.releaseImage(this.scope, repositoryName, digest, when);
+    for (const digest of digests) await this.ledger.releaseImage(this.scope, repositoryName, digest, when);
   }
 }

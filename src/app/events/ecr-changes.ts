@@ -1,3 +1,4 @@
+import { tagDigests } from '../../domain/tag-fact.js';
 import type { ImageFact } from '../../domain/facts.js';
 import { imageKey } from '../../domain/facts.js';
 import type { LedgerChange } from '../../events/ledger-event.js';
@@ -18,8 +19,8 @@ export async function imagePushed(ctx: EventContext, change: Change<'image-pushe
   const moved = await ctx.ledger.applyFact(ctx.scope, 'tag', `${repositoryName}:${change.tag}`, { repositoryName, tag: change.tag, imageDigest }, ctx.at);
   const before = moved.previous;
   // The tag's protection moves with it: the image it left is released now.
-  if (moved.applied && before && !before.deleted && before.fact.imageDigest !== imageDigest) {
-    await ctx.ledger.releaseImage(ctx.scope, repositoryName, String(before.fact.imageDigest), ctx.at);
+  if (moved.applied && before && !before.deleted) {
+    for (const left of tagDigests(before.fact).filter((d) => d !== imageDigest)) await ctx.ledger.releaseImage(ctx.scope, repositoryName, left, ctx.at);
   }
 }
 
