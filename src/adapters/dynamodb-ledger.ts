@@ -42,22 +42,19 @@ export class DynamoDbLedger implements LedgerStore {
   }
 
   private async scanAll(filter: { expression: string; values: Record<string, unknown>; names?: Record<string, string> }): Promise<Record<string, unknown>[]> {
-    const segments = await Promise.all(
-      Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
-        const found: Record<string, unknown>[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
-            TableName: this.tableName, Segment: segment, TotalSegments: SCAN_SEGMENTS, ExclusiveStartKey: start,
-            FilterExpression: filter.expression, ExpressionAttributeValues: filter.values, ExpressionAttributeNames: filter.names,
-          }));
-          found.push(...(page.Items ?? []));
-          start = page.LastEvaluatedKey;
-        } while (start);
-        return found;
-      }),
-    );
-    return segments.flat();
+    const found: Record<string, unknown>[] = [];
+    await inParallel(Array.from({ length: SCAN_SEGMENTS }, (_, segment) => segment), SCAN_SEGMENTS, async (segment) => {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
+          TableName: this.tableName, Segment: segment, TotalSegments: SCAN_SEGMENTS, ExclusiveStartKey: start,
+          FilterExpression: filter.expression, ExpressionAttributeValues: filter.values, ExpressionAttributeNames: filter.names,
+        }));
+        found.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+    });
+    return found;
   }
 
   private partition(pk: string): Promise<Record<string, unknown>[]> {
