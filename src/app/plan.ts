@@ -2,6 +2,8 @@ import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory } from '../domain/facts.js';
 import { summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
 import { planRetention, type RetentionPlan } from '../domain/retention-policy.js';
+import { unheldRegistryWarnings, visibleAccounts, type OtherScopes } from './ledger-view.js';
+import type { Watermark } from './ports.js';
 import { imageView, type ImageView } from './views.js';
 
 /** Facts to evaluate, with the history that goes with them. */
@@ -9,6 +11,9 @@ export interface FactView {
   readonly facts: AccountFacts;
   readonly history: ReadonlyMap<string, ImageHistory>;
   readonly historySource: 'snapshot' | 'ledger';
+  readonly watermark?: Watermark;
+  /** From a ledger: its other scopes, whose referrers of these images count. */
+  readonly others?: OtherScopes;
 }
 
 export interface PlanReport {
@@ -16,11 +21,22 @@ export interface PlanReport {
   readonly images: readonly ImageView[];
   readonly repositories: readonly RepositorySummary[];
   readonly totals: PlanTotals;
+  readonly warnings: readonly string[];
 }
 
-/** Evaluates the retention policy over a fact view. */
+/** Evaluates the retention policy over a fact view, counting the referrers of every scope the view holds. */
 export function evaluate(view: FactView, config: Config, now: string): RetentionPlan {
-  return planRetention(view.facts, view.history, { config, now, historySource: view.historySource });
+  const others = view.others ?? { scopes: [] };
+  return planRetention(view.facts, view.history, {
+    config, now, historySource: view.historySource, others: others.scopes.map((s) => s.facts),
+    ...(view.others && { visibleAccounts: visibleAccounts({ scope: view.facts.scope, ...(view.watermark && { watermark: view.watermark }) }, others, config, now) }),
+  });
+}
+
+/** What the reader should know about the view: registries named but not held (only a ledger holds several). */
+export function viewWarnings(view: FactView, plan: RetentionPlan): string[] {
+  if (!view.others) return [];
+  return unheldRegistryWarnings(plan.usage.unresolvedRegistries, [view.facts.scope, ...view.others.scopes.map((s) => s.facts.scope)]);
 }
 
 /** The `plan` report: every image with its decision and reasons, per-repository counts, bytes and cost. */
@@ -30,5 +46,5 @@ export function planReport(view: FactView, config: Config, now: string): PlanRep
   const images = [...plan.images]
     .sort((a, b) => a.image.repositoryName.localeCompare(b.image.repositoryName) || b.image.imagePushedAt.localeCompare(a.image.imagePushedAt) || a.image.imageDigest.localeCompare(b.image.imageDigest))
     .map(imageView);
-  return { now, images, repositories, totals };
+  return { now, images, repositories, totals, warnings: viewWarnings(view, plan) };
 }

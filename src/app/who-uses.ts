@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { imageKey } from '../domain/facts.js';
-import { computeUsage, type Referrer } from '../domain/usage.js';
+import { usageAcrossScopes, type Referrer } from '../domain/usage.js';
 import { findImages } from './find-images.js';
 import type { FactView } from './plan.js';
 
@@ -12,7 +12,7 @@ export interface WhoUsesReport {
 /** Who uses the image(s) a reference names: every referrer, protecting or not, with why. */
 export function whoUses(view: FactView, query: string, config: Config, now: string): WhoUsesReport {
   const images = findImages(view.facts, query);
-  const usage = computeUsage(view.facts, { ...config.ecs, now });
+  const usage = usageAcrossScopes(view.facts, view.others?.scopes.map((s) => s.facts) ?? [], { ...config.ecs, now });
   return {
     query,
     images: images.map((image) => ({

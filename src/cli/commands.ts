@@ -10,6 +10,7 @@ import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
+import { reportWarnings } from './live-source.js';
 import { renderExplanation, renderPlan, renderWhoUses } from './render.js';
 import { chooseScope, openLedger, readFactView } from './sources.js';
 
@@ -58,6 +59,7 @@ async function withFactView<T>(flags: Flags, io: Io, image: string | undefined, 
 
 export async function planCommand(flags: Flags, io: Io): Promise<number> {
   const report = await withFactView(flags, io, undefined, planReport);
+  reportWarnings(io, report.warnings);
   print(io, flags, report, () => renderPlan(report));
   return 0;
 }

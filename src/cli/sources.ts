@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
+import { loadOtherScopes } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
 import type { EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
@@ -73,7 +74,8 @@ export async function readFactView(flags: Flags, image: string | undefined, live
   try {
     const scope = await chooseScope(open.ledger, flags, image);
     const contents = await open.ledger.load(scope);
-    return { view: { facts: contents.facts, history: contents.history, historySource: 'ledger' }, close: open.close };
+    const others = await loadOtherScopes(open.ledger, scope);
+    return { view: { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others }, close: open.close };
   } catch (error) {
     await open.close();
     throw error;

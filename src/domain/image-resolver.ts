@@ -5,18 +5,40 @@ import { EcrLedgerError } from '../errors.js';
 
 export type Resolution =
   /** Several targets only when inconsistent facts give one tag to several images: each is protected. */
-  | { readonly found: true; readonly targets: readonly { readonly key: string; readonly image: ImageFact }[]; readonly via: 'digest' | 'tag'; readonly tag?: string }
-  | { readonly found: false; readonly why: 'external' | 'other-registry' | 'unknown-image' | 'malformed'; readonly detail: string };
+  | { readonly found: true; readonly targets: readonly ResolvedTarget[]; readonly via: 'digest' | 'tag'; readonly tag?: string }
+  | { readonly found: false; readonly why: 'external' | 'other-registry' | 'unknown-image' | 'malformed'; readonly detail: string; readonly registry?: string };
 
-/** Resolves image references of one scope to the images the facts hold: by digest, or by what a tag points to now. */
+/** An image a reference resolves to; `scope` is set when the image belongs to another registry than the referrer's. */
+export interface ResolvedTarget {
+  readonly key: string;
+  readonly image: ImageFact;
+  readonly scope?: Scope;
+}
+
+/** The images of other scopes (registries) that this scope's referrers may name. */
+export interface ForeignImages {
+  readonly scope: Scope;
+  readonly images: Iterable<ImageFact>;
+}
+
+/**
+ * Resolves image references of one scope to the images the facts hold: by digest, or by what a tag points to now.
+ * A reference into another registry resolves against that registry's images when they are given (`foreign`).
+ */
 export class ImageResolver {
   private readonly byKey = new Map<string, ImageFact>();
   private readonly byTag = new Map<string, string[]>();
+  private readonly foreign = new Map<string, ImageResolver>();
 
   constructor(
     private readonly scope: Scope,
     images: Iterable<ImageFact>,
+    foreign: readonly ForeignImages[] = [],
   ) {
+    for (const other of foreign) {
+      if (other.scope.accountId === scope.accountId && other.scope.region === scope.region) continue;
+      this.foreign.set(`${other.scope.accountId}#${other.scope.region}`, new ImageResolver(other.scope, other.images));
+    }
     for (const image of images) {
       const key = imageKey(image.repositoryName, image.imageDigest);
       this.byKey.set(key, image);
@@ -39,7 +61,13 @@ export class ImageResolver {
   /** Resolves a reference already parsed (an ECR reference of this scope or of none). */
   resolveParsed(ref: EcrImageReference, digestOverride?: string): Resolution {
     if ((ref.registryId !== undefined && ref.registryId !== this.scope.accountId) || (ref.region !== undefined && ref.region !== this.scope.region)) {
-      return { found: false, why: 'other-registry', detail: `registry ${ref.registryId} in ${ref.region} is not ${this.scope.accountId} in ${this.scope.region}` };
+      const other = this.foreign.get(`${ref.registryId ?? this.scope.accountId}#${ref.region ?? this.scope.region}`);
+      if (other) {
+        const r = other.resolveParsed({ ...ref, registryId: undefined, region: undefined }, digestOverride);
+        return r.found ? { ...r, targets: r.targets.map((t) => ({ ...t, scope: other.scope })) } : r;
+      }
+      const registry = `${ref.registryId ?? this.scope.accountId}#${ref.region ?? this.scope.region}`;
+      return { found: false, why: 'other-registry', registry, detail: `registry ${ref.registryId} in ${ref.region} is not ${this.scope.accountId} in ${this.scope.region}` };
     }
     const digest = digestOverride ?? ref.digest;
     if (digest !== undefined) {

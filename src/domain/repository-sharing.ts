@@ -1,5 +1,10 @@
-/** Whether a repository policy lets principals outside the account pull; an unreadable policy counts as shared. */
-export function sharedWithOtherAccounts(policyText: string | undefined, accountId: string): { shared: boolean; why?: string } {
+/**
+ * Whether a repository policy lets principals outside the account pull. Grants only to accounts in `visible` (accounts
+ * the ledger holds, freshly reconciled) are not "sharing with someone we cannot see": those accounts' references
+ * count like local ones, and `coveredBy` names them. `*`, organisations, unknown principals and an unreadable
+ * policy always count as shared.
+ */
+export function sharedWithOtherAccounts(policyText: string | undefined, accountId: string, visible: ReadonlySet<string> = new Set()): { shared: boolean; why?: string; coveredBy?: readonly string[] } {
   if (policyText === undefined || policyText.trim() === '') return { shared: false };
   let policy: { Statement?: unknown };
   try {
@@ -8,12 +13,15 @@ export function sharedWithOtherAccounts(policyText: string | undefined, accountI
     return { shared: true, why: 'its repository policy cannot be read, so other accounts may pull (kept to be safe)' };
   }
   const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+  const covered = new Set<string>();
   for (const statement of statements as Array<{ Effect?: string; Principal?: unknown; Condition?: unknown }>) {
     if (statement?.Effect !== 'Allow') continue;
-    const outsider = outsidePrincipal(statement.Principal, statement.Condition, accountId);
-    if (outsider) return { shared: true, why: `its repository policy allows ${outsider} to pull` };
+    for (const outsider of outsiders(statement.Principal, statement.Condition, accountId)) {
+      if (outsider.account !== undefined && visible.has(outsider.account)) covered.add(outsider.account);
+      else return { shared: true, why: `its repository policy allows ${outsider.text} to pull${outsider.account ? ', an account the ledger does not hold (or not freshly)' : ''}` };
+    }
   }
-  return { shared: false };
+  return covered.size > 0 ? { shared: false, coveredBy: [...covered].sort() } : { shared: false };
 }
 
 function accountOf(principal: string): string | undefined {
@@ -21,20 +29,22 @@ function accountOf(principal: string): string | undefined {
   return /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
 }
 
-function outsidePrincipal(principal: unknown, condition: unknown, accountId: string): string | undefined {
-  if (principal === '*') return 'any principal ("*")';
-  if (principal === null || typeof principal !== 'object') return undefined;
+/** The principals outside `accountId` a statement allows, with their account when it names one. */
+function outsiders(principal: unknown, condition: unknown, accountId: string): Array<{ text: string; account?: string }> {
+  if (principal === '*') return [{ text: 'any principal ("*")' }];
+  if (principal === null || typeof principal !== 'object') return [];
+  const found: Array<{ text: string; account?: string }> = [];
   const { AWS: aws, Service: service } = principal as { AWS?: unknown; Service?: unknown };
   for (const entry of [aws].flat().filter((p): p is string => typeof p === 'string')) {
-    if (entry === '*') return 'any AWS principal ("*")';
+    if (entry === '*') return [{ text: 'any AWS principal ("*")' }];
     const account = accountOf(entry);
-    if (account === undefined || account !== accountId) return entry;
+    if (account === undefined) return [{ text: entry }];
+    if (account !== accountId) found.push({ text: entry, account });
   }
   // A service principal (e.g. lambda.amazonaws.com) acts for whichever account its condition names.
   if (service !== undefined) {
     const accounts = JSON.stringify(condition ?? {}).match(/\b\d{12}\b/g) ?? [];
-    const other = accounts.find((account) => account !== accountId);
-    if (other) return `${String(service)} on behalf of account ${other}`;
+    for (const other of new Set(accounts.filter((account) => account !== accountId))) found.push({ text: `${String(service)} on behalf of account ${other}`, account: other });
   }
-  return undefined;
+  return found;
 }

@@ -4,7 +4,7 @@ import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
 import { imageKey } from './facts.js';
 import { groupBy } from './group-by.js';
 import { sharedWithOtherAccounts } from './repository-sharing.js';
-import { computeUsage, type Referrer, type Usage } from './usage.js';
+import { usageAcrossScopes, type Referrer, type Usage } from './usage.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -26,6 +26,10 @@ export interface PlanOptions {
   readonly now: string;
   /** A snapshot has no history: an image it shows unprotected counts as unreferenced from `capturedAt`. */
   readonly historySource: 'snapshot' | 'ledger';
+  /** Other scopes the ledger holds: their referrers of these images count, judged by their own facts. */
+  readonly others?: readonly AccountFacts[];
+  /** Accounts whose usage is visible (held and fresh): a repository shared only with them is judged by their references. */
+  readonly visibleAccounts?: ReadonlySet<string>;
 }
 
 export interface RetentionPlan {
@@ -73,7 +77,7 @@ interface Assessment {
   since?: { at: string; source: UnreferencedSource };
 }
 
-function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; shared: { shared: boolean; why?: string } }): Assessment {
+function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; shared: ReturnType<typeof sharedWithOtherAccounts> }): Assessment {
   const { facts, usage, options } = ctx;
   const now = Date.parse(options.now);
   const key = imageKey(image.repositoryName, image.imageDigest);
@@ -81,6 +85,7 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
   const holds: string[] = [];
   const passes: string[] = [];
   if (ctx.shared.shared && rule.keepIfSharedWithOtherAccounts) protections.push(`repository shared with other accounts: ${ctx.shared.why}; their use is invisible here (keepIfSharedWithOtherAccounts)`);
+  if (ctx.shared.coveredBy) passes.push(`its repository policy lets only accounts the ledger holds pull (${ctx.shared.coveredBy.join(', ')}): their references are counted like this account's`);
   const referrers = usage.referrers.get(key) ?? [];
   const protecting = referrers.filter((r) => r.protecting);
   for (const r of protecting) protections.push(`in use by ${r.kind} ${r.id}: ${r.reason}`);
@@ -114,7 +119,7 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
 /** Decides keep/delete for every image with reasons: the retention rules of design.md, as one pure function. */
 export function planRetention(facts: AccountFacts, history: ReadonlyMap<string, ImageHistory>, options: PlanOptions): RetentionPlan {
   const { config } = options;
-  const usage = computeUsage(facts, { ...config.ecs, now: options.now });
+  const usage = usageAcrossScopes(facts, options.others ?? [], { ...config.ecs, now: options.now });
   const matchRule = ruleMatcher(config.repositories);
   const policies = new Map(facts.repositories.map((repo) => [repo.repositoryName, repo.policyText]));
   const byRepository = groupBy(facts.images, (image) => image.repositoryName);
@@ -130,7 +135,7 @@ export function planRetention(facts: AccountFacts, history: ReadonlyMap<string, 
       images.forEach((image) => plan(image, 'keep', [`repository ${repositoryName} is out of scope: no rule in repositories matches it`]));
       continue;
     }
-    const shared = sharedWithOtherAccounts(policies.get(repositoryName), facts.scope.accountId);
+    const shared = sharedWithOtherAccounts(policies.get(repositoryName), facts.scope.accountId, options.visibleAccounts);
     const children = new Set(images.flatMap((image) => image.childDigests));
     const assessed = new Map(images.map((image) => {
       const key = imageKey(repositoryName, image.imageDigest);

@@ -1,7 +1,7 @@
 import type { AccountFacts, ImageFact, LambdaFunctionFact } from './facts.js';
 import { imageKey } from './facts.js';
 import { imageUri } from './image-reference.js';
-import { ImageResolver, type Resolution } from './image-resolver.js';
+import { ImageResolver, type ForeignImages, type Resolution } from './image-resolver.js';
 import { indexEcs, lastCompletedRevision, protectionWindow, revisionsInService, taskDefinitionKey, type WindowOptions } from './protection-window.js';
 import { isTaskProtecting } from './task-state.js';
 
@@ -12,6 +12,9 @@ export type ReferrerKind =
 /** Who names an image, and whether that keeps it in use. */
 export interface Referrer {
   readonly kind: ReferrerKind;
+  /** The account and region the referrer lives in (which may differ from the image's registry). */
+  readonly account: string;
+  readonly region: string;
   /** The ARN, or for image-index / image-subject the parent image's URI with digest. */
   readonly id: string;
   readonly protecting: boolean;
@@ -24,9 +27,21 @@ export interface Usage {
   /** Images some protecting referrer keeps in use, directly or through a parent index or subject. */
   readonly inUse: ReadonlySet<string>;
   readonly resolver: ImageResolver;
+  /** What this scope's referrers do to the images of other scopes given as `foreign`: per scope id, per image key. */
+  readonly foreign: ReadonlyMap<string, ReadonlyMap<string, readonly Referrer[]>>;
+  /** Registries (`account#region`) this scope's referrers name that were not given: what they name is unknown here. */
+  readonly unresolvedRegistries: ReadonlySet<string>;
 }
 
-type Sink = (resolution: Resolution, referrer: Omit<Referrer, 'reason'>, reason: string) => void;
+/** How other scopes take part in one scope's usage. */
+export interface CrossScope {
+  /** Images of other registries this scope's referrers may name (their usage is reported in `Usage.foreign`). */
+  readonly foreign?: readonly ForeignImages[];
+  /** Referrers from other scopes of this scope's images, already judged in their own scope (their window, their tasks). */
+  readonly external?: ReadonlyMap<string, readonly Referrer[]>;
+}
+
+type Sink = (resolution: Resolution, referrer: Omit<Referrer, 'reason' | 'account' | 'region'>, reason: string) => void;
 
 function how(resolution: Resolution & { found: true }): string {
   return resolution.via === 'tag' ? `by tag ${resolution.tag}, which points to it now` : 'by digest';
@@ -79,7 +94,7 @@ function addEcsReferrers(facts: AccountFacts, options: WindowOptions, resolver: 
 }
 
 function addLambdaReferrers(facts: AccountFacts, resolver: ImageResolver, add: Sink): void {
-  const addFunction = (fn: LambdaFunctionFact, referrer: Omit<Referrer, 'reason'>, prefix: string) => {
+  const addFunction = (fn: LambdaFunctionFact, referrer: Omit<Referrer, 'reason' | 'account' | 'region'>, prefix: string) => {
     if (fn.resolvedImageUri !== undefined) {
       const r = resolver.resolve(fn.resolvedImageUri);
       if (r.found) add(r, referrer, `${prefix}runs this digest (ResolvedImageUri)`);
@@ -122,22 +137,53 @@ function propagateThroughParents(images: readonly ImageFact[], inUse: Set<string
   }
 }
 
-/** Finds every referrer of every image, and which images are in use. Pure: facts, options and the clock in; usage out. */
-export function computeUsage(facts: AccountFacts, options: WindowOptions): Usage {
-  const resolver = new ImageResolver(facts.scope, facts.images);
-  const found = new Map<string, Map<string, { kind: Referrer['kind']; id: string; protecting: boolean; reasons: string[] }>>();
+type Found = Map<string, Map<string, { kind: Referrer['kind']; id: string; account: string; region: string; protecting: boolean; reasons: string[] }>>;
+
+function collect(found: Found, key: string, referrer: Omit<Referrer, 'reason'>, reasons: readonly string[]): void {
+  const perImage = found.get(key) ?? new Map();
+  found.set(key, perImage);
+  const slot = `${referrer.kind} ${referrer.id}`;
+  const entry = perImage.get(slot) ?? { ...referrer, reasons: [] };
+  entry.protecting ||= referrer.protecting;
+  for (const reason of reasons) if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+  perImage.set(slot, entry);
+}
+
+function sortedReferrers(found: Found): Map<string, Referrer[]> {
+  const referrers = new Map<string, Referrer[]>();
+  for (const [key, perImage] of found) {
+    const list = [...perImage.values()]
+      .map(({ kind, id, account, region, protecting, reasons }) => ({ kind, id, account, region, protecting, reason: reasons.join('; ') }))
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
+    referrers.set(key, list);
+  }
+  return referrers;
+}
+
+/**
+ * Finds every referrer of every image, and which images are in use. Pure: facts, options and the clock in; usage out.
+ * `cross` adds referrers from other scopes of these images, and reports what these referrers do to other scopes' images.
+ */
+export function computeUsage(facts: AccountFacts, options: WindowOptions, cross: CrossScope = {}): Usage {
+  const here = { account: facts.scope.accountId, region: facts.scope.region };
+  const resolver = new ImageResolver(facts.scope, facts.images, cross.foreign);
+  const found: Found = new Map();
+  const foreign = new Map<string, Found>();
+  const unresolvedRegistries = new Set<string>();
   const add: Sink = (resolution, referrer, reason) => {
-    if (!resolution.found) return;
-    for (const { key } of resolution.targets) {
-      const perImage = found.get(key) ?? new Map();
-      found.set(key, perImage);
-      const slot = `${referrer.kind} ${referrer.id}`;
-      const entry = perImage.get(slot) ?? { ...referrer, reasons: [] };
-      entry.protecting ||= referrer.protecting;
-      if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
-      perImage.set(slot, entry);
+    if (!resolution.found) {
+      if (resolution.why === 'other-registry' && resolution.registry) unresolvedRegistries.add(resolution.registry);
+      return;
+    }
+    for (const { key, scope } of resolution.targets) {
+      const into = scope ? foreign.get(`${scope.accountId}#${scope.region}`) ?? new Map() : found;
+      if (scope) foreign.set(`${scope.accountId}#${scope.region}`, into);
+      collect(into, key, { ...referrer, ...here }, [reason]);
     }
   };
+  for (const [key, referrers] of cross.external ?? []) {
+    for (const r of referrers) collect(found, key, r, [r.reason]);
+  }
 
   addEcsReferrers(facts, options, resolver, add);
   addLambdaReferrers(facts, resolver, add);
@@ -169,12 +215,24 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions): Usage
     }
   }
 
-  const referrers = new Map<string, Referrer[]>();
-  for (const [key, perImage] of found) {
-    const list = [...perImage.values()]
-      .map(({ kind, id, protecting, reasons }) => ({ kind, id, protecting, reason: reasons.join('; ') }))
-      .sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
-    referrers.set(key, list);
+  return {
+    referrers: sortedReferrers(found), inUse, resolver, unresolvedRegistries,
+    foreign: new Map([...foreign].map(([scope, perImage]) => [scope, sortedReferrers(perImage)])),
+  };
+}
+
+/**
+ * The usage of `target`'s images by every scope the ledger holds: each other scope's referrers are judged with that
+ * scope's own facts (its family windows, services, tasks), then counted with the target's own.
+ */
+export function usageAcrossScopes(target: AccountFacts, others: readonly AccountFacts[], options: WindowOptions): Usage {
+  const id = `${target.scope.accountId}#${target.scope.region}`;
+  const external = new Map<string, Referrer[]>();
+  for (const other of others) {
+    if (`${other.scope.accountId}#${other.scope.region}` === id) continue;
+    for (const [key, referrers] of computeUsage(other, options, { foreign: [target] }).foreign.get(id) ?? []) {
+      external.set(key, [...(external.get(key) ?? []), ...referrers]);
+    }
   }
-  return { referrers, inUse, resolver };
+  return computeUsage(target, options, { external });
 }

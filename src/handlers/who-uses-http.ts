@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import { chooseScope } from '../app/choose-scope.js';
+import { loadOtherScopes } from '../app/ledger-view.js';
 import type { LedgerStore } from '../app/ports.js';
 import { whoUses } from '../app/who-uses.js';
 import type { Config } from '../config.js';
@@ -43,7 +44,8 @@ export function createWhoUsesHttpHandler(deps: WhoUsesHttpDeps) {
     try {
       const scope = await chooseScope(deps.ledger, { account: deps.home.accountId, region: deps.home.region }, image);
       const contents = await deps.ledger.load(scope);
-      const report = whoUses({ facts: contents.facts, history: contents.history, historySource: 'ledger' }, image, deps.config, deps.clock().toISOString());
+      const others = await loadOtherScopes(deps.ledger, scope);
+      const report = whoUses({ facts: contents.facts, history: contents.history, historySource: 'ledger', others }, image, deps.config, deps.clock().toISOString());
       return json(200, report);
     } catch (error) {
       if (error instanceof ImageReferenceError || error instanceof UsageError) return json(400, { error: error.message });

@@ -1,0 +1,42 @@
+import type { Config } from '../config.js';
+import type { AccountFacts, Scope } from '../domain/facts.js';
+import type { LedgerContents, LedgerStore, Watermark } from './ports.js';
+
+const HOUR = 3_600_000;
+const id = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+
+/** The other scopes a ledger holds, as far as they concern one scope's images. */
+export interface OtherScopes {
+  readonly scopes: readonly { readonly facts: AccountFacts; readonly watermark?: Watermark }[];
+}
+
+/** Every scope of the ledger but `scope`, loaded (their referrers may use `scope`'s images). */
+export async function loadOtherScopes(ledger: LedgerStore, scope: Scope): Promise<OtherScopes> {
+  const others = (await ledger.scopes()).filter((s) => id(s) !== id(scope));
+  const loaded: LedgerContents[] = [];
+  for (const other of others) loaded.push(await ledger.load(other));
+  return { scopes: loaded.map((c) => ({ facts: c.facts, ...(c.watermark && { watermark: c.watermark }) })) };
+}
+
+/**
+ * Accounts whose usage the ledger sees now: every scope it holds of the account was reconciled within
+ * `maxLedgerAgeHours`. A repository shared only with such accounts is judged by their references.
+ */
+export function visibleAccounts(target: { scope: Scope; watermark?: Watermark }, others: OtherScopes, config: Config, now: string): Set<string> {
+  const fresh = (w?: Watermark) => w !== undefined && Date.parse(now) - Date.parse(w.reconciledAt) <= config.sweep.maxLedgerAgeHours * HOUR;
+  const byAccount = new Map<string, boolean>();
+  for (const s of [{ facts: { scope: target.scope }, watermark: target.watermark }, ...others.scopes]) {
+    const account = s.facts.scope.accountId;
+    byAccount.set(account, (byAccount.get(account) ?? true) && fresh(s.watermark));
+  }
+  return new Set([...byAccount].filter(([, ok]) => ok).map(([account]) => account));
+}
+
+/** One warning per registry the referrers name that the ledger does not hold. */
+export function unheldRegistryWarnings(registries: Iterable<string>, held: readonly Scope[]): string[] {
+  const known = new Set(held.map(id));
+  return [...new Set(registries)].filter((r) => !known.has(r)).sort().map((r) => {
+    const [account, region] = r.split('#');
+    return `referrers name images of ${account}/${region}, which the ledger does not hold: what they name there is not protected by this ledger`;
+  });
+}
