@@ -6,7 +6,7 @@ import type { EventLedger, FactKindName, StoredFact } from '../app/ports.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
-import { factItem, factPk, imageItem, scopeId, sweepKeys, tombstone, type FactItem } from './ledger-items.js';
+import { factItem, factPk, imageItem, scopeId, sweepKeys, tombstone, watermarkKey, type FactItem } from './ledger-items.js';
 
 const stored = (item: Record<string, unknown>): StoredFact => ({
   kind: item.kind as FactKindName, fact: item.fact as Record<string, unknown>, observedAt: item.observedAt as string, deleted: item.deleted === true,
@@ -19,7 +19,22 @@ const VERSION = 'attribute_not_exists(version) OR version < :v';
 
 /** The ledger's event-path writes: one conditional request each, idempotent, order-independent. */
 export class DynamoDbEventLedger implements EventLedger {
+  /** Scopes this process has already listed in the watermark partition. */
+  private readonly listed = new Set<string>();
+
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  /**
+   * A scope fed by events is listed among the ledger's scopes before its first reconcile (an item in the watermark
+   * partition without a watermark), so that commands find it; once per scope and process.
+   */
+  private async list(scope: Scope): Promise<void> {
+    if (this.listed.has(scopeId(scope))) return;
+    await this.conditional(`listing scope ${scopeId(scope)}`, () => this.doc.send(new PutCommand({
+      TableName: this.tableName, Item: { ...watermarkKey(scope), scope }, ConditionExpression: 'attribute_not_exists(pk)',
+    })));
+    this.listed.add(scopeId(scope));
+  }
 
   private async conditional(what: string, send: () => Promise<unknown>): Promise<boolean> {
     try {
@@ -35,6 +50,7 @@ export class DynamoDbEventLedger implements EventLedger {
     const item: FactItem = fact === undefined ? tombstone(scope, kind, id, at) : factItem(scope, kind, fact, at);
     if (version !== undefined) item.version = version;
     requireFits(item as unknown as Record<string, unknown>, `the ${kind} ${id}`);
+    await this.list(scope);
     let previous: StoredFact | undefined;
     const applied = await this.conditional(`writing ${kind} ${id}`, async () => {
       const result = await this.doc.send(new PutCommand({
@@ -50,6 +66,7 @@ export class DynamoDbEventLedger implements EventLedger {
   async addImage(scope: Scope, image: ImageFact, at: string): Promise<boolean> {
     const item = imageItem(scope, image, at, { firstSeenAt: at, unprotectedSince: at });
     requireFits(item as unknown as Record<string, unknown>, `the image ${imageKey(image.repositoryName, image.imageDigest)}`);
+    await this.list(scope);
     return this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
       TableName: this.tableName, Item: item as unknown as Record<string, unknown>,
       ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },

@@ -64,7 +64,8 @@ export class DynamoDbLedger implements LedgerStore {
   async scopes(): Promise<Scope[]> {
     return this.call('listing scopes', async () => {
       const items = await this.partition(WATERMARK_PK);
-      return items.map((i) => (i.watermark as Watermark).scope).sort((a, b) => scopeId(a).localeCompare(scopeId(b)));
+      // An item without a watermark lists a scope only events have fed so far.
+      return items.map((i) => (i.watermark as Watermark | undefined)?.scope ?? (i.scope as Scope)).sort((a, b) => scopeId(a).localeCompare(scopeId(b)));
     });
   }
 

@@ -3,10 +3,22 @@ import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { LedgerStore } from './ports.js';
 
-/** Picks the scope (account and region) a ledger command works on. */
-export async function chooseScope(ledger: LedgerStore, flags: { account?: string; region?: string }, image?: string): Promise<Scope> {
-  let account = flags.account;
-  let region = flags.region;
+/** `ACCOUNT/REGION` → scope. */
+export function parseScope(text: string): Scope {
+  const match = /^(\d{12})\/([a-z]{2}(?:-[a-z]+)+-\d)$/.exec(text);
+  if (!match) throw new UsageError(`--scope ${text}: expected ACCOUNT/REGION, e.g. 123456789012/us-east-1`);
+  return { accountId: match[1]!, region: match[2]! };
+}
+
+/**
+ * Picks the scope (account and region) a ledger command works on: `--scope ACCOUNT/REGION`, `--account` alone, the
+ * registry of a full image URI, or the only scope the ledger holds. (`--region` is the AWS clients' region, not a scope.)
+ */
+export async function chooseScope(ledger: LedgerStore, flags: { account?: string; scope?: string }, image?: string): Promise<Scope> {
+  const named = flags.scope === undefined ? undefined : parseScope(flags.scope);
+  if (named && flags.account !== undefined && flags.account !== named.accountId) throw new UsageError(`--account ${flags.account} contradicts --scope ${flags.scope}`);
+  let account = named?.accountId ?? flags.account;
+  let region = named?.region;
   if (image !== undefined) {
     const ref = parseImageReference(image, 'query');
     if (ref.kind === 'ecr' && ref.registryId !== undefined) {
@@ -24,5 +36,5 @@ export async function chooseScope(ledger: LedgerStore, flags: { account?: string
     const held = scopes.map((s) => `${s.accountId}/${s.region}`).join(', ');
     throw new NotFoundError(`the ledger holds nothing for ${account ?? 'any account'} in ${region ?? 'any region'} (it holds ${held})`);
   }
-  throw new UsageError(`the ledger holds several accounts or regions (${matching.map((s) => `${s.accountId}/${s.region}`).join(', ')}): give --account and --region, or a full image URI`);
+  throw new UsageError(`the ledger holds several accounts or regions (${matching.map((s) => `${s.accountId}/${s.region}`).join(', ')}): give --scope ACCOUNT/REGION (or --account), or a full image URI`);
 }

@@ -33,10 +33,14 @@ export function evaluate(view: FactView, config: Config, now: string): Retention
   });
 }
 
-/** What the reader should know about the view: registries named but not held (only a ledger holds several). */
-export function viewWarnings(view: FactView, plan: RetentionPlan): string[] {
+/** What the reader of a ledger view should know: a scope never reconciled, registries named but not held. */
+export function viewWarnings(view: FactView, plan?: RetentionPlan): string[] {
   if (!view.others) return [];
-  return unheldRegistryWarnings(plan.usage.unresolvedRegistries, [view.facts.scope, ...view.others.scopes.map((s) => s.facts.scope)]);
+  const { accountId, region } = view.facts.scope;
+  return [
+    ...(view.watermark ? [] : [`scope ${accountId}/${region} has never been reconciled: images no event mentioned are missing`]),
+    ...(plan ? unheldRegistryWarnings(plan.usage.unresolvedRegistries, [view.facts.scope, ...view.others.scopes.map((s) => s.facts.scope)]) : []),
+  ];
 }
 
 /** The `plan` report: every image with its decision and reasons, per-repository counts, bytes and cost. */

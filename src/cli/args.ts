@@ -9,6 +9,7 @@ const OPTIONS = {
   now: { type: 'string' },
   output: { type: 'string', default: 'table' },
   account: { type: 'string' },
+  scope: { type: 'string' },
   region: { type: 'string' },
   reason: { type: 'string' },
   out: { type: 'string' },
@@ -29,6 +30,7 @@ export interface Flags {
   now?: string;
   output: 'table' | 'json';
   account?: string;
+  scope?: string;
   region?: string;
   reason?: string;
   out?: string;
@@ -77,5 +79,5 @@ SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (Dynam
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]
 AWS:    --region NAME, --profile NAME, the standard credential chain and AWS_ENDPOINT_URL[_ECR|_ECS|_LAMBDA]
 
-Options: --output table|json, --account ID, --quiet (no progress on stderr), --debug (stack traces), -h/--help
+Options: --output table|json, --scope ACCOUNT/REGION (which of the ledger's scopes), --account ID, --quiet (no progress on stderr), --debug (stack traces), -h/--help
 Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed (e.g. ingest skipped events)`;

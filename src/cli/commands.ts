@@ -1,5 +1,5 @@
 import { explainImages } from '../app/explain.js';
-import { planReport, type FactView } from '../app/plan.js';
+import { planReport, viewWarnings, type FactView } from '../app/plan.js';
 import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
@@ -66,14 +66,20 @@ export async function planCommand(flags: Flags, io: Io): Promise<number> {
 
 export async function whoUsesCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'who-uses');
-  const report = await withFactView(flags, io, image, (view, cfg, now) => whoUses(view, image, cfg, now));
+  const report = await withFactView(flags, io, image, (view, cfg, now) => {
+    reportWarnings(io, viewWarnings(view));
+    return whoUses(view, image, cfg, now);
+  });
   print(io, flags, report, () => renderWhoUses(report));
   return 0;
 }
 
 export async function explainCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'explain');
-  const planned = await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now));
+  const planned = await withFactView(flags, io, image, (view, cfg, now) => {
+    reportWarnings(io, viewWarnings(view));
+    return explainImages(view, image, cfg, now);
+  });
   const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }) })) };
   print(io, flags, json, () => planned.map(renderExplanation).join('\n\n'));
   return 0;

@@ -29,6 +29,14 @@ export interface OpenLedger {
   close(): Promise<void>;
 }
 
+/** `--table` takes a name or a table ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`), whose region the client then uses. */
+export function tableOf(text: string): { name: string; region?: string } {
+  const arn = /^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):\d{12}:table\/([A-Za-z0-9_.-]{3,255})$/.exec(text);
+  if (arn) return { name: arn[2]!, region: arn[1]! };
+  if (text.startsWith('arn:')) throw new UsageError(`--table ${text}: not a DynamoDB table ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME)`);
+  return { name: text };
+}
+
 /**
  * Opens the ledger a command names: the embedded engine in a directory, or a DynamoDB table on AWS. Only the
  * commands that fill a ledger (`create`: reconcile, ingest) may start an embedded one in a directory without one.
@@ -36,9 +44,11 @@ export interface OpenLedger {
 export async function openLedger(flags: SourceFlags, options: { create: boolean } = { create: false }): Promise<OpenLedger> {
   if (flags.ledger !== undefined && flags.table !== undefined) throw new UsageError('give either --ledger DIR or --table NAME, not both');
   if (flags.table !== undefined) {
-    const client = new DynamoDBClient({ ...(flags.region && { region: flags.region }), retryMode: 'adaptive' });
-    const ledger = new DynamoDbLedger(client, flags.table);
-    return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `DynamoDB table ${flags.table}`, close: async () => client.destroy() };
+    const table = tableOf(flags.table);
+    const region = flags.region ?? table.region;
+    const client = new DynamoDBClient({ ...(region && { region }), retryMode: 'adaptive' });
+    const ledger = new DynamoDbLedger(client, table.name);
+    return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);

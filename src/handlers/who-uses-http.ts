@@ -42,7 +42,7 @@ export function createWhoUsesHttpHandler(deps: WhoUsesHttpDeps) {
     const image = request.queryStringParameters?.image;
     if (!image) return json(400, { error: 'give the image: GET /?image=repo:tag, repo@sha256:… or a full image URI' });
     try {
-      const scope = await chooseScope(deps.ledger, { account: deps.home.accountId, region: deps.home.region }, image);
+      const scope = await chooseScope(deps.ledger, { scope: `${deps.home.accountId}/${deps.home.region}` }, image);
       const contents = await deps.ledger.load(scope);
       const others = await loadOtherScopes(deps.ledger, scope);
       const report = whoUses({ facts: contents.facts, history: contents.history, historySource: 'ledger', others }, image, deps.config, deps.clock().toISOString());

@@ -112,3 +112,12 @@ describe('ecr-ledger CLI', () => {
     expect(stdout).toMatch(/TOTAL\s+79\s+40\s+39/);
   });
 });
+
+describe('naming a DynamoDB table', () => {
+  it('takes a name or a table ARN, whose region the client uses unless --region says otherwise', async () => {
+    const { tableOf } = await import('../../src/cli/sources.js');
+    expect(tableOf('ecr-ledger-prod')).toEqual({ name: 'ecr-ledger-prod' });
+    expect(tableOf('arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-ledger-prod')).toEqual({ name: 'ecr-ledger-prod', region: 'eu-west-1' });
+    expect(() => tableOf('arn:aws:s3:::bucket')).toThrow('not a DynamoDB table ARN');
+  });
+});

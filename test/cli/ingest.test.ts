@@ -27,7 +27,7 @@ describe('ecr-ledger ingest', () => {
     expect(result.err).toContain(`skipped ${file}:2: not JSON`);
     expect(result.err).toContain(`skipped ${file}:3: event broken-1: malformed ECR Image Action: detail.action-type: unknown action type "EXPLODE"`);
     expect(result.err).toContain('warning: --offline');
-    const who = await cli(new FakeAccount(), 'who-uses', 'my-repository-name:latest', '--ledger', join(dir, 'ledger'), '--account', '123456789012', '--region', 'us-west-2', '--output', 'json');
+    const who = await cli(new FakeAccount(), 'who-uses', 'my-repository-name:latest', '--ledger', join(dir, 'ledger'), '--scope', '123456789012/us-west-2', '--output', 'json');
     expect(who.json().images).toEqual([expect.objectContaining({ imageTags: ['latest'], referrers: [] })]);
   });
 
@@ -44,10 +44,17 @@ describe('ecr-ledger ingest', () => {
     expect(result.code).toBe(0);
     expect(result.out).toContain('3 event(s) from 2 file(s)');
     expect(result.out).toContain('3 applied, 0 ignored (not followed), 0 skipped');
-    // The push event has no size: it was looked up (DescribeImages) in the account. A ledger fed only by events
-    // has no watermark yet, so the scope is named explicitly.
-    const plan = await cli(account, 'plan', '--ledger', join(dir, 'ledger'), '--account', '123456789012', '--region', 'us-west-2', '--output', 'json');
+    // The push event has no size: it was looked up (DescribeImages) in the account. A scope fed only by events is
+    // listed like any other, with a warning; the sweep refuses it (no watermark).
+    const plan = await cli(account, 'plan', '--ledger', join(dir, 'ledger'), '--output', 'json');
     expect(plan.json().images).toEqual([expect.objectContaining({ imageTags: ['latest'], imageSizeInBytes: 4242 })]);
+    const neverReconciled = 'scope 123456789012/us-west-2 has never been reconciled: images no event mentioned are missing';
+    expect(plan.json().warnings).toContain(neverReconciled);
+    expect(plan.err).toContain(`warning: ${neverReconciled}`);
+    expect((await cli(account, 'who-uses', 'my-repository-name:latest', '--ledger', join(dir, 'ledger'))).err).toContain(neverReconciled);
+    const sweep = await cli(account, 'sweep', '--ledger', join(dir, 'ledger'), '--force');
+    expect(sweep.code).toBe(4);
+    expect(sweep.err).toContain('no reconcile has completed');
   });
 
   it('needs files (exit 2)', async () => {
