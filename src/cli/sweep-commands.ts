@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { auditHistory } from '../app/sweep/history.js';
+import { loadOtherScopes } from '../app/ledger-view.js';
 import type { AuditRecord } from '../app/ports.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { SnapshotSweepAws } from '../adapters/snapshot-sweep-aws.js';
@@ -51,7 +52,8 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg);
       if (flags.now !== undefined && Number.isNaN(Date.parse(flags.now))) throw new UsageError(`--now ${flags.now}: not an ISO-8601 time`);
       const clock = () => (flags.now === undefined ? io.clock() : new Date(flags.now));
-      const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`) },
+      const others = async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts);
+      const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others },
         scope, { dryRun: !flags.force, runId: randomUUID() });
       print(io, flags, report, () => renderSweep(report));
       return report.failures.length > 0 ? 5 : 0;

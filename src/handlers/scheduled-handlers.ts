@@ -7,7 +7,7 @@ import { reconcileFromAws } from '../app/live.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
-import type { Scope } from '../domain/facts.js';
+import type { AccountFacts, Scope } from '../domain/facts.js';
 import { RefusedError } from '../errors.js';
 
 /** The part of the Lambda context the reconcile needs. */
@@ -53,6 +53,8 @@ export interface SweepHandlerDeps {
   /** Live AWS for one run (fresh call counts). */
   readonly aws: (scope: Scope) => SweepAws;
   readonly scope: () => Promise<Scope>;
+  /** The ledger's other scopes, whose referrers add protection. */
+  readonly others?: (scope: Scope) => Promise<readonly AccountFacts[]>;
   readonly config: Config;
   readonly dryRun: boolean;
   readonly log: Log;
@@ -75,7 +77,8 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
   return middy(async () => {
     const scope = await deps.scope();
     try {
-      const report = await sweep({ store: deps.store, events: deps.events, aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m) },
+      const others = deps.others && (() => deps.others!(scope));
+      const report = await sweep({ store: deps.store, events: deps.events, aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
         scope, { dryRun: deps.dryRun, runId: randomUUID() });
       const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
       deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);

@@ -2,6 +2,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
+import { loadOtherScopes } from '../app/ledger-view.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createSweepHandler } from './scheduled-handlers.js';
@@ -14,6 +15,7 @@ let scope: Scope | undefined;
 export const handler = createSweepHandler({
   store: ledger.sweep, events: ledger.events, config, log,
   scope: async () => (scope ??= await reader.scope()),
+  others: async (runScope) => (await loadOtherScopes(ledger, runScope)).scopes.map((s) => s.facts),
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
   dryRun: process.env.DRY_RUN !== 'false',
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),

@@ -20,6 +20,11 @@ export interface SweepDeps {
   readonly config: Config;
   readonly clock: () => Date;
   readonly warn?: (message: string) => void;
+  /**
+   * The ledger's other scopes, whose referrers of this scope's images protect them too. They are not live-checked,
+   * so they only ever add protection: a repository shared with another account stays whole (keepIfSharedWithOtherAccounts).
+   */
+  readonly others?: () => Promise<readonly AccountFacts[]>;
 }
 
 function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
@@ -78,7 +83,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     const settled = lease ? await settleDeadIntents(deps, scope, { by: options.runId, liveRunId: options.runId }) : [];
     const { facts, warnings } = await liveFacts(deps, scope, view, now, options.dryRun);
     warnings.forEach((w) => deps.warn?.(w));
-    const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger' });
+    const others = (await deps.others?.()) ?? [];
+    const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger', others });
     // Archiving what is already archived would be a no-op call per image.
     const actionable = deps.config.sweep.action === 'archive' ? plan.images.filter((p) => p.image.imageStatus !== 'ARCHIVED') : plan.images;
     const { now: batch, later } = orderDeletions(actionable, deps.config.sweep.maxDeletionsPerRun);

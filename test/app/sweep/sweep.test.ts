@@ -166,3 +166,27 @@ describe('sweep: failures, caps, locks and scale', () => {
     expect(world.account.ecr.calls((await import('@aws-sdk/client-ecr')).BatchDeleteImageCommand)).toBe(2);
   });
 });
+
+describe('sweep: referrers in the ledger\'s other scopes', () => {
+  it('keeps an image only a task definition of another account uses (by tag), and deletes the rest', async () => {
+    world = await SweepWorld.start();
+    world.image('base', 'used-elsewhere', ['stable']);
+    world.image('base', 'unused', ['old']);
+    await world.ready();
+    const { reconcileLedger } = await import('../../../src/app/reconcile.js');
+    const { parseConfig } = await import('../../../src/config.js');
+    const other = { accountId: '222222222222', region: 'us-east-1' };
+    const facts = {
+      scope: other, capturedAt: day(3).toISOString(), repositories: [], images: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
+      taskDefinitions: [{ taskDefinitionArn: 'arn:aws:ecs:us-east-1:222222222222:task-definition/job:1', family: 'job', revision: 1, status: 'ACTIVE', containers: [{ containerName: 'job', image: `${HOST}/base:stable` }] }],
+    };
+    await reconcileLedger({ ledger: world.ledger, clock: () => day(3) }, { facts, config: parseConfig({}), source: 'account B' });
+    const aws = new (await import('../../../src/adapters/aws/sweep-aws.js')).LiveSweepAws(world.account.clients(), new (await import('../../../src/adapters/aws/caller.js')).AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+    const { sweep } = await import('../../../src/app/sweep/sweep.js');
+    const others = async () => [(await world.ledger.load(other)).facts];
+    const report = await sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), others }, SCOPE, { dryRun: false, runId: 'cross' });
+    expect(world.exists('base', 'used-elsewhere')).toBe(true);
+    expect(world.exists('base', 'unused')).toBe(false);
+    expect(report.images.map((i) => i.imageTags)).toEqual([['old']]);
+  });
+});
