@@ -1,12 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './dynamodb-query.js';
+import { familyGroup, functionGroup, GROUP_INDEX, REPOSITORY_INDEX, repositoryPartition } from './index-keys.js';
 import { requireFits } from './item-size.js';
 import type { EventLedger, FactKindName, StoredFact } from '../app/ports.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
-import { factItem, factPk, imageItem, scopeId, sweepKeys, tombstone, watermarkKey, type FactItem } from './ledger-items.js';
+import { factItem, factPk, imageItem, scopeId, sweepKeys, tombstone, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
 
 const stored = (item: Record<string, unknown>): StoredFact => ({
   kind: item.kind as FactKindName, fact: item.fact as Record<string, unknown>, observedAt: item.observedAt as string, deleted: item.deleted === true,
@@ -51,22 +52,49 @@ export class DynamoDbEventLedger implements EventLedger {
     if (version !== undefined) item.version = version;
     requireFits(item as unknown as Record<string, unknown>, `the ${kind} ${id}`);
     await this.list(scope);
-    let previous: StoredFact | undefined;
+    const references = await this.writeReferences(scope, item);
+    let previous: Record<string, unknown> | undefined;
     const applied = await this.conditional(`writing ${kind} ${id}`, async () => {
       const result = await this.doc.send(new PutCommand({
         TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ReturnValues: 'ALL_OLD',
         ConditionExpression: version === undefined ? NEWER_OR_EQUAL : `(${NEWER_OR_EQUAL}) AND (${VERSION})`,
         ExpressionAttributeValues: { ':at': at, ...(version !== undefined && { ':v': version }) },
       }));
-      if (result.Attributes) previous = stored(result.Attributes);
+      previous = result.Attributes;
     });
-    return { applied, ...(previous && { previous }) };
+    if (applied && previous) await this.dropReferences(scope, previous as unknown as FactItem, references, at);
+    return { applied, ...(previous && { previous: stored(previous) }) };
+  }
+
+  /**
+   * Writes the references (and tag claims) a fact item makes, before the fact: a crash in between leaves more
+   * protection, never less. An older event's references that lose to newer news are left for the next reconcile.
+   */
+  private async writeReferences(scope: Scope, item: FactItem): Promise<Set<string>> {
+    const references = withReferences(scope, item).filter((r) => r !== item);
+    for (const reference of references) {
+      requireFits(reference as unknown as Record<string, unknown>, `a reference of ${item.pk}`);
+      await this.conditional(`writing a reference of ${item.pk}`, () => this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: reference as unknown as Record<string, unknown>, ConditionExpression: NEWER_OR_EQUAL, ExpressionAttributeValues: { ':at': item.observedAt },
+      })));
+    }
+    return new Set(references.map((r) => r.sk));
+  }
+
+  /** After a fact was replaced or removed: removes the references its previous version made that the new one does not. */
+  private async dropReferences(scope: Scope, previous: FactItem, kept: ReadonlySet<string>, at: string): Promise<void> {
+    for (const reference of withReferences(scope, previous).filter((r) => r.sk !== 'F' && !kept.has(r.sk))) {
+      await this.conditional(`removing a reference of ${previous.pk}`, () => this.doc.send(new DeleteCommand({
+        TableName: this.tableName, Key: { pk: reference.pk, sk: reference.sk }, ConditionExpression: 'attribute_not_exists(pk) OR observedAt <= :at', ExpressionAttributeValues: { ':at': at },
+      })));
+    }
   }
 
   async addImage(scope: Scope, image: ImageFact, at: string): Promise<boolean> {
     const item = imageItem(scope, image, at, { firstSeenAt: at, unprotectedSince: at });
     requireFits(item as unknown as Record<string, unknown>, `the image ${imageKey(image.repositoryName, image.imageDigest)}`);
     await this.list(scope);
+    await this.writeReferences(scope, item);
     return this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
       TableName: this.tableName, Item: item as unknown as Record<string, unknown>,
       ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },
@@ -75,9 +103,14 @@ export class DynamoDbEventLedger implements EventLedger {
 
   async removeImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<boolean> {
     const item = tombstone(scope, 'image', imageKey(repositoryName, imageDigest), at);
-    return this.conditional(`removing image ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new PutCommand({
-      TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ConditionExpression: NEWER_OR_EQUAL, ExpressionAttributeValues: { ':at': at },
-    })));
+    let previous: Record<string, unknown> | undefined;
+    const removed = await this.conditional(`removing image ${imageKey(repositoryName, imageDigest)}`, async () => {
+      previous = (await this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ReturnValues: 'ALL_OLD', ConditionExpression: NEWER_OR_EQUAL, ExpressionAttributeValues: { ':at': at },
+      }))).Attributes;
+    });
+    if (removed && previous) await this.dropReferences(scope, previous as unknown as FactItem, new Set(), at);
+    return removed;
   }
 
   async setImageStatus(scope: Scope, repositoryName: string, imageDigest: string, status: string, at: string): Promise<boolean> {
@@ -109,15 +142,16 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async group(scope: Scope, group: { family: string } | { functionName: string } | { repositoryName: string }): Promise<StoredFact[]> {
-    const [index, key, value] = 'family' in group ? ['byFamily', 'g2pk', `${scopeId(scope)}#family#${group.family}`]
-      : 'functionName' in group ? ['byFamily', 'g2pk', `${scopeId(scope)}#function#${group.functionName}`]
-      : ['byRepository', 'g1pk', `${scopeId(scope)}#repo#${group.repositoryName}`];
+    // Groups also hold other members (tasks and references in a family's, references in a repository's): keep the asked kind.
+    const [index, key, value, kinds] = 'family' in group ? [GROUP_INDEX, 'g2pk', familyGroup(scope, group.family), ['task-definition']]
+      : 'functionName' in group ? [GROUP_INDEX, 'g2pk', functionGroup(scope, group.functionName), ['lambda-function', 'lambda-alias']]
+      : [REPOSITORY_INDEX, 'g1pk', repositoryPartition(scope, group.repositoryName), ['image']];
     let items: Record<string, unknown>[];
     try {
       items = await queryAll(this.doc, { tableName: this.tableName, index, key, value });
     } catch (error) {
       throw new LedgerStoreError(`ledger table ${this.tableName}: reading group ${value} failed: ${(error as Error).message}`, { cause: error });
     }
-    return items.map(stored).filter((f) => !f.deleted);
+    return items.filter((i) => kinds.includes(String(i.kind)) && i.sk === 'F').map(stored).filter((f) => !f.deleted);
   }
 }

@@ -10,12 +10,13 @@ import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
+import type { ReferenceItem } from './reference-items.js';
 import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
 const PARALLEL_WRITES = 16;
 /** The stored item is absent or no newer than the picture: neither observed nor released after it. */
 const NO_NEWER_NEWS = 'attribute_not_exists(pk) OR (observedAt <= :at AND (attribute_not_exists(releasedAt) OR releasedAt <= :at))';
-const newerThan = (item: FactItem | undefined, at: string) => item !== undefined && (item.observedAt > at || (item.releasedAt ?? '') > at);
+const newerThan = (item: LedgerItem | undefined, at: string) => item !== undefined && (item.observedAt > at || ('releasedAt' in item && (item.releasedAt ?? '') > at));
 const SCAN_SEGMENTS = 4;
 
 /** The ledger in one DynamoDB table: the only module that talks to DynamoDB. Works alike on AWS and on the embedded engine. */
@@ -74,16 +75,19 @@ export class DynamoDbLedger implements LedgerStore {
     return found.Item?.watermark as Watermark | undefined;
   }
 
-  private async factItems(scope: Scope): Promise<FactItem[]> {
+  /** The scope's fact items; with `indexed`, also their references and tag claims (what a reconcile replaces). */
+  private async factItems(scope: Scope, indexed = false): Promise<LedgerItem[]> {
     // `scope` is a reserved word in DynamoDB expressions, hence the name placeholder.
-    const filter = { expression: '#scope = :scope AND sk = :f', values: { ':scope': scopeId(scope), ':f': 'F' }, names: { '#scope': 'scope' } };
-    return (await this.scanAll(filter)) as unknown as FactItem[];
+    const filter = indexed
+      ? { expression: '#scope = :scope', values: { ':scope': scopeId(scope) }, names: { '#scope': 'scope' } }
+      : { expression: '#scope = :scope AND sk = :f', values: { ':scope': scopeId(scope), ':f': 'F' }, names: { '#scope': 'scope' } };
+    return (await this.scanAll(filter)) as unknown as LedgerItem[];
   }
 
   async load(scope: Scope): Promise<LedgerContents> {
     return this.call('loading the ledger', async () => {
       const [items, watermark] = await Promise.all([this.factItems(scope), this.watermark(scope)]);
-      const { facts, history } = itemsToFacts(scope, items, watermark?.capturedAt ?? new Date(0).toISOString());
+      const { facts, history } = itemsToFacts(scope, items as FactItem[], watermark?.capturedAt ?? new Date(0).toISOString());
       return { facts, history, ...(watermark && { watermark }) };
     });
   }
@@ -95,16 +99,16 @@ export class DynamoDbLedger implements LedgerStore {
   async reconcile(write: ReconcileWrite): Promise<ReconcileCounts> {
     const { scope } = write.facts;
     return this.call('reconciling', async () => {
-      const items = await this.factItems(scope);
-      const existing = new Map(items.map((i) => [i.pk, i]));
-      const held = itemsToFacts(scope, items, write.observedAt);
+      const items = await this.factItems(scope, true);
+      const existing = new Map(items.map((i) => [itemKey(i), i]));
+      const held = itemsToFacts(scope, items.filter((i): i is FactItem => i.sk === 'F'), write.observedAt);
       const history = write.decideHistory({ history: held.history, pins: held.facts.pins });
       const wanted = factsToItems(write.facts, history, write.observedAt);
       // Every item is checked before the first write: a fact that cannot be stored fails the run with nothing written.
-      for (const item of wanted) requireFits(item as unknown as Record<string, unknown>, `the ${item.kind} ${item.pk.slice(scopeId(scope).length + item.kind.length + 2)}`);
-      const wantedKeys = new Set(wanted.map((i) => i.pk));
-      const changed = wanted.filter((i) => !sameItem(existing.get(i.pk), i) && !newerThan(existing.get(i.pk), write.observedAt));
-      const stale = [...existing.values()].filter((i) => !wantedKeys.has(i.pk) && i.kind !== 'pin' && !newerThan(i, write.observedAt));
+      for (const item of wanted) requireFits(item as unknown as Record<string, unknown>, describeItem(scope, item));
+      const wantedKeys = new Set(wanted.map(itemKey));
+      const changed = wanted.filter((i) => !sameItem(existing.get(itemKey(i)), i) && !newerThan(existing.get(itemKey(i)), write.observedAt));
+      const stale = [...existing.values()].filter((i) => !wantedKeys.has(itemKey(i)) && i.kind !== 'pin' && !newerThan(i, write.observedAt));
       // Writes before removals, images removed before the referrers that protected them: a crash keeps images protected.
       // Each is conditional: an event newer than this picture that lands between the read and the write wins.
       const written = await this.conditionally('put', changed, write.observedAt);
@@ -116,7 +120,7 @@ export class DynamoDbLedger implements LedgerStore {
   }
 
   /** Sends one request per item, each only if the stored item holds no news newer than `at`; returns how many went through. */
-  private async conditionally(write: 'put' | 'delete', items: readonly FactItem[], at: string): Promise<number> {
+  private async conditionally(write: 'put' | 'delete', items: readonly LedgerItem[], at: string): Promise<number> {
     const condition = { TableName: this.tableName, ConditionExpression: NO_NEWER_NEWS, ExpressionAttributeValues: { ':at': at } };
     let applied = 0;
     await inParallel(items, PARALLEL_WRITES, async (item) => {
@@ -166,7 +170,16 @@ export class DynamoDbLedger implements LedgerStore {
   }
 }
 
-function sameItem(a: FactItem | undefined, b: FactItem): boolean {
+/** A fact, a reference or a tag claim: every item a scope's facts make. */
+type LedgerItem = FactItem | ReferenceItem;
+const itemKey = (i: LedgerItem) => `${i.pk}\u0000${i.sk}`;
+
+function describeItem(scope: Scope, item: LedgerItem): string {
+  const id = item.pk.slice(scopeId(scope).length + 1);
+  return item.kind === 'reference' ? `the reference of ${id} to ${item.target}` : `the ${item.kind} ${id.slice(id.indexOf('#') + 1)}`;
+}
+
+function sameItem(a: LedgerItem | undefined, b: LedgerItem): boolean {
   if (!a) return false;
   const { observedAt: _a, ...restA } = a;
   const { observedAt: _b, ...restB } = b;

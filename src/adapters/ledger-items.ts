@@ -1,7 +1,10 @@
 import type { AccountFacts, ImageFact, ImageHistory, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
+import { familyOf } from '../domain/named-images.js';
 import { tagDigests, tagFacts, type TagFact } from '../domain/tag-fact.js';
+import { familyGroup, functionGroup, imageGroup, repositoriesGroup, repositoryPartition, scopeId, serviceGroup } from './index-keys.js';
+import { referenceItems, type ReferenceItem } from './reference-items.js';
 
 /**
  * How facts become table items. One item per fact:
@@ -19,9 +22,10 @@ export type { TagFact } from '../domain/tag-fact.js';
 
 export interface FactItem {
   pk: string;
-  sk: 'F';
+  /** `F` for a fact; `C#{digest}` for a further claim on a tag (see TagFact). */
+  sk: string;
   scope: string;
-  kind: FactKind;
+  kind: FactKind | 'tag-claim';
   fact: Record<string, unknown>;
   observedAt: string;
   /** A removal that events recorded: kept (with its time) so that older news cannot bring the fact back. */
@@ -40,7 +44,7 @@ export interface FactItem {
   g3sk?: string;
 }
 
-export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+export { scopeId };
 /** All watermarks share one partition, so listing the scopes is one Query instead of a table scan. */
 export const WATERMARK_PK = 'WATERMARK';
 export const watermarkKey = (scope: Scope) => ({ pk: WATERMARK_PK, sk: scopeId(scope) });
@@ -73,8 +77,10 @@ export function imageItem(scope: Scope, image: ImageFact, observedAt: string, hi
   return {
     ...base,
     ...(sweepRelevant(image, history) && sweepKeys(scope, base.pk)),
-    g1pk: `${scopeId(scope)}#repo#${image.repositoryName}`,
+    g1pk: repositoryPartition(scope, image.repositoryName),
     g1sk: `${image.imagePushedAt}#${image.imageDigest}`,
+    g2pk: imageGroup(scope, image.repositoryName, image.imageDigest),
+    g2sk: 'image',
     ...(history?.firstSeenAt && { firstSeenAt: history.firstSeenAt }),
     ...(history?.unprotectedSince && { unprotectedSince: history.unprotectedSince }),
     ...(history?.releasedAt && { releasedAt: history.releasedAt }),
@@ -85,21 +91,42 @@ export function imageItem(scope: Scope, image: ImageFact, observedAt: string, hi
 /** The id of a fact inside its kind, and the index keys that go with it. */
 export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: object, observedAt: string): FactItem {
   const f = fact as Record<string, unknown>;
+  const group = (g2pk: string, g2sk: string) => ({ g2pk, g2sk });
   switch (kind) {
-    case 'repository': return item(scope, kind, String(f.repositoryName), fact, observedAt);
-    case 'tag': return item(scope, kind, `${String(f.repositoryName)}:${String(f.tag)}`, fact, observedAt);
+    case 'repository': return { ...item(scope, kind, String(f.repositoryName), fact, observedAt), ...group(repositoriesGroup(scope), String(f.repositoryName)) };
+    case 'tag': {
+      const tag = fact as TagFact;
+      return { ...item(scope, kind, `${tag.repositoryName}:${tag.tag}`, fact, observedAt), ...group(imageGroup(scope, tag.repositoryName, tag.imageDigest), `tag#${tag.tag}`) };
+    }
     case 'task-definition':
-      return { ...item(scope, kind, `${String(f.family)}:${String(f.revision)}`, fact, observedAt), g2pk: `${scopeId(scope)}#family#${String(f.family)}`, g2sk: String(f.revision).padStart(10, '0') };
+      return { ...item(scope, kind, `${String(f.family)}:${String(f.revision)}`, fact, observedAt), ...group(familyGroup(scope, String(f.family)), String(f.revision).padStart(10, '0')) };
     case 'service': return item(scope, kind, String(f.serviceArn), fact, observedAt);
-    case 'service-deployment': return item(scope, kind, String(f.serviceDeploymentArn), fact, observedAt);
-    case 'service-revision': return item(scope, kind, String(f.serviceRevisionArn), fact, observedAt);
-    case 'task': return item(scope, kind, String(f.taskArn), fact, observedAt);
+    case 'service-deployment': return { ...item(scope, kind, String(f.serviceDeploymentArn), fact, observedAt), ...group(serviceGroup(scope, String(f.serviceArn)), `deployment#${String(f.serviceDeploymentArn)}`) };
+    case 'service-revision': return { ...item(scope, kind, String(f.serviceRevisionArn), fact, observedAt), ...group(familyGroup(scope, familyOf(String(f.taskDefinition))), `revision#${String(f.serviceRevisionArn)}`) };
+    case 'task': return { ...item(scope, kind, String(f.taskArn), fact, observedAt), ...group(familyGroup(scope, familyOf(String(f.taskDefinitionArn))), `task#${String(f.taskArn)}`) };
     case 'lambda-function':
-      return { ...item(scope, kind, String(f.functionArn), fact, observedAt), g2pk: `${scopeId(scope)}#function#${String(f.functionName)}`, g2sk: `version#${String(f.version)}` };
+      return { ...item(scope, kind, String(f.functionArn), fact, observedAt), ...group(functionGroup(scope, String(f.functionName)), `version#${String(f.version)}`) };
     case 'lambda-alias':
-      return { ...item(scope, kind, String(f.aliasArn), fact, observedAt), g2pk: `${scopeId(scope)}#function#${String(f.functionName)}`, g2sk: `alias#${String(f.name)}` };
+      return { ...item(scope, kind, String(f.aliasArn), fact, observedAt), ...group(functionGroup(scope, String(f.functionName)), `alias#${String(f.name)}`) };
     case 'pin': return item(scope, kind, imageKey(String(f.repositoryName), String(f.imageDigest)), fact, observedAt);
   }
+}
+
+/** A tag claimed by several images (see TagFact): every claim after the first, so that each image's group lists the tag. */
+export function tagClaimItems(scope: Scope, tag: TagFact, observedAt: string): FactItem[] {
+  const tagPk = factPk(scope, 'tag', `${tag.repositoryName}:${tag.tag}`);
+  return tagDigests(tag).filter((d) => d !== tag.imageDigest).map((digest) => ({
+    pk: tagPk, sk: `C#${digest}`, scope: scopeId(scope), kind: 'tag-claim', fact: { repositoryName: tag.repositoryName, tag: tag.tag, imageDigest: digest }, observedAt,
+    g2pk: imageGroup(scope, tag.repositoryName, digest), g2sk: `tag#${tag.tag}`,
+  }));
+}
+
+/** A fact item with what it takes to index it: the references it makes and, for tags, further claims. */
+export function withReferences(scope: Scope, item: FactItem): Array<FactItem | ReferenceItem> {
+  if (item.deleted) return [item];
+  const extra = item.kind === 'tag' ? tagClaimItems(scope, item.fact as unknown as TagFact, item.observedAt) : referenceItems(scope, item.kind, item.pk, item.fact, item.observedAt);
+  // References first: a crash part-way leaves the new references written before the fact that replaces the old ones.
+  return [...extra, item];
 }
 
 /** A removal recorded by an event: no fact, only the time, so that older news cannot bring the fact back. */
@@ -108,8 +135,8 @@ export function tombstone(scope: Scope, kind: FactKind, id: string, observedAt: 
   return { ...rest, deleted: true };
 }
 
-/** Every item that represents `facts`, images with the given history. Pins are the operator's and not included. */
-export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, ImageHistory>, observedAt: string): FactItem[] {
+/** Every item that represents `facts` (their references included), images with the given history. Pins are the operator's and not included. */
+export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, ImageHistory>, observedAt: string): Array<FactItem | ReferenceItem> {
   const { scope } = facts;
   const of = (kind: Exclude<FactKind, 'image'>, list: readonly object[]) => list.map((f) => factItem(scope, kind, f, observedAt));
   return [
@@ -124,7 +151,7 @@ export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, I
     ...of('tag', tagFacts(facts.images)),
     // Images last: a crash part-way leaves new referrers written before the images they protect.
     ...facts.images.map((image) => imageItem(scope, image, observedAt, history.get(imageKey(image.repositoryName, image.imageDigest)))),
-  ];
+  ].flatMap((item) => withReferences(scope, item));
 }
 
 export function pinItem(scope: Scope, pin: { repositoryName: string; imageDigest: string; reason: string; pinnedAt: string }): FactItem {

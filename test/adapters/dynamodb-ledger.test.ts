@@ -36,7 +36,7 @@ describe('DynamoDbLedger on the embedded engine', () => {
   it('stores and loads back the facts of a scope, with a watermark', async () => {
     const facts = account();
     const result = await reconcileLedger(deps(), { facts, config: defaultConfig(), source: 'snapshot test' });
-    expect(result).toMatchObject({ written: 10, unchanged: 0, removed: 0, images: 2, unprotected: 1 }); // 8 facts and 2 tag items
+    expect(result).toMatchObject({ written: 15, unchanged: 0, removed: 0, images: 2, unprotected: 1 }); // 8 facts, 2 tag items, 5 references (task definition, service → family, Lambda digest and tag, task)
     const loaded = await ledger.load(facts.scope);
     expect(sortedFacts(loaded.facts)).toEqual(sortedFacts(facts));
     expect(loaded.watermark).toMatchObject({ capturedAt: NOW, source: 'snapshot test' });
@@ -55,7 +55,7 @@ describe('DynamoDbLedger on the embedded engine', () => {
     const later = daysAgo(-2);
     const facts = { ...account({ withOld: false, capturedAt: later }), tasks: [] };
     const result = await reconcileLedger(deps(), { facts, config: defaultConfig(), source: 'later' });
-    expect(result.removed).toBe(3); // the old image, its tag v1, the task
+    expect(result.removed).toBe(4); // the old image, its tag v1, the task and its reference
     const loaded = await ledger.load(facts.scope);
     expect(loaded.facts.images.map((i) => i.imageDigest)).toEqual([digest('current')]);
     expect(loaded.facts.tasks).toEqual([]);

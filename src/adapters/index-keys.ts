@@ -1,0 +1,26 @@
+import type { Scope } from '../domain/facts.js';
+
+/**
+ * The partitions of the `byFamily` index (named for its first use; it is the ledger's group index). A group is what
+ * one bounded Query reads:
+ *   `{registry}#img#{repo}@{digest}`  an image, the tags pointing to it and every reference naming it by digest
+ *   `{registry}#img#{repo}:{tag}`     every reference naming that tag
+ *   `{scope}#family#{family}`        a family's revisions, the tasks and service revisions running it, the services deploying it
+ *   `{scope}#service#{serviceArn}`   a service's deployments (the circuit breaker's rollback target)
+ *   `{scope}#function#{name}`        a Lambda function's versions and aliases
+ *   `{scope}#repositories`           a scope's repositories
+ * References from any account or region land in the group of the image they name: "who uses this image" is one
+ * Query for the image and one per tag it holds.
+ */
+export const GROUP_INDEX = 'byFamily';
+/** The `byRepository` index: a repository's images by push time, and (sort key `ref#…`) every reference into it. */
+export const REPOSITORY_INDEX = 'byRepository';
+
+export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+export const imageGroup = (registry: Scope, repositoryName: string, digest: string) => `${scopeId(registry)}#img#${repositoryName}@${digest}`;
+export const tagGroup = (registry: Scope, repositoryName: string, tag: string) => `${scopeId(registry)}#img#${repositoryName}:${tag}`;
+export const familyGroup = (scope: Scope, family: string) => `${scopeId(scope)}#family#${family}`;
+export const serviceGroup = (scope: Scope, serviceArn: string) => `${scopeId(scope)}#service#${serviceArn}`;
+export const functionGroup = (scope: Scope, functionName: string) => `${scopeId(scope)}#function#${functionName}`;
+export const repositoriesGroup = (scope: Scope) => `${scopeId(scope)}#repositories`;
+export const repositoryPartition = (registry: Scope, repositoryName: string) => `${scopeId(registry)}#repo#${repositoryName}`;

@@ -1,0 +1,41 @@
+import type { Scope } from '../domain/facts.js';
+import { familiesOf, namedImages, type ReferrerFact } from '../domain/named-images.js';
+import { familyGroup, imageGroup, repositoryPartition, scopeId, tagGroup } from './index-keys.js';
+
+/**
+ * A reference: "the referrer stored at `referrer` names `target`". It lives in its referrer's partition (sort key
+ * `R#{target}`), so that a referrer's references are read, replaced and removed with it, and is indexed under the
+ * group of what it names (GROUP_INDEX) and, for images, under the named repository (REPOSITORY_INDEX).
+ */
+export interface ReferenceItem {
+  pk: string;
+  sk: string;
+  scope: string;
+  kind: 'reference';
+  referrer: string;
+  target: string;
+  observedAt: string;
+  g1pk?: string;
+  g1sk?: string;
+  g2pk: string;
+  g2sk: string;
+}
+
+const REFERRING_KINDS = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'pin', 'image']);
+
+/** The references a fact makes (none for kinds that name no image or family). */
+export function referenceItems(scope: Scope, kind: string, referrerPk: string, fact: Record<string, unknown>, observedAt: string): ReferenceItem[] {
+  const items = new Map<string, ReferenceItem>();
+  const add = (target: string, extra: Partial<ReferenceItem>, prefix: string) => items.set(target, {
+    pk: referrerPk, sk: `R#${target}`, scope: scopeId(scope), kind: 'reference', referrer: referrerPk, target, observedAt, g2pk: target, g2sk: `${prefix}#${referrerPk}`, ...extra,
+  });
+  if (kind === 'service') {
+    for (const family of familiesOf(fact as never)) add(familyGroup(scope, family), {}, 'use');
+  } else if (REFERRING_KINDS.has(kind)) {
+    for (const image of namedImages(scope, { kind, fact } as unknown as ReferrerFact)) {
+      const target = image.digest !== undefined ? imageGroup(image.registry, image.repositoryName, image.digest) : tagGroup(image.registry, image.repositoryName, image.tag!);
+      add(target, { g1pk: repositoryPartition(image.registry, image.repositoryName), g1sk: `ref#${referrerPk}#${target}` }, 'ref');
+    }
+  }
+  return [...items.values()];
+}
