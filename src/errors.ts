@@ -29,3 +29,6 @@ export class LedgerStoreError extends EcrLedgerError {}
 
 /** Reading live AWS failed in a way that would leave the picture of "in use" incomplete. */
 export class AwsReadError extends EcrLedgerError {}
+
+/** The ledger was written in an older table layout: `ecr-ledger upgrade` converts it in place. */
+export class LayoutError extends EcrLedgerError {}

@@ -10,6 +10,7 @@ import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
+import { LedgerLayout } from './ledger-layout.js';
 import type { ReferenceItem } from './reference-items.js';
 import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
 
@@ -26,11 +27,14 @@ export class DynamoDbLedger implements LedgerStore {
   readonly events: DynamoDbEventLedger;
   /** The sweep's candidate index, run lock and audit trail on the same table. */
   readonly sweep: DynamoDbSweepStore;
+  /** The table's layout version and its in-place upgrade. */
+  readonly layout: LedgerLayout;
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.events = new DynamoDbEventLedger(this.doc, tableName);
     this.sweep = new DynamoDbSweepStore(this.doc, tableName);
+    this.layout = new LedgerLayout(this.doc, tableName);
   }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {

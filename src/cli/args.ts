@@ -74,6 +74,7 @@ Commands:
             [--snapshot FILE]                              rehearse: the snapshot stands in for live AWS (never deletes)
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
+  upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]

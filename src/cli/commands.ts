@@ -38,7 +38,7 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
     const clock = () => new Date(nowOf(flags, io));
     const result = await reconcileLedger({ ledger: open.ledger, clock }, { facts, config: cfg, source: `snapshot ${flags.snapshot}` });
     print(io, flags, { scope: facts.scope, capturedAt: facts.capturedAt, ...result }, () =>
-      `Reconciled ${facts.scope.accountId}/${facts.scope.region} from ${flags.snapshot} into the ${open.describe}: ` +
+      `Reconciled ${facts.scope.accountId}/${facts.scope.region} from ${flags.snapshot} into ${open.describe}: ` +
       `${result.images} images (${result.unprotected} unprotected), ${result.written} items written, ${result.unchanged} unchanged, ${result.removed} removed.`);
     return 0;
   } finally {

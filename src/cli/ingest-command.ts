@@ -35,7 +35,7 @@ export async function ingestCommand(flags: Flags, files: readonly string[], io: 
       ...(flags.debug && { debug: (m: string) => io.err(m) }),
     }, events);
     for (const { where, message } of result.skipped) io.err(`skipped ${where}: ${message}`);
-    print(io, flags, result, () => `Ingested ${events.length} event(s) from ${files.length} file(s) into the ${open.describe}: ${result.applied} applied, ${result.ignored} ignored (not followed), ${result.skipped.length} skipped.`);
+    print(io, flags, result, () => `Ingested ${events.length} event(s) from ${files.length} file(s) into ${open.describe}: ${result.applied} applied, ${result.ignored} ignored (not followed), ${result.skipped.length} skipped.`);
     return result.skipped.length > 0 ? 5 : 0;
   } finally {
     for (const c of clients.values()) c.destroy();

@@ -45,7 +45,7 @@ export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number
     reportWarnings(io, result.warnings);
     const { scope, capturedAt, warnings, calls, ...counts } = result;
     print(io, flags, { scope, capturedAt, ...counts, warnings, calls }, () =>
-      `Reconciled ${scope.accountId}/${scope.region} from live AWS into the ${open.describe}: ${counts.images} images (${counts.unprotected} unprotected), ` +
+      `Reconciled ${scope.accountId}/${scope.region} from live AWS into ${open.describe}: ${counts.images} images (${counts.unprotected} unprotected), ` +
       `${counts.written} items written, ${counts.unchanged} unchanged, ${counts.removed} removed; ${totalCalls(calls)} API calls` +
       `${warnings.length > 0 ? `; DEGRADED, ${warnings.length} warning(s) above` : ''}.`);
     return 0;

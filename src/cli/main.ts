@@ -1,6 +1,7 @@
-import { ConfigError, ImageReferenceError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
+import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
 import { ingestCommand } from './ingest-command.js';
+import { upgradeCommand } from './upgrade-command.js';
 import { historyCommand, purgeCommand, sweepCommand } from './sweep-commands.js';
 import { snapshotCommand } from './live-commands.js';
 import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand } from './commands.js';
@@ -10,7 +11,7 @@ import type { Io } from './common.js';
 export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5 } as const;
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof SnapshotError || error instanceof ImageReferenceError) return EXIT.usage;
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof SnapshotError || error instanceof ImageReferenceError || error instanceof LayoutError) return EXIT.usage;
   if (error instanceof NotFoundError) return EXIT.notFound;
   if (error instanceof RefusedError) return EXIT.refused;
   return EXIT.runtime;
@@ -39,7 +40,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'sweep': return await sweepCommand(flags, io);
       case 'history': return await historyCommand(flags, positionals, io);
       case 'purge-repository': return await purgeCommand(flags, positionals, io);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository)`);
+      case 'upgrade': return await upgradeCommand(flags, positionals, io);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

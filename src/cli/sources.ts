@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
+import type { LedgerLayout } from '../adapters/ledger-layout.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
@@ -21,6 +22,7 @@ export interface SourceFlags {
 
 export interface OpenLedger {
   readonly ledger: LedgerStore;
+  readonly layout: LedgerLayout;
   /** The same table's event-path writes. */
   readonly events: EventLedger;
   /** The same table's sweep index, run lock and audit trail. */
@@ -41,19 +43,31 @@ export function tableOf(text: string): { name: string; region?: string } {
  * Opens the ledger a command names: the embedded engine in a directory, or a DynamoDB table on AWS. Only the
  * commands that fill a ledger (`create`: reconcile, ingest) may start an embedded one in a directory without one.
  */
-export async function openLedger(flags: SourceFlags, options: { create: boolean } = { create: false }): Promise<OpenLedger> {
+export async function openLedger(flags: SourceFlags, options: { create?: boolean; anyLayout?: boolean } = {}): Promise<OpenLedger> {
+  const open = await openAnyLedger(flags, { create: options.create ?? false });
+  if (options.anyLayout) return open;
+  try {
+    await open.layout.require(open.describe, flags.table !== undefined ? `--table ${flags.table}` : `--ledger ${flags.ledger}`);
+    return open;
+  } catch (error) {
+    await open.close();
+    throw error;
+  }
+}
+
+async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): Promise<OpenLedger> {
   if (flags.ledger !== undefined && flags.table !== undefined) throw new UsageError('give either --ledger DIR or --table NAME, not both');
   if (flags.table !== undefined) {
     const table = tableOf(flags.table);
     const region = flags.region ?? table.region;
     const client = new DynamoDBClient({ ...(region && { region }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, table.name);
-    return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `DynamoDB table ${table.name}`, close: async () => client.destroy() };
+    return { ledger, layout: ledger.layout, events: ledger.events, sweep: ledger.sweep, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  return { ledger, events: ledger.events, sweep: ledger.sweep, describe: `embedded ledger in ${flags.ledger}`, close: engine.close };
+  return { ledger, layout: ledger.layout, events: ledger.events, sweep: ledger.sweep, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 import { chooseScope } from '../app/choose-scope.js';

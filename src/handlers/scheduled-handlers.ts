@@ -26,6 +26,8 @@ export interface ReconcileHandlerDeps {
   readonly reader: (stopAt: number) => AccountReader;
   readonly config: Config;
   readonly log: Log;
+  /** Brings the table to the current layout first (a no-op once it is); resumable, so a retry finishes it. */
+  readonly upgradeLayout?: () => Promise<{ from: number; to: number; converted: number }>;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface ReconcileHandlerDeps {
 export function createReconcileHandler(deps: ReconcileHandlerDeps) {
   return middy(async (_event: unknown, context: InvocationContext) => {
     const stopAt = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS);
+    const upgraded = await deps.upgradeLayout?.();
+    if (upgraded && upgraded.from !== upgraded.to) deps.log('info', 'ledger table upgraded in place', { ...upgraded });
     try {
       const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: () => new Date() }, deps.config);
       for (const warning of result.warnings) deps.log('warn', warning);
