@@ -11,8 +11,9 @@ import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
 import { LedgerLayout } from './ledger-layout.js';
+import { DynamoDbUsageIndex } from './dynamodb-usage-index.js';
 import type { ReferenceItem } from './reference-items.js';
-import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, type FactItem } from './ledger-items.js';
+import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
 
 const PARALLEL_WRITES = 16;
 /** The stored item is absent or no newer than the picture: neither observed nor released after it. */
@@ -35,6 +36,11 @@ export class DynamoDbLedger implements LedgerStore {
     this.events = new DynamoDbEventLedger(this.doc, tableName);
     this.sweep = new DynamoDbSweepStore(this.doc, tableName);
     this.layout = new LedgerLayout(this.doc, tableName);
+  }
+
+  /** Bounded reads of the index ("who uses this image"), with their own request counts. */
+  usageIndex(): DynamoDbUsageIndex {
+    return new DynamoDbUsageIndex(this.doc, this.tableName);
   }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -74,7 +80,7 @@ export class DynamoDbLedger implements LedgerStore {
     });
   }
 
-  private async watermark(scope: Scope): Promise<Watermark | undefined> {
+  async watermark(scope: Scope): Promise<Watermark | undefined> {
     const found = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: watermarkKey(scope), ConsistentRead: true }));
     return found.Item?.watermark as Watermark | undefined;
   }
@@ -107,12 +113,13 @@ export class DynamoDbLedger implements LedgerStore {
       const existing = new Map(items.map((i) => [itemKey(i), i]));
       const held = itemsToFacts(scope, items.filter((i): i is FactItem => i.sk === 'F'), write.observedAt);
       const history = write.decideHistory({ history: held.history, pins: held.facts.pins });
-      const wanted = factsToItems(write.facts, history, write.observedAt);
+      // Pins are the operator's: the reconcile keeps them and the references they make.
+      const wanted = [...factsToItems(write.facts, history, write.observedAt), ...held.facts.pins.flatMap((pin) => withReferences(scope, pinItem(scope, pin)))];
       // Every item is checked before the first write: a fact that cannot be stored fails the run with nothing written.
       for (const item of wanted) requireFits(item as unknown as Record<string, unknown>, describeItem(scope, item));
       const wantedKeys = new Set(wanted.map(itemKey));
       const changed = wanted.filter((i) => !sameItem(existing.get(itemKey(i)), i) && !newerThan(existing.get(itemKey(i)), write.observedAt));
-      const stale = [...existing.values()].filter((i) => !wantedKeys.has(itemKey(i)) && i.kind !== 'pin' && !newerThan(i, write.observedAt));
+      const stale = [...existing.values()].filter((i) => !wantedKeys.has(itemKey(i)) && !newerThan(i, write.observedAt));
       // Writes before removals, images removed before the referrers that protected them: a crash keeps images protected.
       // Each is conditional: an event newer than this picture that lands between the read and the write wins.
       const written = await this.conditionally('put', changed, write.observedAt);
@@ -155,16 +162,21 @@ export class DynamoDbLedger implements LedgerStore {
     });
   }
 
+  /** The pin's reference first, then the pin: a crash leaves the image protected either way. */
   async putPin(scope: Scope, pin: PinFact): Promise<void> {
-    await this.call('writing a pin', () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: pinItem(scope, pin) as unknown as Record<string, unknown> })));
+    await this.call('writing a pin', async () => {
+      for (const item of withReferences(scope, pinItem(scope, pin))) await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item as unknown as Record<string, unknown> }));
+    });
   }
 
   async deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean> {
     return this.call('removing a pin', async () => {
       try {
-        await this.doc.send(new DeleteCommand({
-          TableName: this.tableName, Key: { pk: factPk(scope, 'pin', imageKey(repositoryName, imageDigest)), sk: 'F' }, ConditionExpression: 'attribute_exists(pk)',
-        }));
+        const pk = factPk(scope, 'pin', imageKey(repositoryName, imageDigest));
+        const removed = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: 'F' }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }));
+        for (const reference of withReferences(scope, removed.Attributes as unknown as FactItem).filter((i) => i.sk !== 'F')) {
+          await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: reference.pk, sk: reference.sk } }));
+        }
         return true;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return false;

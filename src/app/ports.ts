@@ -44,6 +44,8 @@ export interface CheckpointEntry {
 /** The ledger: the only thing that persists. Implemented by the DynamoDB adapter (AWS or the embedded engine). */
 export interface LedgerStore {
   scopes(): Promise<Scope[]>;
+  /** When a reconcile last finished for the scope; undefined for a scope only events have fed. */
+  watermark(scope: Scope): Promise<Watermark | undefined>;
   load(scope: Scope): Promise<LedgerContents>;
   reconcile(write: ReconcileWrite): Promise<ReconcileCounts>;
   putPin(scope: Scope, pin: PinFact): Promise<void>;

@@ -3,7 +3,7 @@ import { planReport, viewWarnings, type FactView } from '../app/plan.js';
 import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
-import { whoUses } from '../app/who-uses.js';
+import { whoUses, whoUsesFromIndex } from '../app/who-uses.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
@@ -66,12 +66,27 @@ export async function planCommand(flags: Flags, io: Io): Promise<number> {
 
 export async function whoUsesCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'who-uses');
-  const report = await withFactView(flags, io, image, (view, cfg, now) => {
-    reportWarnings(io, viewWarnings(view));
-    return whoUses(view, image, cfg, now);
-  });
+  const report = flags.ledger !== undefined || flags.table !== undefined
+    ? await whoUsesFromLedger(flags, io, image)
+    : await withFactView(flags, io, image, (view, cfg, now) => whoUses(view, image, cfg, now));
   print(io, flags, report, () => renderWhoUses(report));
   return 0;
+}
+
+/** who-uses over a ledger reads the index (a few bounded Queries), never the whole scope. */
+async function whoUsesFromLedger(flags: Flags, io: Io, image: string) {
+  const cfg = await config(flags);
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags, image);
+    if (!(await open.ledger.watermark(scope))) reportWarnings(io, [`scope ${scope.accountId}/${scope.region} has never been reconciled: images no event mentioned are missing`]);
+    const index = open.index();
+    const report = await whoUsesFromIndex(index, image, scope, cfg, nowOf(flags, io));
+    if (flags.debug) io.err(`who-uses read ${index.counts.items} item(s) in ${index.counts.requests} request(s)`);
+    return report;
+  } finally {
+    await open.close();
+  }
 }
 
 export async function explainCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {

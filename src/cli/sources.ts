@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import type { LedgerLayout } from '../adapters/ledger-layout.js';
+import type { UsageIndex } from '../app/usage-index.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
@@ -23,6 +24,8 @@ export interface SourceFlags {
 export interface OpenLedger {
   readonly ledger: LedgerStore;
   readonly layout: LedgerLayout;
+  /** A fresh reader of the index, with its own request counts. */
+  index(): UsageIndex;
   /** The same table's event-path writes. */
   readonly events: EventLedger;
   /** The same table's sweep index, run lock and audit trail. */
@@ -62,12 +65,12 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
     const region = flags.region ?? table.region;
     const client = new DynamoDBClient({ ...(region && { region }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, table.name);
-    return { ledger, layout: ledger.layout, events: ledger.events, sweep: ledger.sweep, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
+    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  return { ledger, layout: ledger.layout, events: ledger.events, sweep: ledger.sweep, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
+  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 import { chooseScope } from '../app/choose-scope.js';

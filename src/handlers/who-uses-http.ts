@@ -1,8 +1,6 @@
 import middy from '@middy/core';
-import { chooseScope } from '../app/choose-scope.js';
-import { loadOtherScopes } from '../app/ledger-view.js';
-import type { LedgerStore } from '../app/ports.js';
-import { whoUses } from '../app/who-uses.js';
+import type { UsageIndex } from '../app/usage-index.js';
+import { whoUsesFromIndex } from '../app/who-uses.js';
 import type { Config } from '../config.js';
 import { EcrLedgerError, ImageReferenceError, NotFoundError, UsageError } from '../errors.js';
 import type { Log } from './scheduled-handlers.js';
@@ -21,7 +19,8 @@ export interface HttpResponse {
 }
 
 export interface WhoUsesHttpDeps {
-  readonly ledger: LedgerStore;
+  /** A fresh reader of the ledger's index per request. */
+  readonly index: () => UsageIndex;
   readonly config: Config;
   /** The account and region of the deployment: a reference without a registry means these. */
   readonly home: { readonly accountId: string; readonly region: string };
@@ -42,10 +41,9 @@ export function createWhoUsesHttpHandler(deps: WhoUsesHttpDeps) {
     const image = request.queryStringParameters?.image;
     if (!image) return json(400, { error: 'give the image: GET /?image=repo:tag, repo@sha256:… or a full image URI' });
     try {
-      const scope = await chooseScope(deps.ledger, { scope: `${deps.home.accountId}/${deps.home.region}` }, image);
-      const contents = await deps.ledger.load(scope);
-      const others = await loadOtherScopes(deps.ledger, scope);
-      const report = whoUses({ facts: contents.facts, history: contents.history, historySource: 'ledger', others }, image, deps.config, deps.clock().toISOString());
+      const index = deps.index();
+      const report = await whoUsesFromIndex(index, image, deps.home, deps.config, deps.clock().toISOString());
+      deps.log('debug', 'who-uses answered from the index', { image, ...index.counts });
       return json(200, report);
     } catch (error) {
       if (error instanceof ImageReferenceError || error instanceof UsageError) return json(400, { error: error.message });

@@ -8,4 +8,4 @@ const region = process.env.AWS_REGION;
 if (!accountId || !region) throw new ConfigError('ACCOUNT_ID and AWS_REGION must be set: the deployment sets them');
 
 /** The Lambda entry point of the IAM-authenticated who-uses function URL. */
-export const handler = createWhoUsesHttpHandler({ ledger, config, home: { accountId, region }, clock: () => new Date(), log });
+export const handler = createWhoUsesHttpHandler({ index: () => ledger.usageIndex(), config, home: { accountId, region }, clock: () => new Date(), log });

@@ -18,7 +18,7 @@ describe('the who-uses HTTP endpoint', () => {
     engine = await startEmbeddedDynamoDb();
     const ledger = new DynamoDbLedger(engine.client, engine.tableName);
     await reconcileLedger({ ledger, clock: () => new Date('2026-11-10T07:00:00Z') }, { facts: await readSnapshotFile('examples/account.json'), config: defaultConfig(), source: 'test' });
-    handler = createWhoUsesHttpHandler({ ledger, config: defaultConfig(), home: { accountId: '123456789012', region: 'us-east-1' }, clock: () => new Date('2026-11-10T07:00:00Z'), log: () => undefined });
+    handler = createWhoUsesHttpHandler({ index: () => ledger.usageIndex(), config: defaultConfig(), home: { accountId: '123456789012', region: 'us-east-1' }, clock: () => new Date('2026-11-10T07:00:00Z'), log: () => undefined });
   });
   afterAll(async () => engine.close());
 

@@ -1,0 +1,104 @@
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { FactKindName } from '../app/ports.js';
+import type { FamilyContext, IndexedFact, UsageIndex } from '../app/usage-index.js';
+import type { ImageFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import { tagDigests } from '../domain/tag-fact.js';
+import { LedgerStoreError } from '../errors.js';
+import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, serviceGroup, tagGroup } from './index-keys.js';
+import { factPk, type FactItem } from './ledger-items.js';
+
+type Item = Record<string, unknown>;
+const BATCH_GET = 100;
+const scopeOf = (id: string): Scope => ({ accountId: id.split('#')[0]!, region: id.split('#')[1]! });
+
+/** The ledger's group index read with single Queries and batched gets; counts every request and item. */
+export class DynamoDbUsageIndex implements UsageIndex {
+  readonly counts = { requests: 0, items: 0 };
+
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  private async group(key: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    try {
+      do {
+        const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
+          TableName: this.tableName, IndexName: GROUP_INDEX, KeyConditionExpression: 'g2pk = :k', ExpressionAttributeValues: { ':k': key }, ExclusiveStartKey: start,
+        }));
+        this.counts.requests += 1;
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (error) {
+      throw new LedgerStoreError(`ledger table ${this.tableName}: reading the index group ${key} failed: ${(error as Error).message}`, { cause: error });
+    }
+    this.counts.items += items.length;
+    return items.filter((i) => !i.deleted);
+  }
+
+  private static referrersIn(items: readonly Item[]): string[] {
+    return items.filter((i) => i.kind === 'reference').map((i) => String(i.referrer));
+  }
+
+  async image(registry: Scope, repositoryName: string, digest: string) {
+    const items = await this.group(imageGroup(registry, repositoryName, digest));
+    const stored = items.find((i) => i.kind === 'image' && i.sk === 'F');
+    const tags = items.filter((i) => i.kind === 'tag' || i.kind === 'tag-claim').map((i) => String((i.fact as { tag: string }).tag));
+    const image = stored && { ...(stored.fact as unknown as ImageFact), imageTags: [...new Set(tags)].sort() };
+    return { ...(image && { image }), referrers: DynamoDbUsageIndex.referrersIn(items) };
+  }
+
+  async tagged(registry: Scope, repositoryName: string, tag: string) {
+    const found = await this.get(factPk(registry, 'tag', `${repositoryName}:${tag}`));
+    return found && !found.deleted ? tagDigests(found.fact as Record<string, unknown>) : [];
+  }
+
+  async tagReferrers(registry: Scope, repositoryName: string, tag: string) {
+    return DynamoDbUsageIndex.referrersIn(await this.group(tagGroup(registry, repositoryName, tag)));
+  }
+
+  private async get(pk: string): Promise<Item | undefined> {
+    this.counts.requests += 1;
+    const found = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'F' } }))).Item;
+    if (found) this.counts.items += 1;
+    return found;
+  }
+
+  async facts(ids: readonly string[]): Promise<IndexedFact[]> {
+    const unique = [...new Set(ids)];
+    const found: Item[] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET) {
+      let keys: Item[] = unique.slice(i, i + BATCH_GET).map((pk) => ({ pk, sk: 'F' }));
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt > 8) throw new LedgerStoreError(`ledger table ${this.tableName}: ${keys.length} reads stayed unprocessed`);
+        const result = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
+        this.counts.requests += 1;
+        found.push(...(result.Responses?.[this.tableName] ?? []));
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+      }
+    }
+    this.counts.items += found.length;
+    return (found as unknown as FactItem[]).filter((i) => !i.deleted).map((i) => ({ scope: scopeOf(i.scope), kind: i.kind as FactKindName, fact: i.fact }));
+  }
+
+  async family(scope: Scope, family: string): Promise<FamilyContext> {
+    const items = (await this.group(familyGroup(scope, family))).filter((i) => i.sk === 'F' || i.kind === 'reference');
+    const of = <T>(kind: string) => items.filter((i) => i.kind === kind && i.sk === 'F').map((i) => i.fact as T);
+    return {
+      taskDefinitions: of<TaskDefinitionFact>('task-definition'), tasks: of<TaskFact>('task'), serviceRevisions: of<ServiceRevisionFact>('service-revision'),
+      services: DynamoDbUsageIndex.referrersIn(items),
+    };
+  }
+
+  async serviceDeployments(scope: Scope, serviceArn: string) {
+    return (await this.group(serviceGroup(scope, serviceArn))).filter((i) => i.kind === 'service-deployment').map((i) => i.fact as unknown as ServiceDeploymentFact);
+  }
+
+  async lambdaFunction(scope: Scope, functionName: string) {
+    const items = await this.group(functionGroup(scope, functionName));
+    return {
+      versions: items.filter((i) => i.kind === 'lambda-function').map((i) => i.fact as unknown as LambdaFunctionFact),
+      aliases: items.filter((i) => i.kind === 'lambda-alias').map((i) => i.fact as unknown as LambdaAliasFact),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import type { ImageFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import type { FactKindName } from './ports.js';
+
+/** A referrer fact as the index returns it: where it lives, what kind it is. */
+export interface IndexedFact {
+  readonly scope: Scope;
+  readonly kind: FactKindName | 'pin';
+  readonly fact: Record<string, unknown>;
+}
+
+/** What decides a family's protection window: its revisions, the tasks and service revisions running it, the services deploying it. */
+export interface FamilyContext {
+  readonly taskDefinitions: readonly TaskDefinitionFact[];
+  readonly tasks: readonly TaskFact[];
+  readonly serviceRevisions: readonly ServiceRevisionFact[];
+  /** Ledger ids of the services that deploy the family (to read with `facts`). */
+  readonly services: readonly string[];
+}
+
+/**
+ * Bounded reads of the ledger's index — what "who uses this image" needs, never a scope's worth. Referrers are named
+ * by ledger ids (opaque strings) and read in batches with `facts`.
+ */
+export interface UsageIndex {
+  /** The image with the tags pointing to it (undefined when the ledger does not hold it), and who names it by digest. */
+  image(registry: Scope, repositoryName: string, digest: string): Promise<{ image?: ImageFact; referrers: readonly string[] }>;
+  /** The digest(s) a tag points to now. */
+  tagged(registry: Scope, repositoryName: string, tag: string): Promise<readonly string[]>;
+  /** Who names a tag. */
+  tagReferrers(registry: Scope, repositoryName: string, tag: string): Promise<readonly string[]>;
+  /** Facts by ledger id; removed ones are left out. */
+  facts(ids: readonly string[]): Promise<readonly IndexedFact[]>;
+  family(scope: Scope, family: string): Promise<FamilyContext>;
+  serviceDeployments(scope: Scope, serviceArn: string): Promise<readonly ServiceDeploymentFact[]>;
+  lambdaFunction(scope: Scope, functionName: string): Promise<{ versions: readonly LambdaFunctionFact[]; aliases: readonly LambdaAliasFact[] }>;
+  /** Requests and items read so far (for reports and benchmarks). */
+  readonly counts: { requests: number; items: number };
+}
