@@ -7,6 +7,9 @@ import { planReport } from '../src/app/plan.js';
 import { reconcileLedger } from '../src/app/reconcile.js';
 import { defaultConfig } from '../src/config.js';
 import { readSnapshotFile } from '../src/snapshot/read-snapshot.js';
+import type { DynamoDbUsageIndex } from '../src/adapters/dynamodb-usage-index.js';
+import { createWhoUsesHttpHandler } from '../src/handlers/who-uses-http.js';
+import { digest } from './generate-account.js';
 
 /** One measurement in its own process, so that peak memory (max RSS) belongs to it alone. Prints one JSON line. */
 const [what, snapshot, ledgerDir] = process.argv.slice(2);
@@ -44,6 +47,33 @@ if (what === 'plan-snapshot') {
     runs.push({ run, seconds: (performance.now() - t0) / 1000, written: result.written, calls: result.calls });
   }
   detail = { runs };
+  await engine.close();
+} else if (what === 'who-uses') {
+  // who-uses over a loaded ledger, through the HTTP handler (the index path), on images spread over the account.
+  const engine = await startEmbeddedDynamoDb(ledgerDir);
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+  const repositories = Number(snapshot);
+  const indexes: DynamoDbUsageIndex[] = [];
+  const handler = createWhoUsesHttpHandler({
+    index: () => { const index = ledger.usageIndex(); indexes.push(index); return index; },
+    config, home: { accountId: '123456789012', region: 'us-east-1' }, clock: () => new Date(NOW), log: () => undefined,
+  });
+  const queries = [0, Math.floor(repositories / 3), Math.floor(repositories / 2), repositories - 1].flatMap((r) => [
+    `team-${r % 20}/service-${r}:build-99`, `team-${r % 20}/service-${r}:build-85`, `team-${r % 20}/service-${r}@${digest(`${r}/90`)}`, `team-${r % 20}/service-${r}@${digest(`${r}/3`)}`,
+  ]);
+  const times: number[] = [];
+  for (const image of queries) {
+    const t0 = performance.now();
+    const response = await handler({ rawPath: '/', queryStringParameters: { image }, requestContext: { http: { method: 'GET' } } }, {} as never);
+    times.push(performance.now() - t0);
+    if (response.statusCode !== 200) throw new Error(`who-uses ${image}: ${response.statusCode} ${response.body}`);
+  }
+  const requests = indexes.map((i) => i.counts.requests);
+  const items = indexes.map((i) => i.counts.items);
+  detail = {
+    queries: queries.length, maxRequests: Math.max(...requests), meanRequests: requests.reduce((a, b) => a + b, 0) / requests.length,
+    maxItems: Math.max(...items), meanMs: times.reduce((a, b) => a + b, 0) / times.length, maxMs: Math.max(...times),
+  };
   await engine.close();
 } else {
   throw new Error(`unknown measurement ${what}`);

@@ -23,8 +23,8 @@ await writeFile(snapshot, JSON.stringify(generateAccount(shape)));
 console.log(`generated ${shape.repositories * shape.imagesPerRepository} images, ${shape.families * shape.revisionsPerFamily} task-definition revisions, ${shape.services} services ` +
   `(${((await stat(snapshot)).size / 2 ** 20).toFixed(0)} MiB snapshot) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-function measure(what: string): { seconds: number; maxRssMiB: number } & Record<string, unknown> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', what, snapshot, ledger], {
+function measure(what: string, file = snapshot, dirOfLedger = ledger): { seconds: number; maxRssMiB: number } & Record<string, unknown> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', what, file, dirOfLedger], {
     encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, maxBuffer: 1 << 20,
   });
   return JSON.parse(out.trim().split('\n').pop()!);
@@ -43,6 +43,25 @@ for (const [name, m, target] of rows) {
   console.log(`${name.padEnd(44)} ${seconds.toFixed(2).padStart(7)}   ${maxRssMiB.toFixed(0).padStart(12)}   ${JSON.stringify(detail)}${verdict}`);
 }
 const snap = rows[0]![1].seconds;
+const loaded = rows[1]![1] as { written?: number; seconds: number };
+console.log(`reconcile writes: ${loaded.written} items in ${loaded.written} conditional PutItem requests (1 request per item written; an unchanged reconcile writes none)`);
+
+// who-uses through the index (the function URL's handler) at 10k and 100k images: requests and items must not grow with the account.
+const small = { ...shape, repositories: shape.repositories / 10, families: shape.families / 10, services: shape.services / 10, lambdaFunctions: shape.lambdaFunctions / 10 };
+const smallSnapshot = join(dir, 'account-10k.json');
+const smallLedger = join(dir, 'ledger-10k');
+await writeFile(smallSnapshot, JSON.stringify(generateAccount(small)));
+measure('load-ledger', smallSnapshot, smallLedger);
+const whoUses = [[`${small.repositories * small.imagesPerRepository} images`, measure('who-uses', String(small.repositories), smallLedger)], [`${shape.repositories * shape.imagesPerRepository} images`, measure('who-uses', String(shape.repositories), ledger)]] as const;
+console.log('\nwho-uses from the index (HTTP handler)   queries  max requests  mean requests  max items  mean ms  max ms  peak RSS MiB');
+for (const [name, m] of whoUses) {
+  const d = m as unknown as { queries: number; maxRequests: number; meanRequests: number; maxItems: number; meanMs: number; maxMs: number; maxRssMiB: number };
+  console.log(`  ${name.padEnd(38)} ${String(d.queries).padStart(7)} ${String(d.maxRequests).padStart(13)} ${d.meanRequests.toFixed(1).padStart(14)} ${String(d.maxItems).padStart(10)} ${d.meanMs.toFixed(0).padStart(8)} ${d.maxMs.toFixed(0).padStart(7)} ${d.maxRssMiB.toFixed(0).padStart(13)}`);
+}
+const [w10, w100] = whoUses.map(([, m]) => m as unknown as { maxRequests: number; maxItems: number; maxRssMiB: number });
+console.log(`targets: <= 10 requests and <= 1,000 items per who-uses (${w100!.maxRequests <= 10 && w100!.maxItems <= 1000 ? 'met' : 'MISSED'}); the same at 10k and 100k images: ` +
+  `requests ${w10!.maxRequests} vs ${w100!.maxRequests}, items ${w10!.maxItems} vs ${w100!.maxItems} (${Math.abs(w100!.maxRequests - w10!.maxRequests) <= 0.1 * w10!.maxRequests + 0.5 ? 'met' : 'MISSED'}); ` +
+  `peak RSS ${w100!.maxRssMiB.toFixed(0)} MiB with the embedded engine in the same process (target for the handler < 256 MiB)`);
 console.log(`\nratios: ledger load / plan --snapshot = ${(rows[1]![1].seconds / snap).toFixed(1)}x; plan over ledger / plan --snapshot = ${(rows[3]![1].seconds / snap).toFixed(1)}x; second reconcile / first = ${(rows[2]![1].seconds / rows[1]![1].seconds).toFixed(2)}x`);
 
 // API calls of a first and a second live reconcile (fake AWS account built from the generated snapshot).

@@ -1,4 +1,4 @@
-import type { LambdaAliasFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import type { ServiceFact, LambdaAliasFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 
 /** What one EventBridge event means for the ledger, independent of its wire shape. */
 export type LedgerChange =
@@ -9,8 +9,11 @@ export type LedgerChange =
   | { kind: 'repository-deleted'; repositoryName: string }
   /** `version` orders the updates of one task (ECS counts them up). */
   | { kind: 'task-state'; task: TaskFact; version: number }
-  /** The event does not carry the service's state: read it from ECS. */
-  | { kind: 'service-changed'; cluster: string; service: string }
+  /**
+   * A service changed: read its state from ECS. A CreateService/UpdateService response carries the service with its
+   * deployments (`carried`), which is what an offline replay applies.
+   */
+  | { kind: 'service-changed'; cluster: string; service: string; carried?: ServiceFact }
   | { kind: 'task-definition-registered'; taskDefinition: TaskDefinitionFact }
   /** A registration whose response CloudTrail did not record: read the family's new revisions from ECS. */
   | { kind: 'task-family-changed'; family: string }

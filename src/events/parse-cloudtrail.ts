@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { apiOf } from './api-names.js';
 import type { LedgerChange } from './ledger-event.js';
+import { serviceSchema } from '../snapshot/schema.js';
+import { serviceFact } from '../snapshot/to-facts.js';
 
 const ECS_APIS = [
   'RegisterTaskDefinition', 'DeregisterTaskDefinition', 'DeleteTaskDefinitions', 'CreateService', 'UpdateService', 'DeleteService',
@@ -56,7 +58,11 @@ function ecs(api: (typeof ECS_APIS)[number], req: Record<string, unknown> | null
       const service = pick(res, 'service') as Record<string, unknown> | undefined;
       const serviceArn = typeof service?.serviceArn === 'string' ? service.serviceArn : undefined;
       const cluster = (typeof service?.clusterArn === 'string' ? service.clusterArn : undefined) ?? (pick(req, 'cluster') as string | undefined) ?? 'default';
-      return { kind: 'service-changed', cluster, service: serviceArn ?? need(pick(req, 'service') ?? pick(req, 'serviceName'), 'requestParameters.service') };
+      const carried = api === 'CreateService' || api === 'UpdateService' ? serviceSchema.safeParse(service) : undefined;
+      return {
+        kind: 'service-changed', cluster, service: serviceArn ?? need(pick(req, 'service') ?? pick(req, 'serviceName'), 'requestParameters.service'),
+        ...(carried?.success && carried.data.deployments && { carried: serviceFact(carried.data) }),
+      };
     }
   }
 }

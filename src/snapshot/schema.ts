@@ -46,7 +46,7 @@ const taskDefinitionSchema = z.looseObject({
   containerDefinitions: z.array(z.looseObject({ name: z.string(), image: z.string() })),
 });
 
-const serviceSchema = z.looseObject({
+export const serviceSchema = z.looseObject({
   serviceArn: z.string().min(1),
   serviceName: z.string().min(1),
   clusterArn: z.string().min(1),

@@ -1,7 +1,8 @@
 import { readManifestLinks } from '../domain/manifest.js';
-import type { AccountFacts, ImageFact, LambdaFunctionFact } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
 import { SnapshotError } from '../errors.js';
-import type { Snapshot, SnapshotImageDetail } from './schema.js';
+import type * as z from 'zod';
+import type { Snapshot, SnapshotImageDetail, serviceSchema } from './schema.js';
 import { imageId, mergeImage, oneOfEach, type Placed } from './duplicates.js';
 
 export function imageFact(repositoryName: string, detail: SnapshotImageDetail, path: string): ImageFact {
@@ -34,6 +35,20 @@ export function imageFact(repositoryName: string, detail: SnapshotImageDetail, p
 export function qualifiedFunctionArn(functionArn: string, version: string): string {
   const parts = functionArn.split(':');
   return [...parts.slice(0, 7), version].join(':');
+}
+
+/** A service as DescribeServices (or CreateService/UpdateService) returns it, as the ledger keeps it. */
+export function serviceFact(svc: z.output<typeof serviceSchema>): ServiceFact {
+  return {
+    serviceArn: svc.serviceArn,
+    serviceName: svc.serviceName,
+    clusterArn: svc.clusterArn,
+    deployments: (svc.deployments ?? []).map((d) => ({
+      id: d.id, status: d.status, taskDefinition: d.taskDefinition, ...(d.rolloutState !== undefined && { rolloutState: d.rolloutState }),
+    })),
+    taskSets: (svc.taskSets ?? []).map((ts) => ({ taskSetArn: ts.taskSetArn, status: ts.status, taskDefinition: ts.taskDefinition })),
+    currentServiceRevisionArns: (svc.currentServiceRevisions ?? []).map((rev) => rev.arn),
+  };
 }
 
 /** Each element of `list` mapped, with its path. */
@@ -88,16 +103,7 @@ function listedFacts(snapshot: Snapshot) {
       status: td.status ?? 'ACTIVE',
       containers: td.containerDefinitions.map((c) => ({ containerName: c.name, image: c.image })),
     })),
-    services: placed(ecs.services, 'ecs.services', (svc) => ({
-      serviceArn: svc.serviceArn,
-      serviceName: svc.serviceName,
-      clusterArn: svc.clusterArn,
-      deployments: (svc.deployments ?? []).map((d) => ({
-        id: d.id, status: d.status, taskDefinition: d.taskDefinition, ...(d.rolloutState !== undefined && { rolloutState: d.rolloutState }),
-      })),
-      taskSets: (svc.taskSets ?? []).map((ts) => ({ taskSetArn: ts.taskSetArn, status: ts.status, taskDefinition: ts.taskDefinition })),
-      currentServiceRevisionArns: (svc.currentServiceRevisions ?? []).map((rev) => rev.arn),
-    })),
+    services: placed(ecs.services, 'ecs.services', serviceFact),
     serviceDeployments: placed(ecs.serviceDeployments, 'ecs.serviceDeployments', (d) => {
       const finishedAt = d.finishedAt ?? d.updatedAt ?? d.createdAt;
       return {

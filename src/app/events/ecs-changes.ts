@@ -73,9 +73,12 @@ const asTaskDefinition = (stored: StoredFact | undefined) => (stored && !stored.
 
 /** A service changed (deployment, task set, update, delete): read it from ECS and release what it no longer deploys. */
 export async function serviceChanged(ctx: EventContext, change: Change<'service-changed'>): Promise<void> {
-  const lookups = ctx.online(`reading service ${change.service}`);
-  if (!lookups) return;
-  const read = await lookups.describeService(change.cluster, change.service);
+  // Offline, the service a CreateService/UpdateService response carries is applied as it is (deployments and task
+  // definition; the service revisions and deployment history wait for the next reconcile).
+  const lookups = change.carried ? ctx.deps.lookups : ctx.online(`reading service ${change.service}`);
+  if (!lookups && !change.carried) return;
+  if (!lookups) ctx.deps.warn(`event ${ctx.eventId}: offline, so the service revisions of ${change.service} are not read; the next reconcile adds them`);
+  const read = lookups ? await lookups.describeService(change.cluster, change.service) : { service: change.carried!, revisions: [] };
   const serviceArn = read?.service.serviceArn ?? serviceArnOf(ctx, change.cluster, change.service);
   for (const revision of read?.revisions ?? []) await ctx.ledger.applyFact(ctx.scope, 'service-revision', revision.serviceRevisionArn, revision, ctx.at);
   if (read?.deployment) await ctx.ledger.applyFact(ctx.scope, 'service-deployment', read.deployment.serviceDeploymentArn, read.deployment, ctx.at);
