@@ -1,11 +1,11 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { FactKindName } from '../app/ports.js';
+import type { FactKindName, Watermark } from '../app/ports.js';
 import type { FamilyContext, IndexedFact, UsageIndex } from '../app/usage-index.js';
-import type { ImageFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import { tagDigests } from '../domain/tag-fact.js';
 import { LedgerStoreError } from '../errors.js';
-import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, serviceGroup, tagGroup } from './index-keys.js';
-import { factPk, type FactItem } from './ledger-items.js';
+import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, serviceGroup, tagGroup } from './index-keys.js';
+import { factPk, WATERMARK_PK, type FactItem } from './ledger-items.js';
 
 type Item = Record<string, unknown>;
 const BATCH_GET = 100;
@@ -17,13 +17,13 @@ export class DynamoDbUsageIndex implements UsageIndex {
 
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  private async group(key: string): Promise<Item[]> {
+  private async group(key: string, index: { name?: string; key: string } = { name: GROUP_INDEX, key: 'g2pk' }): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     try {
       do {
         const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
-          TableName: this.tableName, IndexName: GROUP_INDEX, KeyConditionExpression: 'g2pk = :k', ExpressionAttributeValues: { ':k': key }, ExclusiveStartKey: start,
+          TableName: this.tableName, ...(index.name && { IndexName: index.name }), KeyConditionExpression: `${index.key} = :k`, ExpressionAttributeValues: { ':k': key }, ExclusiveStartKey: start,
         }));
         this.counts.requests += 1;
         items.push(...(page.Items ?? []));
@@ -92,6 +92,32 @@ export class DynamoDbUsageIndex implements UsageIndex {
 
   async serviceDeployments(scope: Scope, serviceArn: string) {
     return (await this.group(serviceGroup(scope, serviceArn))).filter((i) => i.kind === 'service-deployment').map((i) => i.fact as unknown as ServiceDeploymentFact);
+  }
+
+  async repository(registry: Scope, repositoryName: string) {
+    const [items, repository] = await Promise.all([
+      this.group(repositoryPartition(registry, repositoryName), { name: REPOSITORY_INDEX, key: 'g1pk' }),
+      this.get(factPk(registry, 'repository', repositoryName)),
+    ]);
+    const tagsOf = new Map<string, string[]>();
+    for (const tag of items.filter((i) => i.kind === 'tag')) {
+      for (const digest of tagDigests(tag.fact as Record<string, unknown>)) tagsOf.set(digest, [...(tagsOf.get(digest) ?? []), String((tag.fact as { tag: string }).tag)]);
+    }
+    const stored = items.filter((i) => i.kind === 'image' && i.sk === 'F') as unknown as FactItem[];
+    const images = stored.map((i) => ({ ...(i.fact as unknown as ImageFact), imageTags: (tagsOf.get(String(i.fact.imageDigest)) ?? []).sort() }));
+    const history = new Map<string, ImageHistory>(stored.filter((i) => i.firstSeenAt || i.unprotectedSince || i.releasedAt).map((i) => [
+      `${String(i.fact.repositoryName)}@${String(i.fact.imageDigest)}`,
+      { ...(i.firstSeenAt && { firstSeenAt: i.firstSeenAt }), ...(i.unprotectedSince && { unprotectedSince: i.unprotectedSince }), ...(i.releasedAt && { releasedAt: i.releasedAt }) },
+    ]));
+    return {
+      ...(repository && !repository.deleted && { repository: repository.fact as unknown as RepositoryFact }),
+      images, history, referrers: DynamoDbUsageIndex.referrersIn(items),
+    };
+  }
+
+  async watermarks() {
+    const items = await this.group(WATERMARK_PK, { key: 'pk' });
+    return items.map((i) => ({ scope: ((i.watermark as Watermark | undefined)?.scope ?? i.scope) as Scope, ...(i.watermark ? { watermark: i.watermark as Watermark } : {}) }));
   }
 
   async lambdaFunction(scope: Scope, functionName: string) {

@@ -96,7 +96,10 @@ export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: o
     case 'repository': return { ...item(scope, kind, String(f.repositoryName), fact, observedAt), ...group(repositoriesGroup(scope), String(f.repositoryName)) };
     case 'tag': {
       const tag = fact as TagFact;
-      return { ...item(scope, kind, `${tag.repositoryName}:${tag.tag}`, fact, observedAt), ...group(imageGroup(scope, tag.repositoryName, tag.imageDigest), `tag#${tag.tag}`) };
+      return {
+        ...item(scope, kind, `${tag.repositoryName}:${tag.tag}`, fact, observedAt), ...group(imageGroup(scope, tag.repositoryName, tag.imageDigest), `tag#${tag.tag}`),
+        g1pk: repositoryPartition(scope, tag.repositoryName), g1sk: `tag#${tag.tag}`,
+      };
     }
     case 'task-definition':
       return { ...item(scope, kind, `${String(f.family)}:${String(f.revision)}`, fact, observedAt), ...group(familyGroup(scope, String(f.family)), String(f.revision).padStart(10, '0')) };

@@ -14,8 +14,8 @@ export interface TargetImage {
   readonly image: ImageFact;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
-const emptyFacts = (scope: Scope, capturedAt: string): Mutable<AccountFacts> => ({
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
+export const emptyFacts = (scope: Scope, capturedAt: string): Mutable<AccountFacts> => ({
   scope, capturedAt, repositories: [], images: [], taskDefinitions: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
 });
 
@@ -47,7 +47,7 @@ async function gatherTargets(index: UsageIndex, asked: readonly TargetImage[]): 
 }
 
 /** Every fact that decides whether the referrers protect: families, services and their deployments, functions. */
-async function gatherContext(index: UsageIndex, referrers: readonly IndexedFact[], capturedAt: string): Promise<Map<string, Mutable<AccountFacts>>> {
+export async function gatherContext(index: UsageIndex, referrers: readonly IndexedFact[], capturedAt: string): Promise<Map<string, Mutable<AccountFacts>>> {
   const scopes = new Map<string, Mutable<AccountFacts>>();
   const factsOf = (scope: Scope) => scopes.get(id(scope)) ?? scopes.set(id(scope), emptyFacts(scope, capturedAt)).get(id(scope))!;
   const families = new Map<string, { scope: Scope; family: string }>();
@@ -86,7 +86,7 @@ async function gatherContext(index: UsageIndex, referrers: readonly IndexedFact[
 const uniqueBy = <T>(list: readonly T[], key: (t: T) => string): T[] => [...new Map(list.map((t) => [key(t), t])).values()];
 
 /** One scope's gathered facts with duplicates (found through several paths) dropped. */
-function deduplicated(facts: Mutable<AccountFacts>): AccountFacts {
+export function deduplicated(facts: Mutable<AccountFacts>): AccountFacts {
   return {
     ...facts,
     taskDefinitions: uniqueBy<TaskDefinitionFact>(facts.taskDefinitions, (t) => `${t.family}:${t.revision}`),

@@ -22,13 +22,10 @@ export async function loadOtherScopes(ledger: LedgerStore, scope: Scope): Promis
  * Accounts whose usage the ledger sees now: every scope it holds of the account was reconciled within
  * `maxLedgerAgeHours`. A repository shared only with such accounts is judged by their references.
  */
-export function visibleAccounts(target: { scope: Scope; watermark?: Watermark }, others: OtherScopes, config: Config, now: string): Set<string> {
+export function visibleAccounts(scopes: ReadonlyArray<{ scope: Scope; watermark?: Watermark }>, config: Config, now: string): Set<string> {
   const fresh = (w?: Watermark) => w !== undefined && Date.parse(now) - Date.parse(w.reconciledAt) <= config.sweep.maxLedgerAgeHours * HOUR;
   const byAccount = new Map<string, boolean>();
-  for (const s of [{ facts: { scope: target.scope }, watermark: target.watermark }, ...others.scopes]) {
-    const account = s.facts.scope.accountId;
-    byAccount.set(account, (byAccount.get(account) ?? true) && fresh(s.watermark));
-  }
+  for (const s of scopes) byAccount.set(s.scope.accountId, (byAccount.get(s.scope.accountId) ?? true) && fresh(s.watermark));
   return new Set([...byAccount].filter(([, ok]) => ok).map(([account]) => account));
 }
 

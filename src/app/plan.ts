@@ -29,7 +29,7 @@ export function evaluate(view: FactView, config: Config, now: string): Retention
   const others = view.others ?? { scopes: [] };
   return planRetention(view.facts, view.history, {
     config, now, historySource: view.historySource, others: others.scopes.map((s) => s.facts),
-    ...(view.others && { visibleAccounts: visibleAccounts({ scope: view.facts.scope, ...(view.watermark && { watermark: view.watermark }) }, others, config, now) }),
+    ...(view.others && { visibleAccounts: visibleAccounts([{ scope: view.facts.scope, ...(view.watermark && { watermark: view.watermark }) }, ...others.scopes.map((s) => ({ scope: s.facts.scope, ...(s.watermark && { watermark: s.watermark }) }))], config, now) }),
   });
 }
 

@@ -1,5 +1,5 @@
-import type { ImageFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
-import type { FactKindName } from './ports.js';
+import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import type { FactKindName, Watermark } from './ports.js';
 
 /** A referrer fact as the index returns it: where it lives, what kind it is. */
 export interface IndexedFact {
@@ -33,6 +33,10 @@ export interface UsageIndex {
   family(scope: Scope, family: string): Promise<FamilyContext>;
   serviceDeployments(scope: Scope, serviceArn: string): Promise<readonly ServiceDeploymentFact[]>;
   lambdaFunction(scope: Scope, functionName: string): Promise<{ versions: readonly LambdaFunctionFact[]; aliases: readonly LambdaAliasFact[] }>;
+  /** One repository: its images (with tags and history), its policy, and who names any of them (from any scope). */
+  repository(registry: Scope, repositoryName: string): Promise<{ repository?: RepositoryFact; images: readonly ImageFact[]; history: ReadonlyMap<string, ImageHistory>; referrers: readonly string[] }>;
+  /** Every scope's watermark (scopes only events have fed have none). */
+  watermarks(): Promise<ReadonlyArray<{ scope: Scope; watermark?: Watermark }>>;
   /** Requests and items read so far (for reports and benchmarks). */
   readonly counts: { requests: number; items: number };
 }

@@ -1,5 +1,8 @@
 import { explainImages } from '../app/explain.js';
-import { planReport, viewWarnings, type FactView } from '../app/plan.js';
+import { explainFromIndex } from '../app/explain-index.js';
+import type { UsageIndex } from '../app/usage-index.js';
+import type { Scope } from '../domain/facts.js';
+import { planReport, type FactView } from '../app/plan.js';
 import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
@@ -67,23 +70,23 @@ export async function planCommand(flags: Flags, io: Io): Promise<number> {
 export async function whoUsesCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'who-uses');
   const report = flags.ledger !== undefined || flags.table !== undefined
-    ? await whoUsesFromLedger(flags, io, image)
+    ? await fromLedgerIndex(flags, io, image, 'who-uses', (index, scope, cfg, now) => whoUsesFromIndex(index, image, scope, cfg, now))
     : await withFactView(flags, io, image, (view, cfg, now) => whoUses(view, image, cfg, now));
   print(io, flags, report, () => renderWhoUses(report));
   return 0;
 }
 
-/** who-uses over a ledger reads the index (a few bounded Queries), never the whole scope. */
-async function whoUsesFromLedger(flags: Flags, io: Io, image: string) {
+/** who-uses and explain over a ledger read its index (bounded Queries), never the whole scope. */
+async function fromLedgerIndex<T>(flags: Flags, io: Io, image: string, what: string, run: (index: UsageIndex, scope: Scope, cfg: Config, now: string) => Promise<T>): Promise<T> {
   const cfg = await config(flags);
   const open = await openLedger(flags);
   try {
     const scope = await chooseScope(open.ledger, flags, image);
     if (!(await open.ledger.watermark(scope))) reportWarnings(io, [`scope ${scope.accountId}/${scope.region} has never been reconciled: images no event mentioned are missing`]);
     const index = open.index();
-    const report = await whoUsesFromIndex(index, image, scope, cfg, nowOf(flags, io));
-    if (flags.debug) io.err(`who-uses read ${index.counts.items} item(s) in ${index.counts.requests} request(s)`);
-    return report;
+    const result = await run(index, scope, cfg, nowOf(flags, io));
+    if (flags.debug) io.err(`${what} read ${index.counts.items} item(s) in ${index.counts.requests} request(s)`);
+    return result;
   } finally {
     await open.close();
   }
@@ -91,10 +94,9 @@ async function whoUsesFromLedger(flags: Flags, io: Io, image: string) {
 
 export async function explainCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'explain');
-  const planned = await withFactView(flags, io, image, (view, cfg, now) => {
-    reportWarnings(io, viewWarnings(view));
-    return explainImages(view, image, cfg, now);
-  });
+  const planned = flags.ledger !== undefined || flags.table !== undefined
+    ? await fromLedgerIndex(flags, io, image, 'explain', (index, scope, cfg, now) => explainFromIndex(index, image, scope, cfg, now))
+    : await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now));
   const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }) })) };
   print(io, flags, json, () => planned.map(renderExplanation).join('\n\n'));
   return 0;

@@ -7,6 +7,8 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters
 import { loadOtherScopes } from '../../src/app/ledger-view.js';
 import { reconcileLedger } from '../../src/app/reconcile.js';
 import { whoUses, whoUsesFromIndex } from '../../src/app/who-uses.js';
+import { explainImages } from '../../src/app/explain.js';
+import { explainFromIndex } from '../../src/app/explain-index.js';
 import { defaultConfig, parseConfig } from '../../src/config.js';
 import type { AccountFacts, Scope } from '../../src/domain/facts.js';
 import { readSnapshotFile } from '../../src/snapshot/read-snapshot.js';
@@ -28,24 +30,28 @@ const index = () => new DynamoDbUsageIndex(DynamoDBDocumentClient.from(engine.cl
 const load = (facts: AccountFacts, config = defaultConfig()) => reconcileLedger({ ledger, clock: () => new Date(facts.capturedAt) }, { facts, config, source: 'test' });
 
 /** who-uses of every image of `scope`, through the index and through a whole-ledger evaluation: they must agree. */
-async function compareAll(scope: Scope, now: string, config = defaultConfig()): Promise<{ maxRequests: number; maxItems: number; images: number }> {
+async function compareAll(scope: Scope, now: string, config = defaultConfig()): Promise<{ maxRequests: number; maxItems: number; maxExplain: number; images: number }> {
   const contents = await ledger.load(scope);
-  const view = { facts: contents.facts, history: contents.history, historySource: 'ledger' as const, others: await loadOtherScopes(ledger, scope) };
+  const view = { facts: contents.facts, history: contents.history, historySource: 'ledger' as const, ...(contents.watermark && { watermark: contents.watermark }), others: await loadOtherScopes(ledger, scope) };
   let maxRequests = 0;
   let maxItems = 0;
+  let maxExplain = 0;
   for (const image of contents.facts.images) {
     const query = `${scope.accountId}.dkr.ecr.${scope.region}.amazonaws.com/${image.repositoryName}@${image.imageDigest}`;
     const reader = index();
     const indexed = await whoUsesFromIndex(reader, query, scope, config, now);
     const whole = whoUses(view, query, config, now);
     expect(indexed, query).toEqual(whole);
+    const explained = index();
+    expect(await explainFromIndex(explained, query, scope, config, now), `explain ${query}`).toEqual(explainImages(view, query, config, now));
+    maxExplain = Math.max(maxExplain, explained.counts.requests);
     maxRequests = Math.max(maxRequests, reader.counts.requests);
     maxItems = Math.max(maxItems, reader.counts.items);
   }
-  return { maxRequests, maxItems, images: contents.facts.images.length };
+  return { maxRequests, maxItems, maxExplain, images: contents.facts.images.length };
 }
 
-describe('who-uses from the index agrees with the whole-ledger evaluation', () => {
+describe('who-uses and explain from the index agree with the whole-ledger evaluation', () => {
   it('on every image of the example account', async () => {
     const facts = await readSnapshotFile('examples/account.json');
     await load(facts);
