@@ -2,7 +2,8 @@ import type { Config } from '../config.js';
 import type { AccountFacts, ImageFact, LambdaAliasFact, LambdaFunctionFact, PinFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { familyOf } from '../domain/named-images.js';
-import { usageAcrossScopes, type Referrer } from '../domain/usage.js';
+import type { Referrer } from '../domain/usage.js';
+import { usageAcrossScopes } from '../domain/usage-across-scopes.js';
 import type { IndexedFact, UsageIndex } from './usage-index.js';
 
 const id = (scope: Scope) => `${scope.accountId}#${scope.region}`;

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { imageKey } from '../domain/facts.js';
-import { usageAcrossScopes, type Referrer } from '../domain/usage.js';
+import type { Referrer } from '../domain/usage.js';
+import { usageAcrossScopes } from '../domain/usage-across-scopes.js';
 import { findImages } from './find-images.js';
 import type { FactView } from './plan.js';
 import type { ImageFact, Scope } from '../domain/facts.js';

@@ -4,7 +4,8 @@ import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
 import { imageKey } from './facts.js';
 import { groupBy } from './group-by.js';
 import { sharedWithOtherAccounts } from './repository-sharing.js';
-import { usageAcrossScopes, type Referrer, type Usage } from './usage.js';
+import type { Referrer, Usage } from './usage.js';
+import { usageAcrossScopes } from './usage-across-scopes.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
