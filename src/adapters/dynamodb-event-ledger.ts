@@ -123,12 +123,13 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<void> {
+    const pk = factPk(scope, 'image', imageKey(repositoryName, imageDigest));
     await this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
-      TableName: this.tableName, Key: { pk: factPk(scope, 'image', imageKey(repositoryName, imageDigest)), sk: 'F' },
+      TableName: this.tableName, Key: { pk, sk: 'F' },
       // A released image may now be unprotected: it joins the sweep's index.
       UpdateExpression: 'SET releasedAt = :at, g3pk = :g3pk, g3sk = pk',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND (attribute_not_exists(releasedAt) OR releasedAt < :at)',
-      ExpressionAttributeValues: { ':at': at, ':g3pk': sweepKeys(scope, '').g3pk },
+      ExpressionAttributeValues: { ':at': at, ':g3pk': sweepKeys(scope, pk).g3pk },
     })));
   }
 

@@ -2,11 +2,11 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './dynamodb-query.js';
 import type { AuditRecord, LeaseHolder, LedgerContents, SweepStore } from '../app/ports.js';
-import { batchWriteAll } from './dynamodb-writes.js';
+import { batchWriteAll, inParallel } from './dynamodb-writes.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { LedgerStoreError } from '../errors.js';
-import { factPk, itemsToFacts, scopeId, sweepKeys, watermarkKey, type FactItem } from './ledger-items.js';
+import { factPk, itemsToFacts, scopeId, SWEEP_SHARDS, sweepShard, watermarkKey, type FactItem } from './ledger-items.js';
 
 const LOCK_PK = 'LOCK';
 const auditPk = (scope: Scope) => `AUDIT#${scopeId(scope)}`;
@@ -28,7 +28,10 @@ export class DynamoDbSweepStore implements SweepStore {
 
   async sweepView(scope: Scope): Promise<LedgerContents> {
     return this.guard('reading the sweep index', async () => {
-      const items = (await queryAll(this.doc, { tableName: this.tableName, index: 'forSweep', key: 'g3pk', value: sweepKeys(scope, '').g3pk })) as unknown as FactItem[];
+      const items: FactItem[] = [];
+      await inParallel(Array.from({ length: SWEEP_SHARDS }, (_, shard) => shard), 8, async (shard) => {
+        items.push(...((await queryAll(this.doc, { tableName: this.tableName, index: 'forSweep', key: 'g3pk', value: sweepShard(scope, shard) })) as unknown as FactItem[]));
+      });
       // The subjects of signatures and SBOMs decide whether those are kept: read the ones the index does not hold.
       const held = new Set(items.map((i) => i.pk));
       const subjects = new Set(items.filter((i) => i.kind === 'image' && !i.deleted).flatMap((i) => {

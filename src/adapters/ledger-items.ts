@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AccountFacts, ImageFact, ImageHistory, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
@@ -52,8 +53,13 @@ export const watermarkKey = (scope: Scope) => ({ pk: WATERMARK_PK, sk: scopeId(s
 export const checkpointPk = (scope: Scope) => `CHECKPOINT#${scopeId(scope)}`;
 export const factPk = (scope: Scope, kind: FactKind, id: string) => `${scopeId(scope)}#${kind}#${id}`;
 
-/** The key of the sweep index: one partition per scope, read with one paginated Query. */
-export const sweepKeys = (scope: Scope, pk: string) => ({ g3pk: `${scopeId(scope)}#sweep`, g3sk: pk });
+/**
+ * The sweep index of a scope is spread over SWEEP_SHARDS partitions by a hash of the item's key, so that no
+ * partition holds the scope's whole candidate set (a hot partition for every write and read of the night).
+ */
+export const SWEEP_SHARDS = 32;
+export const sweepShard = (scope: Scope, shard: number) => `${scopeId(scope)}#sweep#${String(shard).padStart(2, '0')}`;
+export const sweepKeys = (scope: Scope, pk: string) => ({ g3pk: sweepShard(scope, createHash('sha1').update(pk).digest().readUInt32BE(0) % SWEEP_SHARDS), g3sk: pk });
 
 /** Referrers and pins are what the sweep evaluates protection with; they grow with workloads, not with images. */
 const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'pin']);

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { LayoutError } from '../errors.js';
-import { factItem, imageItem, withReferences, type FactItem } from './ledger-items.js';
+import { factItem, imageItem, sweepKeys, withReferences, type FactItem } from './ledger-items.js';
 import type { ImageFact } from '../domain/facts.js';
 
 /**
@@ -100,8 +100,8 @@ export function converted1to2(stored: FactItem): Record<string, unknown>[] {
   const keyed = stored.kind === 'image'
     ? imageItem(scope, stored.fact as unknown as ImageFact, stored.observedAt, undefined)
     : factItem(scope, stored.kind as Exclude<FactItem['kind'], 'image' | 'tag-claim'>, stored.fact, stored.observedAt);
-  // Keys from the new layout; everything the ledger remembers (history, version, sweep index keys) from the stored item.
-  const item: FactItem = { ...stored, ...pick(keyed, ['g1pk', 'g1sk', 'g2pk', 'g2sk']) };
+  // Keys from the new layout (the sweep index sharded); everything the ledger remembers (history, version) from the stored item.
+  const item: FactItem = { ...stored, ...pick(keyed, ['g1pk', 'g1sk', 'g2pk', 'g2sk']), ...(stored.g3pk !== undefined && sweepKeys(scope, stored.pk)) };
   return withReferences(scope, item) as unknown as Record<string, unknown>[];
 }
 

@@ -48,7 +48,8 @@ async function cli(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
 }
 
-const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, ...rest }: Item) => rest;
+/** What layout 2 adds or moves are index keys (the sweep index is sharded); everything else must be as it was. */
+const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, ...rest }: Item) => rest;
 
 describe('upgrading a ledger written by the previous layout, in place', () => {
   it('every other command refuses an old ledger with exit 2, naming upgrade', async () => {
@@ -77,6 +78,9 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
       expect([...after.values()].filter((i) => String(i.pk).startsWith('CHECKPOINT#'))).toHaveLength(1);
       expect(kinds('image').filter((i) => !i.deleted).every((i) => String(i.g2pk).includes('#img#'))).toBe(true);
       expect(kinds('reference').length).toBeGreaterThan(50);
+      const swept = [...after.values()].filter((i) => i.g3pk !== undefined);
+      expect(swept.length).toBe(before.filter((i) => i.g3pk !== undefined).length);
+      expect(swept.every((i) => /#sweep#\d\d$/.test(String(i.g3pk)))).toBe(true);
       expect(after.get('LAYOUT|LAYOUT')).toMatchObject({ version: LAYOUT_VERSION });
 
       // The upgraded table is what layout 2 writes: reconciling the same picture again changes nothing.
