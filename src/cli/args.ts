@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { COMMANDS } from './command-specs.js';
 
 const OPTIONS = {
   snapshot: { type: 'string' },
@@ -7,7 +8,7 @@ const OPTIONS = {
   table: { type: 'string' },
   config: { type: 'string' },
   now: { type: 'string' },
-  output: { type: 'string', default: 'table' },
+  output: { type: 'string', short: 'o' },
   account: { type: 'string' },
   scope: { type: 'string' },
   region: { type: 'string' },
@@ -20,6 +21,7 @@ const OPTIONS = {
   since: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
 } as const;
 
 export interface Flags {
@@ -41,20 +43,49 @@ export interface Flags {
   since?: string;
   debug: boolean;
   help: boolean;
+  version: boolean;
 }
 
-/** Splits the command line into command, flags and positional arguments; unknown flags are usage errors. */
-export function parseCommandLine(argv: readonly string[]): { command?: string; flags: Flags; positionals: string[] } {
+/**
+ * Splits the command line into command, flags and positional arguments. A flag the command does not take, a
+ * single-value flag given twice and a positional argument too many are usage errors naming them.
+ * `ECR_LEDGER_TABLE` and `ECR_LEDGER_CONFIG` stand for `--table` and `--config` where the command takes them (flags win).
+ */
+export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): { command?: string; flags: Flags; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (cause) {
     throw new UsageError((cause as Error).message.split('\n')[0]!, { cause });
   }
   const [command, ...positionals] = parsed.positionals;
-  const values = parsed.values as Omit<Flags, 'output'> & { output: string };
+  const given = parsed.tokens.filter((t) => t.kind === 'option').map((t) => (t as { name: string }).name);
+  for (const name of new Set(given)) {
+    if (OPTIONS[name as keyof typeof OPTIONS].type === 'string' && given.filter((g) => g === name).length > 1) throw new UsageError(`--${name} is given more than once`);
+  }
+  const values = { output: 'table', ...parsed.values } as Omit<Flags, 'output'> & { output: string };
   if (values.output !== 'table' && values.output !== 'json') throw new UsageError(`--output ${values.output}: expected table or json`);
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  if (spec) {
+    const foreign = [...new Set(given)].filter((name) => !spec.flags.includes(name) && name !== 'version');
+    if (foreign.length > 0) throw new UsageError(`${command} does not take ${foreign.map((f) => `--${f}`).join(', ')} (see \`ecr-ledger help ${command}\`)`);
+    if (!values.help && positionals.length > spec.positionals.max) {
+      const extra = positionals.slice(spec.positionals.max);
+      throw new UsageError(`${command} takes ${spec.positionals.max === 0 ? 'no arguments' : `at most ${spec.positionals.max} ${spec.positionals.name}`}: unexpected ${extra.map((e) => JSON.stringify(e)).join(' ')}`);
+    }
+    if (spec.flags.includes('table') && values.table === undefined && values.ledger === undefined && env.ECR_LEDGER_TABLE) values.table = env.ECR_LEDGER_TABLE;
+    if (spec.flags.includes('config') && values.config === undefined && env.ECR_LEDGER_CONFIG) values.config = env.ECR_LEDGER_CONFIG;
+  }
   return { ...(command !== undefined && { command }), flags: values as Flags, positionals };
+}
+
+/** `--now`, `--since`: ISO-8601 with a zone, or epoch seconds; anything a reader could take two ways is an error. */
+export function parseTime(text: string, flag: string): string {
+  if (/^\d{1,12}$/.test(text)) return new Date(Number(text) * 1000).toISOString();
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+  const ms = Date.parse(text);
+  if (!iso.test(text) || Number.isNaN(ms)) throw new UsageError(`${flag} ${text}: expected an ISO-8601 time with a zone (e.g. 2026-11-20T03:00:00Z) or epoch seconds`);
+  return new Date(ms).toISOString();
 }
 
 export const USAGE = `ecr-ledger — which ECR image is used by what, and which can safely go

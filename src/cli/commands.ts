@@ -10,7 +10,7 @@ import { whoUses, whoUsesFromIndex } from '../app/who-uses.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
-import type { Flags } from './args.js';
+import { parseTime, type Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
 import { reportWarnings } from './live-source.js';
@@ -21,9 +21,7 @@ import { chooseScope, openLedger, readFactView } from './sources.js';
 
 function nowOf(flags: Flags, io: Io, fallback?: string): string {
   if (flags.now === undefined) return fallback ?? io.clock().toISOString();
-  const ms = Date.parse(flags.now);
-  if (Number.isNaN(ms)) throw new UsageError(`--now ${flags.now}: not an ISO-8601 time (e.g. 2026-11-20T03:00:00Z)`);
-  return new Date(ms).toISOString();
+  return parseTime(flags.now, '--now');
 }
 
 

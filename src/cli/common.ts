@@ -5,6 +5,8 @@ import type { LiveIo } from './live-source.js';
 
 export interface Io extends LiveIo {
   out(text: string): void;
+  /** The environment (ECR_LEDGER_TABLE, ECR_LEDGER_CONFIG); tests pass their own. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The config file `--config` names, or every default. */

@@ -1,5 +1,7 @@
 import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
+import { commandHelp, COMMANDS } from './command-specs.js';
+import { VERSION } from './version.js';
 import { ingestCommand } from './ingest-command.js';
 import { upgradeCommand } from './upgrade-command.js';
 import { historyCommand, purgeCommand, sweepCommand } from './sweep-commands.js';
@@ -20,9 +22,21 @@ export function exitCodeFor(error: unknown): number {
 /** Runs one command line; returns the exit code. Results go to `io.out`, errors to `io.err`. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let debug = argv.includes('--debug');
+  let json = argv.includes('--output=json') || argv.some((a, i) => (a === '--output' || a === '-o') && argv[i + 1] === 'json');
   try {
-    const { command, flags, positionals } = parseCommandLine(argv);
+    const { command, flags, positionals } = parseCommandLine(argv, io.env ?? {});
     debug = flags.debug;
+    json = flags.output === 'json';
+    if (flags.version) {
+      io.out(`ecr-ledger ${VERSION}`);
+      return EXIT.ok;
+    }
+    const helpFor = command === 'help' ? positionals[0] : flags.help ? command : undefined;
+    if (helpFor !== undefined) {
+      if (!COMMANDS[helpFor]) throw new UsageError(`unknown command "${helpFor}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+      io.out(commandHelp(helpFor));
+      return EXIT.ok;
+    }
     if (flags.help || command === undefined || command === 'help') {
       const asked = flags.help || command === 'help';
       (asked ? io.out : io.err)(USAGE);
@@ -45,6 +59,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     }
   } catch (error) {
     const code = exitCodeFor(error);
+    if (json) {
+      io.err(JSON.stringify({ error: (error as Error).message, exitCode: code, ...(debug && { stack: (error as Error).stack }) }));
+      return code;
+    }
     io.err(`ecr-ledger: ${(error as Error).message}`);
     if (debug) io.err((error as Error).stack ?? String(error));
     else if (code === EXIT.runtime) io.err('(run again with --debug for the stack trace)');
@@ -54,6 +72,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
 const isEntryPoint = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntryPoint) {
-  const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), clock: () => new Date() };
+  // A reader that stops reading (`| head`) ends the command quietly: no EPIPE stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), clock: () => new Date(), env: process.env };
   process.exitCode = await runCli(process.argv.slice(2), io);
 }

@@ -14,6 +14,7 @@ import type { Flags } from './args.js';
 import { openLiveReader, reportWarnings, type LiveIo } from './live-source.js';
 
 export interface SourceFlags {
+  profile?: string;
   snapshot?: string;
   ledger?: string;
   table?: string;
@@ -63,7 +64,7 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
   if (flags.table !== undefined) {
     const table = tableOf(flags.table);
     const region = flags.region ?? table.region;
-    const client = new DynamoDBClient({ ...(region && { region }), retryMode: 'adaptive' });
+    const client = new DynamoDBClient({ ...(region && { region }), ...(flags.profile !== undefined && { profile: flags.profile }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, table.name);
     return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }

@@ -12,8 +12,8 @@ import { sweep } from '../app/sweep/sweep.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import { parseImageReference } from '../domain/image-reference.js';
-import { UsageError } from '../errors.js';
-import type { Flags } from './args.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { parseTime, type Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { formatBytes, table } from './render.js';
 import { chooseScope, openLedger } from './sources.js';
@@ -50,8 +50,8 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
     const clients = rehearsal ? undefined : (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
     try {
       const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg);
-      if (flags.now !== undefined && Number.isNaN(Date.parse(flags.now))) throw new UsageError(`--now ${flags.now}: not an ISO-8601 time`);
-      const clock = () => (flags.now === undefined ? io.clock() : new Date(flags.now));
+      const moved = flags.now === undefined ? undefined : parseTime(flags.now, '--now');
+      const clock = () => (moved === undefined ? io.clock() : new Date(moved));
       const others = async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts);
       const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others },
         scope, { dryRun: !flags.force, runId: randomUUID() });
@@ -81,7 +81,7 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
   if (positionals.length > 1) throw new UsageError('history takes at most one IMAGE');
   const image = positionals[0];
   const ref = image === undefined ? undefined : parseImageReference(image, 'query');
-  if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since))) throw new UsageError(`--since ${flags.since}: not an ISO-8601 time`);
+  const since = flags.since === undefined ? undefined : parseTime(flags.since, '--since');
   const cfg = await config(flags);
   const open = await openLedger(flags);
   let clients: AwsClients | undefined;
@@ -92,8 +92,9 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
       return new LiveSweepAws(clients, new AwsCaller(), scope, cfg);
     };
     const all = await auditHistory({ store: open.sweep, events: open.events, config: cfg, aws, warn: (m) => io.err(`warning: ${m}`) },
-      scope, { now: io.clock().toISOString(), by: 'history', ...(flags.since && { since: new Date(flags.since).toISOString() }) });
+      scope, { now: io.clock().toISOString(), by: 'history', ...(since && { since }) });
     const records = all.filter((r) => !ref || (r.repositoryName === ref.repositoryName && (ref.digest ? r.imageDigest === ref.digest : ref.tag === undefined || r.imageTags.includes(ref.tag))));
+    if (image !== undefined && records.length === 0) throw new NotFoundError(`no deletion or archive of ${image} is recorded in ${scope.accountId}/${scope.region}`);
     print(io, flags, { records }, () => renderHistory(records));
     return 0;
   } finally {

@@ -121,3 +121,67 @@ describe('naming a DynamoDB table', () => {
     expect(() => tableOf('arn:aws:s3:::bucket')).toThrow('not a DynamoDB table ARN');
   });
 });
+
+describe('command-line conventions', () => {
+  it('--version, help COMMAND and COMMAND --help print the synopsis, flags and exit codes', async () => {
+    expect((await cli('--version')).out).toMatch(/^ecr-ledger \d+\.\d+\.\d+$/);
+    const help = await cli('help', 'sweep');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('ecr-ledger sweep (--ledger DIR | --table NAME) [--force]');
+    expect(help.out).toContain('Exit codes: 0 ok, 1 runtime error (AWS, I/O), 2 usage, config or input error, 3 not found, 4 refused, 5 partly failed');
+    expect((await cli('plan', '--help')).out).toContain('ecr-ledger plan [SOURCE]');
+    expect((await cli('help', 'frobnicate')).code).toBe(2);
+  });
+
+  it.each([
+    [['plan', '--snapshot', EXAMPLE, '--out', 'x'], 'plan does not take --out'],
+    [['plan', '--snapshot', EXAMPLE, '--snapshot', EXAMPLE], '--snapshot is given more than once'],
+    [['plan', '--snapshot', EXAMPLE, 'extra'], 'plan takes no arguments: unexpected "extra"'],
+    [['who-uses', 'a:1', 'b:2', '--snapshot', EXAMPLE], 'who-uses takes at most 1 IMAGE: unexpected "b:2"'],
+    [['plan', '--snapshot', EXAMPLE, '--now', 'Nov 20 2026'], '--now Nov 20 2026: expected an ISO-8601 time with a zone'],
+    [['plan', '--snapshot', EXAMPLE, '--now', '2026-11-20T00:00:00'], 'expected an ISO-8601 time with a zone'],
+  ])('a usage error names what is wrong (exit 2): %j', async (argv, message) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(result.out).toBe('');
+  });
+
+  it('-o is --output; times take epoch seconds; errors under --output json are a JSON object on stderr', async () => {
+    const plan = await cli('plan', '--snapshot', EXAMPLE, '-o', 'json', '--now', String(Date.parse(LATER) / 1000));
+    expect(plan.json().now).toBe('2026-11-20T00:00:00.000Z');
+    const failed = await cli('who-uses', 'nope:1', '--snapshot', EXAMPLE, '-o', 'json');
+    expect(failed.code).toBe(3);
+    expect(JSON.parse(failed.err)).toEqual({ error: expect.stringContaining('nope:1 is not in the ledger'), exitCode: 3 });
+  });
+
+  it('ECR_LEDGER_CONFIG and ECR_LEDGER_TABLE are defaults that flags override', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), clock: () => new Date(LATER), env: { ECR_LEDGER_CONFIG: '/nonexistent/config.yaml' } };
+    expect(await runCli(['plan', '--snapshot', EXAMPLE], io)).toBe(2);
+    expect(err.join()).toContain('/nonexistent/config.yaml: cannot read the config file');
+    expect(await runCli(['plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--output', 'json'], io)).toBe(0);
+  });
+
+  it('history of an image never recorded exits 3', async () => {
+    const dir = await tempDir();
+    await cli('reconcile', '--snapshot', EXAMPLE, '--ledger', dir);
+    const result = await cli('history', 'fluentd:bbbb', '--ledger', dir);
+    expect(result.code).toBe(3);
+    expect(result.err).toContain('no deletion or archive of fluentd:bbbb is recorded');
+  });
+});
+
+describe('a closed stdout', () => {
+  it('ends the command quietly, without an EPIPE stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn('./bin/ecr-ledger', ['plan', '--snapshot', EXAMPLE, '--now', LATER, '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.destroy(); // the reader is gone before the first line, as with `| head -0`
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|at .*\.(ts|js):\d+/);
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,43 @@
+/** What each command takes: its flags, its positional arguments, what it does, and which exit codes it uses. */
+export interface CommandSpec {
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly flags: readonly string[];
+  readonly positionals: { readonly min: number; readonly max: number; readonly name?: string };
+  readonly exitCodes: readonly number[];
+}
+
+const COMMON = ['output', 'debug', 'help', 'quiet'];
+const LEDGER = ['ledger', 'table', 'region', 'profile'];
+const SCOPE = ['scope', 'account'];
+const READ = ['snapshot', ...LEDGER, ...SCOPE, 'config', 'now'];
+
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  snapshot: { synopsis: 'snapshot --out FILE|- [--region R] [--profile P] [--config FILE]', summary: 'read live AWS and write an account snapshot', flags: [...COMMON, 'out', 'region', 'profile', 'config'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2] },
+  reconcile: { synopsis: 'reconcile [--snapshot FILE] (--ledger DIR | --table NAME) [--config FILE] [--now TIME]', summary: 'load a snapshot, or live AWS, into the ledger', flags: [...COMMON, 'snapshot', ...LEDGER, 'config', 'now'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
+  plan: { synopsis: 'plan [SOURCE] [--config FILE] [--now TIME]', summary: 'what the retention rules would delete, and why', flags: [...COMMON, ...READ], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4] },
+  'who-uses': { synopsis: 'who-uses IMAGE [SOURCE]', summary: 'every referrer of an image, protecting or not, with why', flags: [...COMMON, ...READ], positionals: { min: 1, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
+  explain: { synopsis: 'explain IMAGE [SOURCE] [--config FILE] [--now TIME]', summary: 'why one image is kept or would be deleted', flags: [...COMMON, ...READ], positionals: { min: 1, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
+  pin: { synopsis: 'pin IMAGE --reason TEXT (--ledger DIR | --table NAME)', summary: 'protect an image for consumers the ledger cannot see', flags: [...COMMON, ...LEDGER, ...SCOPE, 'reason'], positionals: { min: 1, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
+  unpin: { synopsis: 'unpin IMAGE (--ledger DIR | --table NAME)', summary: 'remove the pins of an image', flags: [...COMMON, ...LEDGER, ...SCOPE], positionals: { min: 1, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
+  ingest: { synopsis: 'ingest FILE... (--ledger DIR | --table NAME) [--offline] [--config FILE]', summary: 'replay EventBridge events (JSON, JSON array or JSON Lines)', flags: [...COMMON, ...LEDGER, 'offline', 'config'], positionals: { min: 1, max: Infinity, name: 'FILE' }, exitCodes: [0, 1, 2, 4, 5] },
+  sweep: { synopsis: 'sweep (--ledger DIR | --table NAME) [--force] [--snapshot FILE] [--config FILE] [--now TIME (dry runs only)]', summary: 'delete what the plan deletes, after a live check; a dry run unless --force', flags: [...COMMON, ...LEDGER, ...SCOPE, 'snapshot', 'config', 'now', 'force'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4, 5] },
+  history: { synopsis: 'history [IMAGE] (--ledger DIR | --table NAME) [--since TIME]', summary: 'what the sweep deleted or archived, and why', flags: [...COMMON, ...LEDGER, ...SCOPE, 'since', 'config'], positionals: { min: 0, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
+  'purge-repository': { synopsis: 'purge-repository REPO [--force] [--ledger DIR | --table NAME]', summary: 'empty a repository about to be deleted; refuses if an image is in use', flags: [...COMMON, ...LEDGER, ...SCOPE, 'config', 'force', 'now'], positionals: { min: 1, max: 1, name: 'REPO' }, exitCodes: [0, 1, 2, 3, 4, 5] },
+  upgrade: { synopsis: 'upgrade (--ledger DIR | --table NAME)', summary: 'convert a ledger of an older layout in place (resumable)', flags: [...COMMON, ...LEDGER], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
+};
+
+const EXIT_WORDS: Readonly<Record<number, string>> = { 0: 'ok', 1: 'runtime error (AWS, I/O)', 2: 'usage, config or input error', 3: 'not found', 4: 'refused', 5: 'partly failed' };
+
+/** `ecr-ledger help COMMAND` and `COMMAND --help`. */
+export function commandHelp(name: string): string {
+  const spec = COMMANDS[name]!;
+  const flags = spec.flags.filter((f) => !['help'].includes(f)).map((f) => (f === 'output' ? '-o/--output table|json' : `--${f}`));
+  return [
+    `ecr-ledger ${spec.synopsis}`, '', `  ${spec.summary}`, '',
+    `Flags: ${flags.join(', ')}`,
+    'SOURCE: --snapshot FILE | --ledger DIR | --table NAME (or ARN) | none: live AWS',
+    'TIME: ISO-8601 with a zone (2026-11-20T03:00:00Z, 2026-11-20T04:00:00+01:00) or epoch seconds',
+    `Exit codes: ${spec.exitCodes.map((c) => `${c} ${EXIT_WORDS[c]}`).join(', ')}`,
+  ].join('\n');
+}
