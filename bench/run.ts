@@ -13,6 +13,21 @@ if (process.argv.includes('--events')) {
   await benchEvents();
   process.exit(0);
 }
+// Start-up: the bundled CLI (bin/ecr-ledger → dist/) beside the TypeScript sources run through tsx (the old launcher).
+const startup = (command: string, args: string[]) => {
+  const times = Array.from({ length: 5 }, () => {
+    const t0 = performance.now();
+    execFileSync(command, args, { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: 'ignore' });
+    return (performance.now() - t0) / 1000;
+  }).sort((a, b) => a - b);
+  return times[2]!;
+};
+execFileSync('npm', ['run', 'build', '--silent']);
+const bundled = { help: startup('./bin/ecr-ledger', ['--help']), version: startup('./bin/ecr-ledger', ['--version']) };
+const throughTsx = startup(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help']);
+console.log(`start-up (median of 5): --help ${bundled.help.toFixed(2)} s, --version ${bundled.version.toFixed(2)} s bundled; --help through tsx ${throughTsx.toFixed(2)} s ` +
+  `(ratio ${(throughTsx / bundled.help).toFixed(1)}x; target < 0.5 s: ${Math.max(bundled.help, bundled.version) < 0.5 ? 'met' : 'MISSED'})`);
+
 const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-bench-'));
 const snapshot = join(dir, 'account.json');
 const ledger = join(dir, 'ledger');

@@ -2,11 +2,6 @@ import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedEr
 import { parseCommandLine, USAGE } from './args.js';
 import { commandHelp, COMMANDS } from './command-specs.js';
 import { VERSION } from './version.js';
-import { ingestCommand } from './ingest-command.js';
-import { upgradeCommand } from './upgrade-command.js';
-import { historyCommand, purgeCommand, sweepCommand } from './sweep-commands.js';
-import { snapshotCommand } from './live-commands.js';
-import { explainCommand, pinCommand, planCommand, reconcileCommand, whoUsesCommand } from './commands.js';
 import type { Io } from './common.js';
 
 /** Exit codes of the CLI contract. */
@@ -42,19 +37,20 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       (asked ? io.out : io.err)(USAGE);
       return asked ? EXIT.ok : EXIT.usage;
     }
+    // Commands load on demand: --help and --version never load the AWS SDK or the embedded engine.
     switch (command) {
-      case 'snapshot': return await snapshotCommand(flags, io);
-      case 'reconcile': return await reconcileCommand(flags, io);
-      case 'plan': return await planCommand(flags, io);
-      case 'who-uses': return await whoUsesCommand(flags, positionals, io);
-      case 'explain': return await explainCommand(flags, positionals, io);
-      case 'pin': return await pinCommand(flags, positionals, io, false);
-      case 'unpin': return await pinCommand(flags, positionals, io, true);
-      case 'ingest': return await ingestCommand(flags, positionals, io);
-      case 'sweep': return await sweepCommand(flags, io);
-      case 'history': return await historyCommand(flags, positionals, io);
-      case 'purge-repository': return await purgeCommand(flags, positionals, io);
-      case 'upgrade': return await upgradeCommand(flags, positionals, io);
+      case 'snapshot': return await (await import('./live-commands.js')).snapshotCommand(flags, io);
+      case 'reconcile': return await (await import('./commands.js')).reconcileCommand(flags, io);
+      case 'plan': return await (await import('./commands.js')).planCommand(flags, io);
+      case 'who-uses': return await (await import('./commands.js')).whoUsesCommand(flags, positionals, io);
+      case 'explain': return await (await import('./commands.js')).explainCommand(flags, positionals, io);
+      case 'pin': return await (await import('./commands.js')).pinCommand(flags, positionals, io, false);
+      case 'unpin': return await (await import('./commands.js')).pinCommand(flags, positionals, io, true);
+      case 'ingest': return await (await import('./ingest-command.js')).ingestCommand(flags, positionals, io);
+      case 'sweep': return await (await import('./sweep-commands.js')).sweepCommand(flags, io);
+      case 'history': return await (await import('./sweep-commands.js')).historyCommand(flags, positionals, io);
+      case 'purge-repository': return await (await import('./sweep-commands.js')).purgeCommand(flags, positionals, io);
+      case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
       default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade)`);
     }
   } catch (error) {
@@ -70,13 +66,16 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-const isEntryPoint = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntryPoint) {
+/** The process entry point (`bin/ecr-ledger`, or this file run directly): real stdout, stderr, clock and environment. */
+export async function main(argv: readonly string[]): Promise<void> {
   // A reader that stops reading (`| head`) ends the command quietly: no EPIPE stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
   const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), clock: () => new Date(), env: process.env };
-  process.exitCode = await runCli(process.argv.slice(2), io);
+  process.exitCode = await runCli(argv, io);
 }
+
+const isEntryPoint = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntryPoint) await main(process.argv.slice(2));
