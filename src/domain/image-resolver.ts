@@ -29,6 +29,8 @@ export class ImageResolver {
   private readonly byKey = new Map<string, ImageFact>();
   private readonly byTag = new Map<string, string[]>();
   private readonly foreign = new Map<string, ImageResolver>();
+  /** Registries (`account#region`) references named that this resolver does not hold. */
+  readonly missedRegistries = new Set<string>();
 
   constructor(
     private readonly scope: Scope,
@@ -67,6 +69,7 @@ export class ImageResolver {
         return r.found ? { ...r, targets: r.targets.map((t) => ({ ...t, scope: other.scope })) } : r;
       }
       const registry = `${ref.registryId ?? this.scope.accountId}#${ref.region ?? this.scope.region}`;
+      this.missedRegistries.add(registry);
       return { found: false, why: 'other-registry', registry, detail: `registry ${ref.registryId} in ${ref.region} is not ${this.scope.accountId} in ${this.scope.region}` };
     }
     const digest = digestOverride ?? ref.digest;

@@ -169,12 +169,8 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions, cross:
   const resolver = new ImageResolver(facts.scope, facts.images, cross.foreign);
   const found: Found = new Map();
   const foreign = new Map<string, Found>();
-  const unresolvedRegistries = new Set<string>();
   const add: Sink = (resolution, referrer, reason) => {
-    if (!resolution.found) {
-      if (resolution.why === 'other-registry' && resolution.registry) unresolvedRegistries.add(resolution.registry);
-      return;
-    }
+    if (!resolution.found) return;
     for (const { key, scope } of resolution.targets) {
       const into = scope ? foreign.get(`${scope.accountId}#${scope.region}`) ?? new Map() : found;
       if (scope) foreign.set(`${scope.accountId}#${scope.region}`, into);
@@ -216,7 +212,7 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions, cross:
   }
 
   return {
-    referrers: sortedReferrers(found), inUse, resolver, unresolvedRegistries,
+    referrers: sortedReferrers(found), inUse, resolver, unresolvedRegistries: resolver.missedRegistries,
     foreign: new Map([...foreign].map(([scope, perImage]) => [scope, sortedReferrers(perImage)])),
   };
 }

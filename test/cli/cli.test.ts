@@ -185,3 +185,14 @@ describe('a closed stdout', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('references into registries the ledger does not hold', () => {
+  it('plan over a ledger warns once per such registry, on stderr and in its JSON', async () => {
+    const dir = await tempDir();
+    await cli('reconcile', '--snapshot', EXAMPLE, '--ledger', dir);
+    const plan = await cli('plan', '--ledger', dir, '--output', 'json');
+    const warning = 'referrers name images of 999999999999/us-east-1, which the ledger does not hold: what they name there is not protected by this ledger';
+    expect(plan.json().warnings).toEqual([warning]);
+    expect(plan.err).toBe(`warning: ${warning}`);
+  });
+});
