@@ -32,3 +32,6 @@ export class AwsReadError extends EcrLedgerError {}
 
 /** The ledger was written in an older table layout: `ecr-ledger upgrade` converts it in place. */
 export class LayoutError extends EcrLedgerError {}
+
+/** No AWS region could be found for the clients (no --region, AWS_REGION or profile region). */
+export class MissingRegionError extends UsageError {}

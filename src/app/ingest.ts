@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Scope } from '../domain/facts.js';
+import { AwsReadError } from '../errors.js';
 import { EventError } from '../events/envelope.js';
 import { parseEvent } from '../events/parse-event.js';
 import { applyEvent } from './events/apply-event.js';
@@ -23,6 +24,14 @@ export interface IngestDeps {
   readonly debug?: (message: string) => void;
 }
 
+/** Missing or expired AWS credentials: every lookup would fail the same way, so ingest stops at the first. */
+const isCredentialsFailure = (error: unknown): boolean => {
+  for (let e = error as { name?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.name === 'CredentialsProviderError' || /could not load credentials|security token .* (invalid|expired)|ExpiredToken/i.test(`${e.name ?? ''} ${e.message ?? ''}`)) return true;
+  }
+  return false;
+};
+
 /** Replays events through the same application service as the handlers; a bad event is reported and skipped, the rest applied. */
 export async function ingestEvents(deps: IngestDeps, events: Iterable<RawEvent>): Promise<IngestResult> {
   let applied = 0;
@@ -45,6 +54,9 @@ export async function ingestEvents(deps: IngestDeps, events: Iterable<RawEvent>)
       await applyEvent({ ledger: deps.ledger, ...(lookups && { lookups }), config: deps.config, warn: deps.warn }, parsed.apply);
       applied += 1;
     } catch (error) {
+      if (isCredentialsFailure(error)) {
+        throw new AwsReadError(`${event.where}: AWS credentials are missing or expired, so what events lack cannot be looked up (${(error as Error).message}); give --offline to apply only what the events carry (the next reconcile fills in the rest)`, { cause: error });
+      }
       const id = error instanceof EventError ? '' : `event ${(event.raw as { id?: string })?.id ?? '(no id)'}: `;
       skipped.push({ where: event.where, message: `${id}${(error as Error).message}` });
     }

@@ -29,13 +29,20 @@ export async function ingestCommand(flags: Flags, files: readonly string[], io: 
     return lookups.get(key);
   };
   try {
-    const events = (await Promise.all(files.map(readEventFile))).flat();
+    const read = (await Promise.all(files.map(readEventFile))).flat();
+    // A file that cannot be read is an error of that file, not a skipped event; the other files are still applied.
+    const unreadableFiles = read.filter((e) => 'unreadable' in e && files.includes(e.where));
+    const events = read.filter((e) => !unreadableFiles.includes(e));
     const result = await ingestEvents({
       ledger: open.events, lookupsFor, config: cfg, warn: (m) => { if (!flags.offline) io.err(`warning: ${m}`); },
       ...(flags.debug && { debug: (m: string) => io.err(m) }),
     }, events);
     for (const { where, message } of result.skipped) io.err(`skipped ${where}: ${message}`);
-    print(io, flags, result, () => `Ingested ${events.length} event(s) from ${files.length} file(s) into ${open.describe}: ${result.applied} applied, ${result.ignored} ignored (not followed), ${result.skipped.length} skipped.`);
+    const readable = files.length - unreadableFiles.length;
+    print(io, flags, { ...result, unreadableFiles: unreadableFiles.map((f) => f.where) }, () => `Ingested ${events.length} event(s) from ${readable} file(s) into ${open.describe}: ${result.applied} applied, ${result.ignored} ignored (not followed), ${result.skipped.length} skipped.`);
+    if (unreadableFiles.length > 0) {
+      throw new UsageError(unreadableFiles.map((f) => `${f.where}: ${'unreadable' in f ? f.unreadable : ''}`).join('; '));
+    }
     return result.skipped.length > 0 ? 5 : 0;
   } finally {
     for (const c of clients.values()) c.destroy();

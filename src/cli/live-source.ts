@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { Config } from '../config.js';
@@ -23,12 +27,20 @@ export function progressReporter(io: LiveIo, quiet: boolean): (message: string) 
 
 /** A reader of the live account the flags name (region, profile), scoped by the config. */
 export function openLiveReader(flags: Flags, io: LiveIo, config: Config): { reader: LiveAccountReader; close(): void } {
+  if (flags.profile !== undefined && !io.aws) requireProfile(flags.profile);
   const clients = (io.aws ?? createAwsClients)({
     ...(flags.region !== undefined && { region: flags.region }),
     ...(flags.profile !== undefined && { profile: flags.profile }),
   });
   const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => io.clock(), progress: progressReporter(io, flags.quiet) });
   return { reader, close: () => clients.destroy() };
+}
+
+/** A profile named but defined in neither shared file is said as such (the SDK would report a missing region). */
+export function requireProfile(profile: string): void {
+  const files = [process.env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config'), process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials')];
+  const sections = files.flatMap((file) => (existsSync(file) ? [...readFileSync(file, 'utf8').matchAll(/^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]/gm)].map((m) => m[1]) : []));
+  if (!sections.includes(profile)) throw new UsageError(`profile ${profile} not found (looked in ${files.join(' and ')})`);
 }
 
 export function reportWarnings(io: LiveIo, warnings: readonly string[]): void {

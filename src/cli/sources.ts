@@ -7,11 +7,11 @@ import { loadOtherScopes } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
 import type { EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
-import { UsageError } from '../errors.js';
+import { MissingRegionError, UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Config } from '../config.js';
 import type { Flags } from './args.js';
-import { openLiveReader, reportWarnings, type LiveIo } from './live-source.js';
+import { openLiveReader, reportWarnings, requireProfile, type LiveIo } from './live-source.js';
 
 export interface SourceFlags {
   profile?: string;
@@ -62,6 +62,7 @@ export async function openLedger(flags: SourceFlags, options: { create?: boolean
 async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): Promise<OpenLedger> {
   if (flags.ledger !== undefined && flags.table !== undefined) throw new UsageError('give either --ledger DIR or --table NAME, not both');
   if (flags.table !== undefined) {
+    if (flags.profile !== undefined) requireProfile(flags.profile);
     const table = tableOf(flags.table);
     const region = flags.region ?? table.region;
     const client = new DynamoDBClient({ ...(region && { region }), ...(flags.profile !== undefined && { profile: flags.profile }), retryMode: 'adaptive' });
@@ -91,6 +92,11 @@ export async function readFactView(flags: Flags, image: string | undefined, live
   if (named === 0) {
     const { reader, close } = openLiveReader(flags, live.io, live.config);
     try {
+      const scope = await reader.scope().catch((error: unknown) => {
+        if (error instanceof MissingRegionError) throw new MissingRegionError(`${error.message} to read live AWS; or give --ledger DIR, --table NAME or --snapshot FILE to read a ledger or a file`, { cause: error });
+        throw error;
+      });
+      live.io.err(`reading live AWS (account ${scope.accountId}, region ${scope.region}); give --ledger or --snapshot to read a ledger or a file`);
       const { facts, read } = await readLiveFacts(reader);
       reportWarnings(live.io, read.warnings);
       return { view: { facts, history: new Map(), historySource: 'snapshot' }, defaultNow: facts.capturedAt, close: async () => undefined };

@@ -23,8 +23,8 @@ export const envelopeSchema = z.looseObject({
 
 export type Envelope = z.output<typeof envelopeSchema>;
 
-/** An OCI digest (`algorithm:encoded`); looser than sha256's 64 hex digits because documented sample events use placeholders. */
-export const eventDigest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'expected an image digest such as sha256:…');
+/** ECR digests are sha256: a digest of any other shape is a malformed event, never an image the ledger would miss. */
+export const eventDigest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256: followed by 64 lowercase hex digits');
 
 /** Formats zod issues as `path: message; …` for an EventError. */
 export function describeIssues(error: z.ZodError, prefix = ''): string {

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 
-const sample = async (name: string) => JSON.parse(await readFile(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+import { sample as documented } from '../fixtures/events/samples.js';
+
+const sample = async (name: string) => documented(name);
 
 async function cli(account: FakeAccount, ...argv: string[]) {
   const out: string[] = [];
@@ -59,5 +61,29 @@ describe('ecr-ledger ingest', () => {
 
   it('needs files (exit 2)', async () => {
     expect((await cli(new FakeAccount(), 'ingest', '--ledger', '/tmp/x')).code).toBe(2);
+  });
+});
+
+describe('ingest: files and credentials', () => {
+  it('a missing file is an error of that file (exit 2); the other files are applied', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-ingest-'));
+    await writeFile(join(dir, 'ok.json'), JSON.stringify(await sample('ecr-image-action-push')));
+    const result = await cli(new FakeAccount(), 'ingest', join(dir, 'ok.json'), join(dir, 'missing.json'), '--ledger', join(dir, 'ledger'), '--offline');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`ecr-ledger: ${join(dir, 'missing.json')}: cannot read the file`);
+    expect(result.err).not.toContain('skipped');
+    expect(result.out).toContain('1 applied');
+  });
+
+  it('missing credentials are reported once, with the hint to use --offline, not once per event', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-ingest-'));
+    const push = await sample('ecr-image-action-push');
+    await writeFile(join(dir, 'events.json'), JSON.stringify([push, { ...push, id: 'second' }, { ...push, id: 'third' }]));
+    const noCredentials = new FakeAccount('123456789012', 'us-west-2');
+    noCredentials.ecr.mock.onAnyCommand().rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const result = await cli(noCredentials, 'ingest', join(dir, 'events.json'), '--ledger', join(dir, 'ledger'));
+    expect(result.code).toBe(1);
+    expect(result.err.match(/credentials/g)).toHaveLength(2); // one line: the reason and the SDK's words
+    expect(result.err).toContain('give --offline to apply only what the events carry');
   });
 });

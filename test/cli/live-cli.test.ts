@@ -94,3 +94,47 @@ describe('ecr-ledger against live AWS (a fake account)', () => {
     expect(result.err).toContain('snapshot needs --out FILE');
   });
 });
+
+describe('reading live AWS because no source was named', () => {
+  it('says so before it starts, naming the account and region', async () => {
+    const result = await cli(await exampleAccount(), 'plan', '--config', CONFIG, '--now', LATER, '--quiet');
+    expect(result.code).toBe(0);
+    expect(result.err.split('\n')[0]).toBe('reading live AWS (account 123456789012, region us-east-1); give --ledger or --snapshot to read a ledger or a file');
+  });
+
+  it('without a region is a usage error (exit 2) with the hint', async () => {
+    const { createAwsClients } = await import('../../src/adapters/aws/clients.js');
+    const saved = { region: process.env.AWS_REGION, defaultRegion: process.env.AWS_DEFAULT_REGION, config: process.env.AWS_CONFIG_FILE };
+    process.env.AWS_CONFIG_FILE = '/nonexistent/aws-config';
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      const err: string[] = [];
+      const code = await runCli(['plan'], { out: () => undefined, err: (t) => err.push(t), clock: () => new Date(LATER), aws: () => createAwsClients({}) });
+      expect(code).toBe(2);
+      expect(err.join('\n')).toContain('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region to read live AWS; or give --ledger DIR, --table NAME or --snapshot FILE');
+    } finally {
+      for (const [key, value] of [['AWS_REGION', saved.region], ['AWS_DEFAULT_REGION', saved.defaultRegion], ['AWS_CONFIG_FILE', saved.config]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('a profile that does not exist says so, not "no AWS region"', async () => {
+    const dir = await tempDir();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'config'), '[profile prod]\nregion = eu-west-1\n');
+    const saved = process.env.AWS_CONFIG_FILE;
+    process.env.AWS_CONFIG_FILE = join(dir, 'config');
+    try {
+      const err: string[] = [];
+      const code = await runCli(['plan', '--profile', 'staging'], { out: () => undefined, err: (t) => err.push(t), clock: () => new Date(LATER) });
+      expect(code).toBe(2);
+      expect(err.join('\n')).toContain('ecr-ledger: profile staging not found');
+    } finally {
+      if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
+      else process.env.AWS_CONFIG_FILE = saved;
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { rawSample, sample } from '../fixtures/events/samples.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchesApi } from '../../src/events/api-names.js';
@@ -5,7 +6,6 @@ import { EventError } from '../../src/events/envelope.js';
 import { parseEvent } from '../../src/events/parse-event.js';
 import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 
-const sample = (name: string) => JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
 const change = (raw: unknown) => {
   const parsed = parseEvent(raw);
   if (!('apply' in parsed)) throw new Error(`ignored: ${parsed.ignored}`);
@@ -18,11 +18,23 @@ const ignored = (raw: unknown) => {
 
 describe('ECR events', () => {
   it('a push records the digest and the tag, stamped with the event time', () => {
-    const parsed = parseEvent(sample('ecr-image-action-push'));
+    const event = sample('ecr-image-action-push');
+    const parsed = parseEvent(event);
     expect(parsed).toEqual({ apply: {
       eventId: '13cde686-328b-6117-af20-0e5566167482', at: '2019-11-16T01:54:34.000Z', accountId: '123456789012', region: 'us-west-2',
-      change: { kind: 'image-pushed', repositoryName: 'my-repository-name', imageDigest: 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234', tag: 'latest' },
+      change: { kind: 'image-pushed', repositoryName: 'my-repository-name', imageDigest: event.detail['image-digest'], tag: 'latest' },
     } });
+  });
+
+  it.each([
+    ['the documentation\'s shortened digest (60 hex digits)', 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234'],
+    ['a placeholder', 'sha256:4aa08ef415aecc80814cb42fa41b658480779d80c77ab15EXAMPLE'],
+    ['another algorithm', `sha512:${'a'.repeat(128)}`],
+    ['upper-case hex', `sha256:${'A'.repeat(64)}`],
+  ])('a digest that is not sha256 + 64 hex is a malformed event naming the field: %s', (_, digest) => {
+    const event = { ...rawSample('ecr-image-action-push'), id: 'bad-digest-1' };
+    event.detail = { ...event.detail, 'image-digest': digest };
+    expect(() => parseEvent(event)).toThrow('event bad-digest-1: malformed ECR Image Action: detail.image-digest: expected sha256: followed by 64 lowercase hex digits');
   });
 
   it('an untagged push (image-tag "") carries no tag', () => {

@@ -1,3 +1,4 @@
+import { sample } from '../fixtures/events/samples.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
@@ -11,7 +12,6 @@ import { FakeAccount } from '../fakes/fake-account.js';
 import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 
 const samples = readdirSync('test/fixtures/events').filter((f) => f.endsWith('.json'));
-const sample = (name: string) => JSON.parse(readFileSync(`test/fixtures/events/${name}`, 'utf8')) as { id: string; detail: Record<string, unknown>; account: string; region: string };
 const context = {} as Parameters<ReturnType<typeof createEventHandler>>[1];
 
 describe('the EventBridge handler (middy)', () => {

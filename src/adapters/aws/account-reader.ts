@@ -2,7 +2,7 @@ import { DescribeRegistryCommand } from '@aws-sdk/client-ecr';
 import type { AccountRead, AccountReader, CheckpointEntry } from '../../app/ports.js';
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
-import { AwsReadError } from '../../errors.js';
+import { AwsReadError, MissingRegionError } from '../../errors.js';
 import type { KnownFacts } from '../../snapshot/from-facts.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
 import { AwsCaller } from './caller.js';
@@ -36,7 +36,7 @@ export class LiveAccountReader implements AccountReader {
     try {
       region = await this.clients.ecr.config.region();
     } catch (cause) {
-      throw new AwsReadError('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region', { cause });
+      throw new MissingRegionError('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region', { cause });
     }
     const { registryId } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
     if (!registryId) throw new AwsReadError('ecr:DescribeRegistry returned no registry id (the account id)');
