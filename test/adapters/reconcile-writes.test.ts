@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
+import { describe, expect, it } from 'vitest';
 import { inParallel } from '../../src/adapters/dynamodb-writes.js';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { embeddedLedger } from '../fixtures/embedded-ledger.js';
 import { reconcileLedger } from '../../src/app/reconcile.js';
 import { defaultConfig } from '../../src/config.js';
 import type { AccountFacts } from '../../src/domain/facts.js';
@@ -9,21 +8,15 @@ import { planRetention } from '../../src/domain/retention-policy.js';
 import { LedgerStoreError } from '../../src/errors.js';
 import { AccountBuilder, daysAgo, digest, NOW, uri } from '../fixtures/account-builder.js';
 
-let engine: EmbeddedDynamoDb;
-let ledger: DynamoDbLedger;
-beforeEach(async () => {
-  engine = await startEmbeddedDynamoDb();
-  ledger = new DynamoDbLedger(engine.client, engine.tableName);
-});
-afterEach(async () => engine.close());
+const embedded = embeddedLedger('each');
 
 const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
-const reconcile = (facts: AccountFacts) => reconcileLedger({ ledger, clock: () => new Date(facts.capturedAt) }, { facts, config: defaultConfig(), source: 'test' });
+const reconcile = (facts: AccountFacts) => reconcileLedger({ ledger: embedded.ledger, clock: () => new Date(facts.capturedAt) }, { facts, config: defaultConfig(), source: 'test' });
 
 /** Runs `hook` once, just before the first write request the reconcile sends: between its read and its writes. */
 function beforeFirstWrite(hook: () => Promise<void>): void {
   let fired = false;
-  engine.client.middlewareStack.add((next, context) => async (args) => {
+  embedded.engine.client.middlewareStack.add((next, context) => async (args) => {
     if (!fired && ['PutItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand'].includes(String(context.commandName))) {
       fired = true;
       await hook();
@@ -41,37 +34,37 @@ function account(capturedAt: string, opts: { liveTag?: string; task?: boolean } 
   return b.build();
 }
 
-const tagOf = async (tag: string) => (await ledger.events.getFact(SCOPE, 'tag', `app:${tag}`))?.fact.imageDigest;
+const tagOf = async (tag: string) => (await embedded.ledger.events.getFact(SCOPE, 'tag', `app:${tag}`))?.fact.imageDigest;
 
 describe('reconcile never overwrites newer news (conditional writes)', () => {
   it('a tag moved by an event at 06:00, landing between the 00:00 picture\'s read and its writes, stays moved', async () => {
     await reconcile(account(daysAgo(1, '2026-11-20T00:00:00Z'), { liveTag: 'x' }));
     beforeFirstWrite(async () => {
-      const applied = await ledger.events.applyFact(SCOPE, 'tag', 'app:live', { repositoryName: 'app', tag: 'live', imageDigest: digest('b') }, '2026-11-20T06:00:00.000Z');
+      const applied = await embedded.ledger.events.applyFact(SCOPE, 'tag', 'app:live', { repositoryName: 'app', tag: 'live', imageDigest: digest('b') }, '2026-11-20T06:00:00.000Z');
       expect(applied.applied).toBe(true);
     });
     await reconcile(account('2026-11-20T00:00:00.000Z', { liveTag: 'a' }));
     expect(await tagOf('live')).toBe(digest('b'));
-    expect((await ledger.load(SCOPE)).watermark?.capturedAt).toBe('2026-11-20T00:00:00.000Z');
+    expect((await embedded.ledger.load(SCOPE)).watermark?.capturedAt).toBe('2026-11-20T00:00:00.000Z');
   });
 
   it('a fact an event refreshed between the read and the removal is not removed', async () => {
     await reconcile(account(daysAgo(1, '2026-11-20T00:00:00Z'), { task: true }));
     const taskId = 'arn:aws:ecs:us-east-1:123456789012:task/prod/t1';
-    const stored = await ledger.events.getFact(SCOPE, 'task', taskId);
+    const stored = await embedded.ledger.events.getFact(SCOPE, 'task', taskId);
     beforeFirstWrite(async () => {
-      await ledger.events.applyFact(SCOPE, 'task', taskId, stored!.fact, '2026-11-20T06:00:00.000Z', 7);
+      await embedded.ledger.events.applyFact(SCOPE, 'task', taskId, stored!.fact, '2026-11-20T06:00:00.000Z', 7);
     });
     const result = await reconcile(account('2026-11-20T00:00:00.000Z', { task: false }));
     expect(result.removed).toBe(0);
-    expect((await ledger.load(SCOPE)).facts.tasks.map((t) => t.taskArn)).toEqual([taskId]);
+    expect((await embedded.ledger.load(SCOPE)).facts.tasks.map((t) => t.taskArn)).toEqual([taskId]);
   });
 
   it('an image an event released after the picture keeps its release time', async () => {
     await reconcile(account(daysAgo(1, '2026-11-20T00:00:00Z'), { liveTag: 'x' }));
-    beforeFirstWrite(() => ledger.events.releaseImage(SCOPE, 'app', digest('x'), '2026-11-20T06:00:00.000Z'));
+    beforeFirstWrite(() => embedded.ledger.events.releaseImage(SCOPE, 'app', digest('x'), '2026-11-20T06:00:00.000Z'));
     await reconcile(account('2026-11-20T00:00:00.000Z', { liveTag: 'a' }));
-    expect((await ledger.load(SCOPE)).history.get(`app@${digest('x')}`)?.releasedAt).toBe('2026-11-20T06:00:00.000Z');
+    expect((await embedded.ledger.load(SCOPE)).history.get(`app@${digest('x')}`)?.releasedAt).toBe('2026-11-20T06:00:00.000Z');
   });
 });
 
@@ -84,7 +77,7 @@ describe('duplicate keys and items that do not fit', () => {
     b.taskDefinition('app:1', { app: uri('app:live') }).service('app', [{ td: 'app:1' }]);
     const facts = b.build();
     await reconcile(facts);
-    const held = await ledger.load(SCOPE);
+    const held = await embedded.ledger.load(SCOPE);
     const inUse = (f: AccountFacts, history = held.history) => planRetention(f, history, { config: defaultConfig(), now: NOW, historySource: 'ledger' }).images.filter((p) => p.inUse).map((p) => p.image.imageDigest).sort();
     expect(inUse(held.facts)).toEqual([digest('new'), digest('old')].sort());
     expect(inUse(held.facts)).toEqual(inUse(facts, new Map()));
@@ -99,8 +92,8 @@ describe('duplicate keys and items that do not fit', () => {
     const error = await reconcile(b.build()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerStoreError);
     expect((error as Error).message).toMatch(new RegExp(`the image multi@${digest('huge-index')} does not fit one ledger item \\(\\d+ KB, DynamoDB's limit is 400 KB\\)`));
-    expect(await ledger.scopes()).toEqual([]);
-    expect((await ledger.load(SCOPE)).facts.images).toEqual([]);
+    expect(await embedded.ledger.scopes()).toEqual([]);
+    expect((await embedded.ledger.load(SCOPE)).facts.images).toEqual([]);
   });
 });
 

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
 import { DynamoDbUsageIndex } from '../../src/adapters/dynamodb-usage-index.js';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { embeddedLedger } from '../fixtures/embedded-ledger.js';
 import { loadOtherScopes } from '../../src/app/ledger-view.js';
 import { reconcileLedger } from '../../src/app/reconcile.js';
 import { whoUses, whoUsesFromIndex } from '../../src/app/who-uses.js';
@@ -18,21 +17,15 @@ import { NOW } from '../fixtures/account-builder.js';
 import { A, B, C, REGION, sidecarSnapshots } from '../fixtures/organisation/sidecar-accounts.js';
 import { accountArb, build } from '../fixtures/random-account.js';
 
-let engine: EmbeddedDynamoDb;
-let ledger: DynamoDbLedger;
-beforeAll(async () => {
-  engine = await startEmbeddedDynamoDb();
-  ledger = new DynamoDbLedger(engine.client, engine.tableName);
-});
-afterAll(async () => engine.close());
+const embedded = embeddedLedger('all');
 
-const index = () => new DynamoDbUsageIndex(DynamoDBDocumentClient.from(engine.client, { marshallOptions: { removeUndefinedValues: true } }), engine.tableName);
-const load = (facts: AccountFacts, config = defaultConfig()) => reconcileLedger({ ledger, clock: () => new Date(facts.capturedAt) }, { facts, config, source: 'test' });
+const index = () => new DynamoDbUsageIndex(DynamoDBDocumentClient.from(embedded.engine.client, { marshallOptions: { removeUndefinedValues: true } }), embedded.engine.tableName);
+const load = (facts: AccountFacts, config = defaultConfig()) => reconcileLedger({ ledger: embedded.ledger, clock: () => new Date(facts.capturedAt) }, { facts, config, source: 'test' });
 
 /** who-uses of every image of `scope`, through the index and through a whole-ledger evaluation: they must agree. */
 async function compareAll(scope: Scope, now: string, config = defaultConfig()): Promise<{ maxRequests: number; maxItems: number; maxExplain: number; images: number }> {
-  const contents = await ledger.load(scope);
-  const view = { facts: contents.facts, history: contents.history, historySource: 'ledger' as const, ...(contents.watermark && { watermark: contents.watermark }), others: await loadOtherScopes(ledger, scope) };
+  const contents = await embedded.ledger.load(scope);
+  const view = { facts: contents.facts, history: contents.history, historySource: 'ledger' as const, ...(contents.watermark && { watermark: contents.watermark }), others: await loadOtherScopes(embedded.ledger, scope) };
   let maxRequests = 0;
   let maxItems = 0;
   let maxExplain = 0;
@@ -90,7 +83,7 @@ describe('pins in the index', () => {
     const facts = { ...(await readSnapshotFile('examples/account.json')), scope: { accountId: '999999999999', region: 'us-east-1' } };
     await load(facts);
     const image = facts.images.find((i) => i.repositoryName === 'preview/frontend')!;
-    await pinImage({ ledger, clock: () => new Date('2026-11-12T00:00:00Z') }, (await ledger.load(facts.scope)).facts, `preview/frontend@${image.imageDigest}`, 'EKS job in cluster batch');
+    await pinImage({ ledger: embedded.ledger, clock: () => new Date('2026-11-12T00:00:00Z') }, (await embedded.ledger.load(facts.scope)).facts, `preview/frontend@${image.imageDigest}`, 'EKS job in cluster batch');
     await load({ ...facts, capturedAt: '2026-11-13T00:00:00.000Z' });
     const who = await whoUsesFromIndex(index(), `preview/frontend@${image.imageDigest}`, facts.scope, defaultConfig(), '2026-11-14T00:00:00.000Z');
     expect(who.images[0]!.referrers).toEqual([expect.objectContaining({ kind: 'pin', protecting: true, reason: expect.stringContaining('EKS job in cluster batch') })]);
