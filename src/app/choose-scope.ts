@@ -27,8 +27,6 @@ export async function chooseScope(ledger: LedgerStore, flags: { account?: string
     }
   }
   const scopes = await ledger.scopes();
-  // A scope fed only by events has no watermark yet: naming it in full is enough.
-  if (account !== undefined && region !== undefined && !scopes.some((s) => s.accountId === account && s.region === region)) return { accountId: account, region };
   const matching = scopes.filter((s) => (account === undefined || s.accountId === account) && (region === undefined || s.region === region));
   if (matching.length === 1) return matching[0]!;
   if (matching.length === 0) {

@@ -14,7 +14,10 @@ export async function config(flags: Flags): Promise<Config> {
   return flags.config === undefined ? defaultConfig() : loadConfigFile(flags.config);
 }
 
-/** Prints JSON with `--output json`, else the text rendering. */
-export function print(io: Io, flags: Flags, json: unknown, text: () => string): void {
-  io.out(flags.output === 'json' ? JSON.stringify(json, null, 2) : text());
+/** The version of every command's JSON output; it changes only when a key is removed or changes meaning. */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** Prints JSON (an object with `schemaVersion` first) with `--output json`, else the text rendering. */
+export function print(io: Io, flags: Flags, json: object, text: () => string): void {
+  io.out(flags.output === 'json' ? JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...json }, null, 2) : text());
 }

@@ -24,7 +24,7 @@ describe('ecr-ledger CLI', () => {
     const result = await cli('plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER, '--output', 'json');
     expect(result.code).toBe(0);
     const plan = result.json();
-    expect(Object.keys(plan)).toEqual(['now', 'images', 'repositories', 'totals', 'warnings']);
+    expect(Object.keys(plan)).toEqual(['schemaVersion', 'now', 'images', 'repositories', 'totals', 'warnings']);
     expect(Object.keys(plan.images[0])).toEqual(['repositoryName', 'imageDigest', 'imageTags', 'imagePushedAt', 'imageSizeInBytes', 'action', 'reasons', 'referrers']);
     expect(plan.totals.toDelete).toBeGreaterThan(0);
     expect(plan.totals.images).toBe(plan.images.length);
@@ -57,7 +57,7 @@ describe('ecr-ledger CLI', () => {
     const byUri = await cli('who-uses', `123456789012.dkr.ecr.us-east-1.amazonaws.com/fluentd@${image.imageDigest}`, '--snapshot', EXAMPLE, '--output', 'json');
     expect(byDigest.json().images).toEqual(byTag.json().images);
     expect(byUri.json().images).toEqual(byTag.json().images);
-    expect(Object.keys(byTag.json())).toEqual(['query', 'images']);
+    expect(Object.keys(byTag.json())).toEqual(['schemaVersion', 'query', 'images']);
   });
 
   it('explains a decision in sentences', async () => {
@@ -195,5 +195,15 @@ describe('references into registries the ledger does not hold', () => {
     const warning = 'referrers name images of 999999999999/us-east-1, which the ledger does not hold: what they name there is not protected by this ledger';
     expect(plan.json().warnings).toEqual([warning]);
     expect(plan.err).toBe(`warning: ${warning}`);
+  });
+});
+
+describe('an image in a scope the ledger does not hold', () => {
+  it('is not found (exit 3), and the message names the scopes the ledger holds', async () => {
+    const dir = await tempDir();
+    await cli('reconcile', '--snapshot', EXAMPLE, '--ledger', dir);
+    const result = await cli('who-uses', '999999999999.dkr.ecr.eu-west-1.amazonaws.com/app:1', '--ledger', dir);
+    expect(result.code).toBe(3);
+    expect(result.err).toBe('ecr-ledger: the ledger holds nothing for 999999999999 in eu-west-1 (it holds 123456789012/us-east-1)');
   });
 });
