@@ -76,6 +76,15 @@ describe('IAM', () => {
     for (const s of statements) for (const action of s.actions) expect(action, `${s.role}: ${action}`).not.toMatch(/\*/);
   });
 
+  it('gives each function the ledger requests its code makes, and who-uses no Scan', () => {
+    const ledgerActions = (role: string) => statements.filter((s) => s.role === role).flatMap((s) => s.actions).filter((a) => a.startsWith('dynamodb:'));
+    // Events and the deleting paths also remove the references a fact no longer makes (DeleteItem).
+    for (const role of ['EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ApiCallEventsIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution', 'PurgeRepositoryIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution']) {
+      expect(ledgerActions(role), role).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']));
+    }
+    expect(ledgerActions('WhoUsesIamRoleLambdaExecution').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
   it('allows deleting images only to the sweep and purge-repository, and only in the managed repositories', () => {
     const destructive = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
     expect(destructive.map((s) => s.role).sort()).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
