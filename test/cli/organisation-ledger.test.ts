@@ -72,3 +72,33 @@ describe('one ledger, three accounts: the sidecar case across a central registry
     expect(plan.json().images.filter((i: { repositoryName: string; action: string }) => i.repositoryName === 'fluentd' && i.action === 'delete')).toEqual([]);
   });
 });
+
+describe('the same three accounts fed by events alone, in any order', () => {
+  it('keeps fluentd:bbbb and who-uses names middleware:2 in account C, whatever the order of the events', async () => {
+    const { cloudTrailEvent } = await import('../fixtures/events/cloudtrail.js');
+    const { sidecarSnapshots } = await import('../fixtures/organisation/sidecar-accounts.js');
+    const snapshots = sidecarSnapshots();
+    const inAccount = <T extends { account: string; region: string }>(event: T, account: string) => ({ ...event, account, region: REGION });
+    const pushes = snapshots.a.ecr.repositories[0]!.images.map((image, i) => ({
+      version: '0', id: `push-${i}`, 'detail-type': 'ECR Image Action', source: 'aws.ecr', account: A, region: REGION, time: image.imagePushedAt, resources: [],
+      detail: { result: 'SUCCESS', 'repository-name': 'fluentd', 'image-digest': image.imageDigest, 'action-type': 'PUSH', 'image-tag': image.imageTags[0] },
+    }));
+    const workloads = (snapshot: typeof snapshots.b, account: string) => [
+      ...snapshot.ecs.taskDefinitions.map((td) => inAccount(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: '2026-11-09T00:00:00Z', requestParameters: { family: td.family }, responseElements: { taskDefinition: td } }), account)),
+      ...snapshot.ecs.services.map((svc) => inAccount(cloudTrailEvent('ecs', 'CreateService', { time: '2026-11-09T01:00:00Z', requestParameters: { cluster: 'prod', serviceName: svc.serviceName }, responseElements: { service: svc } }), account)),
+    ];
+    const events = [...pushes, ...workloads(snapshots.b, B), ...workloads(snapshots.c, C)];
+    for (const seed of [1, 2, 3]) {
+      const shuffled = [...events].sort((x, y) => ((x.id.length * 31 + seed * 17) % 7) - ((y.id.length * 13 + seed * 5) % 7) || (seed % 2 ? 1 : -1) * x.id.localeCompare(y.id));
+      const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-org-events-'));
+      await writeFile(join(dir, 'events.json'), JSON.stringify(shuffled));
+      expect((await cli('ingest', join(dir, 'events.json'), '--ledger', join(dir, 'ledger'), '--offline')).code).toBe(0);
+      const config = await keepNewest1(dir);
+      const plan = await cli('plan', '--ledger', join(dir, 'ledger'), '--scope', `${A}/${REGION}`, '--config', config, '--now', LATER, '--output', 'json');
+      const action = (tag: string) => plan.json().images.find((i: { imageTags: string[] }) => i.imageTags.includes(tag)).action;
+      expect([action('bbbb'), action('eeee')], `order ${seed}`).toEqual(['keep', 'keep']);
+      const who = await cli('who-uses', `${A}.dkr.ecr.${REGION}.amazonaws.com/fluentd:bbbb`, '--ledger', join(dir, 'ledger'), '--output', 'json');
+      expect(who.json().images[0].referrers).toContainEqual(expect.objectContaining({ id: `arn:aws:ecs:${REGION}:${C}:service/prod/middleware`, account: C, protecting: true }));
+    }
+  });
+});
