@@ -10,6 +10,8 @@ import { readSnapshotFile } from '../src/snapshot/read-snapshot.js';
 import type { DynamoDbUsageIndex } from '../src/adapters/dynamodb-usage-index.js';
 import { createWhoUsesHttpHandler } from '../src/handlers/who-uses-http.js';
 import { digest } from './generate-account.js';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { SWEEP_SHARDS, sweepShard } from '../src/adapters/ledger-items.js';
 
 /** One measurement in its own process, so that peak memory (max RSS) belongs to it alone. Prints one JSON line. */
 const [what, snapshot, ledgerDir] = process.argv.slice(2);
@@ -74,6 +76,29 @@ if (what === 'plan-snapshot') {
     queries: queries.length, maxRequests: Math.max(...requests), meanRequests: requests.reduce((a, b) => a + b, 0) / requests.length,
     maxItems: Math.max(...items), meanMs: times.reduce((a, b) => a + b, 0) / times.length, maxMs: Math.max(...times),
   };
+  await engine.close();
+} else if (what === 'sweep-index') {
+  // What the sweep reads (its index, all shards) as a share of the table, and the largest index partition.
+  const engine = await startEmbeddedDynamoDb(ledgerDir);
+  const doc = DynamoDBDocumentClient.from(engine.client);
+  const [scope] = await new DynamoDbLedger(engine.client, engine.tableName).scopes();
+  const count = async (input: { IndexName?: string; KeyConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }) => {
+    let items = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = input.KeyConditionExpression
+        ? await doc.send(new QueryCommand({ TableName: engine.tableName, ...input, KeyConditionExpression: input.KeyConditionExpression, Select: 'COUNT', ExclusiveStartKey: start }))
+        : await doc.send(new ScanCommand({ TableName: engine.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+      items += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+  const table = await count({});
+  const shards: number[] = [];
+  for (let shard = 0; shard < SWEEP_SHARDS; shard += 1) shards.push(await count({ IndexName: 'forSweep', KeyConditionExpression: 'g3pk = :k', ExpressionAttributeValues: { ':k': sweepShard(scope!, shard) } }));
+  const swept = shards.reduce((a, b) => a + b, 0);
+  detail = { tableItems: table, sweepIndexItems: swept, shareOfTable: swept / table, shards: SWEEP_SHARDS, largestPartition: Math.max(...shards) };
   await engine.close();
 } else {
   throw new Error(`unknown measurement ${what}`);

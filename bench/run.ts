@@ -73,6 +73,8 @@ for (const [name, m] of whoUses) {
   const d = m as unknown as { queries: number; maxRequests: number; meanRequests: number; maxItems: number; meanMs: number; maxMs: number; maxRssMiB: number };
   console.log(`  ${name.padEnd(38)} ${String(d.queries).padStart(7)} ${String(d.maxRequests).padStart(13)} ${d.meanRequests.toFixed(1).padStart(14)} ${String(d.maxItems).padStart(10)} ${d.meanMs.toFixed(0).padStart(8)} ${d.maxMs.toFixed(0).padStart(7)} ${d.maxRssMiB.toFixed(0).padStart(13)}`);
 }
+const sweepIndex = measure('sweep-index', snapshot, ledger) as unknown as { tableItems: number; sweepIndexItems: number; shareOfTable: number; shards: number; largestPartition: number };
+console.log(`sweep index: ${sweepIndex.sweepIndexItems} of ${sweepIndex.tableItems} items (${(100 * sweepIndex.shareOfTable).toFixed(1)}% of the table) in ${sweepIndex.shards} shards; largest index partition ${sweepIndex.largestPartition} items (${(100 * sweepIndex.largestPartition / sweepIndex.tableItems).toFixed(1)}% of the table)`);
 const [w10, w100] = whoUses.map(([, m]) => m as unknown as { maxRequests: number; maxItems: number; maxRssMiB: number });
 console.log(`targets: <= 10 requests and <= 1,000 items per who-uses (${w100!.maxRequests <= 10 && w100!.maxItems <= 1000 ? 'met' : 'MISSED'}); the same at 10k and 100k images: ` +
   `requests ${w10!.maxRequests} vs ${w100!.maxRequests}, items ${w10!.maxItems} vs ${w100!.maxItems} (${Math.abs(w100!.maxRequests - w10!.maxRequests) <= 0.1 * w10!.maxRequests + 0.5 ? 'met' : 'MISSED'}); ` +
