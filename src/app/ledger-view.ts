@@ -37,3 +37,6 @@ export function unheldRegistryWarnings(registries: Iterable<string>, held: reado
     return `referrers name images of ${account}/${region}, which the ledger does not hold: what they name there is not protected by this ledger`;
   });
 }
+
+/** What a reader of a scope only events have fed must know. */
+export const neverReconciled = (scope: Scope) => `scope ${scope.accountId}/${scope.region} has never been reconciled: images no event mentioned are missing`;

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory } from '../domain/facts.js';
 import { summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
 import { planRetention, type RetentionPlan } from '../domain/retention-policy.js';
-import { unheldRegistryWarnings, visibleAccounts, type OtherScopes } from './ledger-view.js';
+import { neverReconciled, unheldRegistryWarnings, visibleAccounts, type OtherScopes } from './ledger-view.js';
 import type { Watermark } from './ports.js';
 import { imageView, type ImageView } from './views.js';
 
@@ -36,9 +36,8 @@ export function evaluate(view: FactView, config: Config, now: string): Retention
 /** What the reader of a ledger view should know: a scope never reconciled, registries named but not held. */
 export function viewWarnings(view: FactView, plan?: RetentionPlan): string[] {
   if (!view.others) return [];
-  const { accountId, region } = view.facts.scope;
   return [
-    ...(view.watermark ? [] : [`scope ${accountId}/${region} has never been reconciled: images no event mentioned are missing`]),
+    ...(view.watermark ? [] : [neverReconciled(view.facts.scope)]),
     ...(plan ? unheldRegistryWarnings(plan.usage.unresolvedRegistries, [view.facts.scope, ...view.others.scopes.map((s) => s.facts.scope)]) : []),
   ];
 }

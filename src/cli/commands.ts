@@ -1,4 +1,5 @@
 import { explainImages } from '../app/explain.js';
+import { neverReconciled } from '../app/ledger-view.js';
 import { explainFromIndex } from '../app/explain-index.js';
 import type { UsageIndex } from '../app/usage-index.js';
 import type { Scope } from '../domain/facts.js';
@@ -80,7 +81,7 @@ async function fromLedgerIndex<T>(flags: Flags, io: Io, image: string, what: str
   const open = await openLedger(flags);
   try {
     const scope = await chooseScope(open.ledger, flags, image);
-    if (!(await open.ledger.watermark(scope))) reportWarnings(io, [`scope ${scope.accountId}/${scope.region} has never been reconciled: images no event mentioned are missing`]);
+    if (!(await open.ledger.watermark(scope))) reportWarnings(io, [neverReconciled(scope)]);
     const index = open.index();
     const result = await run(index, scope, cfg, nowOf(flags, io));
     if (flags.debug) io.err(`${what} read ${index.counts.items} item(s) in ${index.counts.requests} request(s)`);
