@@ -1,14 +1,12 @@
 import type { AccountFacts, ImageFact } from '../domain/facts.js';
 import { ImageResolver } from '../domain/image-resolver.js';
-import { formatImageReference, parseImageReference } from '../domain/image-reference.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { formatImageReference } from '../domain/image-reference.js';
+import { NotFoundError } from '../errors.js';
+import { parseImageQuery } from './image-query.js';
 
 /** The images a user's reference names (`repo:tag`, `repo@sha256:…`, full URI) within the facts' scope. */
 export function findImages(facts: AccountFacts, query: string): ImageFact[] {
-  const ref = parseImageReference(query, 'query');
-  if (ref.kind === 'external') {
-    throw new UsageError(`${query} is in ${ref.registry}, not in an ECR private registry: ecr-ledger only tracks ECR images`);
-  }
+  const { ref } = parseImageQuery(query, facts.scope);
   const resolution = new ImageResolver(facts.scope, facts.images).resolveParsed(ref);
   if (resolution.found) return resolution.targets.map((t) => t.image);
   if (resolution.why === 'other-registry') {

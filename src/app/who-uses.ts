@@ -1,12 +1,10 @@
 import type { Config } from '../config.js';
-import { imageKey } from '../domain/facts.js';
+import { imageKey, type ImageFact, type Scope } from '../domain/facts.js';
 import type { Referrer } from '../domain/usage.js';
 import { usageAcrossScopes } from '../domain/usage-across-scopes.js';
 import { findImages } from './find-images.js';
 import type { FactView } from './plan.js';
-import type { ImageFact, Scope } from '../domain/facts.js';
-import { formatImageReference, parseImageReference } from '../domain/image-reference.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { imageNotHeld, parseImageQuery } from './image-query.js';
 import { indexedReferrers } from './indexed-usage.js';
 import type { UsageIndex } from './usage-index.js';
 
@@ -33,19 +31,15 @@ export function whoUses(view: FactView, query: string, config: Config, now: stri
  * `scope` is the registry a reference without one means; a full URI names its own.
  */
 export async function whoUsesFromIndex(index: UsageIndex, query: string, scope: Scope, config: Config, now: string): Promise<WhoUsesReport> {
-  const ref = parseImageReference(query, 'query');
-  if (ref.kind === 'external') throw new UsageError(`${query} is in ${ref.registry}, not in an ECR private registry: ecr-ledger only tracks ECR images`);
-  const registry = { accountId: ref.registryId ?? scope.accountId, region: ref.region ?? scope.region };
-  const digests = ref.digest !== undefined ? [ref.digest] : await index.tagged(registry, ref.repositoryName, ref.tag ?? 'latest');
+  const asked = parseImageQuery(query, scope);
+  const { ref, registry } = asked;
+  const digests = ref.digest !== undefined ? [ref.digest] : await index.tagged(registry, ref.repositoryName, asked.tag);
   const images: ImageFact[] = [];
   for (const digest of digests) {
     const { image } = await index.image(registry, ref.repositoryName, digest);
     if (image) images.push(image);
   }
-  if (images.length === 0) {
-    const why = ref.digest !== undefined ? `${imageKey(ref.repositoryName, ref.digest)} is not in ${ref.repositoryName}` : `no image of ${ref.repositoryName} holds the tag ${ref.tag ?? 'latest'}`;
-    throw new NotFoundError(`${formatImageReference(ref)} is not in the ledger (${why})`);
-  }
+  if (images.length === 0) throw imageNotHeld(asked);
   const referrers = await indexedReferrers(index, images.map((image) => ({ registry, image })), config, now);
   return {
     query,
