@@ -18,6 +18,7 @@ const OPTIONS = {
   quiet: { type: 'boolean', default: false },
   offline: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
+  preview: { type: 'boolean', default: false },
   since: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -40,6 +41,7 @@ export interface Flags {
   quiet: boolean;
   offline: boolean;
   force: boolean;
+  preview: boolean;
   since?: string;
   debug: boolean;
   help: boolean;
@@ -106,10 +108,11 @@ Commands:
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
+  lifecycle-check [SOURCE] [--preview]                     ECR lifecycle rules that would expire or archive images in use (exit 6)
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now
 IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag][@sha256:…]
 AWS:    --region NAME, --profile NAME, the standard credential chain and AWS_ENDPOINT_URL[_ECR|_ECS|_LAMBDA]
 
 Options: --output table|json, --scope ACCOUNT/REGION (which of the ledger's scopes), --account ID, --quiet (no progress on stderr), --debug (stack traces), -h/--help
-Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed (e.g. ingest skipped events)`;
+Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed (e.g. ingest skipped events), 6 findings (lifecycle-check: in-use images at risk)`;

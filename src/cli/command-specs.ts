@@ -24,10 +24,11 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   sweep: { synopsis: 'sweep (--ledger DIR | --table NAME) [--force] [--snapshot FILE] [--config FILE] [--now TIME (dry runs only)]', summary: 'delete what the plan deletes, after a live check; a dry run unless --force', flags: [...COMMON, ...LEDGER, ...SCOPE, 'snapshot', 'config', 'now', 'force'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4, 5] },
   history: { synopsis: 'history [IMAGE] (--ledger DIR | --table NAME) [--since TIME]', summary: 'what the sweep deleted or archived, and why', flags: [...COMMON, ...LEDGER, ...SCOPE, 'since', 'config'], positionals: { min: 0, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
   'purge-repository': { synopsis: 'purge-repository REPO [--force] [--ledger DIR | --table NAME]', summary: 'empty a repository about to be deleted; refuses if an image is in use', flags: [...COMMON, ...LEDGER, ...SCOPE, 'config', 'force', 'now'], positionals: { min: 1, max: 1, name: 'REPO' }, exitCodes: [0, 1, 2, 3, 4, 5] },
+  'lifecycle-check': { synopsis: 'lifecycle-check [SOURCE] [--preview] [--config FILE] [--now TIME]', summary: 'the images ECR lifecycle policies would expire or archive now although they are in use', flags: [...COMMON, ...READ, 'preview'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4, 6] },
   upgrade: { synopsis: 'upgrade (--ledger DIR | --table NAME)', summary: 'convert a ledger of an older layout in place (resumable)', flags: [...COMMON, ...LEDGER], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
 };
 
-const EXIT_WORDS: Readonly<Record<number, string>> = { 0: 'ok', 1: 'runtime error (AWS, I/O)', 2: 'usage, config or input error', 3: 'not found', 4: 'refused', 5: 'partly failed' };
+const EXIT_WORDS: Readonly<Record<number, string>> = { 0: 'ok', 1: 'runtime error (AWS, I/O)', 2: 'usage, config or input error', 3: 'not found', 4: 'refused', 5: 'partly failed', 6: 'in-use images at risk (findings)' };
 
 /** `ecr-ledger help COMMAND` and `COMMAND --help`. */
 export function commandHelp(name: string): string {

@@ -5,7 +5,7 @@ import { VERSION } from './version.js';
 import type { Io } from './common.js';
 
 /** Exit codes of the CLI contract. */
-export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5 } as const;
+export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5, findings: 6 } as const;
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof SnapshotError || error instanceof ImageReferenceError || error instanceof LayoutError) return EXIT.usage;
@@ -50,8 +50,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'sweep': return await (await import('./sweep-commands.js')).sweepCommand(flags, io);
       case 'history': return await (await import('./sweep-commands.js')).historyCommand(flags, positionals, io);
       case 'purge-repository': return await (await import('./sweep-commands.js')).purgeCommand(flags, positionals, io);
+      case 'lifecycle-check': return await (await import('./lifecycle-command.js')).lifecycleCheckCommand(flags, io);
       case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade)`);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

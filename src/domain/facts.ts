@@ -13,6 +13,8 @@ export interface RepositoryFact {
   readonly repositoryName: string;
   /** Raw repository policy, if any: the policy decides whether other accounts may pull. */
   readonly policyText?: string;
+  /** The repository's ECR lifecycle policy (GetLifecyclePolicy), if any: `lifecycle-check` reads it. */
+  readonly lifecyclePolicyText?: string;
 }
 
 export interface ImageFact {
@@ -26,6 +28,8 @@ export interface ImageFact {
   readonly lastRecordedPullTime?: string;
   /** ACTIVE, ARCHIVED or ACTIVATING (ECR archive storage class). */
   readonly imageStatus?: string;
+  /** When ECR moved it to the archive storage class (DescribeImages `lastArchivedAt`). */
+  readonly lastArchivedAt?: string;
   /** Manifests an image index / manifest list names. */
   readonly childDigests: readonly string[];
   /** The image an OCI referrer (signature, SBOM) is about. */

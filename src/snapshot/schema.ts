@@ -27,6 +27,7 @@ export const imageDetailSchema = z.looseObject({
   artifactMediaType: z.string().optional(),
   lastRecordedPullTime: timestamp.optional(),
   imageStatus: z.string().optional(),
+  lastArchivedAt: timestamp.optional(),
   subjectManifestDigest: digest.optional(),
   /** The manifest body as BatchGetImage returns it (a JSON string); needed for indexes and artifacts with a subject. */
   imageManifest: z.union([z.string(), z.looseObject({})]).optional(),
@@ -35,6 +36,8 @@ export const imageDetailSchema = z.looseObject({
 const repositorySchema = z.looseObject({
   repositoryName: z.string().min(1),
   policyText: z.string().optional(),
+  /** GetLifecyclePolicy's text; absent when the repository has no lifecycle policy. */
+  lifecyclePolicyText: z.string().optional(),
   images: z.array(imageDetailSchema).optional(),
 });
 

@@ -27,6 +27,7 @@ export function imageFact(repositoryName: string, detail: SnapshotImageDetail, p
     ...(detail.artifactMediaType !== undefined && { artifactMediaType: detail.artifactMediaType }),
     ...(detail.lastRecordedPullTime !== undefined && { lastRecordedPullTime: detail.lastRecordedPullTime }),
     ...(detail.imageStatus !== undefined && { imageStatus: detail.imageStatus }),
+    ...(detail.lastArchivedAt !== undefined && { lastArchivedAt: detail.lastArchivedAt }),
     ...(subjectDigest !== undefined && { subjectDigest }),
   };
 }
@@ -92,6 +93,7 @@ function listedFacts(snapshot: Snapshot) {
     repositories: placed(repositories, 'ecr.repositories', (repo) => ({
       repositoryName: repo.repositoryName,
       ...(repo.policyText !== undefined && { policyText: repo.policyText }),
+      ...(repo.lifecyclePolicyText !== undefined && { lifecyclePolicyText: repo.lifecyclePolicyText }),
     })),
     images: repositories.flatMap((repo, r) =>
       placed(repo.images, `ecr.repositories[${r}].images`, (detail, i) => imageFact(repo.repositoryName, detail, `ecr.repositories[${r}].images[${i}]`)),

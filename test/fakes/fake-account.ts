@@ -43,7 +43,7 @@ export class FakeAccount {
     const account = new FakeAccount(snapshot.accountId, snapshot.region);
     const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
     for (const repo of snapshot.ecr?.repositories ?? []) {
-      account.ecr.addRepository(repo.repositoryName, repo.policyText);
+      account.ecr.addRepository(repo.repositoryName, repo.policyText, repo.lifecyclePolicyText);
       for (const { imageManifest, ...detail } of repo.images ?? []) {
         account.ecr.addImage(repo.repositoryName, {
           ...detail, imagePushedAt: new Date(detail.imagePushedAt), lastRecordedPullTime: date(detail.lastRecordedPullTime),

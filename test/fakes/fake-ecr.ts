@@ -1,6 +1,7 @@
 import {
   BatchDeleteImageCommand, UpdateImageStorageClassCommand,
-  BatchGetImageCommand, DescribeImagesCommand, DescribeRegistryCommand, DescribeRepositoriesCommand, ECRClient, GetRepositoryPolicyCommand,
+  BatchGetImageCommand, DescribeImagesCommand, DescribeRegistryCommand, DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand, GetRepositoryPolicyCommand,
+  StartLifecyclePolicyPreviewCommand, type LifecyclePolicyPreviewResult,
   type ImageDetail, type ImageFailureCode,
 } from '@aws-sdk/client-ecr';
 import type { ECRClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ecr';
@@ -21,7 +22,11 @@ export const FAKE_CREDENTIALS = { accessKeyId: 'fake', secretAccessKey: 'fake' }
 export class FakeEcr {
   readonly client: ECRClient;
   readonly mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, ECRClientResolvedConfig>;
-  private readonly repositories = new Map<string, { policyText?: string; images: Map<string, StoredImage> }>();
+  private readonly repositories = new Map<string, { policyText?: string; lifecyclePolicyText?: string; images: Map<string, StoredImage> }>();
+  /** What StartLifecyclePolicyPreview reports per repository (the fake does not evaluate policies itself). */
+  readonly lifecyclePreviews = new Map<string, LifecyclePolicyPreviewResult[]>();
+  /** GetLifecyclePolicyPreview answers IN_PROGRESS this many times before COMPLETE. */
+  previewPolls = 1;
   readonly failingManifests = new Map<string, ImageFailureCode>();
   /** Digests whose deletion fails with the given failure code. */
   readonly failingDeletes = new Map<string, string>();
@@ -61,6 +66,31 @@ export class FakeEcr {
       const repo = repository(input.repositoryName);
       if (repo.policyText === undefined) throw awsError('RepositoryPolicyNotFoundException', 'Repository policy does not exist');
       return { repositoryName: input.repositoryName, policyText: repo.policyText };
+    });
+    this.mock.on(GetLifecyclePolicyCommand).callsFake((input) => {
+      faults.check('ecr:GetLifecyclePolicy');
+      const repo = repository(input.repositoryName);
+      if (repo.lifecyclePolicyText === undefined) throw awsError('LifecyclePolicyNotFoundException', 'Lifecycle policy does not exist for the repository');
+      return { registryId: accountId, repositoryName: input.repositoryName, lifecyclePolicyText: repo.lifecyclePolicyText };
+    });
+    const polls = new Map<string, number>();
+    this.mock.on(StartLifecyclePolicyPreviewCommand).callsFake((input) => {
+      faults.check('ecr:StartLifecyclePolicyPreview');
+      const repo = repository(input.repositoryName);
+      if (repo.lifecyclePolicyText === undefined) throw awsError('LifecyclePolicyNotFoundException', 'Lifecycle policy does not exist for the repository');
+      polls.set(input.repositoryName!, 0);
+      return { registryId: accountId, repositoryName: input.repositoryName, status: 'IN_PROGRESS' };
+    });
+    this.mock.on(GetLifecyclePolicyPreviewCommand).callsFake((input) => {
+      faults.check('ecr:GetLifecyclePolicyPreview');
+      repository(input.repositoryName);
+      const seen = polls.get(input.repositoryName!);
+      if (seen === undefined) throw awsError('LifecyclePolicyPreviewNotFoundException', 'There is no preview for the repository');
+      polls.set(input.repositoryName!, seen + 1);
+      if (seen < this.previewPolls) return { repositoryName: input.repositoryName, status: 'IN_PROGRESS' };
+      const results = this.lifecyclePreviews.get(input.repositoryName!) ?? [];
+      const { items, next } = page('ecr:GetLifecyclePolicyPreview', results, input.maxResults, input.nextToken, { max: 100, default: 100 });
+      return { repositoryName: input.repositoryName, status: 'COMPLETE', previewResults: items, nextToken: next };
     });
     this.mock.on(BatchGetImageCommand).callsFake((input) => {
       faults.check('ecr:BatchGetImage');
@@ -110,8 +140,8 @@ export class FakeEcr {
     });
   }
 
-  addRepository(repositoryName: string, policyText?: string): this {
-    this.repositories.set(repositoryName, { ...(policyText !== undefined && { policyText }), images: new Map() });
+  addRepository(repositoryName: string, policyText?: string, lifecyclePolicyText?: string): this {
+    this.repositories.set(repositoryName, { ...(policyText !== undefined && { policyText }), ...(lifecyclePolicyText !== undefined && { lifecyclePolicyText }), images: new Map() });
     return this;
   }
 

@@ -1,4 +1,4 @@
-import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, GetRepositoryPolicyCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand, GetRepositoryPolicyCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { ManifestLinks } from '../../domain/manifest.js';
 import { INDEX_MEDIA_TYPES } from '../../domain/manifest.js';
 import { AwsReadError } from '../../errors.js';
@@ -19,6 +19,7 @@ const ACCEPTED_MEDIA_TYPES = [
 export interface RepositoryRead {
   repositoryName: string;
   policyText?: string;
+  lifecyclePolicyText?: string;
   images: Array<Record<string, unknown>>;
 }
 
@@ -48,6 +49,16 @@ export async function policyOf(caller: AwsCaller, ecr: ECRClient, repositoryName
     return (await caller.call('ecr:GetRepositoryPolicy', () => ecr.send(new GetRepositoryPolicyCommand({ repositoryName })))).policyText;
   } catch (error) {
     if (error instanceof AwsCallError && error.code === 'RepositoryPolicyNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+/** The repository's lifecycle policy text; a repository without one is not an error. */
+export async function lifecyclePolicyOf(caller: AwsCaller, ecr: ECRClient, repositoryName: string): Promise<string | undefined> {
+  try {
+    return (await caller.call('ecr:GetLifecyclePolicy', () => ecr.send(new GetLifecyclePolicyCommand({ repositoryName }))))?.lifecyclePolicyText;
+  } catch (error) {
+    if (error instanceof AwsCallError && error.code === 'LifecyclePolicyNotFoundException') return undefined;
     throw error;
   }
 }
@@ -82,12 +93,14 @@ export async function readRepository(caller: AwsCaller, ecr: ECRClient, reposito
     if (known) manifests.set(detail.imageDigest!, manifestFromLinks(known));
     else toFetch.push(detail.imageDigest!);
   }
-  const [policyText, fetched] = await Promise.all([policyOf(caller, ecr, repositoryName), fetchManifests(caller, ecr, repositoryName, toFetch)]);
+  const [policyText, lifecyclePolicyText, fetched] = await Promise.all([
+    policyOf(caller, ecr, repositoryName), lifecyclePolicyOf(caller, ecr, repositoryName), fetchManifests(caller, ecr, repositoryName, toFetch),
+  ]);
   for (const [digest, body] of fetched) manifests.set(digest, body);
   const images = details
     .filter((d) => !needsManifest(d) || manifests.has(d.imageDigest!))
     .map((d) => ({ ...jsonSafe(d), ...(manifests.has(d.imageDigest!) && { imageManifest: manifests.get(d.imageDigest!) }) }));
-  return { repositoryName, ...(policyText !== undefined && { policyText }), images };
+  return { repositoryName, ...(policyText !== undefined && { policyText }), ...(lifecyclePolicyText !== undefined && { lifecyclePolicyText }), images };
 }
 
 /** Reads every repository of the registry, `repositoryConcurrency` repositories at a time. */
