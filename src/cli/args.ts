@@ -108,6 +108,7 @@ Commands:
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
+  init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
   lifecycle-check [SOURCE] [--preview]                     ECR lifecycle rules that would expire or archive images in use (exit 6)
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now

@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { loadConfigFile } from '../../src/config-file.js';
+import { defaultConfig } from '../../src/config.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+
+const EXAMPLE = 'examples/account.json';
+
+async function cli(argv: string[], account?: FakeAccount) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date('2026-11-10T06:00:00Z'), ...(account && { aws: () => account.clients() }) });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+describe('ecr-ledger init', () => {
+  it('writes a commented starter config from a snapshot that loads as it is and warns about lifecycle policies and shared repositories', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-init-')), 'ecr-ledger.yaml');
+    const result = await cli(['init', '--snapshot', EXAMPLE, '--out', file, '--output', 'json']);
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ out: file, rules: 4, repositories: 9 });
+    const config = await loadConfigFile(file);
+    expect(config.repositories.map((r) => r.pattern)).toEqual(['base/*', 'jobs/*', 'preview/*', '*']);
+    // Every value is a default: the starter config changes no safety setting.
+    expect({ ...config, repositories: [] }).toEqual({ ...defaultConfig(), repositories: [] });
+    const text = await readFile(file, 'utf8');
+    expect(text).toMatch(/WARNING: fluentd has an ECR lifecycle policy that would expire 2 image\(s\) in use now: bbbb \(rule 1, used by [^)]*middleware:2\); aaaa \(rule 1, used by middleware:1\)/);
+    expect(text).toMatch(/WARNING: base\/python is shared with other accounts \(its repository policy allows arn:aws:iam::210987654321:root to pull/);
+    expect(text).toMatch(/# clusters seen: prod\n# functions seen: thumbnailer/);
+    expect(result.err).toMatch(/^warning: fluentd has an ECR lifecycle policy/m);
+  });
+
+  it('refuses to overwrite an existing file (exit 4) and leaves it as it was', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-init-')), 'mine.yaml');
+    await writeFile(file, 'repositories: []\n');
+    const result = await cli(['init', '--snapshot', EXAMPLE, '--out', file]);
+    expect(result.code).toBe(4);
+    expect(result.err).toBe(`ecr-ledger: ${file} exists: init never overwrites a file; move it away or give another --out`);
+    expect(await readFile(file, 'utf8')).toBe('repositories: []\n');
+  });
+
+  it('reads live AWS when no source is given and prints the config on stdout without --out', async () => {
+    const account = FakeAccount.fromSnapshot(JSON.parse(await readFile(EXAMPLE, 'utf8')));
+    const result = await cli(['init', '--quiet'], account);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^# ecr-ledger starter config, written by `ecr-ledger init` from live AWS/);
+    const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-init-')), 'stdout.yaml');
+    await writeFile(file, result.out);
+    expect((await loadConfigFile(file)).repositories).toHaveLength(4);
+  });
+});
