@@ -109,6 +109,7 @@ Commands:
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
   init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
+  report    --out DIR [SOURCE]                             write the static HTML report (opens from file://)
   lifecycle-check [SOURCE] [--preview]                     ECR lifecycle rules that would expire or archive images in use (exit 6)
 
 SOURCE: --snapshot FILE | --ledger DIR (embedded, on disk) | --table NAME (DynamoDB) | none: read live AWS now

@@ -4,14 +4,9 @@ import { shortDigest } from '../app/views.js';
 import type { PlannedImage } from '../domain/retention-policy.js';
 import type { Referrer } from '../domain/usage.js';
 
-/** Human-readable byte counts (binary units, as ECR's console shows). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+import { formatBytes } from '../domain/bytes.js';
+
+export { formatBytes };
 
 /** Left-aligned text columns, numbers right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number> = new Set()): string {

@@ -6,7 +6,7 @@ import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
-import type { EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
+import type { AuditRecord, EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
 import { MissingRegionError, UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Config } from '../config.js';
@@ -82,7 +82,17 @@ export { chooseScope };
  * Reads the facts a read-only command evaluates: a snapshot file, a ledger, or — with no source named — the live
  * account, read now. A live read has no history, exactly like a snapshot taken now, so it is evaluated as one.
  */
-export async function readFactView(flags: Flags, image: string | undefined, live: { io: LiveIo; config: Config }): Promise<{ view: FactView; defaultNow?: string; close(): Promise<void> }> {
+export interface FactSource {
+  readonly view: FactView;
+  readonly defaultNow?: string;
+  /** A ledger's audit trail for the view's scope (snapshots and live reads have none). */
+  readonly audit?: (now: string) => Promise<AuditRecord[]>;
+  /** A ledger's sweep store (announcements, the audit trail); undefined for snapshots and live reads. */
+  readonly store?: SweepStore;
+  close(): Promise<void>;
+}
+
+export async function readFactView(flags: Flags, image: string | undefined, live: { io: LiveIo; config: Config }): Promise<FactSource> {
   const named = [flags.snapshot, flags.ledger, flags.table].filter((f) => f !== undefined).length;
   if (named > 1) throw new UsageError('give one source: --snapshot FILE, --ledger DIR or --table NAME');
   if (flags.snapshot !== undefined) {
@@ -109,7 +119,10 @@ export async function readFactView(flags: Flags, image: string | undefined, live
     const scope = await chooseScope(open.ledger, flags, image);
     const contents = await open.ledger.load(scope);
     const others = await loadOtherScopes(open.ledger, scope);
-    return { view: { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others }, close: open.close };
+    return {
+      view: { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others },
+      audit: (now) => open.sweep.audit(scope, { now }), store: open.sweep, close: open.close,
+    };
   } catch (error) {
     await open.close();
     throw error;
