@@ -43,6 +43,15 @@ export const configSchema = z.strictObject({
       action: z.enum(['delete', 'archive']).default('delete'),
     })
     .prefault({}),
+  /** Advance notice: announce deletions `daysAhead` days early; the sweep then deletes only what was announced that long ago. */
+  notice: z
+    .strictObject({
+      daysAhead: z.number().int().min(1).default(3),
+      sns: z.boolean().default(true),
+      /** An SSM SecureString parameter holding a Slack-compatible incoming-webhook URL. */
+      webhookParameter: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

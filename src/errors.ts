@@ -35,3 +35,6 @@ export class LayoutError extends EcrLedgerError {}
 
 /** No AWS region could be found for the clients (no --region, AWS_REGION or profile region). */
 export class MissingRegionError extends UsageError {}
+
+/** A notice channel (webhook, SNS) did not take the advance notice. */
+export class NoticeDeliveryError extends EcrLedgerError {}

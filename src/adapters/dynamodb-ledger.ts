@@ -8,6 +8,7 @@ import { LedgerStoreError } from '../errors.js';
 import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';
 import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
+import { DynamoDbAnnouncements } from './dynamodb-announcements.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
 import { LedgerLayout } from './ledger-layout.js';
@@ -28,6 +29,8 @@ export class DynamoDbLedger implements LedgerStore {
   readonly events: DynamoDbEventLedger;
   /** The sweep's candidate index, run lock and audit trail on the same table. */
   readonly sweep: DynamoDbSweepStore;
+  /** The advance notice's announcements. */
+  readonly announcements: DynamoDbAnnouncements;
   /** The table's layout version and its in-place upgrade. */
   readonly layout: LedgerLayout;
 
@@ -35,6 +38,7 @@ export class DynamoDbLedger implements LedgerStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.events = new DynamoDbEventLedger(this.doc, tableName);
     this.sweep = new DynamoDbSweepStore(this.doc, tableName);
+    this.announcements = new DynamoDbAnnouncements(this.doc, tableName);
     this.layout = new LedgerLayout(this.doc, tableName);
   }
 

@@ -173,6 +173,16 @@ export interface SweepStore {
   audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]>;
 }
 
+import type { Announcement } from '../domain/notice.js';
+export type { Announcement };
+
+/** Announcements of the deletions ahead (the advance notice), kept in the ledger table. */
+export interface AnnouncementStore {
+  /** The announcements of these images that exist, by `repo@digest`. */
+  announcements(scope: Scope, images: ReadonlyArray<{ repositoryName: string; imageDigest: string }>): Promise<Map<string, Announcement>>;
+  /** Records them; an image's current announcement is never overwritten (idempotent). */
+  recordAnnouncements(scope: Scope, announcements: readonly Announcement[]): Promise<void>;
+}
 
 export interface DeleteResult {
   readonly done: readonly string[];

@@ -20,6 +20,7 @@ const OPTIONS = {
   force: { type: 'boolean', default: false },
   preview: { type: 'boolean', default: false },
   since: { type: 'string' },
+  'webhook-url': { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -43,6 +44,7 @@ export interface Flags {
   force: boolean;
   preview: boolean;
   since?: string;
+  'webhook-url'?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -109,6 +111,7 @@ Commands:
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
   init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
+  notice    (--ledger DIR | --table NAME) [--webhook-url URL]  announce the deletions of the next days (records the announcement)
   report    --out DIR [SOURCE]                             write the static HTML report (opens from file://)
   lifecycle-check [SOURCE] [--preview]                     ECR lifecycle rules that would expire or archive images in use (exit 6)
 

@@ -27,6 +27,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'lifecycle-check': { synopsis: 'lifecycle-check [SOURCE] [--preview] [--config FILE] [--now TIME]', summary: 'the images ECR lifecycle policies would expire or archive now although they are in use', flags: [...COMMON, ...READ, 'preview'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4, 6] },
   init: { synopsis: 'init [SOURCE] [--out FILE]', summary: 'write a commented starter config from the account (never overwrites)', flags: [...COMMON, 'snapshot', ...LEDGER, ...SCOPE, 'now', 'out'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4] },
   report: { synopsis: 'report --out DIR [SOURCE] [--config FILE] [--now TIME]', summary: 'write the static HTML report (index.html + report.json, no network needed)', flags: [...COMMON, ...READ, 'out'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4] },
+  notice: { synopsis: 'notice (--ledger DIR | --table NAME) [--config FILE] [--webhook-url URL] [--output table|json]', summary: 'announce the deletions planned within notice.daysAhead days and record the announcement', flags: [...COMMON, ...LEDGER, ...SCOPE, 'config', 'webhook-url'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4, 5] },
   upgrade: { synopsis: 'upgrade (--ledger DIR | --table NAME)', summary: 'convert a ledger of an older layout in place (resumable)', flags: [...COMMON, ...LEDGER], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
 };
 

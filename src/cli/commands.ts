@@ -2,7 +2,8 @@ import { explainImages } from '../app/explain.js';
 import { neverReconciled } from '../app/ledger-view.js';
 import { explainFromIndex } from '../app/explain-index.js';
 import type { UsageIndex } from '../app/usage-index.js';
-import type { Scope } from '../domain/facts.js';
+import { imageKey, type Scope } from '../domain/facts.js';
+import type { Announcement } from '../app/ports.js';
 import { planReport, type FactView } from '../app/plan.js';
 import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
@@ -16,7 +17,7 @@ import { config, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
 import { reportWarnings } from './live-source.js';
 import { renderExplanation, renderPlan, renderWhoUses } from './render.js';
-import { chooseScope, openLedger, readFactView } from './sources.js';
+import { chooseScope, openLedger, readFactView, type OpenLedger } from './sources.js';
 
 
 
@@ -76,14 +77,14 @@ export async function whoUsesCommand(flags: Flags, positionals: readonly string[
 }
 
 /** who-uses and explain over a ledger read its index (bounded Queries), never the whole scope. */
-async function fromLedgerIndex<T>(flags: Flags, io: Io, image: string, what: string, run: (index: UsageIndex, scope: Scope, cfg: Config, now: string) => Promise<T>): Promise<T> {
+async function fromLedgerIndex<T>(flags: Flags, io: Io, image: string, what: string, run: (index: UsageIndex, scope: Scope, cfg: Config, now: string, open: OpenLedger) => Promise<T>): Promise<T> {
   const cfg = await config(flags);
   const open = await openLedger(flags);
   try {
     const scope = await chooseScope(open.ledger, flags, image);
     if (!(await open.ledger.watermark(scope))) reportWarnings(io, [neverReconciled(scope)]);
     const index = open.index();
-    const result = await run(index, scope, cfg, nowOf(flags, io));
+    const result = await run(index, scope, cfg, nowOf(flags, io), open);
     if (flags.debug) io.err(`${what} read ${index.counts.items} item(s) in ${index.counts.requests} request(s)`);
     return result;
   } finally {
@@ -93,11 +94,16 @@ async function fromLedgerIndex<T>(flags: Flags, io: Io, image: string, what: str
 
 export async function explainCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'explain');
-  const planned = flags.ledger !== undefined || flags.table !== undefined
-    ? await fromLedgerIndex(flags, io, image, 'explain', (index, scope, cfg, now) => explainFromIndex(index, image, scope, cfg, now))
-    : await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now));
-  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }) })) };
-  print(io, flags, json, () => planned.map(renderExplanation).join('\n\n'));
+  const { planned, announced } = flags.ledger !== undefined || flags.table !== undefined
+    ? await fromLedgerIndex(flags, io, image, 'explain', async (index, scope, cfg, now, open) => {
+      const found = await explainFromIndex(index, image, scope, cfg, now);
+      // With advance notice, when each image was announced for deletion (the sweep waits notice.daysAhead days after).
+      return { planned: found, announced: await open.announcements.announcements(scope, found.map((p) => p.image)) };
+    })
+    : { planned: await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now)), announced: new Map<string, Announcement>() };
+  const announcementOf = (p: (typeof planned)[number]) => announced.get(imageKey(p.image.repositoryName, p.image.imageDigest));
+  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }), ...(announcementOf(p) && { announcement: announcementOf(p) }) })) };
+  print(io, flags, json, () => planned.map((p) => renderExplanation(p, announcementOf(p))).join('\n\n'));
   return 0;
 }
 

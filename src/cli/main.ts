@@ -53,6 +53,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'lifecycle-check': return await (await import('./lifecycle-command.js')).lifecycleCheckCommand(flags, io);
       case 'init': return await (await import('./init-command.js')).initCommand(flags, io);
       case 'report': return await (await import('./report-command.js')).reportCommand(flags, io);
+      case 'notice': return await (await import('./notice-command.js')).noticeCommand(flags, io);
       case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
       default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report)`);
     }

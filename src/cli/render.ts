@@ -3,6 +3,7 @@ import type { WhoUsesReport } from '../app/who-uses.js';
 import { shortDigest } from '../app/views.js';
 import type { PlannedImage } from '../domain/retention-policy.js';
 import type { Referrer } from '../domain/usage.js';
+import type { Announcement } from '../domain/notice.js';
 
 import { formatBytes } from '../domain/bytes.js';
 
@@ -41,7 +42,7 @@ export function renderWhoUses(report: WhoUsesReport): string {
     .join('\n\n');
 }
 
-export function renderExplanation(planned: PlannedImage): string {
+export function renderExplanation(planned: PlannedImage, announcement?: Announcement): string {
   const { image } = planned;
   const lines = [
     `${image.repositoryName}@${image.imageDigest}`,
@@ -51,6 +52,7 @@ export function renderExplanation(planned: PlannedImage): string {
     ...planned.reasons.map((r) => `  - ${r}`),
   ];
   if (planned.unreferencedSince) lines.push('', `Unreferenced since ${planned.unreferencedSince.at} (from ${planned.unreferencedSince.source}).`);
+  if (announcement) lines.push(`Announced for deletion ${announcement.announcedAt} (deletable from ${announcement.deletableFrom}).`);
   lines.push('', 'Referrers:', ...referrerLines(planned.referrers));
   return lines.join('\n');
 }

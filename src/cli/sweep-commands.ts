@@ -27,7 +27,8 @@ function renderSweep(report: SweepReport): string {
   const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), formatBytes(r.bytes), String(r.failures), String(r.skippedByCap)]);
   rows.push(['TOTAL', String(report.totals.images), formatBytes(report.totals.bytes), String(report.totals.failures), String(report.totals.skippedByCap)]);
   const lines = [head, '', table(['REPOSITORY', report.dryRun ? 'WOULD GO' : 'GONE', 'SIZE', 'FAILED', 'NEXT RUN'], rows, new Set([1, 2, 3, 4])), '',
-    `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`];
+    `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`
+    + (report.awaitingNotice.length > 0 ? ` ${report.awaitingNotice.length} more wait for their advance notice (notice.daysAhead).` : '')];
   for (const f of report.failures) lines.push(`FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`);
   for (const i of report.images) lines.push(`${report.dryRun ? 'would go' : 'gone'}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);
   return lines.join('\n');
@@ -53,7 +54,7 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       const moved = flags.now === undefined ? undefined : parseTime(flags.now, '--now');
       const clock = () => (moved === undefined ? io.clock() : new Date(moved));
       const others = async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts);
-      const report = await sweep({ store: open.sweep, events: open.events, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others },
+      const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others },
         scope, { dryRun: !flags.force, runId: randomUUID() });
       print(io, flags, report, () => renderSweep(report));
       return report.failures.length > 0 ? 5 : 0;

@@ -2,9 +2,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { randomUUID } from 'node:crypto';
 import { ReadDeadlineError } from '../adapters/aws/caller.js';
-import type { AccountReader, EventLedger, LedgerStore, SweepAws, SweepStore } from '../app/ports.js';
+import type { AccountReader, AnnouncementStore, EventLedger, LedgerStore, SweepAws, SweepStore } from '../app/ports.js';
 import { reconcileFromAws } from '../app/live.js';
 import type { SweepReport } from '../app/sweep/report.js';
+import type { NoticeResult } from '../app/notice.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, Scope } from '../domain/facts.js';
@@ -54,6 +55,7 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
 export interface SweepHandlerDeps {
   readonly store: SweepStore;
   readonly events: EventLedger;
+  readonly announcements?: AnnouncementStore;
   /** Live AWS for one run (fresh call counts). */
   readonly aws: (scope: Scope) => SweepAws;
   readonly scope: () => Promise<Scope>;
@@ -63,6 +65,10 @@ export interface SweepHandlerDeps {
   readonly dryRun: boolean;
   readonly log: Log;
   readonly metrics: Metrics;
+  /** The advance notice (config `notice`), run before the sweep; its failure is logged and never blocks the sweep. */
+  readonly notice?: (scope: Scope) => Promise<NoticeResult>;
+  /** Writes the HTML report after the run; returns where (its failure is logged, the sweep's result stands). */
+  readonly publishReport?: (scope: Scope, report: SweepReport) => Promise<string>;
 }
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
@@ -80,13 +86,21 @@ export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void
 export function createSweepHandler(deps: SweepHandlerDeps) {
   return middy(async () => {
     const scope = await deps.scope();
+    if (deps.notice) await runNotice(deps, scope);
     try {
       const others = deps.others && (() => deps.others!(scope));
-      const report = await sweep({ store: deps.store, events: deps.events, aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
+      const report = await sweep({ store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
         scope, { dryRun: deps.dryRun, runId: randomUUID() });
       const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
       deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
       publishSweepMetrics(deps.metrics, report);
+      if (deps.publishReport) {
+        try {
+          deps.log('info', 'sweep report page written', { key: await deps.publishReport(scope, report) });
+        } catch (error) {
+          deps.log('warn', 'the sweep report page could not be written', { reason: (error as Error).message });
+        }
+      }
       return { dryRun: report.dryRun, deleted: report.totals.images, failures: report.totals.failures };
     } catch (error) {
       if (error instanceof RefusedError) {
@@ -97,4 +111,15 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
       throw error;
     }
   });
+}
+
+async function runNotice(deps: SweepHandlerDeps, scope: Scope): Promise<void> {
+  try {
+    const { notice, deliveries, recorded } = await deps.notice!(scope);
+    for (const failed of deliveries.filter((d) => !d.ok)) deps.log('warn', 'advance notice not delivered', { channel: failed.channel, reason: failed.error });
+    deps.log('info', 'advance notice', { newlyScheduled: notice.totals.images, alreadyAnnounced: notice.alreadyAnnounced, recorded, deletableFrom: notice.deletableFrom, delivered: deliveries.filter((d) => d.ok).map((d) => d.channel) });
+  } catch (error) {
+    // Without the notice nothing new is announced, so the sweep's notice gate keeps those images: safe to go on.
+    deps.log('error', 'advance notice failed', { reason: (error as Error).message });
+  }
 }

@@ -1,8 +1,16 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
+import { deliverNotice } from '../adapters/aws/notice-channels.js';
+import { S3ReportBucket } from '../adapters/aws/report-bucket.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
+import { announceDeletions } from '../app/notice.js';
+import { noticeText } from '../app/notice-message.js';
+import { ledgerReportPage, reportKey } from '../app/report-page.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createSweepHandler } from './scheduled-handlers.js';
@@ -10,13 +18,44 @@ import { createSweepHandler } from './scheduled-handlers.js';
 const { ledger, config, clients } = environment();
 const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date() });
 let scope: Scope | undefined;
+const others = async (runScope: Scope) => (await loadOtherScopes(ledger, runScope)).scopes.map((s) => s.facts);
+const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), process.env.REPORT_BUCKET) : undefined;
+const topicArn = process.env.NOTICE_TOPIC_ARN;
 
 /** The Lambda entry point of the nightly sweep. It deletes only when `DRY_RUN` is exactly "false". */
 export const handler = createSweepHandler({
-  store: ledger.sweep, events: ledger.events, config, log,
+  store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log,
   scope: async () => (scope ??= await reader.scope()),
-  others: async (runScope) => (await loadOtherScopes(ledger, runScope)).scopes.map((s) => s.facts),
+  others,
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
   dryRun: process.env.DRY_RUN !== 'false',
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),
+  ...(config.notice && {
+    notice: (runScope: Scope) => {
+      const index = ledger.usageIndex();
+      return announceDeletions({
+        store: ledger.sweep, announcements: ledger.announcements, config, clock: () => new Date(),
+        tagsOf: async (s, repositoryName) => new Map((await index.repository(s, repositoryName)).images.map((i) => [i.imageDigest, i.imageTags])),
+        others: () => others(runScope),
+        deliver: async (notice) => {
+          const channels = {
+            ...(config.notice!.sns && topicArn && { sns: { client: new SNSClient({}), topicArn } }),
+            ...(config.notice!.webhookParameter && { webhook: { client: new SSMClient({}), parameterName: config.notice!.webhookParameter } }),
+          };
+          if (Object.keys(channels).length > 0) return deliverNotice(channels, notice);
+          // No channel configured: the function's log is where the notice goes (and what starts the clock).
+          log('info', 'advance notice text', { text: noticeText(notice) });
+          return [{ channel: 'log', ok: true }];
+        },
+      }, runScope, { ledgerFlag: `--table ${process.env.LEDGER_TABLE}` });
+    },
+  }),
+  ...(bucket && {
+    publishReport: async (runScope: Scope, report) => {
+      const page = await ledgerReportPage({ ledger, store: ledger.sweep, config }, runScope, report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}`);
+      const key = reportKey(runScope, report.now, report.runId);
+      await bucket.put(key.replace(/index\.html$/, 'report.json'), JSON.stringify(page.data), 'application/json');
+      return bucket.put(key, page.html, 'text/html; charset=utf-8');
+    },
+  }),
 });

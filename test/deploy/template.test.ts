@@ -94,6 +94,26 @@ describe('IAM', () => {
   });
 });
 
+describe('the report bucket and the advance notice', () => {
+  it('keeps the sweep\'s reports private, encrypted, TLS-only and for 90 days', () => {
+    const [, bucket] = ofType('AWS::S3::Bucket').find(([name]) => name === 'ReportBucket')!;
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', ExpirationInDays: 90 });
+    const [, policy] = ofType('AWS::S3::BucketPolicy').find(([name]) => name === 'ReportBucketPolicy')!;
+    expect(policy.Properties.PolicyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('lets only the sweep write reports (PutObject under reports/), publish the notice and read the webhook parameter', () => {
+    const roles = (action: string) => ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes(`"${action}"`)).map(([name]) => name);
+    expect(roles('s3:PutObject')).toEqual(['SweepIamRoleLambdaExecution']);
+    expect(roles('sns:Publish')).toEqual(['SweepIamRoleLambdaExecution']);
+    expect(roles('ssm:GetParameter')).toEqual(['SweepIamRoleLambdaExecution']);
+    const sweep = ofType('AWS::Lambda::Function').find(([name]) => name === 'SweepLambdaFunction')![1];
+    expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
+  });
+});
+
 describe('the ledger table', () => {
   const [, table] = ofType('AWS::DynamoDB::Table')[0]!;
   it('has point-in-time recovery, deletion protection, TTL on audit records, the three indexes, and is retained', () => {

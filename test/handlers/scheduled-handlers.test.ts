@@ -60,4 +60,29 @@ describe('scheduled handlers', () => {
     expect(emf).toMatchObject({ ImagesDeleted: 1, BytesDeleted: 1_000_000 });
     expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('ecr-ledger-test');
   });
+
+  it('the sweep runs when the advance notice fails, and writes its HTML report page after the run', async () => {
+    world = await SweepWorld.start();
+    world.image('app', 'old', [], 30);
+    await world.ready();
+    const lines: Array<Record<string, unknown>> = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const pages: Array<{ scope: unknown; runId: string }> = [];
+    const handler = createSweepHandler({
+      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun: true, log: (level, message, fields) => lines.push({ level, message, ...fields }),
+      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
+      notice: async () => { throw new Error('SNS is down'); },
+      publishReport: async (scope, report) => { pages.push({ scope, runId: report.runId }); return `s3://reports/${report.runId}/index.html`; },
+    });
+    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
+    try {
+      expect(await handler({}, context(900_000))).toEqual({ dryRun: true, deleted: 1, failures: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(lines.find((l) => l.message === 'advance notice failed')).toMatchObject({ level: 'error', reason: 'SNS is down' });
+    expect(pages).toHaveLength(1);
+    expect(lines.find((l) => l.message === 'sweep report page written')).toEqual({ level: 'info', message: 'sweep report page written', key: `s3://reports/${pages[0]!.runId}/index.html` });
+  });
 });

@@ -22,6 +22,8 @@ export interface SweepReport {
   readonly failures: ReadonlyArray<SweepImage & { readonly code: string; readonly reason: string }>;
   /** Deletable images left for the next run by `maxDeletionsPerRun`. */
   readonly skippedByCap: number;
+  /** With `notice` configured: images the plan deletes that were not announced at least `daysAhead` days ago. */
+  readonly awaitingNotice: ReadonlyArray<SweepImage & { readonly waitingFor: string }>;
   readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number }>;
   readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
   readonly warnings: readonly string[];

@@ -4,8 +4,9 @@ import { groupBy } from '../../domain/group-by.js';
 import { planRetention } from '../../domain/retention-policy.js';
 import { AwsReadError, RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
-import type { EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
+import type { AnnouncementStore, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
+import { splitByNotice } from './notice-gate.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
 import { orderDeletions } from './order.js';
@@ -25,6 +26,8 @@ export interface SweepDeps {
    * so they only ever add protection: a repository shared with another account stays whole (keepIfSharedWithOtherAccounts).
    */
   readonly others?: () => Promise<readonly AccountFacts[]>;
+  /** Announcements of the advance notice (config `notice`): only images announced `daysAhead` days ago go. */
+  readonly announcements?: AnnouncementStore;
 }
 
 function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
@@ -86,14 +89,16 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     const others = (await deps.others?.()) ?? [];
     const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger', others });
     // Archiving what is already archived would be a no-op call per image.
-    const actionable = deps.config.sweep.action === 'archive' ? plan.images.filter((p) => p.image.imageStatus !== 'ARCHIVED') : plan.images;
-    const { now: batch, later } = orderDeletions(actionable, deps.config.sweep.maxDeletionsPerRun);
+    const deletable = plan.images.filter((p) => p.action === 'delete');
+    const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
+    const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, actionable, now);
+    const { now: batch, later } = orderDeletions(ready, deps.config.sweep.maxDeletionsPerRun);
     const { done, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, failed: [] };
     const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, repositories, totals, warnings, calls: deps.aws.calls(), settledFromEarlierRuns: settled,
+      skippedByCap: later.length, awaitingNotice: waiting, repositories, totals, warnings, calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
     await lease?.release();

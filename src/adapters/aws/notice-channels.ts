@@ -1,0 +1,38 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { Delivery, Notice } from '../../app/notice.js';
+import { noticeHeadline, noticeText, slackMessage } from '../../app/notice-message.js';
+import { postWebhook, webhookHost } from '../webhook.js';
+
+/** SNS takes at most 256 KB per message and 100 characters of subject. */
+const SNS_IMAGES = 500;
+
+export interface NoticeChannels {
+  readonly sns?: { readonly client: SNSClient; readonly topicArn: string };
+  readonly webhook?: { readonly client: SSMClient; readonly parameterName: string; readonly post?: typeof postWebhook };
+}
+
+/** Delivers a notice to the stack's SNS topic and a Slack-compatible webhook (URL from an SSM SecureString); each channel's failure is reported, not thrown. */
+export async function deliverNotice(channels: NoticeChannels, notice: Notice): Promise<Delivery[]> {
+  const deliveries: Delivery[] = [];
+  if (channels.sns) {
+    try {
+      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: noticeHeadline(notice).slice(0, 100), Message: noticeText(notice, SNS_IMAGES) }));
+      deliveries.push({ channel: 'sns', ok: true });
+    } catch (error) {
+      deliveries.push({ channel: 'sns', ok: false, error: `sns:Publish failed: ${(error as Error).message}` });
+    }
+  }
+  if (channels.webhook) {
+    const { client, parameterName } = channels.webhook;
+    try {
+      const url = (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value;
+      if (!url) throw new Error(`the SSM parameter ${parameterName} has no value`);
+      await (channels.webhook.post ?? postWebhook)(url, slackMessage(notice));
+      deliveries.push({ channel: `webhook ${webhookHost(url)}`, ok: true });
+    } catch (error) {
+      deliveries.push({ channel: `webhook (${parameterName})`, ok: false, error: (error as Error).message });
+    }
+  }
+  return deliveries;
+}

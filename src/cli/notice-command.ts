@@ -1,0 +1,44 @@
+import { loadOtherScopes } from '../app/ledger-view.js';
+import { announceDeletions, type Delivery, type NoticeResult } from '../app/notice.js';
+import { noticeText, slackMessage } from '../app/notice-message.js';
+import { postWebhook, webhookHost } from '../adapters/webhook.js';
+import type { Flags } from './args.js';
+import { config, print, type Io } from './common.js';
+import { chooseScope, openLedger } from './sources.js';
+
+/**
+ * `ecr-ledger notice`: the nightly advance-notice step from the CLI. The notice printed here counts as delivered,
+ * so its images are recorded as announced; `--webhook-url` also posts it (Slack format).
+ */
+export async function noticeCommand(flags: Flags, io: Io): Promise<number> {
+  const cfg = await config(flags);
+  const settings = { ...cfg, notice: cfg.notice ?? { daysAhead: 3, sns: false } };
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags);
+    const index = open.index();
+    const ledgerFlag = flags.table !== undefined ? `--table ${flags.table}` : `--ledger ${flags.ledger}`;
+    const result: NoticeResult = await announceDeletions({
+      store: open.sweep, announcements: open.announcements, config: settings, clock: io.clock,
+      tagsOf: async (s, repositoryName) => new Map((await index.repository(s, repositoryName)).images.map((i) => [i.imageDigest, i.imageTags])),
+      others: async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts),
+      deliver: async (notice) => {
+        const deliveries: Delivery[] = [{ channel: 'stdout', ok: true }];
+        if (flags['webhook-url'] !== undefined) {
+          try {
+            await postWebhook(flags['webhook-url'], slackMessage(notice));
+            deliveries.push({ channel: `webhook ${webhookHost(flags['webhook-url'])}`, ok: true });
+          } catch (error) {
+            deliveries.push({ channel: `webhook ${webhookHost(flags['webhook-url'])}`, ok: false, error: (error as Error).message });
+            io.err(`warning: ${(error as Error).message}`);
+          }
+        }
+        return deliveries;
+      },
+    }, scope, { ledgerFlag });
+    print(io, flags, result, () => `${noticeText(result.notice)}${result.recorded > 0 ? `\n\nRecorded ${result.recorded} announcement(s): the sweep deletes them from ${result.notice.deletableFrom}, not before.` : ''}`);
+    return result.deliveries.some((d) => !d.ok) ? 5 : 0;
+  } finally {
+    await open.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+
+const EXAMPLE = 'examples/account.json';
+
+async function cli(argv: string[], at: string, account?: FakeAccount) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at), ...(account && { aws: () => account.clients() }) });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+/** The example config with `notice: { daysAhead: 3 }`, and a ledger reconciled from the example account at `at`. */
+async function world() {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-notice-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, `${await readFile('examples/config.yaml', 'utf8')}notice:\n  daysAhead: 3\n`);
+  const ledger = join(dir, 'ledger');
+  const reconcile = async (at: string) => expect((await cli(['reconcile', '--snapshot', EXAMPLE, '--config', config, '--ledger', ledger, '--now', at], at)).code).toBe(0);
+  await reconcile('2026-11-10T06:00:00Z');
+  return { config, ledger, reconcile, account: FakeAccount.fromSnapshot(JSON.parse(await readFile(EXAMPLE, 'utf8'))) };
+}
+
+const servers: Server[] = [];
+afterEach(() => { servers.splice(0).forEach((s) => s.close()); });
+
+/** A local incoming-webhook endpoint answering with the given statuses in turn (the last one repeats). */
+async function webhook(statuses: number[]): Promise<{ url: string; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    bodies.push(JSON.parse(body));
+    res.writeHead(statuses[Math.min(bodies.length - 1, statuses.length - 1)]!).end('ok');
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/secret`, bodies };
+}
+
+describe('advance notice (notice.daysAhead)', () => {
+  it('announces what the plan deletes in 3 days once, and the sweep deletes only images announced 3 days earlier', async () => {
+    const w = await world();
+    const first = await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--output', 'json'], '2026-11-14T06:00:00Z');
+    expect(first.code).toBe(0);
+    const result = first.json();
+    expect(result.notice.deletableFrom).toBe('2026-11-17T06:00:00.000Z');
+    expect(result.recorded).toBe(result.notice.totals.images);
+    expect(result.notice.totals.images).toBeGreaterThan(10);
+    const announced = result.notice.repositories.flatMap((r: { images: Array<{ repositoryName: string; imageTags: string[] }> }) => r.images.map((i) => `${i.repositoryName}:${i.imageTags.join(',')}`));
+    expect(announced).not.toContain('fluentd:bbbb');
+    const app = result.notice.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'app').images;
+    expect(app.map((i: { imageTags: string[] }) => i.imageTags[0])).toEqual(['1.2', '1.1']);
+    expect(app[0]).toMatchObject({
+      lastUsedBy: { kind: 'ecs-task-definition', id: 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:2' },
+      pinCommand: `ecr-ledger pin 123456789012.dkr.ecr.us-east-1.amazonaws.com/app@${app[0].imageDigest} --reason "still used by …" --ledger ${w.ledger}`,
+    });
+    expect(app[0].lastUseEndedAt).toBe('2026-11-10T06:00:00.000Z');
+
+    const again = await cli(['notice', '--ledger', w.ledger, '--config', w.config], '2026-11-15T06:00:00Z');
+    expect(again.out).toBe(`Nothing newly scheduled for deletion in 123456789012/us-east-1 within 3 day(s) (${result.notice.totals.images} announced earlier).`);
+
+    // Two days after the notice: the plan allows deletions, but none was announced 3 days ago.
+    await w.reconcile('2026-11-16T06:00:00Z');
+    const early = (await cli(['sweep', '--ledger', w.ledger, '--config', w.config, '--now', '2026-11-16T07:00:00Z', '--output', 'json'], '2026-11-16T07:00:00Z', w.account)).json();
+    expect(early.images).toEqual([]);
+    expect(early.awaitingNotice.length).toBeGreaterThan(0);
+    for (const waiting of early.awaitingNotice) expect(waiting.waitingFor).toMatch(/^announced 2026-11-14T06:00:00.000Z: deletable from 2026-11-17T06:00:00.000Z/);
+
+    // After the notice period, exactly the announced images go; in-use images never.
+    await w.reconcile('2026-11-18T06:00:00Z');
+    const due = await cli(['sweep', '--ledger', w.ledger, '--config', w.config, '--now', '2026-11-18T07:00:00Z', '--output', 'json'], '2026-11-18T07:00:00Z', w.account);
+    const swept = due.json().images.map((i: { repositoryName: string; imageTags: string[] }) => `${i.repositoryName}:${i.imageTags.join(',')}`);
+    expect(swept.sort()).toEqual([...announced].sort());
+    expect(swept).not.toContain('fluentd:bbbb');
+    expect(due.json().awaitingNotice.every((i: { waitingFor: string }) => i.waitingFor.startsWith('not announced yet'))).toBe(true);
+
+    const explained = (await cli(['explain', `app@${app[0].imageDigest}`, '--ledger', w.ledger, '--config', w.config, '--output', 'json'], '2026-11-18T07:00:00Z')).json();
+    expect(explained.images[0].announcement).toMatchObject({ announcedAt: '2026-11-14T06:00:00.000Z', deletableFrom: '2026-11-17T06:00:00.000Z' });
+    expect((await cli(['explain', `app@${app[0].imageDigest}`, '--ledger', w.ledger, '--config', w.config], '2026-11-18T07:00:00Z')).out)
+      .toContain('Announced for deletion 2026-11-14T06:00:00.000Z (deletable from 2026-11-17T06:00:00.000Z).');
+  });
+
+  it('posts the notice in Slack format to --webhook-url, retrying a failed post', async () => {
+    const w = await world();
+    const hook = await webhook([500, 200]);
+    const result = await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--webhook-url', hook.url, '--output', 'json'], '2026-11-14T06:00:00Z');
+    expect(result.code).toBe(0);
+    expect(result.json().deliveries).toEqual([{ channel: 'stdout', ok: true }, { channel: `webhook ${new URL(hook.url).host}`, ok: true }]);
+    expect(hook.bodies).toHaveLength(2);
+    const message = hook.bodies[1] as { text: string; blocks: Array<{ text?: { text: string } }> };
+    expect(message.text).toMatch(/^ecr-ledger: \d+ image\(s\) \(.*\) in 123456789012\/us-east-1 will be deleted from 2026-11-17T06:00:00.000Z$/);
+    expect(message.blocks.map((b) => b.text?.text ?? '').join('\n')).toMatch(/\*app\* — 2 image\(s\)[^]*keep: `ecr-ledger pin 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/app@sha256:/);
+  });
+
+  it('reports a webhook that keeps refusing (exit 5) without losing the announcement printed on stdout', async () => {
+    const w = await world();
+    const hook = await webhook([404]);
+    const result = await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--webhook-url', hook.url, '--output', 'json'], '2026-11-14T06:00:00Z');
+    expect(result.code).toBe(5);
+    expect(hook.bodies).toHaveLength(1);
+    expect(result.err).toMatch(/^warning: the webhook at 127\.0\.0\.1:\d+ did not take the notice: HTTP 404 ok$/);
+    expect(result.json().recorded).toBeGreaterThan(0);
+  });
+});
