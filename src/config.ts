@@ -9,6 +9,29 @@ const glob = z.string().superRefine((pattern, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `not a valid glob ${JSON.stringify(pattern)}: ${problem}` });
 });
 
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit account id');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region such as us-east-1');
+/** An IAM role name (the path-less last part of its ARN). */
+const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name');
+
+const listedOrganization = z.strictObject({
+  accounts: z.array(z.strictObject({ id: accountId, regions: z.array(region).min(1) })).min(1),
+  roleName: roleName.default('ecr-ledger-reader'),
+});
+const discoveredOrganization = z.strictObject({
+  discover: z.literal(true),
+  regions: z.array(region).min(1),
+  roleName: roleName.default('ecr-ledger-reader'),
+});
+/** Listed accounts, or `discover: true`: whichever form the keys say, so that errors name the key that is wrong. */
+const organizationSchema = z.unknown().transform((value, ctx): z.infer<typeof listedOrganization> | z.infer<typeof discoveredOrganization> => {
+  const form = typeof value === 'object' && value !== null && 'discover' in value ? discoveredOrganization : listedOrganization;
+  const result = form.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')} (organization takes accounts and roleName, or discover, regions and roleName)` : issue.message } as never);
+  return z.NEVER;
+});
+
 const repositoryRuleSchema = z.strictObject({
   pattern: glob,
   keepLatest: count.default(10),
@@ -43,6 +66,11 @@ export const configSchema = z.strictObject({
       action: z.enum(['delete', 'archive']).default('delete'),
     })
     .prefault({}),
+  /**
+   * Organisation-wide: the member accounts (and regions) whose usage counts, read through the role `roleName` each of
+   * them carries (deploy/member-account.yml). Either listed, or discovered with organizations:ListAccounts.
+   */
+  organization: organizationSchema.optional(),
   /** Advance notice: announce deletions `daysAhead` days early; the sweep then deletes only what was announced that long ago. */
   notice: z
     .strictObject({

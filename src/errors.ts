@@ -38,3 +38,10 @@ export class MissingRegionError extends UsageError {}
 
 /** A notice channel (webhook, SNS) did not take the advance notice. */
 export class NoticeDeliveryError extends EcrLedgerError {}
+
+/** A member account of the organisation cannot be read now (its reader role missing, not trusted, denied…). */
+export class MemberAccessError extends AwsReadError {
+  constructor(readonly accountId: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}

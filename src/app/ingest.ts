@@ -22,6 +22,8 @@ export interface IngestDeps {
   readonly config: Config;
   readonly warn: (message: string) => void;
   readonly debug?: (message: string) => void;
+  /** Organisation-wide: which accounts' events are followed. */
+  readonly admits?: (scope: Scope) => boolean | Promise<boolean>;
 }
 
 /** Missing or expired AWS credentials: every lookup would fail the same way, so ingest stops at the first. */
@@ -51,7 +53,7 @@ export async function ingestEvents(deps: IngestDeps, events: Iterable<RawEvent>)
       }
       const scope = { accountId: parsed.apply.accountId, region: parsed.apply.region };
       const lookups = deps.lookupsFor(scope);
-      await applyEvent({ ledger: deps.ledger, ...(lookups && { lookups }), config: deps.config, warn: deps.warn }, parsed.apply);
+      await applyEvent({ ledger: deps.ledger, ...(lookups && { lookups }), config: deps.config, warn: deps.warn, ...(deps.admits && { admits: deps.admits }) }, parsed.apply);
       applied += 1;
     } catch (error) {
       if (isCredentialsFailure(error)) {

@@ -14,7 +14,7 @@ const READ = ['snapshot', ...LEDGER, ...SCOPE, 'config', 'now'];
 
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   snapshot: { synopsis: 'snapshot --out FILE|- [--region R] [--profile P] [--config FILE]', summary: 'read live AWS and write an account snapshot', flags: [...COMMON, 'out', 'region', 'profile', 'config'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2] },
-  reconcile: { synopsis: 'reconcile [--snapshot FILE] (--ledger DIR | --table NAME) [--config FILE] [--now TIME]', summary: 'load a snapshot, or live AWS, into the ledger', flags: [...COMMON, 'snapshot', ...LEDGER, 'config', 'now'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
+  reconcile: { synopsis: 'reconcile [--snapshot FILE] (--ledger DIR | --table NAME) [--config FILE] [--now TIME]', summary: 'load a snapshot, or live AWS (every account of the organisation with `organization`), into the ledger', flags: [...COMMON, 'snapshot', ...LEDGER, 'config', 'now'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4, 5] },
   plan: { synopsis: 'plan [SOURCE] [--config FILE] [--now TIME]', summary: 'what the retention rules would delete, and why', flags: [...COMMON, ...READ], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4] },
   'who-uses': { synopsis: 'who-uses IMAGE [SOURCE]', summary: 'every referrer of an image, protecting or not, with why', flags: [...COMMON, ...READ], positionals: { min: 1, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },
   explain: { synopsis: 'explain IMAGE [SOURCE] [--config FILE] [--now TIME]', summary: 'why one image is kept or would be deleted', flags: [...COMMON, ...READ], positionals: { min: 1, max: 1, name: 'IMAGE' }, exitCodes: [0, 1, 2, 3, 4] },

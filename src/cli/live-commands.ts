@@ -38,6 +38,7 @@ export async function snapshotCommand(flags: Flags, io: Io): Promise<number> {
 /** `ecr-ledger reconcile` without `--snapshot`: reads live AWS into the ledger, reusing the immutable facts it holds. */
 export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = await config(flags);
+  if (cfg.organization) return (await import('./organization-commands.js')).organizationReconcileCommand(flags, io, cfg);
   const open = await openLedger(flags, { create: true });
   const { reader, close } = openLiveReader(flags, io, cfg);
   try {

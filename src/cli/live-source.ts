@@ -6,12 +6,15 @@ import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { Config } from '../config.js';
 import type { Flags } from './args.js';
+import type { OrganizationFactory } from './organization-source.js';
 
 export interface LiveIo {
   err(text: string): void;
   clock(): Date;
   /** Builds the AWS clients of the read path; tests hand in a fake account. */
   aws?: (options: { region?: string; profile?: string }) => AwsClients;
+  /** Reaches the organisation's member accounts; tests hand in a fake organisation. */
+  organization?: OrganizationFactory;
 }
 
 /** Progress lines on stderr, at most one a second, unless `--quiet`. */

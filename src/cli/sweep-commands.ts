@@ -18,6 +18,8 @@ import { config, print, type Io } from './common.js';
 import { formatBytes, table } from './render.js';
 import { chooseScope, openLedger } from './sources.js';
 import { shortDigest } from '../app/views.js';
+import { Organization } from '../adapters/aws/organization-members.js';
+import { openOrganization } from './organization-source.js';
 
 function renderSweep(report: SweepReport): string {
   const verb = report.action === 'archive' ? 'archive' : 'delete';
@@ -29,6 +31,7 @@ function renderSweep(report: SweepReport): string {
   const lines = [head, '', table(['REPOSITORY', report.dryRun ? 'WOULD GO' : 'GONE', 'SIZE', 'FAILED', 'NEXT RUN'], rows, new Set([1, 2, 3, 4])), '',
     `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`
     + (report.awaitingNotice.length > 0 ? ` ${report.awaitingNotice.length} more wait for their advance notice (notice.daysAhead).` : '')];
+  for (const u of report.unreadableAccounts) lines.push(`NOT SWEPT ${u.repositories.join(', ')}: account ${u.accountId} can pull from them and cannot be read now (${u.reason})`);
   for (const f of report.failures) lines.push(`FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`);
   for (const i of report.images) lines.push(`${report.dryRun ? 'would go' : 'gone'}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);
   return lines.join('\n');
@@ -54,10 +57,17 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       const moved = flags.now === undefined ? undefined : parseTime(flags.now, '--now');
       const clock = () => (moved === undefined ? io.clock() : new Date(moved));
       const others = async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts);
-      const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others },
-        scope, { dryRun: !flags.force, runId: randomUUID() });
-      print(io, flags, report, () => renderSweep(report));
-      return report.failures.length > 0 ? 5 : 0;
+      // Organisation-wide, the live check also reads every member account that can pull from the candidates' repositories.
+      const org = cfg.organization && !rehearsal ? openOrganization(flags, cfg, scope, io.organization) : undefined;
+      try {
+        const members = org && new Organization(cfg, scope, org.access, () => org.listAccounts());
+        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others, ...(members && { members }) },
+          scope, { dryRun: !flags.force, runId: randomUUID() });
+        print(io, flags, report, () => renderSweep(report));
+        return report.failures.length > 0 ? 5 : 0;
+      } finally {
+        org?.access.destroy();
+      }
     } finally {
       clients?.destroy();
     }

@@ -24,6 +24,16 @@ export function sharedWithOtherAccounts(policyText: string | undefined, accountI
   return covered.size > 0 ? { shared: false, coveredBy: [...covered].sort() } : { shared: false };
 }
 
+/**
+ * The other accounts a repository policy names as able to pull, and whether it also lets in principals no account
+ * list bounds (`*`, an organisation, an unreadable policy): whose usage a sweep must read before deleting there.
+ */
+export function accountsGranted(policyText: string | undefined, accountId: string): { readonly accounts: readonly string[]; readonly unbounded: boolean } {
+  const everyone = { has: () => true } as unknown as ReadonlySet<string>;
+  const verdict = sharedWithOtherAccounts(policyText, accountId, everyone);
+  return { accounts: verdict.coveredBy ?? [], unbounded: verdict.shared };
+}
+
 function accountOf(principal: string): string | undefined {
   if (/^\d{12}$/.test(principal)) return principal;
   return /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];

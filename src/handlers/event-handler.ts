@@ -3,13 +3,14 @@ import { applyEvent, type EventDeps } from '../app/events/apply-event.js';
 import type { AwsLookups } from '../app/ports.js';
 import type { Scope } from '../domain/facts.js';
 import { parseEvent } from '../events/parse-event.js';
+import { RefusedError } from '../errors.js';
 
 export interface EventHandlerDeps extends Omit<EventDeps, 'lookups' | 'warn'> {
   readonly lookupsFor: (scope: Scope) => AwsLookups;
-  readonly log: (level: 'debug' | 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-export type EventHandlerResult = { readonly eventId: string; readonly outcome: 'applied' | 'ignored' };
+export type EventHandlerResult = { readonly eventId: string; readonly outcome: 'applied' | 'ignored' | 'refused' };
 
 /**
  * The EventBridge target: one event per invocation. A malformed event or one that cannot be applied throws an
@@ -24,10 +25,17 @@ export function createEventHandler(deps: EventHandlerDeps) {
       return { eventId: parsed.eventId, outcome: 'ignored' };
     }
     const { apply } = parsed;
-    await applyEvent({
-      ledger: deps.ledger, config: deps.config, lookups: deps.lookupsFor({ accountId: apply.accountId, region: apply.region }),
-      warn: (message) => deps.log('warn', message, { eventId: apply.eventId }),
-    }, apply);
+    try {
+      await applyEvent({
+        ledger: deps.ledger, config: deps.config, lookups: deps.lookupsFor({ accountId: apply.accountId, region: apply.region }),
+        warn: (message) => deps.log('warn', message, { eventId: apply.eventId }), ...(deps.admits && { admits: deps.admits }),
+      }, apply);
+    } catch (error) {
+      // A refusal is final (retrying cannot change the config): logged with the event's id, not retried.
+      if (!(error instanceof RefusedError)) throw error;
+      deps.log('error', 'event refused', { eventId: apply.eventId, account: apply.accountId, region: apply.region, reason: error.message });
+      return { eventId: apply.eventId, outcome: 'refused' };
+    }
     deps.log('info', 'event applied', { eventId: apply.eventId, change: apply.change.kind, at: apply.at });
     return { eventId: apply.eventId, outcome: 'applied' };
   });

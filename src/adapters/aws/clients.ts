@@ -1,6 +1,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 export interface AwsClients {
   readonly ecr: ECRClient;
@@ -14,10 +15,11 @@ export interface AwsClients {
  * retry mode, and the standard endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_ECS`, …), which the SDK
  * applies by itself.
  */
-export function createAwsClients(options: { region?: string; profile?: string }): AwsClients {
+export function createAwsClients(options: { region?: string; profile?: string; credentials?: () => Promise<AwsCredentialIdentity> }): AwsClients {
   const config = {
     ...(options.region !== undefined && { region: options.region }),
     ...(options.profile !== undefined && { profile: options.profile }),
+    ...(options.credentials !== undefined && { credentials: options.credentials }),
     retryMode: 'adaptive',
     maxAttempts: 5,
   };

@@ -1,3 +1,4 @@
+import { RefusedError } from '../../errors.js';
 import type { LedgerEvent } from '../../events/ledger-event.js';
 import { EventContext, type EventDeps } from './context.js';
 import { imageDeleted, imagePushed, imageStorageClass, repositoryDeleted } from './ecr-changes.js';
@@ -11,6 +12,9 @@ export type { EventDeps } from './context.js';
  * Each write is conditional on the ledger holding no newer news, so duplicates and reordering converge.
  */
 export async function applyEvent(deps: EventDeps, event: LedgerEvent): Promise<void> {
+  if (deps.admits && !(await deps.admits({ accountId: event.accountId, region: event.region }))) {
+    throw new RefusedError(`event ${event.eventId} from account ${event.accountId}, region ${event.region}: not an account and region the organisation config names; nothing was written`);
+  }
   const ctx = new EventContext(deps, { accountId: event.accountId, region: event.region }, event.at, event.eventId);
   const change = event.change;
   switch (change.kind) {

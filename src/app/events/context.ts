@@ -10,6 +10,8 @@ export interface EventDeps {
   readonly lookups?: AwsLookups;
   readonly config: Config;
   readonly warn: (message: string) => void;
+  /** Organisation-wide: whether events of this account and region are followed (config `organization`); absent: all are. */
+  readonly admits?: (scope: Scope) => boolean | Promise<boolean>;
 }
 
 /** One event being applied: its scope, its time, and helpers shared by the change handlers. */

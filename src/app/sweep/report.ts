@@ -1,4 +1,5 @@
 import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
+import type { UnreadableAccount } from './member-usage.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import type { Scope } from '../../domain/facts.js';
 import type { AuditRecord } from '../ports.js';
@@ -24,6 +25,8 @@ export interface SweepReport {
   readonly skippedByCap: number;
   /** With `notice` configured: images the plan deletes that were not announced at least `daysAhead` days ago. */
   readonly awaitingNotice: ReadonlyArray<SweepImage & { readonly waitingFor: string }>;
+  /** Organisation-wide: member accounts that could not be read now, and the repositories nothing was deleted from because of them. */
+  readonly unreadableAccounts: readonly UnreadableAccount[];
   readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number }>;
   readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
   readonly warnings: readonly string[];

@@ -7,6 +7,7 @@ import { knownFacts } from '../../snapshot/from-facts.js';
 import type { AnnouncementStore, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
 import { splitByNotice } from './notice-gate.js';
+import { checkMembers, type MemberUsage } from './member-usage.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
 import { orderDeletions } from './order.js';
@@ -28,6 +29,8 @@ export interface SweepDeps {
   readonly others?: () => Promise<readonly AccountFacts[]>;
   /** Announcements of the advance notice (config `notice`): only images announced `daysAhead` days ago go. */
   readonly announcements?: AnnouncementStore;
+  /** Organisation-wide: the member accounts whose current usage the live check reads (config `organization`). */
+  readonly members?: MemberUsage;
 }
 
 function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
@@ -86,10 +89,16 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     const settled = lease ? await settleDeadIntents(deps, scope, { by: options.runId, liveRunId: options.runId }) : [];
     const { facts, warnings } = await liveFacts(deps, scope, view, now, options.dryRun);
     warnings.forEach((w) => deps.warn?.(w));
-    const others = (await deps.others?.()) ?? [];
-    const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger', others });
+    const ledgerOthers = (await deps.others?.()) ?? [];
+    const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, ledgerOthers, now) : undefined;
+    members?.warnings.forEach((w) => deps.warn?.(w));
+    const plan = planRetention(facts, view.history, {
+      config: deps.config, now, historySource: 'ledger', others: members?.others ?? ledgerOthers, ...(members && { visibleAccounts: members.visible }),
+    });
+    // A member account that cannot be read now may be running any image of the repositories it can pull from.
+    const blocked = new Set(members?.unreadable.flatMap((u) => u.repositories) ?? []);
+    const deletable = plan.images.filter((p) => p.action === 'delete' && !blocked.has(p.image.repositoryName));
     // Archiving what is already archived would be a no-op call per image.
-    const deletable = plan.images.filter((p) => p.action === 'delete');
     const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
     const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, actionable, now);
     const { now: batch, later } = orderDeletions(ready, deps.config.sweep.maxDeletionsPerRun);
@@ -98,7 +107,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, awaitingNotice: waiting, repositories, totals, warnings, calls: deps.aws.calls(), settledFromEarlierRuns: settled,
+      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], repositories, totals,
+      warnings: [...warnings, ...(members?.warnings ?? [])], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
     await lease?.release();

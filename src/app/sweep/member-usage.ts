@@ -1,0 +1,59 @@
+import type { AccountFacts, RepositoryFact, Scope, UsageFacts } from '../../domain/facts.js';
+import { accountsGranted } from '../../domain/repository-sharing.js';
+import { AwsReadError } from '../../errors.js';
+import { knownFacts, type KnownFacts } from '../../snapshot/from-facts.js';
+
+/** The organisation's member accounts as the sweep's live check reads them. */
+export interface MemberUsage {
+  /** Every configured member scope (account and region), the swept account's own excluded. */
+  scopes(): Promise<readonly Scope[]>;
+  /** A member scope's usage, read live now; an AwsReadError (a MemberAccessError for the role) when it cannot be. */
+  readUsage(scope: Scope, known: KnownFacts): Promise<{ facts: UsageFacts; warnings: readonly string[] }>;
+}
+
+export interface UnreadableAccount {
+  readonly accountId: string;
+  readonly reason: string;
+  /** The repositories it can pull from: nothing is deleted from them in this run. */
+  readonly repositories: readonly string[];
+}
+
+export interface MemberCheck {
+  /** The other scopes' facts to plan with: members read live now, the ledger's for the rest. */
+  readonly others: readonly AccountFacts[];
+  /** Accounts whose current usage is known: the swept account and every member read in all its regions. */
+  readonly visible: ReadonlySet<string>;
+  readonly unreadable: readonly UnreadableAccount[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The organisation part of the live check: every configured member account that the candidates' repository
+ * policies let pull is read live in each of its regions. One that cannot be read now blocks deletion in every
+ * repository it can pull from; the others count with their current usage.
+ */
+export async function checkMembers(members: MemberUsage, home: Scope, repositories: readonly RepositoryFact[], ledgerOthers: readonly AccountFacts[], now: string): Promise<MemberCheck> {
+  const grants = repositories.map((r) => ({ repositoryName: r.repositoryName, ...accountsGranted(r.policyText, home.accountId) }));
+  const needed = new Set(grants.flatMap((g) => g.accounts));
+  const scopes = (await members.scopes()).filter((s) => s.accountId !== home.accountId && needed.has(s.accountId));
+  const live = new Map<string, AccountFacts>();
+  const failures = new Map<string, string>();
+  const warnings: string[] = [];
+  for (const scope of scopes) {
+    if (failures.has(scope.accountId)) continue;
+    const held = ledgerOthers.find((o) => o.scope.accountId === scope.accountId && o.scope.region === scope.region);
+    try {
+      const read = await members.readUsage(scope, knownFacts(held));
+      warnings.push(...read.warnings.map((w) => `${scope.accountId}/${scope.region}: ${w}`));
+      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], pins: held?.pins ?? [], ...read.facts });
+    } catch (error) {
+      if (!(error instanceof AwsReadError)) throw error;
+      failures.set(scope.accountId, `${scope.accountId}/${scope.region}: ${error.message}`);
+    }
+  }
+  const unreadable = [...failures].map(([accountId, reason]) => ({ accountId, reason, repositories: grants.filter((g) => g.accounts.includes(accountId)).map((g) => g.repositoryName).sort() }));
+  for (const u of unreadable) warnings.push(`account ${u.accountId} cannot be read now (${u.reason}): nothing is deleted from the repositories it can pull from (${u.repositories.join(', ')})`);
+  const readAccounts = new Set(scopes.map((s) => s.accountId).filter((a) => !failures.has(a)));
+  const others = [...live.values(), ...ledgerOthers.filter((o) => !live.has(`${o.scope.accountId}/${o.scope.region}`))];
+  return { others, visible: new Set([home.accountId, ...readAccounts]), unreadable, warnings };
+}

@@ -1,0 +1,46 @@
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { LiveAccountReader } from '../adapters/aws/account-reader.js';
+import { organizationScopes, reconcileOrganization, type ScopeOutcome } from '../app/organization.js';
+import type { Config } from '../config.js';
+import type { Flags } from './args.js';
+import { print, type Io } from './common.js';
+import { openLiveReader, progressReporter } from './live-source.js';
+import { openOrganization } from './organization-source.js';
+import { openLedger } from './sources.js';
+
+const id = (o: ScopeOutcome) => `${o.scope.accountId}/${o.scope.region}`;
+
+/**
+ * `reconcile` with `organization` in the config: the caller's own scope and every member scope, each read through
+ * the member's reader role and reconciled on its own; progress per account on stderr; exit 5 if any scope failed.
+ */
+export async function organizationReconcileCommand(flags: Flags, io: Io, cfg: Config): Promise<number> {
+  const open = await openLedger(flags, { create: true });
+  const own = openLiveReader(flags, io, cfg);
+  try {
+    const home = await own.reader.scope();
+    const org = openOrganization(flags, cfg, home, io.organization);
+    try {
+      const discovered = 'discover' in cfg.organization! ? await org.listAccounts() : [];
+      const scopes = organizationScopes(cfg, home, discovered);
+      if (!flags.quiet) io.err(`reconciling ${scopes.length} scope(s) of the organisation into ${open.describe}`);
+      const outcomes = await reconcileOrganization({
+        ledger: open.ledger, clock: () => io.clock(),
+        readerFor: async (scope) => {
+          const progress = progressReporter(io, flags.quiet);
+          return new LiveAccountReader(await org.access.clients(scope), { scope: cfg.scope, clock: () => io.clock(), caller: new AwsCaller(), progress: (m) => progress(`${scope.accountId}/${scope.region}: ${m}`) });
+        },
+        onDone: (o) => io.err(o.error ? `${id(o)}: FAILED, its watermark is unchanged: ${o.error}` : `${id(o)}: reconciled, ${o.result!.images} images, ${o.result!.written} items written${o.result!.warnings.length ? `, DEGRADED (${o.result!.warnings.length} warning(s))` : ''}`),
+      }, cfg, scopes);
+      const json = { scopes: outcomes.map((o) => (o.error ? { scope: o.scope, error: o.error } : { ...o.result! })) };
+      const failed = outcomes.filter((o) => o.error);
+      print(io, flags, json, () => `Reconciled ${outcomes.length - failed.length} of ${outcomes.length} scope(s) into ${open.describe}.${failed.length ? ` Not reconciled: ${failed.map(id).join(', ')} (see above).` : ''}`);
+      return failed.length > 0 ? 5 : 0;
+    } finally {
+      org.access.destroy();
+    }
+  } finally {
+    own.close();
+    await open.close();
+  }
+}

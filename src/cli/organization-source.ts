@@ -1,0 +1,45 @@
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { createAwsClients } from '../adapters/aws/clients.js';
+import { AssumedRoleAccess, type AccountAccess } from '../adapters/aws/member-access.js';
+import { listOrganizationAccounts } from '../adapters/aws/organization-accounts.js';
+import type { Config } from '../config.js';
+import type { Scope } from '../domain/facts.js';
+import type { Flags } from './args.js';
+
+/** The organisation as the CLI reaches it: accounts through their reader role, and the accounts discovery finds. */
+export interface OrganizationIo {
+  readonly access: AccountAccess;
+  /** Active accounts of the organisation (only asked for with `organization.discover`). */
+  listAccounts(): Promise<string[]>;
+}
+
+export type OrganizationFactory = (options: { home: Scope; roleName: string; region?: string; profile?: string }) => OrganizationIo;
+
+/** The real organisation: STS AssumeRole from the caller's credentials (`--profile`), Organizations for discovery. */
+export const awsOrganization: OrganizationFactory = ({ home, roleName, region, profile }) => {
+  const base = { ...(profile !== undefined && { profile }) };
+  const sts = new Map<string, STSClient>();
+  const access = new AssumedRoleAccess({
+    home: home.accountId, roleName,
+    sts: (r) => sts.get(r) ?? sts.set(r, new STSClient({ ...base, region: r })).get(r)!,
+    make: (scope, credentials) => createAwsClients({ region: scope.region, ...(credentials ? { credentials } : base) }),
+  });
+  return {
+    access: { clients: (s) => access.clients(s), destroy: () => { access.destroy(); sts.forEach((c) => c.destroy()); } },
+    listAccounts: async () => {
+      const organizations = new OrganizationsClient({ ...base, region: region ?? home.region });
+      try {
+        return await listOrganizationAccounts(new AwsCaller(), organizations);
+      } finally {
+        organizations.destroy();
+      }
+    },
+  };
+};
+
+/** Opens the organisation the config describes, for a caller whose own account and region are `home`. */
+export function openOrganization(flags: Flags, config: Config, home: Scope, factory: OrganizationFactory = awsOrganization): OrganizationIo {
+  return factory({ home, roleName: config.organization!.roleName, ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
+}

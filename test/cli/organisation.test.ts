@@ -1,0 +1,115 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { digest } from '../fixtures/account-builder.js';
+import { A, B, C, CAPTURED, fluentdDigest, REGION, sidecarSnapshots } from '../fixtures/organisation/sidecar-accounts.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+import { FakeOrganisation } from '../fakes/fake-organisation.js';
+
+const D = '444444444444';
+const E = '555555555555';
+const DAY = 86_400_000;
+const at = (days: number) => new Date(Date.parse(CAPTURED) + days * DAY);
+const registry = `${A}.dkr.ecr.${REGION}.amazonaws.com`;
+const pullPolicy = (...accounts: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'pull', Effect: 'Allow', Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) }, Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] });
+
+/**
+ * The central registry A (fluentd, pulled by B, C and D; tools, pulled by B and C) and its members: B and C run the
+ * sidecar (context.md §2), C also runs a one-off task on fluentd:ffff that nothing else names, D runs nothing.
+ */
+function organisation(): FakeOrganisation {
+  const org = new FakeOrganisation();
+  const { a, b, c } = sidecarSnapshots();
+  a.ecr.repositories[0]!.policyText = pullPolicy(B, C, D);
+  const central = org.add(FakeAccount.fromSnapshot(a as never));
+  const old = (name: string, tag: string, days: number) => ({ imageDigest: digest(name), imageTags: [tag], imagePushedAt: new Date(Date.parse(CAPTURED) - days * DAY), imageSizeInBytes: 50_000_000 });
+  central.ecr.addImage('fluentd', old('fluentd-ffff', 'ffff', 100));
+  central.ecr.addImage('fluentd', old('fluentd-zzzz', 'zzzz', 120));
+  central.ecr.addRepository('tools', pullPolicy(B, C));
+  central.ecr.addImage('tools', old('tools-old', 'old', 100));
+  central.ecr.addImage('tools', old('tools-new', 'new', 10));
+  org.add(FakeAccount.fromSnapshot(b as never));
+  const member = org.add(FakeAccount.fromSnapshot(c as never));
+  const job = member.ecs.addTaskDefinition('job', 1, { job: `${registry}/fluentd:ffff` });
+  member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/1f2e`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'job', image: `${registry}/fluentd:ffff`, imageDigest: fluentdDigest('ffff') }] });
+  org.add(new FakeAccount(D, REGION));
+  return org;
+}
+
+async function world(org: FakeOrganisation, options: { keepShared?: boolean } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-org-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, [
+    'repositories:', '  - pattern: "*"', '    keepLatest: 1', '    olderThanDays: 7', '    graceDays: 0', '    keepTags: []', '    keepPulledWithinDays: 0', `    keepIfSharedWithOtherAccounts: ${options.keepShared ?? true}`,
+    'sweep:', '  minimumImageAgeHours: 0',
+    'organization:', '  accounts:', ...[B, C, D].flatMap((id) => [`    - id: "${id}"`, `      regions: [${REGION}]`]),
+  ].join('\n'));
+  return { ledger: join(dir, 'ledger'), config, dir };
+}
+
+async function cli(org: FakeOrganisation, when: Date, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => when, aws: () => org.accounts.get(A)!.clients(), organization: org.factory });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+const swept = (report: { images: Array<{ repositoryName: string; imageTags: string[] }> }) => report.images.map((i) => `${i.repositoryName}:${i.imageTags.join(',')}`).sort();
+
+describe('organisation-wide (a central registry and member accounts behind AssumeRole)', () => {
+  it('reconciles every member through its reader role; an image only a task in member C runs survives the sweep, and who-uses names C', async () => {
+    const org = organisation();
+    const w = await world(org);
+    const reconciled = await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config, '--output', 'json');
+    expect(reconciled.code).toBe(0);
+    expect(reconciled.json().scopes.map((s: { scope: { accountId: string } }) => s.scope.accountId)).toEqual([A, B, C, D]);
+    expect(org.assumed.sort()).toEqual([B, C, D].map((id) => `arn:aws:iam::${id}:role/ecr-ledger-reader`));
+    expect(reconciled.err).toMatch(new RegExp(`^${C}/${REGION}: reconciled, \\d+ images`, 'm'));
+
+    const who = (await cli(org, at(1), 'who-uses', `${registry}/fluentd:ffff`, '--ledger', w.ledger, '--config', w.config, '--output', 'json')).json();
+    expect(who.images[0].referrers).toEqual([expect.objectContaining({ kind: 'ecs-task', account: C, region: REGION, protecting: true, id: `arn:aws:ecs:${REGION}:${C}:task/batch/1f2e` }), expect.objectContaining({ kind: 'ecs-task-definition', account: C })]);
+
+    const sweep = await cli(org, at(1), 'sweep', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force', '--output', 'json');
+    expect(sweep.code).toBe(0);
+    const report = sweep.json();
+    // Judged by the members' current usage: the unused images go from both shared repositories, the ones B and C run stay.
+    expect(swept(report)).toEqual(['fluentd:zzzz', 'tools:old']);
+    const central = org.accounts.get(A)!;
+    expect(central.ecr.deleted.sort()).toEqual([`fluentd@${digest('fluentd-zzzz')}`, `tools@${digest('tools-old')}`]);
+    expect(report.unreadableAccounts).toEqual([]);
+    for (const tag of ['ffff', 'bbbb', 'aaaa', 'eeee']) expect(central.ecr.deleted).not.toContain(`fluentd@${fluentdDigest(tag)}`);
+  });
+
+  it('reads member usage live in the sweep: a task C started after the reconcile protects its image', async () => {
+    const org = organisation();
+    const w = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const member = org.accounts.get(C)!;
+    const job = member.ecs.addTaskDefinition('cleanup', 1, { cleanup: `${registry}/fluentd:zzzz` });
+    member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/9a9a`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'cleanup', image: `${registry}/fluentd:zzzz` }] });
+    const report = (await cli(org, at(1), 'sweep', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force', '--output', 'json')).json();
+    expect(swept(report)).toEqual(['tools:old']);
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([`tools@${digest('tools-old')}`]);
+  });
+
+  it('a member whose role is denied keeps its watermark and blocks deletion in every repository it can pull from; the rest are swept', async () => {
+    const org = organisation();
+    org.denied.add(D);
+    // Even a rule that judges shared repositories (keepIfSharedWithOtherAccounts: false) must not delete where D can pull.
+    const w = await world(org, { keepShared: false });
+    const reconciled = await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config, '--output', 'json');
+    expect(reconciled.code).toBe(5);
+    const failed = reconciled.json().scopes.filter((s: { error?: string }) => s.error);
+    expect(failed).toEqual([{ scope: { accountId: D, region: REGION }, error: expect.stringMatching(new RegExp(`^account ${D} cannot be read: assuming arn:aws:iam::${D}:role/ecr-ledger-reader failed: AccessDenied`)) }]);
+    expect(reconciled.err).toContain(`${D}/${REGION}: FAILED, its watermark is unchanged`);
+
+    const sweep = await cli(org, at(1), 'sweep', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force', '--output', 'json');
+    const report = sweep.json();
+    expect(swept(report)).toEqual(['tools:old']);
+    expect(report.unreadableAccounts).toEqual([{ accountId: D, repositories: ['fluentd'], reason: expect.stringContaining('AccessDenied') }]);
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([`tools@${digest('tools-old')}`]);
+    expect(sweep.err).toMatch(new RegExp(`warning: account ${D} cannot be read now .*nothing is deleted from the repositories it can pull from \\(fluentd\\)`));
+  });
+});
