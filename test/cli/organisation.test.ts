@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { digest } from '../fixtures/account-builder.js';
+import { rawSample } from '../fixtures/events/samples.js';
 import { A, B, C, CAPTURED, fluentdDigest, REGION, sidecarSnapshots } from '../fixtures/organisation/sidecar-accounts.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { FakeOrganisation } from '../fakes/fake-organisation.js';
@@ -111,5 +112,25 @@ describe('organisation-wide (a central registry and member accounts behind Assum
     expect(report.unreadableAccounts).toEqual([{ accountId: D, repositories: ['fluentd'], reason: expect.stringContaining('AccessDenied') }]);
     expect(org.accounts.get(A)!.ecr.deleted).toEqual([`tools@${digest('tools-old')}`]);
     expect(sweep.err).toMatch(new RegExp(`warning: account ${D} cannot be read now .*nothing is deleted from the repositories it can pull from \\(fluentd\\)`));
+  });
+
+  it('applies a task event forwarded from member B in B\'s scope, and refuses one from an account the config does not name', async () => {
+    const org = organisation();
+    const w = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const forwarded = (account: string, id: string) => JSON.parse(JSON.stringify(rawSample('ecs-task-state-change-running'))
+      .replaceAll('111122223333', account).replaceAll('us-west-2', REGION)
+      .replaceAll('"id":"3317b2af-7005-947d-b652-f55e762e571a"', `"id":"${id}"`)
+      .replace(/"image":"[^"]*","imageDigest":"[^"]*"/, `"image":"${registry}/fluentd:zzzz","imageDigest":"${digest('fluentd-zzzz')}"`)
+      .replace(/"taskDefinitionArn":"[^"]*"/, `"taskDefinitionArn":"arn:aws:ecs:${REGION}:${account}:task-definition/app:5"`));
+    const file = join(w.dir, 'events.jsonl');
+    await writeFile(file, [forwarded(B, 'from-b'), forwarded(E, 'from-e')].map((e) => JSON.stringify(e)).join('\n'));
+    const ingested = await cli(org, at(1), 'ingest', file, '--ledger', w.ledger, '--config', w.config, '--output', 'json');
+    expect(ingested.code).toBe(5);
+    expect(ingested.json()).toMatchObject({ applied: 1, skipped: [{ where: `${file}:2`, message: `event from-e: refused: account ${E}, region ${REGION} is not an account and region the organisation config names; nothing was written` }] });
+    const who = (await cli(org, at(1), 'who-uses', `${registry}/fluentd@${digest('fluentd-zzzz')}`, '--ledger', w.ledger, '--config', w.config, '--output', 'json')).json();
+    expect(who.images[0].referrers).toEqual([expect.objectContaining({ kind: 'ecs-task', account: B, region: REGION, protecting: true })]);
+    const scopes = (await cli(org, at(1), 'who-uses', `${registry}/fluentd@${digest('fluentd-zzzz')}`, '--ledger', w.ledger, '--scope', `${E}/${REGION}`)).code;
+    expect(scopes).toBe(3);
   });
 });

@@ -104,4 +104,17 @@ describe('the EventBridge handler (middy)', () => {
     expect(await ledger.events.getFact(scope, 'service', 'arn:aws:ecs:us-east-1:123456789012:service/prod/gone-service')).toMatchObject({ deleted: true });
     expect(await ledger.events.getFact(scope, 'lambda-function', 'arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST')).toMatchObject({ deleted: true });
   });
+
+  it('refuses an event from an account the organisation does not name: logged with its id, nothing written, not retried', async () => {
+    const refusing = createEventHandler({
+      ledger: ledger.events, config: defaultConfig(), log: (level, message, fields) => logs.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`),
+      lookupsFor: (scope) => new LiveLookups(new FakeAccount(scope.accountId, scope.region).clients(), new AwsCaller({ sleep: async () => undefined }), scope, () => undefined),
+      admits: (scope) => scope.accountId === '111111111111',
+    });
+    const event = { ...sample('ecs-task-state-change-running.json'), id: 'refused-1', account: '999988887777' };
+    const before = (await ledger.scopes()).length;
+    expect(await refusing(event, context)).toEqual({ eventId: 'refused-1', outcome: 'refused' });
+    expect(logs.at(-1)).toMatch(/^error event refused \{"eventId":"refused-1","account":"999988887777","region":"us-west-2","reason":"refused: account 999988887777, region us-west-2 is not an account/);
+    expect((await ledger.scopes()).length).toBe(before);
+  });
 });

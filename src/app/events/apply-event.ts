@@ -13,7 +13,7 @@ export type { EventDeps } from './context.js';
  */
 export async function applyEvent(deps: EventDeps, event: LedgerEvent): Promise<void> {
   if (deps.admits && !(await deps.admits({ accountId: event.accountId, region: event.region }))) {
-    throw new RefusedError(`event ${event.eventId} from account ${event.accountId}, region ${event.region}: not an account and region the organisation config names; nothing was written`);
+    throw new RefusedError(`refused: account ${event.accountId}, region ${event.region} is not an account and region the organisation config names; nothing was written`);
   }
   const ctx = new EventContext(deps, { accountId: event.accountId, region: event.region }, event.at, event.eventId);
   const change = event.change;
