@@ -2,12 +2,19 @@ import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveLookups } from '../adapters/aws/lookups.js';
 import { environment, log } from './environment.js';
 import { createEventHandler } from './event-handler.js';
+import { deployedOrganization } from './organization.js';
 
 const { ledger, config, clients } = environment();
 const caller = new AwsCaller();
+const organization = deployedOrganization(config);
 
-/** The Lambda entry point for EventBridge events (ECR, ECS and CloudTrail API calls). */
+/**
+ * The Lambda entry point for EventBridge events (ECR, ECS and CloudTrail API calls), from this account or forwarded
+ * by members to the central bus: an organisation's events are applied in their own scope, looked up through the
+ * member's reader role, and refused when the config does not name their account and region.
+ */
 export const handler = createEventHandler({
   ledger: ledger.events, config, log: (level, message, fields) => log(level, message, fields),
-  lookupsFor: (scope) => new LiveLookups(clients, caller, scope, (m) => log('warn', m)),
+  lookupsFor: (scope) => organization ? organization.lookups(scope, (m) => log('warn', m)) : new LiveLookups(clients, caller, scope, (m) => log('warn', m)),
+  ...(organization && { admits: organization.admits }),
 });

@@ -1,13 +1,32 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
+import { enqueueScopes } from '../adapters/aws/work-queue.js';
+import { ConfigError } from '../errors.js';
 import { environment, log } from './environment.js';
+import { createFanOutHandler } from './organization-handlers.js';
+import { deployedOrganization } from './organization.js';
 import { createReconcileHandler } from './scheduled-handlers.js';
 
 const { ledger, config, clients } = environment();
+const organization = deployedOrganization(config);
 
-/** The Lambda entry point of the scheduled daily reconcile. */
-export const handler = createReconcileHandler({
-  ledger, config, log,
-  upgradeLayout: () => ledger.layout.upgrade(),
-  reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
-});
+/**
+ * The Lambda entry point of the scheduled daily reconcile. For one account it reconciles that account; for an
+ * organisation it fans out one work item per account and region onto the work queue (reconcileScope takes them).
+ */
+export const handler = organization
+  ? createFanOutHandler({
+    log, upgradeLayout: () => ledger.layout.upgrade(),
+    scopes: () => organization.allScopes(),
+    enqueue: (scopes, runId) => {
+      const queueUrl = process.env.RECONCILE_QUEUE_URL;
+      if (!queueUrl) throw new ConfigError('RECONCILE_QUEUE_URL is not set: the deployment names the reconcile work queue');
+      return enqueueScopes(new SQSClient({}), queueUrl, scopes, runId);
+    },
+  })
+  : createReconcileHandler({
+    ledger, config, log,
+    upgradeLayout: () => ledger.layout.upgrade(),
+    reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
+  });

@@ -6,6 +6,7 @@ import type { AccountReader, AnnouncementStore, EventLedger, LedgerStore, SweepA
 import { reconcileFromAws } from '../app/live.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import type { NoticeResult } from '../app/notice.js';
+import type { MemberUsage } from '../app/sweep/member-usage.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, Scope } from '../domain/facts.js';
@@ -69,6 +70,8 @@ export interface SweepHandlerDeps {
   readonly notice?: (scope: Scope) => Promise<NoticeResult>;
   /** Writes the HTML report after the run; returns where (its failure is logged, the sweep's result stands). */
   readonly publishReport?: (scope: Scope, report: SweepReport) => Promise<string>;
+  /** Organisation-wide: the member accounts the live check reads. */
+  readonly members?: MemberUsage;
 }
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
@@ -89,7 +92,7 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
     if (deps.notice) await runNotice(deps, scope);
     try {
       const others = deps.others && (() => deps.others!(scope));
-      const report = await sweep({ store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
+      const report = await sweep({ store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
         scope, { dryRun: deps.dryRun, runId: randomUUID() });
       const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
       deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);

@@ -14,6 +14,7 @@ import { ledgerReportPage, reportKey } from '../app/report-page.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createSweepHandler } from './scheduled-handlers.js';
+import { deployedOrganization } from './organization.js';
 
 const { ledger, config, clients } = environment();
 const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date() });
@@ -21,6 +22,7 @@ let scope: Scope | undefined;
 const others = async (runScope: Scope) => (await loadOtherScopes(ledger, runScope)).scopes.map((s) => s.facts);
 const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), process.env.REPORT_BUCKET) : undefined;
 const topicArn = process.env.NOTICE_TOPIC_ARN;
+const organization = deployedOrganization(config);
 
 /** The Lambda entry point of the nightly sweep. It deletes only when `DRY_RUN` is exactly "false". */
 export const handler = createSweepHandler({
@@ -29,6 +31,7 @@ export const handler = createSweepHandler({
   others,
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
   dryRun: process.env.DRY_RUN !== 'false',
+  ...(organization && { members: organization }),
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),
   ...(config.notice && {
     notice: (runScope: Scope) => {

@@ -51,7 +51,8 @@ describe('the deployed event rules', () => {
 
 describe('failure handling', () => {
   it('gives every event-rule target retries and a dead-letter queue', () => {
-    expect(rules).toHaveLength(3);
+    // Three on the default bus, the same three on the central bus members forward to.
+    expect(rules).toHaveLength(6);
     for (const [name, rule] of rules) {
       for (const target of rule.Properties.Targets) {
         expect(target.DeadLetterConfig?.Arn, name).toBeDefined();
@@ -91,6 +92,41 @@ describe('IAM', () => {
     const destructive = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
     expect(destructive.map((s) => s.role).sort()).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
     for (const s of destructive) expect(s.resource).toEqual({ 'Fn::Split': [',', 'arn:aws:ecr:us-east-1:123456789012:repository/team-a/*'] });
+  });
+});
+
+describe('organisation-wide', () => {
+  const onCentralBus = rules.filter(([, r]) => r.Properties.EventBusName);
+  const onDefaultBus = rules.filter(([, r]) => !r.Properties.EventBusName);
+
+  it('routes the same followed events on the central bus as on the default bus, to the same functions', () => {
+    expect(onCentralBus.map(([, r]) => r.Properties.EventBusName)).toEqual(Array(3).fill({ 'Fn::GetAtt': ['CentralEventBus', 'Name'] }));
+    const targets = (list: typeof rules) => list.map(([, r]) => [JSON.stringify(r.Properties.Targets[0].Arn), JSON.stringify(r.Properties.EventPattern)]).sort();
+    expect(targets(onCentralBus)).toEqual(targets(onDefaultBus));
+  });
+
+  it('lets only the organisation, or the listed member accounts, put events on the central bus', () => {
+    const policies = Object.fromEntries(ofType('AWS::Events::EventBusPolicy'));
+    expect(policies.CentralEventBusOrganizationPolicy!.Properties.Statement).toMatchObject({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': '' } } });
+    expect((template as any).Resources.CentralEventBusOrganizationPolicy.Condition).toBe('HasOrganizationId');
+    expect(policies.CentralEventBusAccountsPolicy!.Properties.Statement.Principal).toEqual({ AWS: { 'Fn::Split': [',', ''] } });
+  });
+
+  it('fans the reconcile out on SQS with bounded concurrency, partial-batch retries and a dead-letter queue', () => {
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0]!;
+    expect(mapping.Properties).toMatchObject({ BatchSize: 1, ScalingConfig: { MaximumConcurrency: 5 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const [, queue] = ofType('AWS::SQS::Queue').find(([name]) => name === 'ReconcileWorkQueue')!;
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(900);
+    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['ReconcileWorkDeadLetterQueue', 'Arn'] });
+  });
+
+  it('lets the functions that read members assume only the reader role, and gives the worker exactly the reconcile\'s reads', () => {
+    const assuming = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes('"sts:AssumeRole"')).map(([name]) => name).sort();
+    expect(assuming).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    for (const name of assuming) {
+      const statement = (template.Resources[name]!.Properties.Policies[0].PolicyDocument.Statement as any[]).find((st) => [st.Action].flat().includes('sts:AssumeRole'));
+      expect(statement.Resource, name).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecr-ledger-reader' });
+    }
   });
 });
 

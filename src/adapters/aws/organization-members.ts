@@ -42,6 +42,11 @@ export class Organization implements MemberUsage {
 
   readonly admits = async (scope: Scope): Promise<boolean> => isConfiguredScope(this.config, this.home, scope, await this.accounts()) || scope.accountId === this.home.accountId;
 
+  /** Clients of one of the organisation's scopes (the home account's own, a member's reader role). */
+  clients(scope: Scope) {
+    return this.access.clients(scope);
+  }
+
   async readUsage(scope: Scope, known: KnownFacts) {
     const clients = await this.access.clients(scope);
     return new LiveSweepAws(clients, new AwsCaller(), scope, this.config).readUsage(known);

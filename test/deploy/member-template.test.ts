@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse, type Tags } from 'yaml';
+
+/** CloudFormation's short-form tags, read as their long form (`!Sub x` → `{ 'Fn::Sub': x }`). */
+const cfnTags: Tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'Equals', 'If', 'Not', 'Select'].flatMap((name) => {
+  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  const tag = `!${name}`;
+  return [
+    { tag, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) },
+    { tag, collection: 'seq' as const, resolve: (value: unknown) => ({ [key]: (value as { toJSON(): unknown }).toJSON() }) },
+  ];
+});
+
+const member = parse(readFileSync('deploy/member-account.yml', 'utf8'), { customTags: cfnTags }) as { Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }> };
+const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
+if (!existsSync(TEMPLATE)) throw new Error(`${TEMPLATE} is missing: run \`npm run package\` (npm test does) before these tests`);
+const central = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+
+const statementsOf = (resource: { Properties: Record<string, any> }) => (resource.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement as any[]);
+const actionsOf = (resource: { Properties: Record<string, any> }) => statementsOf(resource).flatMap((s: any) => [s.Action].flat() as string[]);
+
+describe('the member-account template (deploy/member-account.yml)', () => {
+  it('takes the central account and bus, and the reader role name (default ecr-ledger-reader)', () => {
+    expect(Object.keys(member.Parameters)).toEqual(expect.arrayContaining(['CentralAccountId', 'CentralEventBusArn', 'ReaderRoleName']));
+    expect(member.Parameters.ReaderRoleName).toMatchObject({ Default: 'ecr-ledger-reader' });
+    expect(member.Resources.ReaderRole!.Properties.RoleName).toEqual({ Ref: 'ReaderRoleName' });
+  });
+
+  it('has no wildcard action and no action that changes anything but putting events on the central bus', () => {
+    const roles = Object.values(member.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    const actions = roles.flatMap(actionsOf);
+    for (const action of actions) expect(action).not.toMatch(/\*/);
+    const changing = actions.filter((a) => !/^[a-z0-9]+:(Describe|List|Get|BatchGetImage$)/.test(a));
+    expect(changing).toEqual(['events:PutEvents']);
+    expect(statementsOf(member.Resources.ForwardingRole!)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } }]);
+  });
+
+  it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role', () => {
+    const trust = member.Resources.ReaderRole!.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toHaveLength(1);
+    const principals: string[] = trust[0].Principal.AWS.map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+    for (const p of principals) expect(p).toMatch(/^arn:\$\{AWS::Partition\}:iam::\$\{CentralAccountId\}:role\/ecr-ledger-\$\{CentralStage\}-[A-Za-z]+-\$\{CentralRegion\}-lambdaRole$/);
+    // The names are exactly those of the central roles that call AssumeRole.
+    const assuming = Object.entries(central.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && actionsOf(r).includes('sts:AssumeRole'));
+    const centralNames = assuming.map(([, r]) => (r.Properties.RoleName['Fn::Join'][1] as unknown[])[2]).sort();
+    expect(principals.map((p) => /-\$\{CentralStage\}-([A-Za-z]+)-/.exec(p)![1]).sort()).toEqual(centralNames);
+  });
+
+  it('carries exactly the read actions of the central reconcile', () => {
+    const reconcile = central.Resources.ReconcileIamRoleLambdaExecution!;
+    const reads = statementsOf(reconcile).find((s: any) => [s.Action].flat().includes('ecr:DescribeRegistry'));
+    expect(actionsOf(member.Resources.ReaderRole!).sort()).toEqual([reads.Action].flat().sort());
+  });
+
+  it('forwards exactly the events the central rules follow, to the central bus with the forwarding role', () => {
+    const rules = Object.values(member.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    const centralPatterns = Object.values(central.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern && !r.Properties.EventBusName).map((r) => JSON.stringify(r.Properties.EventPattern)).sort();
+    expect(rules.map((r) => JSON.stringify(r.Properties.EventPattern)).sort()).toEqual(centralPatterns);
+    for (const rule of rules) expect(rule.Properties.Targets).toEqual([{ Id: 'central-bus', Arn: { Ref: 'CentralEventBusArn' }, RoleArn: { 'Fn::GetAtt': ['ForwardingRole', 'Arn'] } }]);
+  });
+});
