@@ -21,7 +21,8 @@ const DAY = 86_400_000;
 export const digest = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
 
 /** A simulated account: repository r holds images pushed a day apart; family f's revisions name repository f's builds. */
-export function generateAccount(shape: AccountShape): SnapshotInput {
+export function generateAccount(shape: AccountShape, options: { repositoryOffset?: number } = {}): SnapshotInput {
+  const offset = options.repositoryOffset ?? 0;
   const repositories = Array.from({ length: shape.repositories }, (_, r) => ({
     repositoryName: `team-${r % 20}/service-${r}`,
     images: Array.from({ length: shape.imagesPerRepository }, (_, i) => ({
@@ -34,7 +35,7 @@ export function generateAccount(shape: AccountShape): SnapshotInput {
   }));
   const taskDefinitions = Array.from({ length: shape.families }, (_, f) =>
     Array.from({ length: shape.revisionsPerFamily }, (_, rev) => {
-      const repo = repositories[f % shape.repositories]!;
+      const repo = repositories[(f + offset) % shape.repositories]!;
       const build = shape.imagesPerRepository - shape.revisionsPerFamily + rev;
       return {
         taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/family-${f}:${rev + 1}`,
@@ -67,7 +68,7 @@ export function generateAccount(shape: AccountShape): SnapshotInput {
     lastStatus: 'RUNNING', group: `service:${svc.serviceName}`, containers: [{ name: 'main', image: running(s).containerDefinitions[0]!.image }],
   })));
   const functions = Array.from({ length: shape.lambdaFunctions }, (_, f) => ['$LATEST', '1', '2', '3'].map((Version, v) => {
-    const repo = repositories[f % shape.repositories]!;
+    const repo = repositories[(f + offset) % shape.repositories]!;
     const image = repo.images[shape.imagesPerRepository - 1 - v]!;
     return {
       Configuration: { FunctionName: `fn-${f}`, FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn-${f}${Version === '$LATEST' ? '' : `:${Version}`}`, Version, PackageType: 'Image' },

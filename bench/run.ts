@@ -13,6 +13,10 @@ if (process.argv.includes('--events')) {
   await benchEvents();
   process.exit(0);
 }
+if (process.argv.includes('--organisation')) {
+  await import('./organisation.js');
+  process.exit(0);
+}
 // Start-up: the bundled CLI (bin/ecr-ledger → dist/) beside the TypeScript sources run through tsx (the old launcher).
 const startup = (command: string, args: string[]) => {
   const times = Array.from({ length: 5 }, () => {
