@@ -38,7 +38,12 @@ describe('the member-account template (deploy/member-account.yml)', () => {
 
   it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role', () => {
     const trust = member.Resources.ReaderRole!.Properties.AssumeRolePolicyDocument.Statement;
-    expect(trust).toHaveLength(1);
+    expect(trust).toHaveLength(2);
+    // Optional operator roles (for CLI runs from a workstation) are roles of the central account too.
+    const [condition, operators, otherwise] = trust[1]['Fn::If'];
+    expect([condition, otherwise]).toEqual(['HasOperators', { Ref: 'AWS::NoValue' }]);
+    expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][0]).toBe('arn:${AWS::Partition}:iam::${CentralAccountId}:role/${Names}');
+    expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][1].Names['Fn::Join'][0]).toEqual({ 'Fn::Sub': ',arn:${AWS::Partition}:iam::${CentralAccountId}:role/' });
     const principals: string[] = trust[0].Principal.AWS.map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
     for (const p of principals) expect(p).toMatch(/^arn:\$\{AWS::Partition\}:iam::\$\{CentralAccountId\}:role\/ecr-ledger-\$\{CentralStage\}-[A-Za-z]+-\$\{CentralRegion\}-lambdaRole$/);
     // The names are exactly those of the central roles that call AssumeRole.
