@@ -71,6 +71,13 @@ export const configSchema = z.strictObject({
    * them carries (deploy/member-account.yml). Either listed, or discovered with organizations:ListAccounts.
    */
   organization: organizationSchema.optional(),
+  /** Usage sources (`report-usage`): one not heard from within staleAfterHours is stale (it keeps protecting, and says so). */
+  usageSources: z
+    .strictObject({
+      staleAfterHours: z.number().positive().default(24),
+      sources: z.record(z.string().min(1), z.strictObject({ staleAfterHours: z.number().positive() })).default({}),
+    })
+    .prefault({}),
   /** Advance notice: announce deletions `daysAhead` days early; the sweep then deletes only what was announced that long ago. */
   notice: z
     .strictObject({

@@ -9,6 +9,7 @@ import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';
 import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
 import { DynamoDbAnnouncements } from './dynamodb-announcements.js';
+import { DynamoDbUsageReports } from './dynamodb-usage-reports.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
 import { LedgerLayout } from './ledger-layout.js';
@@ -31,6 +32,8 @@ export class DynamoDbLedger implements LedgerStore {
   readonly sweep: DynamoDbSweepStore;
   /** The advance notice's announcements. */
   readonly announcements: DynamoDbAnnouncements;
+  /** What usage sources reported (`report-usage`). */
+  readonly reports: DynamoDbUsageReports;
   /** The table's layout version and its in-place upgrade. */
   readonly layout: LedgerLayout;
 
@@ -39,6 +42,7 @@ export class DynamoDbLedger implements LedgerStore {
     this.events = new DynamoDbEventLedger(this.doc, tableName);
     this.sweep = new DynamoDbSweepStore(this.doc, tableName);
     this.announcements = new DynamoDbAnnouncements(this.doc, tableName);
+    this.reports = new DynamoDbUsageReports(this.doc, tableName);
     this.layout = new LedgerLayout(this.doc, tableName);
   }
 
@@ -116,9 +120,11 @@ export class DynamoDbLedger implements LedgerStore {
       const items = await this.factItems(scope, true);
       const existing = new Map(items.map((i) => [itemKey(i), i]));
       const held = itemsToFacts(scope, items.filter((i): i is FactItem => i.sk === 'F'), write.observedAt);
-      const history = write.decideHistory({ history: held.history, pins: held.facts.pins });
+      const history = write.decideHistory({ history: held.history, pins: held.facts.pins, reported: held.facts.reported ?? [] });
       // Pins are the operator's: the reconcile keeps them and the references they make.
-      const wanted = [...factsToItems(write.facts, history, write.observedAt), ...held.facts.pins.flatMap((pin) => withReferences(scope, pinItem(scope, pin)))];
+      // Usage reports are their sources': a reconcile keeps them as they are, like pins.
+      const reports = items.filter((i): i is FactItem => i.sk === 'F' && (i.kind === 'reported-image' || i.kind === 'usage-source') && !i.deleted).flatMap((i) => withReferences(scope, i));
+      const wanted = [...factsToItems(write.facts, history, write.observedAt), ...held.facts.pins.flatMap((pin) => withReferences(scope, pinItem(scope, pin))), ...reports];
       // Every item is checked before the first write: a fact that cannot be stored fails the run with nothing written.
       for (const item of wanted) requireFits(item as unknown as Record<string, unknown>, describeItem(scope, item));
       const wantedKeys = new Set(wanted.map(itemKey));

@@ -9,6 +9,7 @@ import type { Scope } from '../domain/facts.js';
  *   `{scope}#service#{serviceArn}`   a service's deployments (the circuit breaker's rollback target)
  *   `{scope}#function#{name}`        a Lambda function's versions and aliases
  *   `{scope}#repositories`           a scope's repositories
+ *   `{scope}#source#{name}`          a usage source and the images it reported (`report-usage`)
  * References from any account or region land in the group of the image they name: "who uses this image" is one
  * Query for the image and one per tag it holds.
  */
@@ -24,3 +25,6 @@ export const serviceGroup = (scope: Scope, serviceArn: string) => `${scopeId(sco
 export const functionGroup = (scope: Scope, functionName: string) => `${scopeId(scope)}#function#${functionName}`;
 export const repositoriesGroup = (scope: Scope) => `${scopeId(scope)}#repositories`;
 export const repositoryPartition = (registry: Scope, repositoryName: string) => `${scopeId(registry)}#repo#${repositoryName}`;
+export const sourceGroup = (scope: Scope, name: string) => `${scopeId(scope)}#source#${name}`;
+/** REPOSITORY_INDEX partition listing a scope's usage sources (sort key: the name). */
+export const sourcesPartition = (scope: Scope) => `${scopeId(scope)}#sources`;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { AccountFacts, ImageFact, ImageHistory, Scope } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, ReportedImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { familyOf } from '../domain/named-images.js';
 import { tagDigests, tagFacts, type TagFact } from '../domain/tag-fact.js';
-import { familyGroup, functionGroup, imageGroup, repositoriesGroup, repositoryPartition, scopeId, serviceGroup } from './index-keys.js';
+import { familyGroup, functionGroup, imageGroup, repositoriesGroup, repositoryPartition, scopeId, serviceGroup, sourceGroup, sourcesPartition } from './index-keys.js';
 import { referenceItems, type ReferenceItem } from './reference-items.js';
 
 /**
@@ -17,7 +17,7 @@ import { referenceItems, type ReferenceItem } from './reference-items.js';
 
 export type FactKind =
   | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision'
-  | 'task' | 'lambda-function' | 'lambda-alias' | 'pin';
+  | 'task' | 'lambda-function' | 'lambda-alias' | 'pin' | 'reported-image' | 'usage-source';
 
 export type { TagFact } from '../domain/tag-fact.js';
 
@@ -62,7 +62,7 @@ export const sweepShard = (scope: Scope, shard: number) => `${scopeId(scope)}#sw
 export const sweepKeys = (scope: Scope, pk: string) => ({ g3pk: sweepShard(scope, createHash('sha1').update(pk).digest().readUInt32BE(0) % SWEEP_SHARDS), g3sk: pk });
 
 /** Referrers and pins are what the sweep evaluates protection with; they grow with workloads, not with images. */
-const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'pin']);
+const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'pin', 'reported-image', 'usage-source']);
 
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {
   const pk = factPk(scope, kind, id);
@@ -118,6 +118,9 @@ export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: o
     case 'lambda-alias':
       return { ...item(scope, kind, String(f.aliasArn), fact, observedAt), ...group(functionGroup(scope, String(f.functionName)), `alias#${String(f.name)}`) };
     case 'pin': return item(scope, kind, imageKey(String(f.repositoryName), String(f.imageDigest)), fact, observedAt);
+    case 'reported-image': return { ...item(scope, kind, `${String(f.source)}#${String(f.image)}`, fact, observedAt), ...group(sourceGroup(scope, String(f.source)), `image#${String(f.image)}`) };
+    case 'usage-source':
+      return { ...item(scope, kind, String(f.name), fact, observedAt), ...group(sourceGroup(scope, String(f.name)), 'source'), g1pk: sourcesPartition(scope), g1sk: String(f.name) };
   }
 }
 
@@ -163,6 +166,11 @@ export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, I
   ].flatMap((item) => withReferences(scope, item));
 }
 
+/** A usage source's items: the source (its report time and image count) and one item per reported image. */
+export function usageReportItems(scope: Scope, source: { name: string; reportedAt: string; images: number }, reported: readonly ReportedImageFact[]): FactItem[] {
+  return [...reported.map((r) => factItem(scope, 'reported-image', r, r.reportedAt)), factItem(scope, 'usage-source', source, source.reportedAt)];
+}
+
 export function pinItem(scope: Scope, pin: { repositoryName: string; imageDigest: string; reason: string; pinnedAt: string }): FactItem {
   return factItem(scope, 'pin', pin, pin.pinnedAt);
 }
@@ -198,6 +206,7 @@ export function itemsToFacts(scope: Scope, allItems: readonly FactItem[], captur
       repositories: ordered('repository'), images, taskDefinitions: ordered('task-definition'),
       services: ordered('service'), serviceDeployments: ordered('service-deployment'), serviceRevisions: ordered('service-revision'),
       tasks: ordered('task'), lambdaFunctions: ordered('lambda-function'), lambdaAliases: ordered('lambda-alias'), pins: ordered('pin'),
+      ...(groups.has('reported-image') && { reported: ordered('reported-image') }), ...(groups.has('usage-source') && { sources: ordered('usage-source') }),
     },
     history,
   };

@@ -1,4 +1,4 @@
-import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, UsageFacts } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, UsageSourceFact, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, UsageFacts } from '../domain/facts.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 import type { SnapshotInput } from '../snapshot/schema.js';
 
@@ -20,7 +20,7 @@ export interface LedgerContents {
 export interface ReconcileWrite {
   readonly facts: AccountFacts;
   /** Given what the ledger holds now (history and operator pins), the history to store per image key. */
-  decideHistory(existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[] }): ReadonlyMap<string, ImageHistory>;
+  decideHistory(existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[]; reported?: readonly ReportedImageFact[] }): ReadonlyMap<string, ImageHistory>;
   /** Facts last observed before this time and absent from `facts` are removed; newer ones were written by events and stay. */
   readonly observedAt: string;
   readonly watermark: Watermark;
@@ -174,6 +174,15 @@ export interface SweepStore {
 }
 
 import type { Announcement } from '../domain/notice.js';
+
+/** What usage sources (`report-usage`) reported, kept in the ledger table. */
+export interface UsageReportStore {
+  /** The images a source reported last: its current set. */
+  reportedImages(scope: Scope, source: string): Promise<ReportedImageFact[]>;
+  /** Replaces a source's set with a newer report; an older one is refused (RefusedError). */
+  replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[]): Promise<{ written: number; removed: number }>;
+  sources(scope: Scope): Promise<UsageSourceFact[]>;
+}
 export type { Announcement };
 
 /** Announcements of the deletions ahead (the advance notice), kept in the ledger table. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { AccountFacts, ImageHistory, PinFact } from '../domain/facts.js';
+import type { AccountFacts, ImageHistory, PinFact, ReportedImageFact } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { computeUsage } from '../domain/usage.js';
 import type { LedgerStore, ReconcileCounts } from './ports.js';
@@ -13,8 +13,9 @@ export interface ReconcileResult extends ReconcileCounts {
  * Next history of each image: first seen is kept; "unprotected since" starts when the ledger first sees the image
  * with no protecting reference (at `observedAt`, the time the facts were true) and clears when it is protected again.
  */
-export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[] }, config: Config, observedAt: string): Map<string, ImageHistory> {
-  const usage = computeUsage({ ...facts, pins: [...facts.pins, ...existing.pins] }, { ...config.ecs, now: observedAt });
+export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[]; reported?: readonly ReportedImageFact[] }, config: Config, observedAt: string): Map<string, ImageHistory> {
+  // Pins and usage reports are not part of a picture, but they protect: an image they keep is not unprotected.
+  const usage = computeUsage({ ...facts, pins: [...facts.pins, ...existing.pins], reported: [...(facts.reported ?? []), ...(existing.reported ?? [])] }, { ...config.ecs, now: observedAt });
   const next = new Map<string, ImageHistory>();
   for (const image of facts.images) {
     const key = imageKey(image.repositoryName, image.imageDigest);

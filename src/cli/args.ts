@@ -21,6 +21,11 @@ const OPTIONS = {
   preview: { type: 'boolean', default: false },
   since: { type: 'string' },
   'webhook-url': { type: 'string' },
+  source: { type: 'string' },
+  'from-kubernetes': { type: 'boolean', default: false },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  url: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -45,6 +50,11 @@ export interface Flags {
   preview: boolean;
   since?: string;
   'webhook-url'?: string;
+  source?: string;
+  'from-kubernetes': boolean;
+  kubeconfig?: string;
+  context?: string;
+  url?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -111,6 +121,8 @@ Commands:
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
   init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
+  report-usage --source NAME [--from-kubernetes] [FILE|-] (--ledger DIR | --table NAME | --url URL)  the images a source runs now
+  sources   (--ledger DIR | --table NAME)                  usage sources, their last report and whether they are stale
   notice    (--ledger DIR | --table NAME) [--webhook-url URL]  announce the deletions of the next days (records the announcement)
   report    --out DIR [SOURCE]                             write the static HTML report (opens from file://)
   lifecycle-check [SOURCE] [--preview]                     ECR lifecycle rules that would expire or archive images in use (exit 6)

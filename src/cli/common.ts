@@ -7,6 +7,8 @@ export interface Io extends LiveIo {
   out(text: string): void;
   /** The environment (ECR_LEDGER_TABLE, ECR_LEDGER_CONFIG); tests pass their own. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Standard input as text (report-usage -); tests pass their own. */
+  stdin?: () => Promise<string>;
 }
 
 /** The config file `--config` names, or every default. */

@@ -54,8 +54,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'init': return await (await import('./init-command.js')).initCommand(flags, io);
       case 'report': return await (await import('./report-command.js')).reportCommand(flags, io);
       case 'notice': return await (await import('./notice-command.js')).noticeCommand(flags, io);
+      case 'report-usage': return await (await import('./usage-commands.js')).reportUsageCommand(flags, positionals, io);
+      case 'sources': return await (await import('./usage-commands.js')).sourcesCommand(flags, io);
       case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report)`);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report, report-usage, sources)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

@@ -6,7 +6,7 @@ import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
-import type { AnnouncementStore, AuditRecord, EventLedger, LedgerStore, SweepStore } from '../app/ports.js';
+import type { AnnouncementStore, AuditRecord, EventLedger, LedgerStore, SweepStore, UsageReportStore } from '../app/ports.js';
 import { MissingRegionError, UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Config } from '../config.js';
@@ -33,6 +33,8 @@ export interface OpenLedger {
   readonly sweep: SweepStore;
   /** The same table's announcements (advance notice). */
   readonly announcements: AnnouncementStore;
+  /** The same table's usage reports (`report-usage`). */
+  readonly reports: UsageReportStore;
   readonly describe: string;
   close(): Promise<void>;
 }
@@ -69,12 +71,12 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
     const region = flags.region ?? table.region;
     const client = new DynamoDBClient({ ...(region && { region }), ...(flags.profile !== undefined && { profile: flags.profile }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, table.name);
-    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
+    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
+  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 import { chooseScope } from '../app/choose-scope.js';

@@ -137,6 +137,24 @@ export interface PinFact {
   readonly pinnedAt: string;
 }
 
+/**
+ * One image a usage source (a Kubernetes cluster, anything else that runs images) reported running or ready to run,
+ * as the source names it (a URI with tag and/or digest), with the workloads that name it.
+ */
+export interface ReportedImageFact {
+  readonly source: string;
+  readonly image: string;
+  readonly workloads: readonly string[];
+  readonly reportedAt: string;
+}
+
+/** A usage source and its last report (which replaced the one before). */
+export interface UsageSourceFact {
+  readonly name: string;
+  readonly reportedAt: string;
+  readonly images: number;
+}
+
 /** What the ledger remembers about an image beyond the current facts. */
 export interface ImageHistory {
   readonly firstSeenAt?: string;
@@ -160,6 +178,9 @@ export interface AccountFacts {
   readonly lambdaFunctions: readonly LambdaFunctionFact[];
   readonly lambdaAliases: readonly LambdaAliasFact[];
   readonly pins: readonly PinFact[];
+  /** Images usage sources report (`report-usage`); like pins, kept by reconciles and replaced only by their source. */
+  readonly reported?: readonly ReportedImageFact[];
+  readonly sources?: readonly UsageSourceFact[];
 }
 
 /** The facts that say what uses images (as opposed to the images, repositories and pins themselves). */

@@ -1,4 +1,4 @@
-import type { ImageFact, LambdaFunctionFact, PinFact, Scope, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from './facts.js';
+import type { ImageFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from './facts.js';
 import { parseImageReference } from './image-reference.js';
 import { taskDefinitionKey } from './protection-window.js';
 
@@ -17,10 +17,11 @@ export type ReferrerFact =
   | { readonly kind: 'task'; readonly fact: TaskFact }
   | { readonly kind: 'lambda-function'; readonly fact: LambdaFunctionFact }
   | { readonly kind: 'pin'; readonly fact: PinFact }
+  | { readonly kind: 'reported-image'; readonly fact: ReportedImageFact }
   | { readonly kind: 'image'; readonly fact: ImageFact };
 
 /** The ECR image an image string names, digest first (that is what ECS, Lambda and Docker pull); none for other registries or malformed strings. */
-function named(scope: Scope, image: string, digestOverride?: string): NamedImage[] {
+export function named(scope: Scope, image: string, digestOverride?: string): NamedImage[] {
   let ref;
   try {
     ref = parseImageReference(image, 'container');
@@ -47,6 +48,7 @@ export function namedImages(scope: Scope, referrer: ReferrerFact): NamedImage[] 
       ...(referrer.fact.imageUri ? named(scope, referrer.fact.imageUri) : []),
     ];
     case 'pin': return [{ registry: scope, repositoryName: referrer.fact.repositoryName, digest: referrer.fact.imageDigest }];
+    case 'reported-image': return named(scope, referrer.fact.image);
     case 'image': return referrer.fact.childDigests.map((digest) => ({ registry: scope, repositoryName: referrer.fact.repositoryName, digest }));
   }
 }

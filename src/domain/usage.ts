@@ -7,7 +7,7 @@ import { isTaskProtecting } from './task-state.js';
 
 export type ReferrerKind =
   | 'ecs-task-definition' | 'ecs-service' | 'ecs-task-set' | 'ecs-task'
-  | 'lambda-function' | 'lambda-alias' | 'image-index' | 'image-subject' | 'pin';
+  | 'lambda-function' | 'lambda-alias' | 'image-index' | 'image-subject' | 'pin' | 'usage-report';
 
 /** Who names an image, and whether that keeps it in use. */
 export interface Referrer {
@@ -183,6 +183,11 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions, cross:
 
   addEcsReferrers(facts, options, resolver, add);
   addLambdaReferrers(facts, resolver, add);
+  for (const reported of facts.reported ?? []) {
+    const r = resolver.resolve(reported.image, 'container');
+    const workloads = reported.workloads.length > 0 ? `: ${reported.workloads.slice(0, 5).join(', ')}${reported.workloads.length > 5 ? ` and ${reported.workloads.length - 5} more` : ''}` : '';
+    if (r.found) add(r, { kind: 'usage-report', id: `usage-report:${reported.source}`, protecting: true }, `source ${reported.source} reported it at ${reported.reportedAt} (${reported.image}, ${how(r)})${workloads}`);
+  }
   for (const pin of facts.pins) {
     const r = resolver.resolve(`${pin.repositoryName}@${pin.imageDigest}`, 'query');
     add(r, { kind: 'pin', id: `pin:${pin.repositoryName}@${pin.imageDigest}`, protecting: true }, `pinned at ${pin.pinnedAt}: ${pin.reason}`);

@@ -45,7 +45,7 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
     try {
       const read = await members.readUsage(scope, knownFacts(held));
       warnings.push(...read.warnings.map((w) => `${scope.accountId}/${scope.region}: ${w}`));
-      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], pins: held?.pins ?? [], ...read.facts });
+      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], pins: held?.pins ?? [], reported: held?.reported ?? [], ...read.facts });
     } catch (error) {
       if (!(error instanceof AwsReadError)) throw error;
       failures.set(scope.accountId, `${scope.accountId}/${scope.region}: ${error.message}`);

@@ -35,7 +35,7 @@ export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryN
   const images = await deps.aws.repositoryImages(repositoryName);
   const usage = await deps.aws.readUsage(knownFacts(deps.ledger?.facts));
   const pins: PinFact[] = [...(deps.ledger?.facts.pins ?? [])];
-  const facts: AccountFacts = { scope, capturedAt: now, repositories: [{ repositoryName }], images, pins, ...usage.facts };
+  const facts: AccountFacts = { scope, capturedAt: now, repositories: [{ repositoryName }], images, pins, reported: deps.ledger?.facts.reported ?? [], ...usage.facts };
   const used = computeUsage(facts, { ...deps.config.ecs, now });
   const inUse = images.filter((image) => used.inUse.has(imageKey(repositoryName, image.imageDigest)));
   if (inUse.length > 0) {

@@ -66,7 +66,8 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
       repositories.push({ repositoryName, ...(policyText !== undefined && { policyText }) });
     }
     return {
-      facts: { scope, capturedAt: now, repositories, images, pins: view.facts.pins, ...usageOf(usage.facts) },
+      // Pins and usage reports are not read live: they are the operator's and the sources' word, kept in the ledger.
+      facts: { scope, capturedAt: now, repositories, images, pins: view.facts.pins, reported: view.facts.reported ?? [], sources: view.facts.sources ?? [], ...usageOf(usage.facts) },
       warnings: usage.warnings,
     };
   } catch (error) {
