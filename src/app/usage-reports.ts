@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { ReportedImageFact, Scope } from '../domain/facts.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { named } from '../domain/named-images.js';
-import { sourceStatus, type SourceStatus } from '../domain/usage-sources.js';
+import { sourceStatus, staleSourceWarning, type SourceStatus } from '../domain/usage-sources.js';
 import { ImageReferenceError, UsageError } from '../errors.js';
 import type { EventLedger, UsageReportStore } from './ports.js';
 import type { UsageIndex } from './usage-index.js';
@@ -72,6 +72,18 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
     }
   }
   return { source, reportedAt: input.reportedAt, images: images.length, removed, released, ignored };
+}
+
+/** Warnings for the stale usage sources among some referrers (who-uses: "protected by a source we have not heard from"). */
+export async function staleReferrerWarnings(reports: Pick<UsageReportStore, 'sources'>, referrers: ReadonlyArray<{ kind: string; id: string; account: string; region: string }>, config: Config, now: string): Promise<string[]> {
+  const wanted = referrers.filter((r) => r.kind === 'usage-report');
+  const warnings: string[] = [];
+  for (const key of new Set(wanted.map((r) => `${r.account}/${r.region}`))) {
+    const [accountId, region] = key.split('/') as [string, string];
+    const names = new Set(wanted.filter((r) => `${r.account}/${r.region}` === key).map((r) => r.id.replace(/^usage-report:/, '')));
+    for (const status of await listSources(reports, { accountId, region }, config, now)) if (status.stale && names.has(status.name)) warnings.push(staleSourceWarning(status, now));
+  }
+  return warnings;
 }
 
 /** Every usage source of a scope with its freshness (`ecr-ledger sources`). */

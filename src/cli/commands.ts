@@ -9,6 +9,7 @@ import { pinImage, unpinImage } from '../app/pins.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
 import { whoUses, whoUsesFromIndex } from '../app/who-uses.js';
+import { staleReferrerWarnings } from '../app/usage-reports.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
@@ -70,7 +71,12 @@ export async function planCommand(flags: Flags, io: Io): Promise<number> {
 export async function whoUsesCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const image = requireImage(positionals, 'who-uses');
   const report = flags.ledger !== undefined || flags.table !== undefined
-    ? await fromLedgerIndex(flags, io, image, 'who-uses', (index, scope, cfg, now) => whoUsesFromIndex(index, image, scope, cfg, now))
+    ? await fromLedgerIndex(flags, io, image, 'who-uses', async (index, scope, cfg, now, open) => {
+      const found = await whoUsesFromIndex(index, image, scope, cfg, now);
+      const warnings = await staleReferrerWarnings(open.reports, found.images.flatMap((i) => i.referrers), cfg, now);
+      reportWarnings(io, warnings);
+      return warnings.length > 0 ? { ...found, warnings } : found;
+    })
     : await withFactView(flags, io, image, (view, cfg, now) => whoUses(view, image, cfg, now));
   print(io, flags, report, () => renderWhoUses(report));
   return 0;

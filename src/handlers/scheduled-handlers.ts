@@ -76,6 +76,9 @@ export interface SweepHandlerDeps {
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
 export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void {
+  // Without the dryRun dimension: the stale-source alarm fires in dry runs too.
+  metrics.addMetric('StaleUsageSources', MetricUnit.Count, report.staleSources.length);
+  metrics.publishStoredMetrics();
   metrics.addDimension('dryRun', String(report.dryRun));
   metrics.addMetric('ImagesDeleted', MetricUnit.Count, report.totals.images);
   metrics.addMetric('BytesDeleted', MetricUnit.Bytes, report.totals.bytes);

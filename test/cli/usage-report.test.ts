@@ -100,6 +100,9 @@ describe('usage reports (report-usage, sources)', () => {
     const stale = await cli('2026-11-21T00:00:00Z', 'sources', '--ledger', w.ledger);
     expect(stale.out).toMatch(/prod-eks\s+2026-11-19T12:00:00.000Z\s+2\s+24\s+STALE/);
     expect(stale.err).toBe('warning: usage source prod-eks is stale: its last report was 2026-11-19T12:00:00.000Z (36.0 h ago, more than staleAfterHours 24); it keeps protecting the 2 image(s) it reported');
+    const who = await cli('2026-11-21T00:00:00Z', 'who-uses', 'checkout:r6', '--ledger', w.ledger, '--output', 'json');
+    expect(who.json().warnings).toEqual([expect.stringMatching(/^usage source prod-eks is stale/)]);
+    expect(who.err).toMatch(/^warning: usage source prod-eks is stale/);
     // Stale or not, what it reported still protects.
     expect((await planned(w.ledger, '2026-12-30T00:00:00Z'))('checkout', 'r6').action).toBe('keep');
   });
@@ -123,6 +126,9 @@ describe('usage reports (report-usage, sources)', () => {
     expect((await cli('2026-11-20T12:00:00Z', 'reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', w.ledger, '--now', '2026-11-20T12:00:00Z')).code).toBe(0);
     expect((await cli('2026-11-20T12:00:00Z', 'sources', '--ledger', w.ledger, '--output', 'json')).json().sources).toHaveLength(1);
     for (const kept of ['checkout:r4', 'checkout:r5', 'checkout:r6']) expect(await sweep('2026-11-21T00:00:00Z')).not.toContain(kept);
+    // The sweep's report names the source gone stale (reported 35 h before, staleAfterHours 24).
+    const dry = await cli('2026-11-21T00:00:00Z', 'sweep', '--ledger', w.ledger, '--config', CONFIG, '--snapshot', EXAMPLE, '--output', 'json');
+    expect(dry.json().staleSources).toEqual([expect.objectContaining({ name: 'prod-eks', stale: true, images: 5 })]);
   });
 
   it('refuses bad input with where it is, and a cluster it cannot fully read, writing nothing', async () => {

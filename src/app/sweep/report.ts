@@ -1,5 +1,6 @@
 import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
 import type { UnreadableAccount } from './member-usage.js';
+import type { SourceStatus } from '../../domain/usage-sources.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import type { Scope } from '../../domain/facts.js';
 import type { AuditRecord } from '../ports.js';
@@ -27,6 +28,8 @@ export interface SweepReport {
   readonly awaitingNotice: ReadonlyArray<SweepImage & { readonly waitingFor: string }>;
   /** Organisation-wide: member accounts that could not be read now, and the repositories nothing was deleted from because of them. */
   readonly unreadableAccounts: readonly UnreadableAccount[];
+  /** Usage sources not heard from within their staleAfterHours (they still protect what they last reported). */
+  readonly staleSources: readonly SourceStatus[];
   readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number }>;
   readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
   readonly warnings: readonly string[];

@@ -2,6 +2,7 @@ import type { Config } from '../../config.js';
 import { usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import { planRetention } from '../../domain/retention-policy.js';
+import { sourceStatus, staleSourceWarning } from '../../domain/usage-sources.js';
 import { AwsReadError, RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
 import type { AnnouncementStore, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
@@ -105,11 +106,14 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     const { now: batch, later } = orderDeletions(ready, deps.config.sweep.maxDeletionsPerRun);
     const { done, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, failed: [] };
     const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
+    // A stale usage source keeps protecting what it last reported; the report says so (and the alarm fires).
+    const staleSources = (facts.sources ?? []).map((s) => sourceStatus(s, deps.config, now)).filter((s) => s.stale);
+    staleSources.forEach((s) => deps.warn?.(staleSourceWarning(s, now)));
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], repositories, totals,
-      warnings: [...warnings, ...(members?.warnings ?? [])], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
+      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], staleSources, repositories, totals,
+      warnings: [...warnings, ...(members?.warnings ?? []), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
     await lease?.release();
