@@ -15,7 +15,7 @@ import { requireFits } from './item-size.js';
 import { LedgerLayout } from './ledger-layout.js';
 import { DynamoDbUsageIndex } from './dynamodb-usage-index.js';
 import type { ReferenceItem } from './reference-items.js';
-import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, scopeId, WATERMARK_PK, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
+import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, pinKey, scopeId, WATERMARK_PK, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
 
 const PARALLEL_WRITES = 16;
 /** The stored item is absent or no newer than the picture: neither observed nor released after it. */
@@ -179,10 +179,10 @@ export class DynamoDbLedger implements LedgerStore {
     });
   }
 
-  async deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean> {
+  async deletePin(scope: Scope, pin: PinFact): Promise<boolean> {
     return this.call('removing a pin', async () => {
       try {
-        const pk = factPk(scope, 'pin', imageKey(repositoryName, imageDigest));
+        const pk = factPk(scope, 'pin', pinKey(pin));
         const removed = await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: 'F' }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }));
         for (const reference of withReferences(scope, removed.Attributes as unknown as FactItem).filter((i) => i.sk !== 'F')) {
           await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: reference.pk, sk: reference.sk } }));

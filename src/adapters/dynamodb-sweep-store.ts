@@ -9,6 +9,7 @@ import { LedgerStoreError } from '../errors.js';
 import { factPk, itemsToFacts, scopeId, SWEEP_SHARDS, sweepShard, watermarkKey, type FactItem } from './ledger-items.js';
 
 const LOCK_PK = 'LOCK';
+const LAST_RUN_PK = 'LASTRUN';
 const auditPk = (scope: Scope) => `AUDIT#${scopeId(scope)}`;
 /** Write-ahead records of deletions asked for and not yet settled. */
 const intentPk = (scope: Scope) => `INTENT#${scopeId(scope)}`;
@@ -111,6 +112,14 @@ export class DynamoDbSweepStore implements SweepStore {
       // DynamoDB's TTL deletes expired records eventually, the embedded engine never: filter them here.
       return items.filter((i) => String(i.expiresAt) > options.now).map((i) => withStatus(i.record as AuditRecord));
     });
+  }
+
+  async lastRun(scope: Scope): Promise<string | undefined> {
+    return this.guard('reading the last run', async () => (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: LAST_RUN_PK, sk: scopeId(scope) } }))).Item?.at as string | undefined);
+  }
+
+  async recordRun(scope: Scope, at: string): Promise<void> {
+    await this.guard('recording the run', () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: LAST_RUN_PK, sk: scopeId(scope), at } })));
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AccountFacts, ImageFact, ImageHistory, ReportedImageFact, Scope } from '../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, PinFact, ReportedImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { familyOf } from '../domain/named-images.js';
@@ -117,7 +117,7 @@ export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: o
       return { ...item(scope, kind, String(f.functionArn), fact, observedAt), ...group(functionGroup(scope, String(f.functionName)), `version#${String(f.version)}`) };
     case 'lambda-alias':
       return { ...item(scope, kind, String(f.aliasArn), fact, observedAt), ...group(functionGroup(scope, String(f.functionName)), `alias#${String(f.name)}`) };
-    case 'pin': return item(scope, kind, imageKey(String(f.repositoryName), String(f.imageDigest)), fact, observedAt);
+    case 'pin': return item(scope, kind, pinKey(fact as PinFact), fact, observedAt);
     case 'reported-image': return { ...item(scope, kind, `${String(f.source)}#${String(f.image)}`, fact, observedAt), ...group(sourceGroup(scope, String(f.source)), `image#${String(f.image)}`) };
     case 'usage-source':
       return { ...item(scope, kind, String(f.name), fact, observedAt), ...group(sourceGroup(scope, String(f.name)), 'source'), g1pk: sourcesPartition(scope), g1sk: String(f.name) };
@@ -171,7 +171,10 @@ export function usageReportItems(scope: Scope, source: { name: string; reportedA
   return [...reported.map((r) => factItem(scope, 'reported-image', r, r.reportedAt)), factItem(scope, 'usage-source', source, source.reportedAt)];
 }
 
-export function pinItem(scope: Scope, pin: { repositoryName: string; imageDigest: string; reason: string; pinnedAt: string }): FactItem {
+/** A pin's id: its own key, or (pins from before several pins per image) the image's. */
+export const pinKey = (pin: PinFact) => pin.key ?? imageKey(pin.repositoryName, pin.imageDigest);
+
+export function pinItem(scope: Scope, pin: PinFact): FactItem {
   return factItem(scope, 'pin', pin, pin.pinnedAt);
 }
 

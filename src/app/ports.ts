@@ -50,7 +50,7 @@ export interface LedgerStore {
   reconcile(write: ReconcileWrite): Promise<ReconcileCounts>;
   putPin(scope: Scope, pin: PinFact): Promise<void>;
   /** Returns false when there was no such pin. */
-  deletePin(scope: Scope, repositoryName: string, imageDigest: string): Promise<boolean>;
+  deletePin(scope: Scope, pin: PinFact): Promise<boolean>;
   /** Checkpoint entries are kept apart from the facts: no read of the ledger sees them. */
   saveCheckpoint(scope: Scope, entries: readonly CheckpointEntry[]): Promise<void>;
   readCheckpoint(scope: Scope): Promise<CheckpointEntry[]>;
@@ -171,6 +171,9 @@ export interface SweepStore {
   pendingIntents(scope: Scope): Promise<AuditRecord[]>;
   /** Unexpired settled records, oldest first; `since` bounds them by time. */
   audit(scope: Scope, options: { since?: string; now: string }): Promise<AuditRecord[]>;
+  /** When the last sweep that could change something (not a dry run) ran, to report what changed since. */
+  lastRun(scope: Scope): Promise<string | undefined>;
+  recordRun(scope: Scope, at: string): Promise<void>;
 }
 
 import type { Announcement } from '../domain/notice.js';

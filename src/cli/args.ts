@@ -22,6 +22,7 @@ const OPTIONS = {
   since: { type: 'string' },
   'webhook-url': { type: 'string' },
   source: { type: 'string' },
+  expires: { type: 'string' },
   'from-kubernetes': { type: 'boolean', default: false },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
@@ -51,6 +52,7 @@ export interface Flags {
   since?: string;
   'webhook-url'?: string;
   source?: string;
+  expires?: string;
   'from-kubernetes': boolean;
   kubeconfig?: string;
   context?: string;
@@ -112,8 +114,9 @@ Commands:
   plan      [SOURCE] [--config FILE] [--now ISO]           what the retention rules would delete, and why
   who-uses  IMAGE [SOURCE]                                 every referrer of an image
   explain   IMAGE [SOURCE] [--config FILE] [--now ISO]     why one image is kept or would be deleted
-  pin       IMAGE --reason TEXT (--ledger DIR | --table NAME)  protect an image for consumers the ledger cannot see
-  unpin     IMAGE (--ledger DIR | --table NAME)
+  pin       IMAGE --reason TEXT [--expires ISO|DURATION] (--ledger DIR | --table NAME)  protect an image for consumers the ledger cannot see
+  unpin     IMAGE [--reason TEXT] (--ledger DIR | --table NAME)  remove an image's pins (or the one with that reason)
+  pins      [IMAGE] (--ledger DIR | --table NAME)          every pin, its reason, expiry and whether it still protects
   ingest    FILE... (--ledger DIR | --table NAME) [--offline]  replay EventBridge events (JSON, JSON array or JSON Lines)
   sweep     (--ledger DIR | --table NAME) [--force]        delete what the plan deletes, after a live check; dry run unless --force
             [--snapshot FILE]                              rehearse: the snapshot stands in for live AWS (never deletes)

@@ -5,7 +5,9 @@ import type { UsageIndex } from '../app/usage-index.js';
 import { imageKey, type Scope } from '../domain/facts.js';
 import type { Announcement } from '../app/ports.js';
 import { planReport, type FactView } from '../app/plan.js';
-import { pinImage, unpinImage } from '../app/pins.js';
+import { expiryOf, listPins, pinImage, unpinImage } from '../app/pins.js';
+import { findImages } from '../app/find-images.js';
+import { shortDigest } from '../app/views.js';
 import { reconcileLedger } from '../app/reconcile.js';
 import { imageView } from '../app/views.js';
 import { whoUses, whoUsesFromIndex } from '../app/who-uses.js';
@@ -17,7 +19,7 @@ import { parseTime, type Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
 import { reportWarnings } from './live-source.js';
-import { renderExplanation, renderPlan, renderWhoUses } from './render.js';
+import { renderExplanation, renderPlan, renderWhoUses, table } from './render.js';
 import { chooseScope, openLedger, readFactView, type OpenLedger } from './sources.js';
 
 
@@ -121,9 +123,28 @@ export async function pinCommand(flags: Flags, positionals: readonly string[], i
     const scope = await chooseScope(open.ledger, flags, image);
     const { facts } = await open.ledger.load(scope);
     const deps = { ledger: open.ledger, clock: io.clock };
-    const pins = unpin ? await unpinImage(deps, facts, image) : await pinImage(deps, facts, image, flags.reason!);
+    if (unpin && flags.expires !== undefined) throw new UsageError('unpin does not take --expires');
+    const pins = unpin
+      ? await unpinImage(deps, facts, image, flags.reason)
+      : await pinImage(deps, facts, image, flags.reason!, flags.expires === undefined ? undefined : expiryOf(flags.expires, io.clock()));
     print(io, flags, { [unpin ? 'unpinned' : 'pinned']: pins }, () =>
-      pins.map((p) => `${unpin ? 'Unpinned' : 'Pinned'} ${p.repositoryName}@${p.imageDigest}${unpin ? '' : `: ${p.reason}`}`).join('\n'));
+      pins.map((p) => `${unpin ? 'Unpinned' : 'Pinned'} ${p.repositoryName}@${p.imageDigest}: ${p.reason}${p.expiresAt && !unpin ? ` (until ${p.expiresAt})` : ''}`).join('\n'));
+    return 0;
+  } finally {
+    await open.close();
+  }
+}
+
+/** `pins [IMAGE]`: every pin of the scope (or of one image), with its reason, expiry and whether it still protects. */
+export async function pinsCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
+  const open = await openLedger(flags);
+  try {
+    const scope = await chooseScope(open.ledger, flags, positionals[0]);
+    const { facts } = await open.ledger.load(scope);
+    const wanted = positionals[0] === undefined ? undefined : new Set(findImages(facts, positionals[0]).map((i) => imageKey(i.repositoryName, i.imageDigest)));
+    const pins = listPins(facts, io.clock().toISOString()).filter((p) => !wanted || wanted.has(imageKey(p.repositoryName, p.imageDigest)));
+    print(io, flags, { scope, pins }, () => pins.length === 0 ? 'No pins.' : table(['IMAGE', 'TAGS', 'REASON', 'PINNED', 'EXPIRES', 'STATUS'],
+      pins.map((p) => [`${p.repositoryName}@${shortDigest(p.imageDigest)}`, p.imageTags.join(',') || '<untagged>', p.reason, p.pinnedAt, p.expiresAt ?? 'never', p.expired ? 'EXPIRED' : 'protects'])));
     return 0;
   } finally {
     await open.close();

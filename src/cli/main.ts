@@ -46,6 +46,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'explain': return await (await import('./commands.js')).explainCommand(flags, positionals, io);
       case 'pin': return await (await import('./commands.js')).pinCommand(flags, positionals, io, false);
       case 'unpin': return await (await import('./commands.js')).pinCommand(flags, positionals, io, true);
+      case 'pins': return await (await import('./commands.js')).pinsCommand(flags, positionals, io);
       case 'ingest': return await (await import('./ingest-command.js')).ingestCommand(flags, positionals, io);
       case 'sweep': return await (await import('./sweep-commands.js')).sweepCommand(flags, io);
       case 'history': return await (await import('./sweep-commands.js')).historyCommand(flags, positionals, io);
@@ -57,7 +58,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'report-usage': return await (await import('./usage-commands.js')).reportUsageCommand(flags, positionals, io);
       case 'sources': return await (await import('./usage-commands.js')).sourcesCommand(flags, io);
       case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report, report-usage, sources)`);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report, report-usage, sources, pins)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

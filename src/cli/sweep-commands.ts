@@ -31,6 +31,7 @@ function renderSweep(report: SweepReport): string {
   const lines = [head, '', table(['REPOSITORY', report.dryRun ? 'WOULD GO' : 'GONE', 'SIZE', 'FAILED', 'NEXT RUN'], rows, new Set([1, 2, 3, 4])), '',
     `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`
     + (report.awaitingNotice.length > 0 ? ` ${report.awaitingNotice.length} more wait for their advance notice (notice.daysAhead).` : '')];
+  for (const p of report.expiredPins) lines.push(`PIN EXPIRED ${p.repositoryName}@${shortDigest(p.imageDigest)} at ${p.expiresAt}: ${p.reason} (it no longer protects)`);
   for (const u of report.unreadableAccounts) lines.push(`NOT SWEPT ${u.repositories.join(', ')}: account ${u.accountId} can pull from them and cannot be read now (${u.reason})`);
   for (const f of report.failures) lines.push(`FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`);
   for (const i of report.images) lines.push(`${report.dryRun ? 'would go' : 'gone'}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);

@@ -135,6 +135,10 @@ export interface PinFact {
   readonly imageDigest: string;
   readonly reason: string;
   readonly pinnedAt: string;
+  /** After this time the pin no longer protects (absent: it never expires). */
+  readonly expiresAt?: string;
+  /** `repo@digest#…`: one pin per image and reason. Pins written before several pins per image existed have none (their key is `repo@digest`). */
+  readonly key?: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { compileGlob } from './glob.js';
 import type { Config, RepositoryRule } from '../config.js';
-import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, PinFact } from './facts.js';
 import { imageKey } from './facts.js';
 import { groupBy } from './group-by.js';
 import { sharedWithOtherAccounts } from './repository-sharing.js';
@@ -58,9 +58,26 @@ function unreferencedSince(image: ImageFact, history: ImageHistory | undefined, 
   let observed: { at: string; source: UnreferencedSource } = history?.unprotectedSince
     ? { at: history.unprotectedSince, source: 'ledger' }
     : options.historySource === 'snapshot' ? { at: facts.capturedAt, source: 'snapshot' } : { at: options.now, source: 'now' };
-  // A reference that went away later than that restarts the clock.
+  // A reference that went away later than that restarts the clock; so does a pin that expired.
   if (history?.releasedAt && Date.parse(history.releasedAt) > Date.parse(observed.at)) observed = { at: history.releasedAt, source: 'ledger' };
+  const pinEnded = expiredPinsByImage(facts.pins, options.now).get(imageKey(image.repositoryName, image.imageDigest));
+  if (pinEnded && Date.parse(pinEnded) > Date.parse(observed.at)) observed = { at: pinEnded, source: 'ledger' };
   return Date.parse(image.imagePushedAt) >= Date.parse(observed.at) ? { at: image.imagePushedAt, source: 'push' as const } : observed;
+}
+
+const expiredPins = new WeakMap<readonly PinFact[], { now: string; ended: Map<string, string> }>();
+/** Per image, when its last expired pin ended (computed once per plan). */
+function expiredPinsByImage(pins: readonly PinFact[], now: string): Map<string, string> {
+  const cached = expiredPins.get(pins);
+  if (cached?.now === now) return cached.ended;
+  const ended = new Map<string, string>();
+  for (const p of pins) {
+    if (p.expiresAt === undefined || Date.parse(p.expiresAt) > Date.parse(now)) continue;
+    const key = imageKey(p.repositoryName, p.imageDigest);
+    if ((ended.get(key) ?? '') < p.expiresAt) ended.set(key, p.expiresAt);
+  }
+  expiredPins.set(pins, { now, ended });
+  return ended;
 }
 
 const SOURCE_WORDS: Record<UnreferencedSource, string> = {

@@ -190,7 +190,9 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions, cross:
   }
   for (const pin of facts.pins) {
     const r = resolver.resolve(`${pin.repositoryName}@${pin.imageDigest}`, 'query');
-    add(r, { kind: 'pin', id: `pin:${pin.repositoryName}@${pin.imageDigest}`, protecting: true }, `pinned at ${pin.pinnedAt}: ${pin.reason}`);
+    const expired = pin.expiresAt !== undefined && Date.parse(pin.expiresAt) <= Date.parse(options.now);
+    const when = pin.expiresAt === undefined ? `pinned at ${pin.pinnedAt}` : expired ? `pinned at ${pin.pinnedAt}, expired at ${pin.expiresAt}` : `pinned at ${pin.pinnedAt} until ${pin.expiresAt}`;
+    add(r, { kind: 'pin', id: `pin:${pin.repositoryName}@${pin.imageDigest}`, protecting: !expired }, `${when}: ${pin.reason}`);
   }
 
   const inUse = new Set<string>();

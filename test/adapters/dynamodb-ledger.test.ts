@@ -85,8 +85,9 @@ describe('DynamoDbLedger on the embedded engine', () => {
     await ledger.putPin(scope, { repositoryName: 'app', imageDigest: digest('current'), reason: 'EKS deployment api', pinnedAt: NOW });
     await reconcileLedger(deps(), { facts: account({ capturedAt: daysAgo(-4) }), config: defaultConfig(), source: 'after pin' });
     expect((await ledger.load(scope)).facts.pins).toEqual([{ repositoryName: 'app', imageDigest: digest('current'), reason: 'EKS deployment api', pinnedAt: NOW }]);
-    expect(await ledger.deletePin(scope, 'app', digest('current'))).toBe(true);
-    expect(await ledger.deletePin(scope, 'app', digest('current'))).toBe(false);
+    const [pin] = (await ledger.load(scope)).facts.pins;
+    expect(await ledger.deletePin(scope, pin!)).toBe(true);
+    expect(await ledger.deletePin(scope, pin!)).toBe(false);
   });
 
   it('pages through more items than one Scan page returns', async () => {

@@ -1,6 +1,7 @@
 import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
 import type { UnreadableAccount } from './member-usage.js';
 import type { SourceStatus } from '../../domain/usage-sources.js';
+import type { PinFact } from '../../domain/facts.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import type { Scope } from '../../domain/facts.js';
 import type { AuditRecord } from '../ports.js';
@@ -30,6 +31,8 @@ export interface SweepReport {
   readonly unreadableAccounts: readonly UnreadableAccount[];
   /** Usage sources not heard from within their staleAfterHours (they still protect what they last reported). */
   readonly staleSources: readonly SourceStatus[];
+  /** Pins whose `expiresAt` passed since the last (non-dry) run: they no longer protect. */
+  readonly expiredPins: readonly PinFact[];
   readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number }>;
   readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
   readonly warnings: readonly string[];

@@ -109,10 +109,14 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     // A stale usage source keeps protecting what it last reported; the report says so (and the alarm fires).
     const staleSources = (facts.sources ?? []).map((s) => sourceStatus(s, deps.config, now)).filter((s) => s.stale);
     staleSources.forEach((s) => deps.warn?.(staleSourceWarning(s, now)));
+    // Pins that stopped protecting since the last run that could act on it: people should hear of it.
+    const lastRun = await deps.store.lastRun(scope);
+    const expiredPins = facts.pins.filter((p) => p.expiresAt !== undefined && p.expiresAt <= now && (lastRun === undefined || p.expiresAt > lastRun));
+    if (lease) await deps.store.recordRun(scope, now);
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], staleSources, repositories, totals,
+      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], staleSources, expiredPins, repositories, totals,
       warnings: [...warnings, ...(members?.warnings ?? []), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {

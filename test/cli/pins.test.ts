@@ -1,0 +1,103 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
+import { startEmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { runCli } from '../../src/cli/main.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+
+const EXAMPLE = 'examples/account.json';
+const CONFIG = 'examples/config.yaml';
+
+async function cli(at: string, argv: string[], account?: FakeAccount) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at), ...(account && { aws: () => account.clients() }) });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
+async function world() {
+  const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-pins-')), 'ledger');
+  const loaded = await cli('2026-11-19T12:00:00Z', ['reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-19T12:00:00Z']);
+  expect(loaded.code, loaded.err).toBe(0);
+  return ledger;
+}
+
+const actionOf = async (ledger: string, at: string, image: string) => (await cli(at, ['explain', image, '--ledger', ledger, '--config', CONFIG, '--now', at, '--output', 'json'])).json().images[0];
+
+describe('pins, properly', () => {
+  it('keeps several pins per image (one per reason), lists them, and removes one by its reason', async () => {
+    const ledger = await world();
+    expect((await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'EKS deployment api in cluster prod', '--ledger', ledger])).code).toBe(0);
+    expect((await cli('2026-11-19T13:05:00Z', ['pin', 'checkout:r3', '--reason', 'DR drill on 2026-12-01', '--expires', '14d', '--ledger', ledger])).code).toBe(0);
+    const pins = (await cli('2026-11-19T14:00:00Z', ['pins', '--ledger', ledger, '--output', 'json'])).json().pins;
+    expect(pins.map((p: { reason: string; expiresAt?: string; expired: boolean; imageTags: string[] }) => [p.reason, p.expiresAt ?? null, p.expired, p.imageTags])).toEqual([
+      ['DR drill on 2026-12-01', '2026-12-03T13:05:00.000Z', false, ['r3']],
+      ['EKS deployment api in cluster prod', null, false, ['r3']],
+    ]);
+    expect((await cli('2026-11-19T14:00:00Z', ['unpin', 'checkout:r3', '--reason', 'EKS deployment api in cluster prod', '--ledger', ledger])).code).toBe(0);
+    const left = (await cli('2026-11-19T14:00:00Z', ['pins', 'checkout:r3', '--ledger', ledger, '--output', 'json'])).json().pins;
+    expect(left.map((p: { reason: string }) => p.reason)).toEqual(['DR drill on 2026-12-01']);
+    expect((await actionOf(ledger, '2026-11-20T00:00:00Z', 'checkout:r3')).action).toBe('keep');
+    expect((await cli('2026-11-19T14:00:00Z', ['unpin', 'checkout:r3', '--reason', 'no such reason', '--ledger', ledger])).code).toBe(3);
+  });
+
+  it('an expired pin stops protecting: its report lists it once, and after the grace period the sweep deletes the image', async () => {
+    const ledger = await world();
+    expect((await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'DR drill', '--expires', 'PT12H', '--ledger', ledger])).code).toBe(0);
+    const account = FakeAccount.fromSnapshot(JSON.parse(await readFile(EXAMPLE, 'utf8')));
+    const sweep = async (at: string) => (await cli(at, ['sweep', '--ledger', ledger, '--config', CONFIG, '--force', '--output', 'json'], account)).json();
+    /** The example account as a reconcile at `at` would read it (the snapshot captured then). */
+    const reconcileAt = async (at: string) => {
+      const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-pins-')), 'account.json');
+      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(EXAMPLE, 'utf8')), capturedAt: at }));
+      expect((await cli(at, ['reconcile', '--snapshot', file, '--config', CONFIG, '--ledger', ledger])).code).toBe(0);
+    };
+    const tagsOf = (report: { images: Array<{ repositoryName: string; imageTags: string[] }> }) => report.images.map((i) => `${i.repositoryName}:${i.imageTags[0]}`);
+
+    const first = await sweep('2026-11-20T00:00:00Z');
+    expect(tagsOf(first)).not.toContain('checkout:r3');
+    expect(first.expiredPins).toEqual([]);
+    expect((await actionOf(ledger, '2026-11-20T02:00:00Z', 'checkout:r3')).referrers.filter((r: { kind: string }) => r.kind === 'pin')).toEqual([expect.objectContaining({ kind: 'pin', protecting: false, reason: 'pinned at 2026-11-19T13:00:00.000Z, expired at 2026-11-20T01:00:00.000Z: DR drill' })]);
+
+    // The next run after the expiry says so; the image waits its grace period (graceDays 7) from when it lost its pin.
+    await reconcileAt('2026-11-20T02:00:00Z');
+    const second = await sweep('2026-11-20T03:00:00Z');
+    expect(second.expiredPins).toEqual([expect.objectContaining({ repositoryName: 'checkout', reason: 'DR drill', expiresAt: '2026-11-20T01:00:00.000Z' })]);
+    expect(tagsOf(second)).not.toContain('checkout:r3');
+    expect((await cli('2026-11-20T04:00:00Z', ['pins', '--ledger', ledger])).out).toMatch(/DR drill\s+2026-11-19T13:00:00.000Z\s+2026-11-20T01:00:00.000Z\s+EXPIRED/);
+
+    await reconcileAt('2026-11-28T00:00:00Z');
+    const later = await sweep('2026-11-28T01:00:00Z');
+    expect(tagsOf(later)).toContain('checkout:r3');
+    expect(later.expiredPins).toEqual([]);
+  });
+
+  it('reads and removes pins written before several pins per image existed', async () => {
+    const ledger = await world();
+    const engine = await startEmbeddedDynamoDb(ledger);
+    try {
+      const store = new DynamoDbLedger(engine.client, engine.tableName);
+      const [scope] = await store.scopes();
+      const { facts } = await store.load(scope!);
+      const r3 = facts.images.find((i) => i.repositoryName === 'checkout' && i.imageTags.includes('r3'))!;
+      // As the previous version wrote it: keyed by the image, no key or expiry in the fact.
+      await store.putPin(scope!, { repositoryName: 'checkout', imageDigest: r3.imageDigest, reason: 'old pin', pinnedAt: '2026-11-01T00:00:00.000Z' });
+    } finally {
+      await engine.close();
+    }
+    expect((await cli('2026-11-19T14:00:00Z', ['pins', '--ledger', ledger, '--output', 'json'])).json().pins).toEqual([expect.objectContaining({ reason: 'old pin', expired: false })]);
+    expect((await actionOf(ledger, '2026-11-20T00:00:00Z', 'checkout:r3')).action).toBe('keep');
+    expect((await cli('2026-11-19T14:00:00Z', ['unpin', 'checkout:r3', '--ledger', ledger, '--output', 'json'])).json().unpinned).toHaveLength(1);
+    expect((await actionOf(ledger, '2026-11-20T00:00:00Z', 'checkout:r3')).action).toBe('delete');
+  });
+
+  it('refuses an expiry it cannot read or that is past', async () => {
+    const ledger = await world();
+    const bad = await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'x', '--expires', 'next week', '--ledger', ledger]);
+    expect([bad.code, bad.err]).toEqual([2, 'ecr-ledger: --expires next week: expected an ISO-8601 time (2027-01-31T00:00:00Z, 2027-01-31) or a duration (90m, 12h, 30d, 2w, P30D, PT12H)']);
+    const past = await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'x', '--expires', '2026-11-01T00:00:00Z', '--ledger', ledger]);
+    expect([past.code, past.err]).toEqual([2, 'ecr-ledger: --expires 2026-11-01T00:00:00.000Z is not in the future']);
+  });
+});
