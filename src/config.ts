@@ -55,6 +55,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       clusters: z.array(glob).default(['*']),
       functions: z.array(glob).default(['*']),
+      /** Read AWS Batch job definitions and App Runner services (turn off only where the account has none). */
+      batch: z.boolean().default(true),
+      appRunner: z.boolean().default(true),
     })
     .prefault({}),
   sweep: z

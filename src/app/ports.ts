@@ -74,7 +74,8 @@ export interface AccountReader {
 }
 
 export type FactKindName =
-  | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision' | 'task' | 'lambda-function' | 'lambda-alias';
+  | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision' | 'task' | 'lambda-function' | 'lambda-alias'
+  | 'batch-job-definition' | 'apprunner-service';
 
 /** A fact as the ledger holds it, with when it was last observed; `deleted` marks a removal an event recorded. */
 export interface StoredFact {

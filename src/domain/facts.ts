@@ -141,6 +141,25 @@ export interface PinFact {
   readonly key?: string;
 }
 
+/** An AWS Batch job definition (container, ECS or EKS properties) and the images its containers name. */
+export interface BatchJobDefinitionFact {
+  readonly jobDefinitionArn: string;
+  readonly jobDefinitionName: string;
+  readonly revision: number;
+  /** ACTIVE or INACTIVE (deregistered). */
+  readonly status: string;
+  readonly containers: readonly ContainerImage[];
+}
+
+/** An AWS App Runner service with an ECR image source. */
+export interface AppRunnerServiceFact {
+  readonly serviceArn: string;
+  readonly serviceName: string;
+  /** RUNNING, PAUSED, OPERATION_IN_PROGRESS, CREATE_FAILED, DELETED, DELETE_FAILED. */
+  readonly status: string;
+  readonly image: string;
+}
+
 /**
  * One image a usage source (a Kubernetes cluster, anything else that runs images) reported running or ready to run,
  * as the source names it (a URI with tag and/or digest), with the workloads that name it.
@@ -181,6 +200,9 @@ export interface AccountFacts {
   readonly tasks: readonly TaskFact[];
   readonly lambdaFunctions: readonly LambdaFunctionFact[];
   readonly lambdaAliases: readonly LambdaAliasFact[];
+  /** AWS Batch job definitions and App Runner services (absent: none read, as in ledgers and snapshots from before). */
+  readonly batchJobDefinitions?: readonly BatchJobDefinitionFact[];
+  readonly appRunnerServices?: readonly AppRunnerServiceFact[];
   readonly pins: readonly PinFact[];
   /** Images usage sources report (`report-usage`); like pins, kept by reconciles and replaced only by their source. */
   readonly reported?: readonly ReportedImageFact[];
@@ -188,11 +210,14 @@ export interface AccountFacts {
 }
 
 /** The facts that say what uses images (as opposed to the images, repositories and pins themselves). */
-export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases'>;
+export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases' | 'batchJobDefinitions' | 'appRunnerServices'>;
 
 export function usageOf(facts: UsageFacts): UsageFacts {
-  const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases } = facts;
-  return { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases };
+  const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases, batchJobDefinitions, appRunnerServices } = facts;
+  return {
+    taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases,
+    ...(batchJobDefinitions && { batchJobDefinitions }), ...(appRunnerServices && { appRunnerServices }),
+  };
 }
 
 /** The key of an image inside one scope. */

@@ -7,7 +7,7 @@ import { isTaskProtecting } from './task-state.js';
 
 export type ReferrerKind =
   | 'ecs-task-definition' | 'ecs-service' | 'ecs-task-set' | 'ecs-task'
-  | 'lambda-function' | 'lambda-alias' | 'image-index' | 'image-subject' | 'pin' | 'usage-report';
+  | 'lambda-function' | 'lambda-alias' | 'batch-job-definition' | 'apprunner-service' | 'image-index' | 'image-subject' | 'pin' | 'usage-report';
 
 /** Who names an image, and whether that keeps it in use. */
 export interface Referrer {
@@ -183,6 +183,19 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions, cross:
 
   addEcsReferrers(facts, options, resolver, add);
   addLambdaReferrers(facts, resolver, add);
+  for (const jd of facts.batchJobDefinitions ?? []) {
+    // A deregistered (INACTIVE) definition can no longer be submitted; an ACTIVE one may run any time.
+    const active = jd.status === 'ACTIVE';
+    for (const c of jd.containers) {
+      const r = resolver.resolve(c.image);
+      if (r.found) add(r, { kind: 'batch-job-definition', id: jd.jobDefinitionArn, protecting: active }, `${jd.jobDefinitionName}:${jd.revision} (${jd.status}) container ${c.containerName} names it ${how(r)}`);
+    }
+  }
+  for (const svc of facts.appRunnerServices ?? []) {
+    const live = svc.status !== 'DELETED';
+    const r = resolver.resolve(svc.image);
+    if (r.found) add(r, { kind: 'apprunner-service', id: svc.serviceArn, protecting: live }, `App Runner service ${svc.serviceName} (${svc.status}) deploys it ${how(r)}`);
+  }
   for (const reported of facts.reported ?? []) {
     const r = resolver.resolve(reported.image, 'container');
     const workloads = reported.workloads.length > 0 ? `: ${reported.workloads.slice(0, 5).join(', ')}${reported.workloads.length > 5 ? ` and ${reported.workloads.length - 5} more` : ''}` : '';

@@ -1,4 +1,4 @@
-import type { ServiceFact, LambdaAliasFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import type { AppRunnerServiceFact, BatchJobDefinitionFact, LambdaAliasFact, ServiceFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 
 /** What one EventBridge event means for the ledger, independent of its wire shape. */
 export type LedgerChange =
@@ -22,7 +22,11 @@ export type LedgerChange =
   | { kind: 'lambda-versions-changed'; functionName: string; versions: readonly string[] }
   | { kind: 'lambda-function-deleted'; functionName: string; qualifier?: string }
   | { kind: 'lambda-alias-changed'; alias: LambdaAliasFact }
-  | { kind: 'lambda-alias-deleted'; functionName: string; name: string };
+  | { kind: 'lambda-alias-deleted'; functionName: string; name: string }
+  | { kind: 'batch-job-definition-registered'; jobDefinition: BatchJobDefinitionFact }
+  | { kind: 'batch-job-definition-deregistered'; jobDefinition: string }
+  | { kind: 'apprunner-service-changed'; service: AppRunnerServiceFact }
+  | { kind: 'apprunner-service-deleted'; serviceArn: string };
 
 export interface LedgerEvent {
   readonly eventId: string;

@@ -10,6 +10,8 @@ const ECS_APIS = [
 ] as const;
 const LAMBDA_APIS = ['CreateFunction', 'UpdateFunctionCode', 'PublishVersion', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'DeleteFunction'] as const;
 const ECR_APIS = ['DeleteRepository'] as const;
+const BATCH_APIS = ['RegisterJobDefinition', 'DeregisterJobDefinition'] as const;
+const APPRUNNER_APIS = ['CreateService', 'UpdateService', 'DeleteService'] as const;
 
 const record = z.looseObject({
   eventName: z.string().min(1),
@@ -98,8 +100,48 @@ function lambda(api: (typeof LAMBDA_APIS)[number], req: Record<string, unknown> 
   }
 }
 
+const containerList = (list: unknown, prefix = '') => (Array.isArray(list) ? list : []).flatMap((c: Record<string, unknown>) =>
+  (typeof pick(c, 'image') === 'string' ? [{ containerName: `${prefix}${String(pick(c, 'name') ?? 'container')}`, image: String(pick(c, 'image')) }] : []));
+
+/** A job definition as RegisterJobDefinition's request (what it names) and response (its ARN and revision) give it. */
+function batch(api: (typeof BATCH_APIS)[number], req: Record<string, unknown> | null | undefined, res: Record<string, unknown> | null | undefined, region: string, account: string): LedgerChange {
+  if (api === 'DeregisterJobDefinition') {
+    const ref = need(pick(req, 'jobDefinition'), 'requestParameters.jobDefinition');
+    return { kind: 'batch-job-definition-deregistered', jobDefinition: ref.startsWith('arn:') ? ref : `arn:aws:batch:${region}:${account}:job-definition/${ref}` };
+  }
+  const revision = pick(res, 'revision');
+  if (typeof revision !== 'number') throw new z.ZodError([{ code: 'custom', path: ['responseElements', 'revision'], message: 'missing or not a number', input: revision }]);
+  const container = pick(req, 'containerProperties') as Record<string, unknown> | undefined;
+  const tasks = (pick(pick(req, 'ecsProperties') as Record<string, unknown> | undefined, 'taskProperties') ?? []) as Array<Record<string, unknown>>;
+  const pod = pick(pick(req, 'eksProperties') as Record<string, unknown> | undefined, 'podProperties') as Record<string, unknown> | undefined;
+  return {
+    kind: 'batch-job-definition-registered',
+    jobDefinition: {
+      jobDefinitionArn: need(pick(res, 'jobDefinitionArn'), 'responseElements.jobDefinitionArn'), jobDefinitionName: need(pick(res, 'jobDefinitionName'), 'responseElements.jobDefinitionName'),
+      revision, status: 'ACTIVE',
+      containers: [
+        ...(typeof pick(container, 'image') === 'string' ? [{ containerName: 'container', image: String(pick(container, 'image')) }] : []),
+        ...tasks.flatMap((t) => containerList(pick(t, 'containers'))),
+        ...containerList(pick(pod, 'containers')), ...containerList(pick(pod, 'initContainers'), 'init '),
+      ],
+    },
+  };
+}
+
+/** An App Runner service from the call's response (CreateService, UpdateService carry it whole). */
+function apprunner(api: (typeof APPRUNNER_APIS)[number], req: Record<string, unknown> | null | undefined, res: Record<string, unknown> | null | undefined): LedgerChange | string {
+  if (api === 'DeleteService') return { kind: 'apprunner-service-deleted', serviceArn: need(pick(req, 'serviceArn'), 'requestParameters.serviceArn') };
+  const service = pick(res, 'service') as Record<string, unknown> | undefined;
+  const image = pick(pick(pick(service, 'sourceConfiguration') as Record<string, unknown> | undefined, 'imageRepository') as Record<string, unknown> | undefined, 'imageIdentifier');
+  if (image === undefined) return `App Runner ${api} of a service without an image source`;
+  return {
+    kind: 'apprunner-service-changed',
+    service: { serviceArn: need(pick(service, 'serviceArn'), 'responseElements.service.serviceArn'), serviceName: need(pick(service, 'serviceName'), 'responseElements.service.serviceName'), status: String(pick(service, 'status') ?? 'OPERATION_IN_PROGRESS'), image: need(image, 'responseElements.service.sourceConfiguration.imageRepository.imageIdentifier') },
+  };
+}
+
 /** An "AWS API Call via CloudTrail" event. Returns a change, a reason to ignore it, or the schema error. */
-export function parseCloudTrail(detail: unknown): LedgerChange | string | z.ZodError {
+export function parseCloudTrail(detail: unknown, origin: { region: string; account: string } = { region: 'us-east-1', account: '000000000000' }): LedgerChange | string | z.ZodError {
   const parsed = record.safeParse(detail);
   if (!parsed.success) return parsed.error;
   const { eventName, eventSource, errorCode, requestParameters: req, responseElements: res } = parsed.data;
@@ -112,6 +154,14 @@ export function parseCloudTrail(detail: unknown): LedgerChange | string | z.ZodE
     if (eventSource === 'lambda.amazonaws.com') {
       const api = apiOf(eventName, LAMBDA_APIS);
       return api ? lambda(api, req, res) : `Lambda call ${eventName} is not one ecr-ledger follows`;
+    }
+    if (eventSource === 'batch.amazonaws.com') {
+      const api = apiOf(eventName, BATCH_APIS);
+      return api ? batch(api, req, res, origin.region, origin.account) : `Batch call ${eventName} is not one ecr-ledger follows`;
+    }
+    if (eventSource === 'apprunner.amazonaws.com') {
+      const api = apiOf(eventName, APPRUNNER_APIS);
+      return api ? apprunner(api, req, res) : `App Runner call ${eventName} is not one ecr-ledger follows`;
     }
     if (eventSource === 'ecr.amazonaws.com' && apiOf(eventName, ECR_APIS)) {
       return { kind: 'repository-deleted', repositoryName: need(pick(req, 'repositoryName'), 'requestParameters.repositoryName') };

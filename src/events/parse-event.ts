@@ -19,7 +19,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
   const e = envelope.data;
   const detailType = e['detail-type'];
   let result;
-  if (detailType === 'AWS API Call via CloudTrail') result = parseCloudTrail(e.detail);
+  if (detailType === 'AWS API Call via CloudTrail') result = parseCloudTrail(e.detail, { region: e.region, account: e.account });
   else if (e.source === 'aws.ecr') result = parseEcr(detailType, e.detail);
   else if (e.source === 'aws.ecs') result = parseEcs(detailType, e.detail, e.resources ?? []);
   else result = `source ${e.source} is not one ecr-ledger follows`;

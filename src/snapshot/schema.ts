@@ -106,6 +106,27 @@ const lambdaAliasSchema = z.looseObject({
   RoutingConfig: z.looseObject({ AdditionalVersionWeights: z.record(z.string(), z.number()).optional() }).optional(),
 });
 
+const containerImage = z.looseObject({ name: z.string().optional(), image: z.string().min(1) });
+
+/** DescribeJobDefinitions' jobDefinitions: container, ECS (multi-container) and EKS properties each name images. */
+const batchJobDefinitionSchema = z.looseObject({
+  jobDefinitionArn: z.string().min(1),
+  jobDefinitionName: z.string().min(1),
+  revision: z.number().int().positive(),
+  status: z.string().optional(),
+  containerProperties: z.looseObject({ image: z.string().optional() }).optional(),
+  ecsProperties: z.looseObject({ taskProperties: z.array(z.looseObject({ containers: z.array(containerImage).optional() })).optional() }).optional(),
+  eksProperties: z.looseObject({ podProperties: z.looseObject({ containers: z.array(containerImage).optional(), initContainers: z.array(containerImage).optional() }).optional() }).optional(),
+});
+
+/** App Runner DescribeService's Service, with an image source. */
+const appRunnerServiceSchema = z.looseObject({
+  ServiceArn: z.string().min(1),
+  ServiceName: z.string().min(1),
+  Status: z.string(),
+  SourceConfiguration: z.looseObject({ ImageRepository: z.looseObject({ ImageIdentifier: z.string().min(1), ImageRepositoryType: z.string().optional() }).optional() }).optional(),
+});
+
 export const snapshotSchema = z.looseObject({
   schemaVersion: z.literal(1),
   accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
@@ -124,6 +145,8 @@ export const snapshotSchema = z.looseObject({
   lambda: z
     .looseObject({ functions: z.array(lambdaFunctionSchema).optional(), aliases: z.array(lambdaAliasSchema).optional() })
     .optional(),
+  batch: z.looseObject({ jobDefinitions: z.array(batchJobDefinitionSchema).optional() }).optional(),
+  apprunner: z.looseObject({ services: z.array(appRunnerServiceSchema).optional() }).optional(),
 });
 
 export type Snapshot = z.output<typeof snapshotSchema>;

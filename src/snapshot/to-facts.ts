@@ -1,5 +1,5 @@
 import { readManifestLinks } from '../domain/manifest.js';
-import type { AccountFacts, ImageFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
+import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
 import { SnapshotError } from '../errors.js';
 import type * as z from 'zod';
 import type { Snapshot, SnapshotImageDetail, serviceSchema } from './schema.js';
@@ -73,6 +73,8 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
     tasks: once('task', facts.tasks, (t) => t.taskArn),
     lambdaFunctions: once('Lambda function version', facts.lambdaFunctions, (f) => f.functionArn),
     lambdaAliases: once('Lambda alias', facts.lambdaAliases, (a) => a.aliasArn),
+    ...(snapshot.batch !== undefined && { batchJobDefinitions: once('Batch job definition', facts.batchJobDefinitions, (j) => j.jobDefinitionArn) }),
+    ...(snapshot.apprunner !== undefined && { appRunnerServices: once('App Runner service', facts.appRunnerServices, (a) => a.serviceArn) }),
     pins: [],
   };
 }
@@ -136,6 +138,18 @@ function listedFacts(snapshot: Snapshot) {
       })),
     })),
     lambdaFunctions,
+    batchJobDefinitions: placed(snapshot.batch?.jobDefinitions, 'batch.jobDefinitions', (jd): BatchJobDefinitionFact => ({
+      jobDefinitionArn: jd.jobDefinitionArn, jobDefinitionName: jd.jobDefinitionName, revision: jd.revision, status: jd.status ?? 'ACTIVE',
+      containers: [
+        ...(jd.containerProperties?.image ? [{ containerName: 'container', image: jd.containerProperties.image }] : []),
+        ...(jd.ecsProperties?.taskProperties ?? []).flatMap((t) => (t.containers ?? []).map((c) => ({ containerName: c.name ?? 'container', image: c.image }))),
+        ...(jd.eksProperties?.podProperties?.containers ?? []).map((c) => ({ containerName: c.name ?? 'container', image: c.image })),
+        ...(jd.eksProperties?.podProperties?.initContainers ?? []).map((c) => ({ containerName: `init ${c.name ?? 'container'}`, image: c.image })),
+      ],
+    })),
+    appRunnerServices: placed((snapshot.apprunner?.services ?? []).filter((svc) => svc.SourceConfiguration?.ImageRepository !== undefined), 'apprunner.services', (svc): AppRunnerServiceFact => ({
+      serviceArn: svc.ServiceArn, serviceName: svc.ServiceName, status: svc.Status, image: svc.SourceConfiguration!.ImageRepository!.ImageIdentifier,
+    })),
     lambdaAliases: placed(snapshot.lambda?.aliases, 'lambda.aliases', (alias) => ({
       aliasArn: alias.AliasArn,
       functionName: alias.AliasArn.split(':')[6] ?? '',

@@ -84,7 +84,7 @@ describe('ecr-ledger against live AWS (a fake account)', () => {
 
   it('shows progress on stderr unless --quiet', async () => {
     const account = await exampleAccount();
-    expect((await cli(account, 'snapshot', '--out', join(await tempDir(), 'a.json'))).err).toMatch(/^… (ECR|ECS|Lambda): /m);
+    expect((await cli(account, 'snapshot', '--out', join(await tempDir(), 'a.json'))).err).toMatch(/^… (ECR|ECS|Lambda|Batch|App Runner): /m);
     expect((await cli(account, 'snapshot', '--out', join(await tempDir(), 'b.json'), '--quiet')).err).toBe('');
   });
 

@@ -36,6 +36,7 @@ describe('the deployed event rules', () => {
     ['ecs', 'DeleteService'], ['ecs', 'CreateTaskSet'], ['ecs', 'UpdateServicePrimaryTaskSet'], ['ecs', 'DeleteTaskSet'], ['lambda', 'CreateFunction20150331'],
     ['lambda', 'UpdateFunctionCode20150331v2'], ['lambda', 'PublishVersion20150331'], ['lambda', 'CreateAlias20150331'], ['lambda', 'UpdateAlias20150331'],
     ['lambda', 'DeleteAlias20150331'], ['lambda', 'DeleteFunction20150331'], ['ecr', 'DeleteRepository'],
+    ['batch', 'RegisterJobDefinition'], ['batch', 'DeregisterJobDefinition'], ['apprunner', 'CreateService'], ['apprunner', 'UpdateService'], ['apprunner', 'DeleteService'],
   ] as const)('routes the CloudTrail call %s %s to the API-call function', (source, name) => {
     expect(matchesPattern(cloudTrailEvent(source, name), ruleFor('ApiCallEvents').EventPattern)).toBe(true);
   });

@@ -8,6 +8,8 @@ import type { SnapshotInput } from '../../src/snapshot/schema.js';
 import { FakeEcr } from './fake-ecr.js';
 import { FakeEcs } from './fake-ecs.js';
 import { FakeLambda } from './fake-lambda.js';
+import { FakeBatch } from './fake-batch.js';
+import { FakeAppRunner } from './fake-apprunner.js';
 import { Faults } from './faults.js';
 
 /** One fake AWS account in one region: ECR, ECS and Lambda sharing one set of faults. */
@@ -16,15 +18,19 @@ export class FakeAccount {
   readonly ecr: FakeEcr;
   readonly ecs: FakeEcs;
   readonly lambda: FakeLambda;
+  readonly batch: FakeBatch;
+  readonly apprunner: FakeAppRunner;
 
   constructor(readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.ecr = new FakeEcr(this.faults, accountId, region);
     this.ecs = new FakeEcs(this.faults, accountId, region);
     this.lambda = new FakeLambda(this.faults, accountId, region);
+    this.batch = new FakeBatch(this.faults, accountId, region);
+    this.apprunner = new FakeAppRunner(this.faults, accountId, region);
   }
 
   clients(): AwsClients {
-    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, destroy: () => undefined };
+    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, destroy: () => undefined };
   }
 
   /** A reader over this account that does not sleep between retries. */
@@ -74,6 +80,8 @@ export class FakeAccount {
         ...(fn.Code?.ResolvedImageUri !== undefined && { resolvedImageUri: fn.Code.ResolvedImageUri }),
       }, fn.Configuration.PackageType === 'Zip' ? 'Zip' : 'Image');
     }
+    for (const jd of snapshot.batch?.jobDefinitions ?? []) account.batch.jobDefinitions.push(jd as never);
+    for (const svc of snapshot.apprunner?.services ?? []) account.apprunner.services.push(svc as never);
     for (const alias of snapshot.lambda?.aliases ?? []) {
       const name = alias.AliasArn.split(':')[6]!;
       account.lambda.addAlias(name, alias.Name, alias.FunctionVersion, alias.RoutingConfig?.AdditionalVersionWeights);

@@ -49,7 +49,7 @@ export class LiveAccountReader implements AccountReader {
     const warnings: string[] = [];
     const warn = (message: string) => warnings.push(message);
     const { caller, clients, options } = this;
-    const [repositories, { ecs: ecsRead, lambda: lambdaRead }] = await Promise.all([
+    const [repositories, { ecs: ecsRead, lambda: lambdaRead, batch, apprunner }] = await Promise.all([
       readEcr(caller, clients.ecr, { knownManifests: known.manifest, ...(options.progress && { progress: options.progress }) }),
       readUsageSections(caller, clients, { scope: options.scope, known, warn, ...(options.progress && { progress: options.progress }), ...(onImmutableRead && { onImmutableRead }) }),
     ]);
@@ -70,6 +70,8 @@ export class LiveAccountReader implements AccountReader {
         functions: lambdaRead.functions.sort((a, b) => String((a.Configuration as Json).FunctionArn).localeCompare(String((b.Configuration as Json).FunctionArn)) || String((a.Configuration as Json).Version).localeCompare(String((b.Configuration as Json).Version))),
         aliases: lambdaRead.aliases.sort(byKey('AliasArn')),
       },
+      ...(batch && { batch: { jobDefinitions: batch.jobDefinitions.sort(byKey('jobDefinitionArn')) } }),
+      ...(apprunner && { apprunner: { services: apprunner.services.sort(byKey('ServiceArn')) } }),
     } as SnapshotInput;
     return { snapshot, warnings, calls: Object.fromEntries([...caller.counts].sort()) };
   }

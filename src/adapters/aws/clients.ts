@@ -1,3 +1,5 @@
+import { AppRunnerClient } from '@aws-sdk/client-apprunner';
+import { BatchClient } from '@aws-sdk/client-batch';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -7,6 +9,8 @@ export interface AwsClients {
   readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly lambda: LambdaClient;
+  readonly batch: BatchClient;
+  readonly apprunner: AppRunnerClient;
   destroy(): void;
 }
 
@@ -26,5 +30,7 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const ecr = new ECRClient(config);
   const ecs = new ECSClient(config);
   const lambda = new LambdaClient(config);
-  return { ecr, ecs, lambda, destroy: () => [ecr, ecs, lambda].forEach((c) => c.destroy()) };
+  const batch = new BatchClient(config);
+  const apprunner = new AppRunnerClient(config);
+  return { ecr, ecs, lambda, batch, apprunner, destroy: () => [ecr, ecs, lambda, batch, apprunner].forEach((c) => c.destroy()) };
 }

@@ -24,9 +24,10 @@ export class LiveSweepAws implements SweepAws {
 
   async readUsage(known: KnownFacts) {
     const warnings: string[] = [];
-    const { ecs, lambda } = await readUsageSections(this.caller, this.clients, { scope: this.config.scope, known, warn: (m) => warnings.push(m) });
+    const { ecs, lambda, batch, apprunner } = await readUsageSections(this.caller, this.clients, { scope: this.config.scope, known, warn: (m) => warnings.push(m) });
     const facts = snapshotToFacts(parseSnapshot({
       schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(), ecs, lambda,
+      ...(batch && { batch }), ...(apprunner && { apprunner }),
     } as never, 'live check'));
     return { facts: usageOf(facts), warnings };
   }

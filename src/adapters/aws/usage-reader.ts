@@ -7,6 +7,8 @@ import type { AwsClients } from './clients.js';
 import { readEcsRuntime, type EcsRuntimeRead } from './ecs-reader.js';
 import { readLambda, type LambdaRead } from './lambda-reader.js';
 import { readTaskDefinitions } from './task-definition-reader.js';
+import { readBatch } from './batch-reader.js';
+import { readAppRunner } from './apprunner-reader.js';
 
 type Json = Record<string, unknown>;
 
@@ -30,10 +32,10 @@ function referencedTaskDefinitions(runtime: EcsRuntimeRead): Set<string> {
 }
 
 /**
- * What uses images, as snapshot sections: ECS (services, deployments, revisions, tasks, task definitions) and Lambda
- * (versions, aliases), reusing the immutable facts `known` holds. The reconcile and the sweep's live check share it.
+ * What uses images, as snapshot sections: ECS (services, deployments, revisions, tasks, task definitions), Lambda
+ * (versions, aliases), AWS Batch job definitions and App Runner services, reusing the immutable facts `known` holds. The reconcile and the sweep's live check share it.
  */
-export async function readUsageSections(caller: AwsCaller, clients: AwsClients, options: UsageReadOptions): Promise<{ ecs: EcsRuntimeRead & { taskDefinitions: Json[] }; lambda: LambdaRead }> {
+export async function readUsageSections(caller: AwsCaller, clients: AwsClients, options: UsageReadOptions): Promise<{ ecs: EcsRuntimeRead & { taskDefinitions: Json[] }; lambda: LambdaRead; batch?: { jobDefinitions: Json[] }; apprunner?: { services: Json[] } }> {
   const { known, warn, onImmutableRead } = options;
   const progress = options.progress && { progress: options.progress };
   const ecs = async () => {
@@ -44,12 +46,14 @@ export async function readUsageSections(caller: AwsCaller, clients: AwsClients, 
     });
     return { ...runtime, taskDefinitions };
   };
-  const [ecsRead, lambda] = await Promise.all([
+  const [ecsRead, lambda, batch, apprunner] = await Promise.all([
     ecs(),
     readLambda(caller, clients.lambda, {
       inScope: scopeMatcher(options.scope.functions), knownVersion: known.lambdaVersion, ...progress,
       ...(onImmutableRead && { onVersionRead: (id: string, fragment: Json) => onImmutableRead({ kind: 'lambda-version', id, fragment }) }),
     }),
+    options.scope.batch ? readBatch(caller, clients.batch, options.progress) : undefined,
+    options.scope.appRunner ? readAppRunner(caller, clients.apprunner, warn, options.progress) : undefined,
   ]);
-  return { ecs: ecsRead, lambda };
+  return { ecs: ecsRead, lambda, ...(batch && { batch: { jobDefinitions: batch } }), ...(apprunner && { apprunner: { services: apprunner } }) };
 }

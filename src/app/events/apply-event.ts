@@ -1,6 +1,7 @@
 import { RefusedError } from '../../errors.js';
 import type { LedgerEvent } from '../../events/ledger-event.js';
 import { EventContext, type EventDeps } from './context.js';
+import { appRunnerServiceChanged, appRunnerServiceDeleted, batchJobDefinitionDeregistered, batchJobDefinitionRegistered } from './consumer-changes.js';
 import { imageDeleted, imagePushed, imageStorageClass, repositoryDeleted } from './ecr-changes.js';
 import { serviceChanged, taskDefinitionRegistered, taskDefinitionStatus, taskFamilyChanged, taskState } from './ecs-changes.js';
 import { lambdaAliasChanged, lambdaAliasDeleted, lambdaFunctionDeleted, lambdaVersionsChanged } from './lambda-changes.js';
@@ -31,5 +32,9 @@ export async function applyEvent(deps: EventDeps, event: LedgerEvent): Promise<v
     case 'lambda-alias-changed': return lambdaAliasChanged(ctx, change);
     case 'lambda-alias-deleted': return lambdaAliasDeleted(ctx, change);
     case 'lambda-function-deleted': return lambdaFunctionDeleted(ctx, change);
+    case 'batch-job-definition-registered': return batchJobDefinitionRegistered(ctx, change);
+    case 'batch-job-definition-deregistered': return batchJobDefinitionDeregistered(ctx, change);
+    case 'apprunner-service-changed': return appRunnerServiceChanged(ctx, change);
+    case 'apprunner-service-deleted': return appRunnerServiceDeleted(ctx, change);
   }
 }
