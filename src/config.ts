@@ -74,6 +74,10 @@ export const configSchema = z.strictObject({
    * them carries (deploy/member-account.yml). Either listed, or discovered with organizations:ListAccounts.
    */
   organization: organizationSchema.optional(),
+  /** Opt-in evidence of use from other AWS services: Amazon Inspector's lastInUseAt for ECR images (ECS and EKS). */
+  evidence: z
+    .strictObject({ inspector: z.strictObject({ keepInUseWithinDays: z.number().int().positive() }).optional() })
+    .prefault({}),
   /** Usage sources (`report-usage`): one not heard from within staleAfterHours is stale (it keeps protecting, and says so). */
   usageSources: z
     .strictObject({

@@ -17,7 +17,7 @@ import { referenceItems, type ReferenceItem } from './reference-items.js';
 
 export type FactKind =
   | 'repository' | 'image' | 'tag' | 'task-definition' | 'service' | 'service-deployment' | 'service-revision'
-  | 'task' | 'lambda-function' | 'lambda-alias' | 'batch-job-definition' | 'apprunner-service' | 'pin' | 'reported-image' | 'usage-source';
+  | 'task' | 'lambda-function' | 'lambda-alias' | 'batch-job-definition' | 'apprunner-service' | 'inspector-evidence' | 'pin' | 'reported-image' | 'usage-source';
 
 export type { TagFact } from '../domain/tag-fact.js';
 
@@ -62,7 +62,7 @@ export const sweepShard = (scope: Scope, shard: number) => `${scopeId(scope)}#sw
 export const sweepKeys = (scope: Scope, pk: string) => ({ g3pk: sweepShard(scope, createHash('sha1').update(pk).digest().readUInt32BE(0) % SWEEP_SHARDS), g3sk: pk });
 
 /** Referrers and pins are what the sweep evaluates protection with; they grow with workloads, not with images. */
-const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'batch-job-definition', 'apprunner-service', 'pin', 'reported-image', 'usage-source']);
+const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'batch-job-definition', 'apprunner-service', 'inspector-evidence', 'pin', 'reported-image', 'usage-source']);
 
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {
   const pk = factPk(scope, kind, id);
@@ -120,6 +120,7 @@ export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: o
     case 'pin': return item(scope, kind, pinKey(fact as PinFact), fact, observedAt);
     case 'batch-job-definition': return item(scope, kind, String(f.jobDefinitionArn), fact, observedAt);
     case 'apprunner-service': return item(scope, kind, String(f.serviceArn), fact, observedAt);
+    case 'inspector-evidence': return item(scope, kind, imageKey(String(f.repositoryName), String(f.imageDigest)), fact, observedAt);
     case 'reported-image': return { ...item(scope, kind, `${String(f.source)}#${String(f.image)}`, fact, observedAt), ...group(sourceGroup(scope, String(f.source)), `image#${String(f.image)}`) };
     case 'usage-source':
       return { ...item(scope, kind, String(f.name), fact, observedAt), ...group(sourceGroup(scope, String(f.name)), 'source'), g1pk: sourcesPartition(scope), g1sk: String(f.name) };
@@ -164,6 +165,7 @@ export function factsToItems(facts: AccountFacts, history: ReadonlyMap<string, I
     ...of('lambda-alias', facts.lambdaAliases),
     ...of('batch-job-definition', facts.batchJobDefinitions ?? []),
     ...of('apprunner-service', facts.appRunnerServices ?? []),
+    ...of('inspector-evidence', facts.inspector ?? []),
     ...of('tag', tagFacts(facts.images)),
     // Images last: a crash part-way leaves new referrers written before the images they protect.
     ...facts.images.map((image) => imageItem(scope, image, observedAt, history.get(imageKey(image.repositoryName, image.imageDigest)))),
@@ -215,6 +217,7 @@ export function itemsToFacts(scope: Scope, allItems: readonly FactItem[], captur
       tasks: ordered('task'), lambdaFunctions: ordered('lambda-function'), lambdaAliases: ordered('lambda-alias'), pins: ordered('pin'),
       ...(groups.has('batch-job-definition') && { batchJobDefinitions: ordered('batch-job-definition') }),
       ...(groups.has('apprunner-service') && { appRunnerServices: ordered('apprunner-service') }),
+      ...(groups.has('inspector-evidence') && { inspector: ordered('inspector-evidence') }),
       ...(groups.has('reported-image') && { reported: ordered('reported-image') }), ...(groups.has('usage-source') && { sources: ordered('usage-source') }),
     },
     history,

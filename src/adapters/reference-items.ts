@@ -21,7 +21,7 @@ export interface ReferenceItem {
   g2sk: string;
 }
 
-const REFERRING_KINDS = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'batch-job-definition', 'apprunner-service', 'pin', 'reported-image', 'image']);
+const REFERRING_KINDS = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'batch-job-definition', 'apprunner-service', 'inspector-evidence', 'pin', 'reported-image', 'image']);
 
 /** The references a fact makes (none for kinds that name no image or family). */
 export function referenceItems(scope: Scope, kind: string, referrerPk: string, fact: Record<string, unknown>, observedAt: string): ReferenceItem[] {

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, LambdaAliasFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaAliasFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
 import { familyOf } from '../domain/named-images.js';
 import type { Referrer } from '../domain/usage.js';
@@ -17,7 +17,7 @@ export interface TargetImage {
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 export const emptyFacts = (scope: Scope, capturedAt: string): Mutable<AccountFacts> => ({
-  scope, capturedAt, repositories: [], images: [], taskDefinitions: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [], reported: [], batchJobDefinitions: [], appRunnerServices: [],
+  scope, capturedAt, repositories: [], images: [], taskDefinitions: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [], reported: [], batchJobDefinitions: [], appRunnerServices: [], inspector: [],
 });
 
 /** Images to evaluate: the asked ones, and the parents (indexes) and subjects whose use keeps them. */
@@ -64,6 +64,7 @@ export async function gatherContext(index: UsageIndex, referrers: readonly Index
     if (r.kind === 'reported-image') (facts.reported as ReportedImageFact[]).push(r.fact as unknown as ReportedImageFact);
     if (r.kind === 'batch-job-definition') (facts.batchJobDefinitions as BatchJobDefinitionFact[]).push(r.fact as unknown as BatchJobDefinitionFact);
     if (r.kind === 'apprunner-service') (facts.appRunnerServices as AppRunnerServiceFact[]).push(r.fact as unknown as AppRunnerServiceFact);
+    if (r.kind === 'inspector-evidence') (facts.inspector as InspectorEvidenceFact[]).push(r.fact as unknown as InspectorEvidenceFact);
   }
   for (const { scope, family } of families.values()) {
     const context = await index.family(scope, family);
@@ -104,6 +105,7 @@ export function deduplicated(facts: Mutable<AccountFacts>): AccountFacts {
     reported: uniqueBy<ReportedImageFact>(facts.reported ?? [], (r) => `${r.source}#${r.image}`),
     batchJobDefinitions: uniqueBy<BatchJobDefinitionFact>(facts.batchJobDefinitions ?? [], (j) => j.jobDefinitionArn),
     appRunnerServices: uniqueBy<AppRunnerServiceFact>(facts.appRunnerServices ?? [], (a) => a.serviceArn),
+    inspector: uniqueBy<InspectorEvidenceFact>(facts.inspector ?? [], (e) => imageKey(e.repositoryName, e.imageDigest)),
     images: uniqueBy<ImageFact>(facts.images, (i) => imageKey(i.repositoryName, i.imageDigest)),
   };
 }

@@ -4,7 +4,7 @@ import type { FactKindName, Watermark } from './ports.js';
 /** A referrer fact as the index returns it: where it lives, what kind it is. */
 export interface IndexedFact {
   readonly scope: Scope;
-  readonly kind: FactKindName | 'pin' | 'reported-image' | 'usage-source' | 'batch-job-definition' | 'apprunner-service';
+  readonly kind: FactKindName | 'pin' | 'reported-image' | 'usage-source' | 'batch-job-definition' | 'apprunner-service' | 'inspector-evidence';
   readonly fact: Record<string, unknown>;
 }
 

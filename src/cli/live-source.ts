@@ -35,7 +35,7 @@ export function openLiveReader(flags: Flags, io: LiveIo, config: Config): { read
     ...(flags.region !== undefined && { region: flags.region }),
     ...(flags.profile !== undefined && { profile: flags.profile }),
   });
-  const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => io.clock(), progress: progressReporter(io, flags.quiet) });
+  const reader = new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: () => io.clock(), progress: progressReporter(io, flags.quiet) });
   return { reader, close: () => clients.destroy() };
 }
 

@@ -28,7 +28,7 @@ export async function organizationReconcileCommand(flags: Flags, io: Io, cfg: Co
         ledger: open.ledger, clock: () => io.clock(),
         readerFor: async (scope) => {
           const progress = progressReporter(io, flags.quiet);
-          return new LiveAccountReader(await org.access.clients(scope), { scope: cfg.scope, clock: () => io.clock(), caller: new AwsCaller(), progress: (m) => progress(`${scope.accountId}/${scope.region}: ${m}`) });
+          return new LiveAccountReader(await org.access.clients(scope), { scope: cfg.scope, evidence: cfg.evidence, clock: () => io.clock(), caller: new AwsCaller(), progress: (m) => progress(`${scope.accountId}/${scope.region}: ${m}`) });
         },
         onDone: (o) => io.err(o.error ? `${id(o)}: FAILED, its watermark is unchanged: ${o.error}` : `${id(o)}: reconciled, ${o.result!.images} images, ${o.result!.written} items written${o.result!.warnings.length ? `, DEGRADED (${o.result!.warnings.length} warning(s))` : ''}`),
       }, cfg, scopes);

@@ -160,6 +160,14 @@ export interface AppRunnerServiceFact {
   readonly image: string;
 }
 
+/** What Amazon Inspector saw of an image's use (ECS tasks and EKS pods): kept only when within the configured days. */
+export interface InspectorEvidenceFact {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly lastInUseAt: string;
+  readonly inUseCount: number;
+}
+
 /**
  * One image a usage source (a Kubernetes cluster, anything else that runs images) reported running or ready to run,
  * as the source names it (a URI with tag and/or digest), with the workloads that name it.
@@ -203,6 +211,8 @@ export interface AccountFacts {
   /** AWS Batch job definitions and App Runner services (absent: none read, as in ledgers and snapshots from before). */
   readonly batchJobDefinitions?: readonly BatchJobDefinitionFact[];
   readonly appRunnerServices?: readonly AppRunnerServiceFact[];
+  /** Amazon Inspector's evidence of use (config `evidence.inspector`). */
+  readonly inspector?: readonly InspectorEvidenceFact[];
   readonly pins: readonly PinFact[];
   /** Images usage sources report (`report-usage`); like pins, kept by reconciles and replaced only by their source. */
   readonly reported?: readonly ReportedImageFact[];
@@ -210,13 +220,13 @@ export interface AccountFacts {
 }
 
 /** The facts that say what uses images (as opposed to the images, repositories and pins themselves). */
-export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases' | 'batchJobDefinitions' | 'appRunnerServices'>;
+export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases' | 'batchJobDefinitions' | 'appRunnerServices' | 'inspector'>;
 
 export function usageOf(facts: UsageFacts): UsageFacts {
-  const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases, batchJobDefinitions, appRunnerServices } = facts;
+  const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases, batchJobDefinitions, appRunnerServices, inspector } = facts;
   return {
     taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases,
-    ...(batchJobDefinitions && { batchJobDefinitions }), ...(appRunnerServices && { appRunnerServices }),
+    ...(batchJobDefinitions && { batchJobDefinitions }), ...(appRunnerServices && { appRunnerServices }), ...(inspector && { inspector }),
   };
 }
 

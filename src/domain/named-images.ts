@@ -1,4 +1,4 @@
-import type { AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from './facts.js';
+import type { AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from './facts.js';
 import { parseImageReference } from './image-reference.js';
 import { taskDefinitionKey } from './protection-window.js';
 
@@ -20,6 +20,7 @@ export type ReferrerFact =
   | { readonly kind: 'reported-image'; readonly fact: ReportedImageFact }
   | { readonly kind: 'batch-job-definition'; readonly fact: BatchJobDefinitionFact }
   | { readonly kind: 'apprunner-service'; readonly fact: AppRunnerServiceFact }
+  | { readonly kind: 'inspector-evidence'; readonly fact: InspectorEvidenceFact }
   | { readonly kind: 'image'; readonly fact: ImageFact };
 
 /** The ECR image an image string names, digest first (that is what ECS, Lambda and Docker pull); none for other registries or malformed strings. */
@@ -53,6 +54,7 @@ export function namedImages(scope: Scope, referrer: ReferrerFact): NamedImage[] 
     case 'reported-image': return named(scope, referrer.fact.image);
     case 'batch-job-definition': return referrer.fact.containers.flatMap((c) => named(scope, c.image));
     case 'apprunner-service': return named(scope, referrer.fact.image);
+    case 'inspector-evidence': return [{ registry: scope, repositoryName: referrer.fact.repositoryName, digest: referrer.fact.imageDigest }];
     case 'image': return referrer.fact.childDigests.map((digest) => ({ registry: scope, repositoryName: referrer.fact.repositoryName, digest }));
   }
 }

@@ -7,7 +7,7 @@ import { isTaskProtecting } from './task-state.js';
 
 export type ReferrerKind =
   | 'ecs-task-definition' | 'ecs-service' | 'ecs-task-set' | 'ecs-task'
-  | 'lambda-function' | 'lambda-alias' | 'batch-job-definition' | 'apprunner-service' | 'image-index' | 'image-subject' | 'pin' | 'usage-report';
+  | 'lambda-function' | 'lambda-alias' | 'batch-job-definition' | 'apprunner-service' | 'inspector' | 'image-index' | 'image-subject' | 'pin' | 'usage-report';
 
 /** Who names an image, and whether that keeps it in use. */
 export interface Referrer {
@@ -195,6 +195,10 @@ export function computeUsage(facts: AccountFacts, options: WindowOptions, cross:
     const live = svc.status !== 'DELETED';
     const r = resolver.resolve(svc.image);
     if (r.found) add(r, { kind: 'apprunner-service', id: svc.serviceArn, protecting: live }, `App Runner service ${svc.serviceName} (${svc.status}) deploys it ${how(r)}`);
+  }
+  for (const seen of facts.inspector ?? []) {
+    const r = resolver.resolve(`${seen.repositoryName}@${seen.imageDigest}`, 'query');
+    add(r, { kind: 'inspector', id: 'inspector:ecr-image-in-use', protecting: true }, `Amazon Inspector saw it in use at ${seen.lastInUseAt} (${seen.inUseCount} ECS task(s) or EKS pod(s))`);
   }
   for (const reported of facts.reported ?? []) {
     const r = resolver.resolve(reported.image, 'container');

@@ -13,5 +13,5 @@ if (!organization) throw new ConfigError('reconcileScope runs only for an organi
 /** The Lambda entry point of one scope of the organisation's reconcile (an SQS work item). */
 export const handler = createScopeWorker({
   ledger, config, log, parse: parseWorkItem,
-  readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
+  readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
 });

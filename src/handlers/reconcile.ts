@@ -28,5 +28,5 @@ export const handler = organization
   : createReconcileHandler({
     ledger, config, log,
     upgradeLayout: () => ledger.layout.upgrade(),
-    reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
+    reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
   });

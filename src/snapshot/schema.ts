@@ -147,6 +147,11 @@ export const snapshotSchema = z.looseObject({
     .optional(),
   batch: z.looseObject({ jobDefinitions: z.array(batchJobDefinitionSchema).optional() }).optional(),
   apprunner: z.looseObject({ services: z.array(appRunnerServiceSchema).optional() }).optional(),
+  /** Inspector's ListCoverage entries of ECR images used within the configured days (config `evidence.inspector`). */
+  inspector: z.looseObject({ coverage: z.array(z.looseObject({
+    resourceId: z.string().regex(/^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/.+\/sha256:[0-9a-f]{64}$/, 'expected an ECR image resource id (arn:…:repository/REPO/sha256:…)'),
+    resourceMetadata: z.looseObject({ ecrImage: z.looseObject({ lastInUseAt: timestamp, inUseCount: z.number().optional() }) }),
+  })).optional() }).optional(),
 });
 
 export type Snapshot = z.output<typeof snapshotSchema>;

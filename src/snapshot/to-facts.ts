@@ -1,5 +1,5 @@
 import { readManifestLinks } from '../domain/manifest.js';
-import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
+import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
 import { SnapshotError } from '../errors.js';
 import type * as z from 'zod';
 import type { Snapshot, SnapshotImageDetail, serviceSchema } from './schema.js';
@@ -75,6 +75,7 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
     lambdaAliases: once('Lambda alias', facts.lambdaAliases, (a) => a.aliasArn),
     ...(snapshot.batch !== undefined && { batchJobDefinitions: once('Batch job definition', facts.batchJobDefinitions, (j) => j.jobDefinitionArn) }),
     ...(snapshot.apprunner !== undefined && { appRunnerServices: once('App Runner service', facts.appRunnerServices, (a) => a.serviceArn) }),
+    ...(snapshot.inspector !== undefined && { inspector: once('Inspector coverage entry', facts.inspector, (e) => `${e.repositoryName}@${e.imageDigest}`) }),
     pins: [],
   };
 }
@@ -150,6 +151,10 @@ function listedFacts(snapshot: Snapshot) {
     appRunnerServices: placed((snapshot.apprunner?.services ?? []).filter((svc) => svc.SourceConfiguration?.ImageRepository !== undefined), 'apprunner.services', (svc): AppRunnerServiceFact => ({
       serviceArn: svc.ServiceArn, serviceName: svc.ServiceName, status: svc.Status, image: svc.SourceConfiguration!.ImageRepository!.ImageIdentifier,
     })),
+    inspector: placed(snapshot.inspector?.coverage, 'inspector.coverage', (c): InspectorEvidenceFact => {
+      const [, repositoryName, imageDigest] = /:repository\/(.+)\/(sha256:[0-9a-f]{64})$/.exec(c.resourceId)!;
+      return { repositoryName: repositoryName!, imageDigest: imageDigest!, lastInUseAt: c.resourceMetadata.ecrImage.lastInUseAt, inUseCount: c.resourceMetadata.ecrImage.inUseCount ?? 0 };
+    }),
     lambdaAliases: placed(snapshot.lambda?.aliases, 'lambda.aliases', (alias) => ({
       aliasArn: alias.AliasArn,
       functionName: alias.AliasArn.split(':')[6] ?? '',

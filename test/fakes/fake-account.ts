@@ -10,6 +10,7 @@ import { FakeEcs } from './fake-ecs.js';
 import { FakeLambda } from './fake-lambda.js';
 import { FakeBatch } from './fake-batch.js';
 import { FakeAppRunner } from './fake-apprunner.js';
+import { FakeInspector } from './fake-inspector.js';
 import { Faults } from './faults.js';
 
 /** One fake AWS account in one region: ECR, ECS and Lambda sharing one set of faults. */
@@ -20,6 +21,7 @@ export class FakeAccount {
   readonly lambda: FakeLambda;
   readonly batch: FakeBatch;
   readonly apprunner: FakeAppRunner;
+  readonly inspector: FakeInspector;
 
   constructor(readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.ecr = new FakeEcr(this.faults, accountId, region);
@@ -27,10 +29,11 @@ export class FakeAccount {
     this.lambda = new FakeLambda(this.faults, accountId, region);
     this.batch = new FakeBatch(this.faults, accountId, region);
     this.apprunner = new FakeAppRunner(this.faults, accountId, region);
+    this.inspector = new FakeInspector(this.faults, accountId, region);
   }
 
   clients(): AwsClients {
-    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, destroy: () => undefined };
+    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, destroy: () => undefined };
   }
 
   /** A reader over this account that does not sleep between retries. */

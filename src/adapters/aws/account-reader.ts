@@ -14,6 +14,8 @@ type Json = Record<string, unknown>;
 
 export interface LiveAccountOptions {
   readonly scope: Config['scope'];
+  /** Opt-in evidence of use (config `evidence`): Inspector's coverage of this registry's images. */
+  readonly evidence?: Config['evidence'];
   readonly clock: () => Date;
   readonly caller?: AwsCaller;
   readonly progress?: (message: string) => void;
@@ -49,9 +51,12 @@ export class LiveAccountReader implements AccountReader {
     const warnings: string[] = [];
     const warn = (message: string) => warnings.push(message);
     const { caller, clients, options } = this;
-    const [repositories, { ecs: ecsRead, lambda: lambdaRead, batch, apprunner }] = await Promise.all([
+    const [repositories, { ecs: ecsRead, lambda: lambdaRead, batch, apprunner, inspector }] = await Promise.all([
       readEcr(caller, clients.ecr, { knownManifests: known.manifest, ...(options.progress && { progress: options.progress }) }),
-      readUsageSections(caller, clients, { scope: options.scope, known, warn, ...(options.progress && { progress: options.progress }), ...(onImmutableRead && { onImmutableRead }) }),
+      readUsageSections(caller, clients, {
+        scope: options.scope, known, warn, ...(options.progress && { progress: options.progress }), ...(onImmutableRead && { onImmutableRead }),
+        ...(options.evidence && { evidence: { config: options.evidence, accountId, now: new Date(capturedAt) } }),
+      }),
     ]);
     const snapshot = {
       schemaVersion: 1,
@@ -72,6 +77,7 @@ export class LiveAccountReader implements AccountReader {
       },
       ...(batch && { batch: { jobDefinitions: batch.jobDefinitions.sort(byKey('jobDefinitionArn')) } }),
       ...(apprunner && { apprunner: { services: apprunner.services.sort(byKey('ServiceArn')) } }),
+      ...(inspector && { inspector: { coverage: inspector.coverage.sort(byKey('resourceId')) } }),
     } as SnapshotInput;
     return { snapshot, warnings, calls: Object.fromEntries([...caller.counts].sort()) };
   }

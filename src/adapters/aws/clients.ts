@@ -1,6 +1,7 @@
 import { AppRunnerClient } from '@aws-sdk/client-apprunner';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
@@ -11,6 +12,7 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly batch: BatchClient;
   readonly apprunner: AppRunnerClient;
+  readonly inspector: Inspector2Client;
   destroy(): void;
 }
 
@@ -32,5 +34,6 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const lambda = new LambdaClient(config);
   const batch = new BatchClient(config);
   const apprunner = new AppRunnerClient(config);
-  return { ecr, ecs, lambda, batch, apprunner, destroy: () => [ecr, ecs, lambda, batch, apprunner].forEach((c) => c.destroy()) };
+  const inspector = new Inspector2Client(config);
+  return { ecr, ecs, lambda, batch, apprunner, inspector, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector].forEach((c) => c.destroy()) };
 }

@@ -24,10 +24,12 @@ export class LiveSweepAws implements SweepAws {
 
   async readUsage(known: KnownFacts) {
     const warnings: string[] = [];
-    const { ecs, lambda, batch, apprunner } = await readUsageSections(this.caller, this.clients, { scope: this.config.scope, known, warn: (m) => warnings.push(m) });
+    const { ecs, lambda, batch, apprunner, inspector } = await readUsageSections(this.caller, this.clients, {
+      scope: this.config.scope, known, warn: (m) => warnings.push(m), evidence: { config: this.config.evidence, accountId: this.scope.accountId, now: new Date() },
+    });
     const facts = snapshotToFacts(parseSnapshot({
       schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(), ecs, lambda,
-      ...(batch && { batch }), ...(apprunner && { apprunner }),
+      ...(batch && { batch }), ...(apprunner && { apprunner }), ...(inspector && { inspector }),
     } as never, 'live check'));
     return { facts: usageOf(facts), warnings };
   }

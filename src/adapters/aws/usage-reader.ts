@@ -9,11 +9,14 @@ import { readLambda, type LambdaRead } from './lambda-reader.js';
 import { readTaskDefinitions } from './task-definition-reader.js';
 import { readBatch } from './batch-reader.js';
 import { readAppRunner } from './apprunner-reader.js';
+import { readInspector } from './inspector-reader.js';
 
 type Json = Record<string, unknown>;
 
 export interface UsageReadOptions {
   readonly scope: Config['scope'];
+  /** Opt-in evidence (Inspector) and what it needs: the registry's account and the time of the read. */
+  readonly evidence?: { readonly config: Config['evidence']; readonly accountId: string; readonly now: Date };
   readonly known: KnownFacts;
   readonly warn: (message: string) => void;
   readonly progress?: (message: string) => void;
@@ -35,7 +38,7 @@ function referencedTaskDefinitions(runtime: EcsRuntimeRead): Set<string> {
  * What uses images, as snapshot sections: ECS (services, deployments, revisions, tasks, task definitions), Lambda
  * (versions, aliases), AWS Batch job definitions and App Runner services, reusing the immutable facts `known` holds. The reconcile and the sweep's live check share it.
  */
-export async function readUsageSections(caller: AwsCaller, clients: AwsClients, options: UsageReadOptions): Promise<{ ecs: EcsRuntimeRead & { taskDefinitions: Json[] }; lambda: LambdaRead; batch?: { jobDefinitions: Json[] }; apprunner?: { services: Json[] } }> {
+export async function readUsageSections(caller: AwsCaller, clients: AwsClients, options: UsageReadOptions): Promise<{ ecs: EcsRuntimeRead & { taskDefinitions: Json[] }; lambda: LambdaRead; batch?: { jobDefinitions: Json[] }; apprunner?: { services: Json[] }; inspector?: { coverage: Json[] } }> {
   const { known, warn, onImmutableRead } = options;
   const progress = options.progress && { progress: options.progress };
   const ecs = async () => {
@@ -46,7 +49,8 @@ export async function readUsageSections(caller: AwsCaller, clients: AwsClients, 
     });
     return { ...runtime, taskDefinitions };
   };
-  const [ecsRead, lambda, batch, apprunner] = await Promise.all([
+  const inspectorDays = options.evidence?.config.inspector?.keepInUseWithinDays;
+  const [ecsRead, lambda, batch, apprunner, inspector] = await Promise.all([
     ecs(),
     readLambda(caller, clients.lambda, {
       inScope: scopeMatcher(options.scope.functions), knownVersion: known.lambdaVersion, ...progress,
@@ -54,6 +58,12 @@ export async function readUsageSections(caller: AwsCaller, clients: AwsClients, 
     }),
     options.scope.batch ? readBatch(caller, clients.batch, options.progress) : undefined,
     options.scope.appRunner ? readAppRunner(caller, clients.apprunner, warn, options.progress) : undefined,
+    inspectorDays !== undefined && options.evidence
+      ? readInspector(caller, clients.inspector, { accountId: options.evidence.accountId, withinDays: inspectorDays, now: options.evidence.now, warn })
+      : undefined,
   ]);
-  return { ecs: ecsRead, lambda, ...(batch && { batch: { jobDefinitions: batch } }), ...(apprunner && { apprunner: { services: apprunner } }) };
+  return {
+    ecs: ecsRead, lambda, ...(batch && { batch: { jobDefinitions: batch } }), ...(apprunner && { apprunner: { services: apprunner } }),
+    ...(inspector && { inspector: { coverage: inspector } }),
+  };
 }
