@@ -127,7 +127,11 @@ export function describeIssue(issue: Issue, lineOf?: (path: readonly PropertyKey
 }
 
 function issueMessage(issue: Issue): string {
-  if (issue.code === 'too_small' && issue.origin === 'number') return `must not be negative (got ${String(issue.input)})`;
+  if (issue.code === 'too_small' && issue.origin === 'number') {
+    const min = Number(issue.minimum);
+    if (min === 0 && issue.inclusive) return `must not be negative (got ${String(issue.input)})`;
+    return `must be ${issue.inclusive ? 'at least' : 'more than'} ${min} (got ${String(issue.input)})`;
+  }
   if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${typeOfInput(issue.input)}`;
   return issue.message;
 }

@@ -17,8 +17,10 @@ describe('config', () => {
     expect(defaultConfig()).toEqual({
       repositories: [{ pattern: '*', keepLatest: 10, olderThanDays: 30, graceDays: 7, keepTags: ['latest'], keepPulledWithinDays: 30, keepIfSharedWithOtherAccounts: true }],
       ecs: { rollbackRevisions: 1, keepLatestRevisions: 1, stoppedTaskRetentionHours: 24 },
-      scope: { clusters: ['*'], functions: ['*'] },
+      scope: { clusters: ['*'], functions: ['*'], batch: true, appRunner: true },
       sweep: { maxDeletionsPerRun: 500, maxLedgerAgeHours: 36, minimumImageAgeHours: 24, auditRetentionDays: 400, action: 'delete' },
+      evidence: {},
+      usageSources: { staleAfterHours: 24, sources: {} },
     });
   });
 
@@ -38,6 +40,10 @@ describe('config', () => {
     ['ecs:\n  rollbackRevisions: -1\n', 'ecs.rollbackRevisions (line 2): must not be negative (got -1)'],
     ['sweep:\n  maxDeletionsPerRun: "many"\n', 'sweep.maxDeletionsPerRun (line 2): expected number, got string'],
     ['colour: red\n', 'colour (line 1): unknown key'],
+    ['organization:\n  accounts:\n    - id: "12345"\n      regions: [eu-west-1]\n', 'organization.accounts[0].id (line 3): expected a 12-digit account id'],
+    ['organization:\n  discover: true\n  regions: [eu-west-1]\n  roles: x\n', 'organization (line 2): unknown key(s) roles (organization takes accounts and roleName, or discover, regions and roleName)'],
+    ['notice:\n  daysAhead: 0\n', 'notice.daysAhead (line 2): must be at least 1 (got 0)'],
+    ['evidence:\n  inspector:\n    keepInUseWithinDays: -3\n', 'evidence.inspector.keepInUseWithinDays (line 3): must be more than 0 (got -3)'],
     ['repositories: [\n', 'not valid YAML or JSON'],
     ['- a\n- b\n', 'must be a mapping'],
   ])('rejects a bad config naming the file, key and line: %j', async (text, message) => {
