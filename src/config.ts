@@ -74,6 +74,8 @@ export const configSchema = z.strictObject({
    * them carries (deploy/member-account.yml). Either listed, or discovered with organizations:ListAccounts.
    */
   organization: organizationSchema.optional(),
+  /** EKS clusters read agentlessly (globs on cluster names; none by default): each needs an access entry for ecr-ledger's role. */
+  eks: z.strictObject({ clusters: z.array(glob).default([]) }).prefault({}),
   /** Opt-in evidence of use from other AWS services: Amazon Inspector's lastInUseAt for ECR images (ECS and EKS). */
   evidence: z
     .strictObject({ inspector: z.strictObject({ keepInUseWithinDays: z.number().int().positive() }).optional() })

@@ -1,5 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { readLiveFacts, reconcileFromAws } from '../app/live.js';
+import { reconcileClusters } from '../app/clusters.js';
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { UsageError } from '../errors.js';
 import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
@@ -40,9 +43,14 @@ export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number
   const cfg = await config(flags);
   if (cfg.organization) return (await import('./organization-commands.js')).organizationReconcileCommand(flags, io, cfg);
   const open = await openLedger(flags, { create: true });
-  const { reader, close } = openLiveReader(flags, io, cfg);
+  const { reader, clients, close } = openLiveReader(flags, io, cfg);
   try {
-    const result = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock() }, cfg);
+    const reconciled = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock() }, cfg);
+    // EKS clusters the config names: each read replaces its source's report (usage source eks:NAME).
+    const eks = cfg.eks.clusters.length > 0
+      ? await reconcileClusters({ reports: open.reports, events: open.events, index: open.index(), clusters: new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) }, reconciled.scope, io.clock().toISOString())
+      : undefined;
+    const result = { ...reconciled, warnings: [...reconciled.warnings, ...(eks?.warnings ?? [])], ...(eks && { clusters: eks.reported }) };
     reportWarnings(io, result.warnings);
     const { scope, capturedAt, warnings, calls, ...counts } = result;
     print(io, flags, { scope, capturedAt, ...counts, warnings, calls }, () =>

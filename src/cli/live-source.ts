@@ -29,14 +29,14 @@ export function progressReporter(io: LiveIo, quiet: boolean): (message: string) 
 }
 
 /** A reader of the live account the flags name (region, profile), scoped by the config. */
-export function openLiveReader(flags: Flags, io: LiveIo, config: Config): { reader: LiveAccountReader; close(): void } {
+export function openLiveReader(flags: Flags, io: LiveIo, config: Config): { reader: LiveAccountReader; clients: AwsClients; close(): void } {
   if (flags.profile !== undefined && !io.aws) requireProfile(flags.profile);
   const clients = (io.aws ?? createAwsClients)({
     ...(flags.region !== undefined && { region: flags.region }),
     ...(flags.profile !== undefined && { profile: flags.profile }),
   });
   const reader = new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: () => io.clock(), progress: progressReporter(io, flags.quiet) });
-  return { reader, close: () => clients.destroy() };
+  return { reader, clients, close: () => clients.destroy() };
 }
 
 /** A profile named but defined in neither shared file is said as such (the SDK would report a missing region). */

@@ -19,6 +19,7 @@ import { formatBytes, table } from './render.js';
 import { chooseScope, openLedger } from './sources.js';
 import { shortDigest } from '../app/views.js';
 import { Organization } from '../adapters/aws/organization-members.js';
+import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { openOrganization } from './organization-source.js';
 
 function renderSweep(report: SweepReport): string {
@@ -32,6 +33,7 @@ function renderSweep(report: SweepReport): string {
     `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`
     + (report.awaitingNotice.length > 0 ? ` ${report.awaitingNotice.length} more wait for their advance notice (notice.daysAhead).` : '')];
   for (const p of report.expiredPins) lines.push(`PIN EXPIRED ${p.repositoryName}@${shortDigest(p.imageDigest)} at ${p.expiresAt}: ${p.reason} (it no longer protects)`);
+  for (const u of report.unreadableClusters) lines.push(`NOT SWEPT: EKS cluster ${u.cluster} cannot be read now (${u.reason})`);
   for (const u of report.unreadableAccounts) lines.push(`NOT SWEPT ${u.repositories.join(', ')}: account ${u.accountId} can pull from them and cannot be read now (${u.reason})`);
   for (const f of report.failures) lines.push(`FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`);
   for (const i of report.images) lines.push(`${report.dryRun ? 'would go' : 'gone'}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);
@@ -62,7 +64,8 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       const org = cfg.organization && !rehearsal ? openOrganization(flags, cfg, scope, io.organization) : undefined;
       try {
         const members = org && new Organization(cfg, scope, org.access, () => org.listAccounts());
-        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others, ...(members && { members }) },
+        const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
+        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others, ...(members && { members }), ...(clusters && { clusters }) },
           scope, { dryRun: !flags.force, runId: randomUUID() });
         print(io, flags, report, () => renderSweep(report));
         return report.failures.length > 0 ? 5 : 0;

@@ -3,6 +3,9 @@ import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { enqueueScopes } from '../adapters/aws/work-queue.js';
 import { ConfigError } from '../errors.js';
+import { reconcileClusters } from '../app/clusters.js';
+import { EksClusters } from '../adapters/aws/eks-clusters.js';
+import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createFanOutHandler } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
@@ -27,6 +30,9 @@ export const handler = organization
   })
   : createReconcileHandler({
     ledger, config, log,
+    ...(config.eks.clusters.length > 0 && {
+      clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
+    }),
     upgradeLayout: () => ledger.layout.upgrade(),
     reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
   });

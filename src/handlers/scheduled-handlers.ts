@@ -7,6 +7,7 @@ import { reconcileFromAws } from '../app/live.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import type { NoticeResult } from '../app/notice.js';
 import type { MemberUsage } from '../app/sweep/member-usage.js';
+import type { ClusterReader } from '../app/clusters.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, Scope } from '../domain/facts.js';
@@ -30,6 +31,8 @@ export interface ReconcileHandlerDeps {
   readonly log: Log;
   /** Brings the table to the current layout first (a no-op once it is); resumable, so a retry finishes it. */
   readonly upgradeLayout?: () => Promise<{ from: number; to: number; converted: number }>;
+  /** After the account: its EKS clusters (config `eks.clusters`), each read replacing its usage report. */
+  readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
 }
 
 /**
@@ -44,6 +47,11 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
     try {
       const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: () => new Date() }, deps.config);
       for (const warning of result.warnings) deps.log('warn', warning);
+      if (deps.clusters) {
+        const eks = await deps.clusters(result.scope, new Date().toISOString());
+        for (const warning of eks.warnings) deps.log('warn', warning);
+        if (eks.reported.length > 0) deps.log('info', 'EKS clusters read', { clusters: eks.reported });
+      }
       deps.log('info', 'reconcile finished', { ...result });
       return { complete: true, images: result.images, written: result.written, removed: result.removed };
     } catch (error) {
@@ -72,6 +80,8 @@ export interface SweepHandlerDeps {
   readonly publishReport?: (scope: Scope, report: SweepReport) => Promise<string>;
   /** Organisation-wide: the member accounts the live check reads. */
   readonly members?: MemberUsage;
+  /** EKS clusters the live check reads (config `eks.clusters`). */
+  readonly clusters?: ClusterReader;
 }
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
@@ -95,7 +105,7 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
     if (deps.notice) await runNotice(deps, scope);
     try {
       const others = deps.others && (() => deps.others!(scope));
-      const report = await sweep({ store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
+      const report = await sweep({ store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
         scope, { dryRun: deps.dryRun, runId: randomUUID() });
       const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
       deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);

@@ -5,6 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { deliverNotice } from '../adapters/aws/notice-channels.js';
+import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { S3ReportBucket } from '../adapters/aws/report-bucket.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
@@ -32,6 +33,7 @@ export const handler = createSweepHandler({
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
   dryRun: process.env.DRY_RUN !== 'false',
   ...(organization && { members: organization }),
+  ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),
   ...(config.notice && {
     notice: (runScope: Scope) => {

@@ -11,6 +11,7 @@ import { FakeLambda } from './fake-lambda.js';
 import { FakeBatch } from './fake-batch.js';
 import { FakeAppRunner } from './fake-apprunner.js';
 import { FakeInspector } from './fake-inspector.js';
+import { FakeEks } from './fake-eks.js';
 import { Faults } from './faults.js';
 
 /** One fake AWS account in one region: ECR, ECS and Lambda sharing one set of faults. */
@@ -22,6 +23,7 @@ export class FakeAccount {
   readonly batch: FakeBatch;
   readonly apprunner: FakeAppRunner;
   readonly inspector: FakeInspector;
+  readonly eks: FakeEks;
 
   constructor(readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.ecr = new FakeEcr(this.faults, accountId, region);
@@ -30,10 +32,11 @@ export class FakeAccount {
     this.batch = new FakeBatch(this.faults, accountId, region);
     this.apprunner = new FakeAppRunner(this.faults, accountId, region);
     this.inspector = new FakeInspector(this.faults, accountId, region);
+    this.eks = new FakeEks(this.faults, accountId, region);
   }
 
   clients(): AwsClients {
-    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, destroy: () => undefined };
+    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, destroy: () => undefined };
   }
 
   /** A reader over this account that does not sleep between retries. */

@@ -26,7 +26,12 @@ export class FakeKubernetes {
   private server?: Server;
   url = '';
 
-  constructor(readonly token = 'test-token') {}
+  /** Which bearer tokens the API server accepts (default: exactly `token`). */
+  accepts: (token: string) => boolean;
+
+  constructor(readonly token = 'test-token') {
+    this.accepts = (t) => t === this.token;
+  }
 
   add(path: keyof typeof LISTS | string, ...items: object[]): this {
     this.objects.get(path)!.push(...items);
@@ -39,7 +44,8 @@ export class FakeKubernetes {
       this.requests.push(`${req.method} ${url.pathname}${url.search}`);
       const status = (code: number, reason: string, message: string) => res.writeHead(code, { 'content-type': 'application/json' })
         .end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
-      if (req.headers.authorization !== `Bearer ${this.token}`) return status(401, 'Unauthorized', 'Unauthorized');
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!bearer || !this.accepts(bearer)) return status(401, 'Unauthorized', 'Unauthorized');
       const list = LISTS[url.pathname];
       if (!list) return status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
       if (this.forbidden.has(url.pathname)) return status(403, 'Forbidden', `${url.pathname} is forbidden: User "system:serviceaccount:ecr-ledger:reporter" cannot list resource at the cluster scope`);

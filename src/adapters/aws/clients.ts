@@ -1,6 +1,7 @@
 import { AppRunnerClient } from '@aws-sdk/client-apprunner';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -13,6 +14,7 @@ export interface AwsClients {
   readonly batch: BatchClient;
   readonly apprunner: AppRunnerClient;
   readonly inspector: Inspector2Client;
+  readonly eks: EKSClient;
   destroy(): void;
 }
 
@@ -35,5 +37,6 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const batch = new BatchClient(config);
   const apprunner = new AppRunnerClient(config);
   const inspector = new Inspector2Client(config);
-  return { ecr, ecs, lambda, batch, apprunner, inspector, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector].forEach((c) => c.destroy()) };
+  const eks = new EKSClient(config);
+  return { ecr, ecs, lambda, batch, apprunner, inspector, eks, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks].forEach((c) => c.destroy()) };
 }

@@ -29,6 +29,8 @@ export interface SweepReport {
   readonly awaitingNotice: ReadonlyArray<SweepImage & { readonly waitingFor: string }>;
   /** Organisation-wide: member accounts that could not be read now, and the repositories nothing was deleted from because of them. */
   readonly unreadableAccounts: readonly UnreadableAccount[];
+  /** EKS clusters that could not be read now: nothing was deleted from this registry because of them. */
+  readonly unreadableClusters: ReadonlyArray<{ readonly cluster: string; readonly reason: string }>;
   /** Usage sources not heard from within their staleAfterHours (they still protect what they last reported). */
   readonly staleSources: readonly SourceStatus[];
   /** Pins whose `expiresAt` passed since the last (non-dry) run: they no longer protect. */

@@ -9,6 +9,7 @@ import type { AnnouncementStore, EventLedger, LedgerContents, SweepAws, SweepSto
 import { act } from './act.js';
 import { splitByNotice } from './notice-gate.js';
 import { checkMembers, type MemberUsage } from './member-usage.js';
+import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
 import { orderDeletions } from './order.js';
@@ -32,6 +33,8 @@ export interface SweepDeps {
   readonly announcements?: AnnouncementStore;
   /** Organisation-wide: the member accounts whose current usage the live check reads (config `organization`). */
   readonly members?: MemberUsage;
+  /** EKS clusters read live (config `eks.clusters`): one that cannot be read blocks deletion in this registry. */
+  readonly clusters?: ClusterReader;
 }
 
 function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
@@ -89,7 +92,12 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
   const lease = options.dryRun ? undefined : await RunLease.take(deps.store, scope, options.runId, deps.clock);
   try {
     const settled = lease ? await settleDeadIntents(deps, scope, { by: options.runId, liveRunId: options.runId }) : [];
-    const { facts, warnings } = await liveFacts(deps, scope, view, now, options.dryRun);
+    const live = await liveFacts(deps, scope, view, now, options.dryRun);
+    // The clusters of this account can pull any of its repositories: one that cannot be read now blocks the run's deletions.
+    const clusterReads = deps.clusters ? await readClusters(deps.clusters, scope) : [];
+    const unreadableClusters = clusterReads.filter((r) => r.error !== undefined).map((r) => ({ cluster: r.cluster, reason: r.error! }));
+    const facts = { ...live.facts, reported: withLiveClusters(live.facts.reported ?? [], clusterReads, now) };
+    const warnings = [...live.warnings, ...unreadableClusters.map((u) => `EKS cluster ${u.cluster} cannot be read now (${u.reason}): nothing is deleted from the repositories of ${scope.accountId}/${scope.region}`)];
     warnings.forEach((w) => deps.warn?.(w));
     const ledgerOthers = (await deps.others?.()) ?? [];
     const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, ledgerOthers, now) : undefined;
@@ -98,7 +106,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
       config: deps.config, now, historySource: 'ledger', others: members?.others ?? ledgerOthers, ...(members && { visibleAccounts: members.visible }),
     });
     // A member account that cannot be read now may be running any image of the repositories it can pull from.
-    const blocked = new Set(members?.unreadable.flatMap((u) => u.repositories) ?? []);
+    const blocked = new Set([...(members?.unreadable.flatMap((u) => u.repositories) ?? []), ...(unreadableClusters.length > 0 ? facts.repositories.map((r) => r.repositoryName) : [])]);
     const deletable = plan.images.filter((p) => p.action === 'delete' && !blocked.has(p.image.repositoryName));
     // Archiving what is already archived would be a no-op call per image.
     const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
@@ -116,7 +124,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], staleSources, expiredPins, repositories, totals,
+      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], unreadableClusters, staleSources, expiredPins, repositories, totals,
       warnings: [...warnings, ...(members?.warnings ?? []), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
