@@ -19,6 +19,7 @@ describe('config', () => {
       ecs: { rollbackRevisions: 1, keepLatestRevisions: 1, stoppedTaskRetentionHours: 24 },
       scope: { clusters: ['*'], functions: ['*'], batch: true, appRunner: true },
       sweep: { maxDeletionsPerRun: 500, maxLedgerAgeHours: 36, minimumImageAgeHours: 24, auditRetentionDays: 400, action: 'delete' },
+      eks: { clusters: [] },
       evidence: {},
       usageSources: { staleAfterHours: 24, sources: {} },
     });
