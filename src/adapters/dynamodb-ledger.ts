@@ -10,6 +10,7 @@ import { queryAll } from './dynamodb-query.js';
 import { DynamoDbSweepStore } from './dynamodb-sweep-store.js';
 import { DynamoDbAnnouncements } from './dynamodb-announcements.js';
 import { DynamoDbUsageReports } from './dynamodb-usage-reports.js';
+import { DynamoDbSweepProgress } from './dynamodb-sweep-progress.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
 import { LedgerLayout } from './ledger-layout.js';
@@ -34,6 +35,8 @@ export class DynamoDbLedger implements LedgerStore {
   readonly announcements: DynamoDbAnnouncements;
   /** What usage sources reported (`report-usage`). */
   readonly reports: DynamoDbUsageReports;
+  /** Where a sweep spread over several invocations stands. */
+  readonly sweepProgress: DynamoDbSweepProgress;
   /** The table's layout version and its in-place upgrade. */
   readonly layout: LedgerLayout;
 
@@ -43,6 +46,7 @@ export class DynamoDbLedger implements LedgerStore {
     this.sweep = new DynamoDbSweepStore(this.doc, tableName);
     this.announcements = new DynamoDbAnnouncements(this.doc, tableName);
     this.reports = new DynamoDbUsageReports(this.doc, tableName);
+    this.sweepProgress = new DynamoDbSweepProgress(this.doc, tableName);
     this.layout = new LedgerLayout(this.doc, tableName);
   }
 

@@ -8,6 +8,7 @@ import type { SweepReport } from '../app/sweep/report.js';
 import type { NoticeResult } from '../app/notice.js';
 import type { MemberUsage } from '../app/sweep/member-usage.js';
 import type { ClusterReader } from '../app/clusters.js';
+import { sweepInBatches, type SweepProgressStore } from '../app/sweep/batched.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, Scope } from '../domain/facts.js';
@@ -82,6 +83,8 @@ export interface SweepHandlerDeps {
   readonly members?: MemberUsage;
   /** EKS clusters the live check reads (config `eks.clusters`). */
   readonly clusters?: ClusterReader;
+  /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
+  readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string): Promise<void>; readonly batchRepositories?: number };
 }
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
@@ -100,33 +103,60 @@ export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void
 
 /** The scheduled sweep: `DRY_RUN` (true until the operator flips it) decides whether it deletes. */
 export function createSweepHandler(deps: SweepHandlerDeps) {
-  return middy(async () => {
+  return middy(async (_event: unknown, context?: InvocationContext) => {
     const scope = await deps.scope();
     if (deps.notice) await runNotice(deps, scope);
-    try {
-      const others = deps.others && (() => deps.others!(scope));
-      const report = await sweep({ store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m) => deps.log('warn', m), ...(others && { others }) },
-        scope, { dryRun: deps.dryRun, runId: randomUUID() });
-      const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
-      deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
-      publishSweepMetrics(deps.metrics, report);
-      if (deps.publishReport) {
-        try {
-          deps.log('info', 'sweep report page written', { key: await deps.publishReport(scope, report) });
-        } catch (error) {
-          deps.log('warn', 'the sweep report page could not be written', { reason: (error as Error).message });
-        }
-      }
-      return { dryRun: report.dryRun, deleted: report.totals.images, failures: report.totals.failures };
-    } catch (error) {
-      if (error instanceof RefusedError) {
-        deps.log('error', 'sweep refused', { reason: error.message });
-        deps.metrics.addMetric('SweepRefused', MetricUnit.Count, 1);
-        deps.metrics.publishStoredMetrics();
-      }
-      throw error;
+    return runSweep(deps, scope, { runId: randomUUID(), continuing: false, context });
+  });
+}
+
+/** A sweep's next invocation (an SQS message `{ scope, runId }` its previous invocation queued). */
+export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
+  return middy(async (event: { Records: Array<{ body: string }> }, context?: InvocationContext) => {
+    for (const record of event.Records) {
+      const { scope, runId } = JSON.parse(record.body) as { scope: Scope; runId: string };
+      await runSweep(deps, scope, { runId, continuing: true, context });
     }
   });
+}
+
+/** One invocation of a run: all of it, or (with `batched`) the repository batches that fit, queueing the rest. */
+async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext }) {
+  try {
+    const others = deps.others && (() => deps.others!(scope));
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), ...(others && { others }) };
+    let report: SweepReport;
+    if (deps.batched) {
+      const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+      const result = await sweepInBatches({ ...sweepDeps, progress: deps.batched.progress, timeLeft }, scope, { dryRun: deps.dryRun, runId: run.runId, continuing: run.continuing, ...(deps.batched.batchRepositories && { batchRepositories: deps.batched.batchRepositories }) });
+      if (!result.finished) {
+        await deps.batched.continueRun(scope, run.runId);
+        deps.log('info', 'sweep continues in another invocation', { runId: run.runId, deleted: result.report.totals.images, warnings: result.report.warnings });
+        return { dryRun: result.report.dryRun, deleted: result.report.totals.images, failures: result.report.totals.failures, continues: true };
+      }
+      report = result.report;
+    } else {
+      report = await sweep(sweepDeps, scope, { dryRun: deps.dryRun, runId: run.runId });
+    }
+    const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
+    deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
+    publishSweepMetrics(deps.metrics, report);
+    if (deps.publishReport) {
+      try {
+        deps.log('info', 'sweep report page written', { key: await deps.publishReport(scope, report) });
+      } catch (error) {
+        deps.log('warn', 'the sweep report page could not be written', { reason: (error as Error).message });
+      }
+    }
+    return { dryRun: report.dryRun, deleted: report.totals.images, failures: report.totals.failures };
+  } catch (error) {
+    if (error instanceof RefusedError) {
+      deps.log('error', 'sweep refused', { reason: error.message });
+      deps.metrics.addMetric('SweepRefused', MetricUnit.Count, 1);
+      deps.metrics.publishStoredMetrics();
+    }
+    throw error;
+  }
 }
 
 async function runNotice(deps: SweepHandlerDeps, scope: Scope): Promise<void> {

@@ -14,7 +14,8 @@ import { noticeText } from '../app/notice-message.js';
 import { ledgerReportPage, reportKey } from '../app/report-page.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
-import { createSweepHandler } from './scheduled-handlers.js';
+import { createSweepContinuationHandler, createSweepHandler, type SweepHandlerDeps } from './scheduled-handlers.js';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deployedOrganization } from './organization.js';
 
 const { ledger, config, clients } = environment();
@@ -25,8 +26,10 @@ const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), 
 const topicArn = process.env.NOTICE_TOPIC_ARN;
 const organization = deployedOrganization(config);
 
-/** The Lambda entry point of the nightly sweep. It deletes only when `DRY_RUN` is exactly "false". */
-export const handler = createSweepHandler({
+const queueUrl = process.env.SWEEP_QUEUE_URL;
+const sqs = queueUrl ? new SQSClient({}) : undefined;
+
+const deps: SweepHandlerDeps = {
   store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log,
   scope: async () => (scope ??= await reader.scope()),
   others,
@@ -34,6 +37,13 @@ export const handler = createSweepHandler({
   dryRun: process.env.DRY_RUN !== 'false',
   ...(organization && { members: organization }),
   ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),
+  // A registry too large for one invocation: the run goes on, batch by batch, in the next invocation (SQS).
+  ...(sqs && queueUrl && {
+    batched: {
+      progress: ledger.sweepProgress,
+      continueRun: async (runScope: Scope, runId: string) => { await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ scope: runScope, runId }) })); },
+    },
+  }),
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),
   ...(config.notice && {
     notice: (runScope: Scope) => {
@@ -63,4 +73,10 @@ export const handler = createSweepHandler({
       return bucket.put(key, page.html, 'text/html; charset=utf-8');
     },
   }),
-});
+};
+
+/** The Lambda entry point of the nightly sweep. It deletes only when `DRY_RUN` is exactly "false". */
+export const handler = createSweepHandler(deps);
+/** The next invocation of a run too large for one (SQS). */
+export const continuation = createSweepContinuationHandler(deps);
+

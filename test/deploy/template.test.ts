@@ -91,7 +91,7 @@ describe('IAM', () => {
 
   it('allows deleting images only to the sweep and purge-repository, and only in the managed repositories', () => {
     const destructive = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
-    expect(destructive.map((s) => s.role).sort()).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    expect(destructive.map((s) => s.role).sort()).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
     for (const s of destructive) expect(s.resource).toEqual({ 'Fn::Split': [',', 'arn:aws:ecr:us-east-1:123456789012:repository/team-a/*'] });
   });
 });
@@ -114,7 +114,7 @@ describe('organisation-wide', () => {
   });
 
   it('fans the reconcile out on SQS with bounded concurrency, partial-batch retries and a dead-letter queue', () => {
-    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0]!;
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([name]) => name.startsWith('ReconcileScope'))!;
     expect(mapping.Properties).toMatchObject({ BatchSize: 1, ScalingConfig: { MaximumConcurrency: 5 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     const [, queue] = ofType('AWS::SQS::Queue').find(([name]) => name === 'ReconcileWorkQueue')!;
     expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(900);
@@ -123,7 +123,7 @@ describe('organisation-wide', () => {
 
   it('lets the functions that read members assume only the reader role, and gives the worker exactly the reconcile\'s reads', () => {
     const assuming = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes('"sts:AssumeRole"')).map(([name]) => name).sort();
-    expect(assuming).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    expect(assuming).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
     for (const name of assuming) {
       const statement = (template.Resources[name]!.Properties.Policies[0].PolicyDocument.Statement as any[]).find((st) => [st.Action].flat().includes('sts:AssumeRole'));
       expect(statement.Resource, name).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecr-ledger-reader' });
@@ -143,9 +143,9 @@ describe('the report bucket and the advance notice', () => {
 
   it('lets only the sweep write reports (PutObject under reports/), publish the notice and read the webhook parameter', () => {
     const roles = (action: string) => ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes(`"${action}"`)).map(([name]) => name);
-    expect(roles('s3:PutObject')).toEqual(['SweepIamRoleLambdaExecution']);
-    expect(roles('sns:Publish')).toEqual(['SweepIamRoleLambdaExecution']);
-    expect(roles('ssm:GetParameter')).toEqual(['SweepIamRoleLambdaExecution']);
+    expect(roles('s3:PutObject')).toEqual(['SweepIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution']);
+    expect(roles('sns:Publish')).toEqual(['SweepIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution']);
+    expect(roles('ssm:GetParameter')).toEqual(['SweepIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution']);
     const sweep = ofType('AWS::Lambda::Function').find(([name]) => name === 'SweepLambdaFunction')![1];
     expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
   });

@@ -2,7 +2,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveSweepAws } from '../../src/adapters/aws/sweep-aws.js';
-import { createReconcileHandler, createSweepHandler } from '../../src/handlers/scheduled-handlers.js';
+import { createReconcileHandler, createSweepContinuationHandler, createSweepHandler } from '../../src/handlers/scheduled-handlers.js';
 import { day, SCOPE, SweepWorld } from '../fixtures/sweep-world.js';
 
 let world: SweepWorld;
@@ -84,5 +84,36 @@ describe('scheduled handlers', () => {
     expect(lines.find((l) => l.message === 'advance notice failed')).toMatchObject({ level: 'error', reason: 'SNS is down' });
     expect(pages).toHaveLength(1);
     expect(lines.find((l) => l.message === 'sweep report page written')).toEqual({ level: 'info', message: 'sweep report page written', key: `s3://reports/${pages[0]!.runId}/index.html` });
+  });
+
+  it('a sweep too large for one invocation queues its next invocation, which goes on until the run is done and reports it once', async () => {
+    world = await SweepWorld.start();
+    for (const r of ['a', 'b', 'c', 'd']) world.image(r, `${r}-old`, [], 30);
+    await world.ready();
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const lines: Array<Record<string, unknown>> = [];
+    const queued: Array<{ scope: unknown; runId: string }> = [];
+    const deps = {
+      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun: false, log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...fields }),
+      scope: async () => SCOPE, aws: (scope: typeof SCOPE) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
+      // One repository per batch, and each invocation has time for one batch only (60 s left, less than the reserve).
+      batched: { progress: world.ledger.sweepProgress, continueRun: async (scope: unknown, runId: string) => void queued.push({ scope, runId }), batchRepositories: 1 },
+    } as Parameters<typeof createSweepHandler>[0];
+    const context = { getRemainingTimeInMillis: () => 60_000 } as never;
+    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
+    try {
+      expect(await createSweepHandler(deps)({}, context)).toMatchObject({ deleted: 1, continues: true });
+      const continuation = createSweepContinuationHandler(deps);
+      for (let i = 0; i < 3; i += 1) await continuation({ Records: [{ body: JSON.stringify(queued.at(-1)) }] }, context);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(queued).toHaveLength(3);
+    expect(new Set(queued.map((q) => q.runId)).size).toBe(1);
+    const reports = lines.filter((l) => l.message === 'sweep report');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ runId: queued[0]!.runId, totals: { images: 4 } });
+    for (const r of ['a', 'b', 'c', 'd']) expect(world.exists(r, `${r}-old`)).toBe(false);
   });
 });

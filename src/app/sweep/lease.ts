@@ -28,12 +28,28 @@ export class RunLease {
     const now = clock();
     const taken = await store.acquireLock(scope, runId, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString());
     if (!taken.acquired) throw heldBy(scope, taken.holder);
+    return new RunLease(store, scope, runId, clock).beat();
+  }
+
+  /** The lease a run took in an earlier invocation (a continuation): renewed now, or refused if it was lost. */
+  static async resume(store: SweepStore, scope: Scope, runId: string, clock: () => Date): Promise<RunLease> {
     const lease = new RunLease(store, scope, runId, clock);
-    lease.heartbeat = setInterval(() => {
-      lease.renew().catch((error: unknown) => { lease.lost ??= error as Error; });
+    await lease.renew();
+    return lease.beat();
+  }
+
+  private beat(): this {
+    this.heartbeat = setInterval(() => {
+      this.renew().catch((error: unknown) => { this.lost ??= error as Error; });
     }, HEARTBEAT_MS);
-    lease.heartbeat.unref();
-    return lease;
+    this.heartbeat.unref();
+    return this;
+  }
+
+  /** Hands the lease on to the run's next invocation: the heartbeat stops, the lease stays (it expires unless resumed). */
+  async handOver(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.renew();
   }
 
   /** Extends the lease; throws (and keeps throwing) once this run no longer holds it. */

@@ -85,11 +85,25 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
  * reconcile watermark) and re-read live now, under a run lease, at most `maxDeletionsPerRun` at a time, with an
  * audit record per image written ahead of each call. A dry run makes every check and changes nothing.
  */
-export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: boolean; runId: string }): Promise<SweepReport> {
+export interface SweepOptions {
+  readonly dryRun: boolean;
+  readonly runId: string;
+  /** One batch of a run that fans out: only these repositories' candidates. */
+  readonly repositories?: ReadonlySet<string>;
+  /** What is left of the run's deletion cap (default maxDeletionsPerRun). */
+  readonly cap?: number;
+  /** The run's lease, held across its batches by the caller (which then also releases it). */
+  readonly lease?: RunLease;
+}
+
+export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions): Promise<SweepReport> {
   const now = deps.clock().toISOString();
-  const view = await deps.store.sweepView(scope);
-  requireFreshLedger(view, deps.config, now);
-  const lease = options.dryRun ? undefined : await RunLease.take(deps.store, scope, options.runId, deps.clock);
+  const whole = await deps.store.sweepView(scope);
+  requireFreshLedger(whole, deps.config, now);
+  const only = options.repositories;
+  const view = only ? { ...whole, facts: { ...whole.facts, images: whole.facts.images.filter((i) => only.has(i.repositoryName)) } } : whole;
+  const ownLease = !options.dryRun && !options.lease;
+  const lease = options.dryRun ? undefined : options.lease ?? await RunLease.take(deps.store, scope, options.runId, deps.clock);
   try {
     const settled = lease ? await settleDeadIntents(deps, scope, { by: options.runId, liveRunId: options.runId }) : [];
     const live = await liveFacts(deps, scope, view, now, options.dryRun);
@@ -111,7 +125,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
     // Archiving what is already archived would be a no-op call per image.
     const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
     const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, actionable, now);
-    const { now: batch, later } = orderDeletions(ready, deps.config.sweep.maxDeletionsPerRun);
+    const { now: batch, later } = orderDeletions(ready, options.cap ?? deps.config.sweep.maxDeletionsPerRun);
     const { done, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, failed: [] };
     const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
     // A stale usage source keeps protecting what it last reported; the report says so (and the alarm fires).
@@ -128,6 +142,6 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: { dryRun: bo
       warnings: [...warnings, ...(members?.warnings ?? []), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
-    await lease?.release();
+    if (ownLease) await lease?.release();
   }
 }

@@ -1,0 +1,117 @@
+import type { Scope } from '../../domain/facts.js';
+import { RefusedError } from '../../errors.js';
+import type { AuditRecord } from '../ports.js';
+import { RunLease } from './lease.js';
+import type { SweepImage, SweepReport } from './report.js';
+import { sweep, type SweepDeps } from './sweep.js';
+import { usdPerMonth } from '../../domain/plan-summary.js';
+
+/** Where a run that fans out over several invocations stands: the last repository done, and its counters. */
+export interface SweepProgress {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly after?: string;
+  readonly deleted: number;
+  readonly skippedByCap: number;
+  readonly invocations: number;
+}
+
+export interface SweepProgressStore {
+  loadProgress(scope: Scope, runId: string): Promise<SweepProgress | undefined>;
+  saveProgress(scope: Scope, progress: SweepProgress): Promise<void>;
+  clearProgress(scope: Scope, runId: string): Promise<void>;
+}
+
+export interface BatchedSweepDeps extends SweepDeps {
+  readonly progress: SweepProgressStore;
+  /** Milliseconds this invocation has left. */
+  readonly timeLeft: () => number;
+}
+
+/** Time kept back to write the progress and hand the lease over. */
+const RESERVE_MS = 120_000;
+
+/**
+ * Usage reads made once per invocation and shared by its batches: every batch of a run judges with the same live
+ * picture (read at most minutes before its deletions, as a single-invocation sweep does).
+ */
+function sharingLiveReads(deps: SweepDeps): SweepDeps {
+  const once = <A extends unknown[], R>(f: (...args: A) => Promise<R>) => {
+    const cache = new Map<string, Promise<R>>();
+    return (...args: A) => { const key = JSON.stringify(args[0] ?? null); if (!cache.has(key)) cache.set(key, f(...args)); return cache.get(key)!; };
+  };
+  const aws = deps.aws;
+  let usage: ReturnType<typeof aws.readUsage> | undefined;
+  const readUsage: typeof aws.readUsage = (known) => (usage ??= aws.readUsage(known));
+  return {
+    ...deps,
+    aws: new Proxy(aws, { get: (target, prop, receiver) => (prop === 'readUsage' ? readUsage : Reflect.get(target, prop, receiver)) }),
+    ...(deps.members && { members: { scopes: once(() => deps.members!.scopes()), readUsage: once((scope, known) => deps.members!.readUsage(scope, known)) } }),
+    ...(deps.clusters && { clusters: { clusters: once((scope) => deps.clusters!.clusters(scope)) } }),
+  };
+}
+
+const fromAudit = (r: AuditRecord): SweepImage => ({ repositoryName: r.repositoryName, imageDigest: r.imageDigest, imageTags: r.imageTags, imageSizeInBytes: r.imageSizeInBytes, reasons: r.reasons });
+
+/**
+ * The sweep of a registry too large for one invocation: its candidate repositories in batches, in name order, as many
+ * as fit this invocation; the rest in the next (`finished: false`), which resumes with `continuing`. One run id, one
+ * lease (handed over between invocations, refused if lost), one deletion cap and one audit trail hold across them; the
+ * finished run's report lists what the whole run did, from the audit trail.
+ */
+export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: boolean; runId: string; continuing: boolean; batchRepositories?: number }): Promise<{ report: SweepReport; finished: boolean }> {
+  const now = deps.clock().toISOString();
+  const held = options.continuing ? await deps.progress.loadProgress(scope, options.runId) : undefined;
+  if (options.continuing && !held) throw new RefusedError(`run ${options.runId} has no progress to continue from: nothing is deleted`);
+  let progress: SweepProgress = held ?? { runId: options.runId, startedAt: now, deleted: 0, skippedByCap: 0, invocations: 0 };
+  progress = { ...progress, invocations: progress.invocations + 1 };
+  const lease = options.dryRun ? undefined : options.continuing ? await RunLease.resume(deps.store, scope, options.runId, deps.clock) : await RunLease.take(deps.store, scope, options.runId, deps.clock);
+  const shared = sharingLiveReads(deps);
+  const reports: SweepReport[] = [];
+  let finished = false;
+  try {
+    const candidates = [...new Set((await deps.store.sweepView(scope)).facts.images.map((i) => i.repositoryName))].sort().filter((r) => progress.after === undefined || r > progress.after);
+    const size = options.batchRepositories ?? 50;
+    for (let i = 0; i < candidates.length; i += size) {
+      if (reports.length > 0 && deps.timeLeft() < RESERVE_MS) break;
+      const batch = candidates.slice(i, i + size);
+      const cap = Math.max(0, deps.config.sweep.maxDeletionsPerRun - progress.deleted);
+      const report = await sweep(shared, scope, { dryRun: options.dryRun, runId: options.runId, repositories: new Set(batch), cap, ...(lease && { lease }) });
+      reports.push(report);
+      progress = { ...progress, after: batch.at(-1)!, deleted: progress.deleted + report.totals.images + report.totals.failures, skippedByCap: progress.skippedByCap + report.skippedByCap };
+      if (!options.dryRun) await deps.progress.saveProgress(scope, progress);
+    }
+    finished = progress.after === undefined || candidates.length === 0 || progress.after === candidates.at(-1);
+    if (finished && !options.dryRun) await deps.progress.clearProgress(scope, options.runId);
+  } finally {
+    if (lease && finished) await lease.release();
+    else if (lease) await lease.handOver();
+  }
+  return { report: await merged(deps, scope, options, progress, reports, finished), finished };
+}
+
+async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: boolean; runId: string }, progress: SweepProgress, reports: readonly SweepReport[], finished: boolean): Promise<SweepReport> {
+  const last = reports.at(-1);
+  // A run spread over invocations reports what it did as a whole, from its audit trail; otherwise from this invocation.
+  const audit = finished && progress.invocations > 1 && !options.dryRun ? (await deps.store.audit(scope, { now: deps.clock().toISOString(), since: progress.startedAt })).filter((r) => r.runId === options.runId) : undefined;
+  const images = audit ? audit.filter((r) => r.status === 'deleted' || r.status === 'archived').map(fromAudit) : reports.flatMap((r) => r.images);
+  const failures = audit ? audit.filter((r) => r.status === 'failed').map((r) => ({ ...fromAudit(r), code: r.failure?.code ?? 'Unknown', reason: r.failure?.reason ?? '' })) : reports.flatMap((r) => r.failures);
+  const repositories = audit
+    ? [...new Set([...images, ...failures].map((i) => i.repositoryName))].sort().map((name) => ({
+      repositoryName: name, images: images.filter((i) => i.repositoryName === name).length, bytes: images.filter((i) => i.repositoryName === name).reduce((n, i) => n + i.imageSizeInBytes, 0),
+      failures: failures.filter((f) => f.repositoryName === name).length, skippedByCap: 0,
+    }))
+    : reports.flatMap((r) => r.repositories);
+  const bytes = repositories.reduce((n, r) => n + r.bytes, 0);
+  const unique = <T>(list: T[]) => [...new Set(list)];
+  return {
+    runId: options.runId, scope, now: progress.startedAt, dryRun: options.dryRun, action: deps.config.sweep.action,
+    images, failures, skippedByCap: progress.skippedByCap,
+    awaitingNotice: reports.flatMap((r) => r.awaitingNotice), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableClusters: last?.unreadableClusters ?? [],
+    staleSources: last?.staleSources ?? [], expiredPins: reports.flatMap((r) => r.expiredPins),
+    repositories, totals: { images: images.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(bytes) },
+    warnings: unique([...reports.flatMap((r) => r.warnings), ...(finished ? [] : [`the run continues in another invocation after repository ${progress.after}`])]),
+    calls: Object.fromEntries(Object.entries(reports.reduce<Record<string, number>>((acc, r) => { for (const [k, v] of Object.entries(r.calls)) acc[k] = Math.max(acc[k] ?? 0, v); return acc; }, {}))),
+    settledFromEarlierRuns: reports.flatMap((r) => r.settledFromEarlierRuns),
+  };
+}

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsCaller } from '../../../src/adapters/aws/caller.js';
+import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
+import { sweepInBatches } from '../../../src/app/sweep/batched.js';
+import { day, HOST, SCOPE, SweepWorld } from '../../fixtures/sweep-world.js';
+
+let world: SweepWorld;
+afterEach(async () => world?.close());
+
+/** Six repositories with two unused images each, and one image a service runs. */
+async function registry(config: object = {}) {
+  world = await SweepWorld.start({ repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 1, graceDays: 1, keepTags: [], keepPulledWithinDays: 0 }], ...config });
+  for (const r of ['a', 'b', 'c', 'd', 'e', 'f']) { world.image(r, `${r}-old-1`); world.image(r, `${r}-old-2`); }
+  world.image('c', 'c-live', ['live']);
+  const td = world.account.ecs.addTaskDefinition('svc', 1, { svc: `${HOST}/c:live` });
+  world.account.ecs.addService('prod', { serviceName: 'svc', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
+  await world.ready();
+}
+
+/** One invocation of the run: `batches` batches fit in it (the time left drops below the reserve after them). */
+function invocation(runId: string, continuing: boolean, batches: number) {
+  let done = 0;
+  const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+  return sweepInBatches({
+    store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), progress: world.ledger.sweepProgress,
+    timeLeft: () => (++done < batches ? 600_000 : 0),
+  }, SCOPE, { dryRun: false, runId, continuing, batchRepositories: 2 });
+}
+
+describe('a sweep that fans out over invocations (repository batches)', () => {
+  it('goes on where the last invocation stopped, under one lease and one run id, and reports the whole run at the end', async () => {
+    await registry();
+    const first = await invocation('run-1', false, 1);
+    expect(first.finished).toBe(false);
+    expect(first.report.images.map((i) => i.repositoryName).sort()).toEqual(['a', 'a', 'b', 'b']);
+    // Between invocations the lease is held: another run cannot start.
+    expect((await world.ledger.sweep.acquireLock(SCOPE, 'intruder', day(3).toISOString(), day(4).toISOString())).acquired).toBe(false);
+    const second = await invocation('run-1', true, 1);
+    expect(second.finished).toBe(false);
+    const last = await invocation('run-1', true, 5);
+    expect(last.finished).toBe(true);
+    expect(last.report.totals.images).toBe(12);
+    expect(last.report.images).toHaveLength(12);
+    expect(world.exists('c', 'c-live')).toBe(true);
+    const audit = await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() });
+    expect(new Set(audit.map((r) => r.runId))).toEqual(new Set(['run-1']));
+    expect(await world.ledger.sweepProgress.loadProgress(SCOPE, 'run-1')).toBeUndefined();
+    expect((await world.ledger.sweep.acquireLock(SCOPE, 'next', day(3).toISOString(), day(4).toISOString())).acquired).toBe(true);
+  });
+
+  it('holds one deletion cap across the invocations', async () => {
+    await registry({ sweep: { maxDeletionsPerRun: 3, minimumImageAgeHours: 0 } });
+    await invocation('run-2', false, 1);
+    const last = await invocation('run-2', true, 10);
+    expect(last.finished).toBe(true);
+    const gone = ['a', 'b', 'c', 'd', 'e', 'f'].flatMap((r) => [`${r}-old-1`, `${r}-old-2`]).filter((n) => !world.exists(n.split('-')[0]!, n));
+    expect(gone).toHaveLength(3);
+    expect(last.report.skippedByCap).toBe(9);
+  });
+
+  it('refuses to continue a run whose lease another run took, deleting nothing more', async () => {
+    await registry();
+    await invocation('run-3', false, 1);
+    await world.ledger.sweep.releaseLock(SCOPE, 'run-3');
+    expect((await world.ledger.sweep.acquireLock(SCOPE, 'other', day(3).toISOString(), day(4).toISOString())).acquired).toBe(true);
+    const before = world.account.ecr.deleted.length;
+    await expect(invocation('run-3', true, 5)).rejects.toThrow(/run run-3 lost the run lock/);
+    expect(world.account.ecr.deleted.length).toBe(before);
+  });
+});
