@@ -1,3 +1,4 @@
+import { guarded } from './ledger-guard.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Announcement, AnnouncementStore } from '../app/ports.js';
@@ -51,12 +52,7 @@ export class DynamoDbAnnouncements implements AnnouncementStore {
     });
   }
 
-  private async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof LedgerStoreError || error instanceof ConditionalCheckFailedException) throw error;
-      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(error as Error).message}`, { cause: error });
-    }
+  private guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return guarded(this.tableName, what, run);
   }
 }

@@ -1,3 +1,4 @@
+import { guarded } from './ledger-guard.js';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SweepProgress, SweepProgressStore } from '../app/sweep/batched.js';
 import type { Scope } from '../domain/facts.js';
@@ -11,12 +12,8 @@ const key = (scope: Scope, runId: string) => ({ pk: PROGRESS_PK, sk: `${scopeId(
 export class DynamoDbSweepProgress implements SweepProgressStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  private async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(error as Error).message}`, { cause: error });
-    }
+  private guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return guarded(this.tableName, what, run);
   }
 
   async loadProgress(scope: Scope, runId: string): Promise<SweepProgress | undefined> {

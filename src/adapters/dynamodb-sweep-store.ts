@@ -1,3 +1,4 @@
+import { guarded } from './ledger-guard.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './dynamodb-query.js';
@@ -18,13 +19,8 @@ const intentPk = (scope: Scope) => `INTENT#${scopeId(scope)}`;
 export class DynamoDbSweepStore implements SweepStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  private async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof LedgerStoreError || error instanceof ConditionalCheckFailedException) throw error;
-      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(error as Error).message}`, { cause: error });
-    }
+  private guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return guarded(this.tableName, what, run);
   }
 
   async sweepView(scope: Scope): Promise<LedgerContents> {

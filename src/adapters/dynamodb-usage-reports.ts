@@ -1,3 +1,4 @@
+import { guarded } from './ledger-guard.js';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageReportStore } from '../app/ports.js';
 import type { ReportedImageFact, Scope, UsageSourceFact } from '../domain/facts.js';
@@ -16,13 +17,8 @@ import { factItem, factPk, withReferences, type FactItem } from './ledger-items.
 export class DynamoDbUsageReports implements UsageReportStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  private async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof LedgerStoreError || error instanceof RefusedError) throw error;
-      throw new LedgerStoreError(`ledger table ${this.tableName}: ${what} failed: ${(error as Error).message}`, { cause: error });
-    }
+  private guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return guarded(this.tableName, what, run);
   }
 
   async reportedImages(scope: Scope, source: string): Promise<ReportedImageFact[]> {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runAt } from '../support/cli.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 
@@ -10,12 +10,7 @@ const EXAMPLE = 'examples/account.json';
 const CONFIG = 'examples/config.yaml';
 const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
-async function cli(account: FakeAccount, at: string, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at), aws: () => account.clients() });
-  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-}
+const cli = (account: FakeAccount, at: string, ...argv: string[]) => runAt(at, argv, { account });
 
 /** The example account where an AWS Batch job definition (EKS properties) and an App Runner service run images nothing else names. */
 async function account(): Promise<{ a: FakeAccount; job: string; service: string }> {

@@ -2,19 +2,14 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runAt } from '../support/cli.js';
 import { loadConfigFile } from '../../src/config-file.js';
 import { defaultConfig } from '../../src/config.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 
 const EXAMPLE = 'examples/account.json';
 
-async function cli(argv: string[], account?: FakeAccount) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date('2026-11-10T06:00:00Z'), ...(account && { aws: () => account.clients() }) });
-  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-}
+const cli = (argv: string[], account?: FakeAccount) => runAt('2026-11-10T06:00:00Z', argv, { ...(account && { account }) });
 
 describe('ecr-ledger init', () => {
   it('writes a commented starter config from a snapshot that loads as it is and warns about lifecycle policies and shared repositories', async () => {

@@ -2,17 +2,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runAt } from '../support/cli.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 
 const EXAMPLE = 'examples/account.json';
 
-async function cli(account: FakeAccount, at: string, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at), aws: () => account.clients() });
-  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-}
+const cli = (account: FakeAccount, at: string, ...argv: string[]) => runAt(at, argv, { account });
 
 async function setUp(withEvidence = true) {
   const snapshot = JSON.parse(await readFile(EXAMPLE, 'utf8'));

@@ -4,17 +4,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runAt } from '../support/cli.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 
 const EXAMPLE = 'examples/account.json';
 
-async function cli(argv: string[], at: string, account?: FakeAccount) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at), ...(account && { aws: () => account.clients() }) });
-  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-}
+const cli = (argv: string[], at: string, account?: FakeAccount) => runAt(at, argv, { ...(account && { account }) });
 
 /** The example config with `notice: { daysAhead: 3 }`, and a ledger reconciled from the example account at `at`. */
 async function world() {

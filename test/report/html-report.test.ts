@@ -4,19 +4,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runAt } from '../support/cli.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { launchChromium } from '../support/browser.js';
 
 const EXAMPLE = 'examples/account.json';
 const CONFIG = 'examples/config.yaml';
 
-async function cli(argv: string[], at: string, account?: FakeAccount) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at), ...(account && { aws: () => account.clients() }) });
-  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-}
+const cli = (argv: string[], at: string, account?: FakeAccount) => runAt(at, argv, { ...(account && { account }) });
 
 describe('the HTML report in a real browser (headless Chromium)', () => {
   let browser: Browser;
