@@ -79,10 +79,11 @@ export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, optio
       const report = await sweep(shared, scope, { dryRun: options.dryRun, runId: options.runId, repositories: new Set(batch), cap, ...(lease && { lease }) });
       reports.push(report);
       progress = { ...progress, after: batch.at(-1)!, deleted: progress.deleted + report.totals.images + report.totals.failures, skippedByCap: progress.skippedByCap + report.skippedByCap };
-      if (!options.dryRun) await deps.progress.saveProgress(scope, progress);
+      // A dry run keeps its progress too (bookkeeping only: it deletes and archives nothing), so that it can continue.
+      await deps.progress.saveProgress(scope, progress);
     }
     finished = progress.after === undefined || candidates.length === 0 || progress.after === candidates.at(-1);
-    if (finished && !options.dryRun) await deps.progress.clearProgress(scope, options.runId);
+    if (finished) await deps.progress.clearProgress(scope, options.runId);
   } finally {
     if (lease && finished) await lease.release();
     else if (lease) await lease.handOver();

@@ -18,13 +18,13 @@ async function registry(config: object = {}) {
 }
 
 /** One invocation of the run: `batches` batches fit in it (the time left drops below the reserve after them). */
-function invocation(runId: string, continuing: boolean, batches: number) {
+function invocation(runId: string, continuing: boolean, batches: number, dryRun = false) {
   let done = 0;
   const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
   return sweepInBatches({
     store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), progress: world.ledger.sweepProgress,
     timeLeft: () => (++done < batches ? 600_000 : 0),
-  }, SCOPE, { dryRun: false, runId, continuing, batchRepositories: 2 });
+  }, SCOPE, { dryRun, runId, continuing, batchRepositories: 2 });
 }
 
 describe('a sweep that fans out over invocations (repository batches)', () => {
@@ -66,5 +66,16 @@ describe('a sweep that fans out over invocations (repository batches)', () => {
     const before = world.account.ecr.deleted.length;
     await expect(invocation('run-3', true, 5)).rejects.toThrow(/run run-3 lost the run lock/);
     expect(world.account.ecr.deleted.length).toBe(before);
+  });
+
+  it('a dry run continues too, and deletes nothing in any of its invocations', async () => {
+    await registry();
+    const first = await invocation('dry-1', false, 1, true);
+    expect(first.finished).toBe(false);
+    const last = await invocation('dry-1', true, 5, true);
+    expect(last.finished).toBe(true);
+    expect(first.report.totals.images + last.report.totals.images).toBe(12);
+    expect(world.account.ecr.deleted).toEqual([]);
+    expect((await world.ledger.sweep.acquireLock(SCOPE, 'next', day(3).toISOString(), day(4).toISOString())).acquired).toBe(true);
   });
 });
