@@ -8,6 +8,7 @@ import type { SweepReport } from '../app/sweep/report.js';
 import type { NoticeResult } from '../app/notice.js';
 import type { MemberUsage } from '../app/sweep/member-usage.js';
 import type { ClusterReader } from '../app/clusters.js';
+import type { LifecycleCheckReport } from '../app/lifecycle-check.js';
 import { sweepInBatches, type SweepProgressStore } from '../app/sweep/batched.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
@@ -83,6 +84,8 @@ export interface SweepHandlerDeps {
   readonly members?: MemberUsage;
   /** EKS clusters the live check reads (config `eks.clusters`). */
   readonly clusters?: ClusterReader;
+  /** After the run: the ECR lifecycle policies that would expire or archive images in use (logged, metric, alarm). */
+  readonly lifecycleCheck?: (scope: Scope) => Promise<LifecycleCheckReport>;
   /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
   readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string): Promise<void>; readonly batchRepositories?: number };
 }
@@ -141,6 +144,7 @@ async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: stri
     const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
     deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
     publishSweepMetrics(deps.metrics, report);
+    if (deps.lifecycleCheck) await runLifecycleCheck(deps, scope);
     if (deps.publishReport) {
       try {
         deps.log('info', 'sweep report page written', { key: await deps.publishReport(scope, report) });
@@ -167,5 +171,17 @@ async function runNotice(deps: SweepHandlerDeps, scope: Scope): Promise<void> {
   } catch (error) {
     // Without the notice nothing new is announced, so the sweep's notice gate keeps those images: safe to go on.
     deps.log('error', 'advance notice failed', { reason: (error as Error).message });
+  }
+}
+
+async function runLifecycleCheck(deps: SweepHandlerDeps, scope: Scope): Promise<void> {
+  try {
+    const found = await deps.lifecycleCheck!(scope);
+    const rules = found.repositories.flatMap((r) => r.rules.filter((rule) => rule.endangered.length > 0).map((rule) => ({ repository: r.repositoryName, rule: rule.rulePriority, action: rule.action, images: rule.endangered.map((e) => e.imageTags[0] ?? e.imageDigest) })));
+    deps.log(found.endangered > 0 ? 'warn' : 'info', 'lifecycle-check', { endangered: found.endangered, rules });
+    deps.metrics.addMetric('LifecycleEndangeredImages', MetricUnit.Count, found.endangered);
+    deps.metrics.publishStoredMetrics();
+  } catch (error) {
+    deps.log('warn', 'lifecycle-check could not run', { reason: (error as Error).message });
   }
 }

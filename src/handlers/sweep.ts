@@ -11,7 +11,7 @@ import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { announceDeletions } from '../app/notice.js';
 import { noticeText } from '../app/notice-message.js';
-import { ledgerReportPage, reportKey } from '../app/report-page.js';
+import { ledgerLifecycleCheck, ledgerReportPage, reportKey } from '../app/report-page.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createSweepContinuationHandler, createSweepHandler, type SweepHandlerDeps } from './scheduled-handlers.js';
@@ -65,6 +65,7 @@ const deps: SweepHandlerDeps = {
       }, runScope, { ledgerFlag: `--table ${process.env.LEDGER_TABLE}` });
     },
   }),
+  lifecycleCheck: (runScope: Scope) => ledgerLifecycleCheck({ ledger, config }, runScope, new Date().toISOString()),
   ...(bucket && {
     publishReport: async (runScope: Scope, report) => {
       const page = await ledgerReportPage({ ledger, store: ledger.sweep, config }, runScope, report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}`);

@@ -74,6 +74,7 @@ describe('scheduled handlers', () => {
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       notice: async () => { throw new Error('SNS is down'); },
       publishReport: async (scope, report) => { pages.push({ scope, runId: report.runId }); return `s3://reports/${report.runId}/index.html`; },
+      lifecycleCheck: async () => ({ now: '', scope: SCOPE, repositoriesWithoutPolicy: 0, endangered: 1, warnings: [], repositories: [{ repositoryName: 'app', problems: [], rules: [{ rulePriority: 1, action: 'expire', selected: 1, endangered: [{ imageDigest: 'sha256:x', imageTags: ['v1'], imagePushedAt: '', selectedBecause: '', usedBy: [] }] }] }] }),
     });
     vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
     try {
@@ -83,6 +84,7 @@ describe('scheduled handlers', () => {
     }
     expect(lines.find((l) => l.message === 'advance notice failed')).toMatchObject({ level: 'error', reason: 'SNS is down' });
     expect(pages).toHaveLength(1);
+    expect(lines.find((l) => l.message === 'lifecycle-check')).toEqual({ level: 'warn', message: 'lifecycle-check', endangered: 1, rules: [{ repository: 'app', rule: 1, action: 'expire', images: ['v1'] }] });
     expect(lines.find((l) => l.message === 'sweep report page written')).toEqual({ level: 'info', message: 'sweep report page written', key: `s3://reports/${pages[0]!.runId}/index.html` });
   });
 

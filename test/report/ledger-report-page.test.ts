@@ -29,3 +29,25 @@ describe('the report page the nightly sweep writes', () => {
     expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'bucket', Key: key, ContentType: 'text/html; charset=utf-8', ServerSideEncryption: 'AES256' });
   });
 });
+
+describe('lifecycle-check in the deployment', () => {
+  it('evaluates the ledger scope\'s lifecycle policies: the example fluentd policy endangers bbbb and aaaa', async () => {
+    const { startEmbeddedDynamoDb } = await import('../../src/adapters/embedded-dynamodb.js');
+    const { DynamoDbLedger } = await import('../../src/adapters/dynamodb-ledger.js');
+    const { reconcileLedger } = await import('../../src/app/reconcile.js');
+    const { readSnapshotFile } = await import('../../src/snapshot/read-snapshot.js');
+    const { defaultConfig } = await import('../../src/config.js');
+    const { ledgerLifecycleCheck } = await import('../../src/app/report-page.js');
+    const engine = await startEmbeddedDynamoDb();
+    try {
+      const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+      const facts = await readSnapshotFile('examples/account.json');
+      await reconcileLedger({ ledger, clock: () => new Date('2026-11-10T06:00:00Z') }, { facts, config: defaultConfig(), source: 'test' });
+      const found = await ledgerLifecycleCheck({ ledger, config: defaultConfig() }, facts.scope, '2026-11-10T06:00:00Z');
+      expect(found.endangered).toBe(2);
+      expect(found.repositories[0]!.rules[0]!.endangered.map((e) => e.imageTags[0])).toEqual(['bbbb', 'aaaa']);
+    } finally {
+      await engine.close();
+    }
+  });
+});
