@@ -89,12 +89,14 @@ for (const [i, scope] of scopes.entries()) {
   console.log(`  ${`${scope.accountId}/${scope.region}`.padEnd(26)} ${String(total(f)).padStart(11)} ${String(total(d)).padStart(12)} ${atTenPerSecond(d).toFixed(0).padStart(18)} ${String(total(s)).padStart(23)}`);
 }
 const memberTotals = [...memberCalls.values()];
-const sweepSeconds = atTenPerSecond(report.calls) + memberTotals.reduce((n, c) => n + atTenPerSecond(c), 0);
+// The live check reads members 4 at a time (each against its own account's rate limits): waves of 4, each as long as its slowest.
+const memberSeconds = memberTotals.map(atTenPerSecond).sort((a, b) => b - a);
+const sweepSeconds = atTenPerSecond(report.calls) + memberSeconds.filter((_, i) => i % 4 === 0).reduce((n, t) => n + t, 0);
 const longestReconcile = Math.max(...first.map((o) => atTenPerSecond(calls(o))));
 const longestDaily = Math.max(...daily.map((o) => atTenPerSecond(calls(o))));
 console.log(`invocations: reconcile = 1 fan-out + ${scopes.length} scope workers (first and daily); sweep = 1 (deleted ${report.totals.images}, members read ${memberCalls.size}, unreadable ${report.unreadableAccounts.length})`);
 console.log(`longest invocation at 10 requests/s per API per account: first reconcile ${longestReconcile.toFixed(0)} s, daily ${longestDaily.toFixed(0)} s, sweep ${sweepSeconds.toFixed(0)} s ` +
-  `(members read one after another; target <= 300 s each: ${Math.max(longestReconcile, longestDaily, sweepSeconds) <= 300 ? 'met' : 'MISSED'})`);
+  `(members read 4 at a time; target <= 300 s each: ${Math.max(longestReconcile, longestDaily, sweepSeconds) <= 300 ? 'met' : 'MISSED'})`);
 const memberDaily = daily.slice(1).map((o) => total(calls(o)));
 console.log(`daily reconcile: central ${total(calls(daily[0]!))} calls for ${registryShape.repositories} repositories; members ${Math.min(...memberDaily)}-${Math.max(...memberDaily)} calls each (workloads only; the registry's size does not enter)`);
 console.log(`wall time against the in-process fakes: first ${((t1 - t0) / 1000).toFixed(0)} s, daily ${((t2 - t1) / 1000).toFixed(0)} s, sweep ${((t3 - t2) / 1000).toFixed(0)} s; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

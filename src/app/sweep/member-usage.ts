@@ -3,6 +3,8 @@ import { accountsGranted } from '../../domain/repository-sharing.js';
 import { AwsReadError } from '../../errors.js';
 import { knownFacts, type KnownFacts } from '../../snapshot/from-facts.js';
 
+const MEMBER_CONCURRENCY = 4;
+
 /** The organisation's member accounts as the sweep's live check reads them. */
 export interface MemberUsage {
   /** Every configured member scope (account and region), the swept account's own excluded. */
@@ -39,8 +41,10 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
   const live = new Map<string, AccountFacts>();
   const failures = new Map<string, string>();
   const warnings: string[] = [];
-  for (const scope of scopes) {
-    if (failures.has(scope.accountId)) continue;
+  // Members are read a few at a time: each has its own API rate limits, and the sweep waits for the slowest.
+  const queue = [...scopes];
+  const readOne = async (scope: Scope) => {
+    if (failures.has(scope.accountId)) return;
     const held = ledgerOthers.find((o) => o.scope.accountId === scope.accountId && o.scope.region === scope.region);
     try {
       const read = await members.readUsage(scope, knownFacts(held));
@@ -50,7 +54,10 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
       if (!(error instanceof AwsReadError)) throw error;
       failures.set(scope.accountId, `${scope.accountId}/${scope.region}: ${error.message}`);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(MEMBER_CONCURRENCY, queue.length) }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await readOne(next);
+  }));
   const unreadable = [...failures].map(([accountId, reason]) => ({ accountId, reason, repositories: grants.filter((g) => g.accounts.includes(accountId)).map((g) => g.repositoryName).sort() }));
   for (const u of unreadable) warnings.push(`account ${u.accountId} cannot be read now (${u.reason}): nothing is deleted from the repositories it can pull from (${u.repositories.join(', ')})`);
   const readAccounts = new Set(scopes.map((s) => s.accountId).filter((a) => !failures.has(a)));
