@@ -39,6 +39,8 @@ export interface OrganizationReconcileDeps {
   readonly readerFor: (scope: Scope) => Promise<AccountReader>;
   readonly concurrency?: number;
   readonly onDone?: (outcome: ScopeOutcome) => void;
+  /** After a scope is reconciled (its EKS clusters, say): warnings to add to its result. */
+  readonly afterScope?: (scope: Scope, at: string) => Promise<readonly string[]>;
 }
 
 /**
@@ -56,7 +58,9 @@ export async function reconcileOrganization(deps: OrganizationReconcileDeps, con
         const reader = await deps.readerFor(scope);
         const actual = await reader.scope();
         if (id(actual) !== id(scope)) throw new AwsReadError(`the credentials for ${id(scope)} read ${id(actual)}: check the role's account`);
-        outcome = { scope, result: await reconcileFromAws({ ledger: deps.ledger, reader, clock: deps.clock }, config) };
+        const result = await reconcileFromAws({ ledger: deps.ledger, reader, clock: deps.clock }, config);
+        const extra = deps.afterScope ? await deps.afterScope(scope, deps.clock().toISOString()) : [];
+        outcome = { scope, result: extra.length > 0 ? { ...result, warnings: [...result.warnings, ...extra] } : result };
       } catch (error) {
         if (!(error instanceof AwsReadError)) throw error;
         outcome = { scope, error: error.message };

@@ -7,6 +7,9 @@ import { print, type Io } from './common.js';
 import { openLiveReader, progressReporter } from './live-source.js';
 import { openOrganization } from './organization-source.js';
 import { openLedger } from './sources.js';
+import { reconcileClusters } from '../app/clusters.js';
+import { EksClusters } from '../adapters/aws/eks-clusters.js';
+import type { Scope } from '../domain/facts.js';
 
 const id = (o: ScopeOutcome) => `${o.scope.accountId}/${o.scope.region}`;
 
@@ -30,6 +33,9 @@ export async function organizationReconcileCommand(flags: Flags, io: Io, cfg: Co
           const progress = progressReporter(io, flags.quiet);
           return new LiveAccountReader(await org.access.clients(scope), { scope: cfg.scope, evidence: cfg.evidence, clock: () => io.clock(), caller: new AwsCaller(), progress: (m) => progress(`${scope.accountId}/${scope.region}: ${m}`) });
         },
+        ...(cfg.eks.clusters.length > 0 && {
+          afterScope: async (scope: Scope, at: string) => (await reconcileClusters({ reports: open.reports, events: open.events, index: open.index(), clusters: new EksClusters(await org.access.clients(scope), new AwsCaller(), cfg.eks.clusters) }, scope, at)).warnings,
+        }),
         onDone: (o) => io.err(o.error ? `${id(o)}: FAILED, its watermark is unchanged: ${o.error}` : `${id(o)}: reconciled, ${o.result!.images} images, ${o.result!.written} items written${o.result!.warnings.length ? `, DEGRADED (${o.result!.warnings.length} warning(s))` : ''}`),
       }, cfg, scopes);
       const json = { scopes: outcomes.map((o) => (o.error ? { scope: o.scope, error: o.error } : { ...o.result! })) };

@@ -33,6 +33,8 @@ export interface ScopeWorkerDeps {
   readonly parse: (body: string) => { scope: Scope; runId?: string };
   /** A reader of the scope whose calls stop at `stopAt`; a MemberAccessError when its role cannot be assumed. */
   readonly readerFor: (scope: Scope, stopAt: number) => Promise<AccountReader>;
+  /** After the scope: its EKS clusters (config `eks.clusters`), each read replacing its usage report. */
+  readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
         if (id(actual) !== id(item.scope)) throw new AwsReadError(`the credentials for ${id(item.scope)} read ${id(actual)}: check the role's account`);
         const result = await reconcileFromAws({ ledger: deps.ledger, reader, clock: () => new Date() }, deps.config);
         for (const warning of result.warnings) deps.log('warn', warning, { scope: id(item.scope) });
+        if (deps.clusters) for (const warning of (await deps.clusters(item.scope, new Date().toISOString())).warnings) deps.log('warn', warning, { scope: id(item.scope) });
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
       } catch (error) {
         if (error instanceof ReadDeadlineError) {

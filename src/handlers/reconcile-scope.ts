@@ -2,6 +2,9 @@ import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { parseWorkItem } from '../adapters/aws/work-queue.js';
 import { ConfigError } from '../errors.js';
+import { reconcileClusters } from '../app/clusters.js';
+import { EksClusters } from '../adapters/aws/eks-clusters.js';
+import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createScopeWorker } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
@@ -13,5 +16,8 @@ if (!organization) throw new ConfigError('reconcileScope runs only for an organi
 /** The Lambda entry point of one scope of the organisation's reconcile (an SQS work item). */
 export const handler = createScopeWorker({
   ledger, config, log, parse: parseWorkItem,
+  ...(config.eks.clusters.length > 0 && {
+    clusters: async (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(await organization.clients(scope), new AwsCaller(), config.eks.clusters) }, scope, at),
+  }),
   readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
 });
