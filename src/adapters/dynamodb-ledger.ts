@@ -2,7 +2,6 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
 import type { PinFact, Scope } from '../domain/facts.js';
-import { imageKey } from '../domain/facts.js';
 import { stableJson } from '../domain/stable-json.js';
 import { LedgerStoreError } from '../errors.js';
 import { DynamoDbEventLedger } from './dynamodb-event-ledger.js';

@@ -2,7 +2,6 @@ import { guarded } from './ledger-guard.js';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SweepProgress, SweepProgressStore } from '../app/sweep/batched.js';
 import type { Scope } from '../domain/facts.js';
-import { LedgerStoreError } from '../errors.js';
 import { scopeId } from './index-keys.js';
 
 const PROGRESS_PK = 'SWEEPRUN';

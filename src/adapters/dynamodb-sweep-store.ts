@@ -6,7 +6,6 @@ import type { AuditRecord, LeaseHolder, LedgerContents, SweepStore } from '../ap
 import { batchWriteAll, inParallel } from './dynamodb-writes.js';
 import type { ImageFact, Scope } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
-import { LedgerStoreError } from '../errors.js';
 import { factPk, itemsToFacts, scopeId, SWEEP_SHARDS, sweepShard, watermarkKey, type FactItem } from './ledger-items.js';
 
 const LOCK_PK = 'LOCK';

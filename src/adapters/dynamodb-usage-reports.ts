@@ -2,7 +2,7 @@ import { guarded } from './ledger-guard.js';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageReportStore } from '../app/ports.js';
 import type { ReportedImageFact, Scope, UsageSourceFact } from '../domain/facts.js';
-import { LedgerStoreError, RefusedError } from '../errors.js';
+import { RefusedError } from '../errors.js';
 import { queryAll } from './dynamodb-query.js';
 import { batchWriteAll } from './dynamodb-writes.js';
 import { GROUP_INDEX, REPOSITORY_INDEX, sourceGroup, sourcesPartition } from './index-keys.js';
@@ -39,7 +39,7 @@ export class DynamoDbUsageReports implements UsageReportStore {
    * The new set first (references before facts), then the source item, then the images it no longer reports: a
    * crash part-way leaves more images protected, never fewer. A report older than the one held is refused.
    */
-  async replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[]): Promise<{ written: number; removed: number }> {
+  async replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[]): Promise<{ written: number; removed: readonly ReportedImageFact[] }> {
     return this.guard('replacing a usage report', async () => {
       const held = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: factPk(scope, 'usage-source', source.name), sk: 'F' }, ConsistentRead: true }))).Item;
       const heldAt = (held?.fact as UsageSourceFact | undefined)?.reportedAt;
@@ -60,7 +60,7 @@ export class DynamoDbUsageReports implements UsageReportStore {
         const ordered = [...parts.filter((p) => p.sk !== 'F'), ...parts.filter((p) => p.sk === 'F')];
         await batchWriteAll(this.doc, this.tableName, ordered.map((p) => ({ DeleteRequest: { Key: { pk: p.pk, sk: p.sk } } })));
       }
-      return { written: items.length, removed: gone.length };
+      return { written: items.length, removed: gone };
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { AccountFacts, Scope } from '../domain/facts.js';
+import type { FactView } from './plan.js';
 import type { LedgerContents, LedgerStore, Watermark } from './ports.js';
 
 const HOUR = 3_600_000;
@@ -16,6 +17,13 @@ export async function loadOtherScopes(ledger: LedgerStore, scope: Scope): Promis
   const loaded: LedgerContents[] = [];
   for (const other of others) loaded.push(await ledger.load(other));
   return { scopes: loaded.map((c) => ({ facts: c.facts, ...(c.watermark && { watermark: c.watermark }) })) };
+}
+
+/** One scope of a ledger as the read-only commands evaluate it: its facts and history, with the other scopes. */
+export async function ledgerFactView(ledger: LedgerStore, scope: Scope): Promise<FactView> {
+  const contents = await ledger.load(scope);
+  const others = await loadOtherScopes(ledger, scope);
+  return { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others };
 }
 
 /**

@@ -34,7 +34,7 @@ export interface PreviewDifference {
   readonly ecrLedger: { readonly rulePriority: number; readonly action: string } | null;
 }
 
-/** What ECR's StartLifecyclePolicyPreview reported for one repository. */
+/** One image a lifecycle rule acts on: as ECR's own preview reports it, or as this evaluation finds it. */
 export interface PreviewResult {
   readonly imageDigest: string;
   readonly rulePriority: number;

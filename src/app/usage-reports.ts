@@ -59,10 +59,9 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
     merged.set(entry.image, workloads);
   });
   const images: ReportedImageFact[] = [...merged].sort(([a], [b]) => a.localeCompare(b)).map(([image, workloads]) => ({ source, image, workloads: [...workloads].sort(), reportedAt: input.reportedAt }));
-  const before = await deps.reports.reportedImages(scope, source);
   const { removed } = await deps.reports.replaceReport(scope, { name: source, reportedAt: input.reportedAt, images: images.length }, images);
   let released = 0;
-  for (const gone of before.filter((r) => !merged.has(r.image))) {
+  for (const gone of removed) {
     for (const target of named(scope, gone.image)) {
       const digests = target.digest !== undefined ? [target.digest] : await deps.index.tagged(target.registry, target.repositoryName, target.tag!);
       for (const digest of digests) {
@@ -71,7 +70,7 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
       }
     }
   }
-  return { source, reportedAt: input.reportedAt, images: images.length, removed, released, ignored };
+  return { source, reportedAt: input.reportedAt, images: images.length, removed: removed.length, released, ignored };
 }
 
 /** Warnings for the stale usage sources among some referrers (who-uses: "protected by a source we have not heard from"). */

@@ -34,6 +34,9 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   upgrade: { synopsis: 'upgrade (--ledger DIR | --table NAME)', summary: 'convert a ledger of an older layout in place (resumable)', flags: [...COMMON, ...LEDGER], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
 };
 
+/** Exit codes of the CLI contract. */
+export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5, findings: 6 } as const;
+
 const EXIT_WORDS: Readonly<Record<number, string>> = { 0: 'ok', 1: 'runtime error (AWS, I/O)', 2: 'usage, config or input error', 3: 'not found', 4: 'refused', 5: 'partly failed', 6: 'in-use images at risk (findings)' };
 
 /** `ecr-ledger help COMMAND` and `COMMAND --help`. */

@@ -15,8 +15,8 @@ import { staleReferrerWarnings } from '../app/usage-reports.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
-import { parseTime, type Flags } from './args.js';
-import { config, print, type Io } from './common.js';
+import type { Flags } from './args.js';
+import { config, nowOf, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
 import { reportWarnings } from './live-source.js';
 import { renderExplanation, renderPlan, renderWhoUses, table } from './render.js';
@@ -24,10 +24,6 @@ import { chooseScope, openLedger, readFactView, type OpenLedger } from './source
 
 
 
-function nowOf(flags: Flags, io: Io, fallback?: string): string {
-  if (flags.now === undefined) return fallback ?? io.clock().toISOString();
-  return parseTime(flags.now, '--now');
-}
 
 
 function requireImage(positionals: readonly string[], command: string): string {

@@ -1,6 +1,6 @@
 import { defaultConfig, type Config } from '../config.js';
 import { loadConfigFile } from '../config-file.js';
-import type { Flags } from './args.js';
+import { parseTime, type Flags } from './args.js';
 import type { LiveIo } from './live-source.js';
 
 export interface Io extends LiveIo {
@@ -22,4 +22,18 @@ export const JSON_SCHEMA_VERSION = 1;
 /** Prints JSON (an object with `schemaVersion` first) with `--output json`, else the text rendering. */
 export function print(io: Io, flags: Flags, json: object, text: () => string): void {
   io.out(flags.output === 'json' ? JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...json }, null, 2) : text());
+}
+
+/** The time a command evaluates at: `--now`, else the source's own time (a snapshot's capture), else the clock. */
+export function nowOf(flags: Flags, io: Io, fallback?: string): string {
+  if (flags.now === undefined) return fallback ?? io.clock().toISOString();
+  return parseTime(flags.now, '--now');
+}
+
+/** The source a command read, in words for reports and generated files. */
+export function describeSource(flags: Flags): string {
+  if (flags.snapshot !== undefined) return `the snapshot ${flags.snapshot}`;
+  if (flags.ledger !== undefined) return `the ledger in ${flags.ledger}`;
+  if (flags.table !== undefined) return `the table ${flags.table}`;
+  return 'live AWS';
 }

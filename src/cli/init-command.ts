@@ -3,8 +3,8 @@ import { lifecycleCheck } from '../app/lifecycle-check.js';
 import { starterConfig } from '../app/starter-config.js';
 import { defaultConfig } from '../config.js';
 import { RefusedError } from '../errors.js';
-import { parseTime, type Flags } from './args.js';
-import { print, type Io } from './common.js';
+import type { Flags } from './args.js';
+import { describeSource, nowOf, print, type Io } from './common.js';
 import { reportWarnings } from './live-source.js';
 import { readFactView } from './sources.js';
 
@@ -13,8 +13,8 @@ export async function initCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = defaultConfig();
   const source = await readFactView(flags, undefined, { io, config: cfg });
   try {
-    const now = flags.now !== undefined ? parseTime(flags.now, '--now') : source.defaultNow ?? io.clock().toISOString();
-    const from = flags.snapshot !== undefined ? `the snapshot ${flags.snapshot}` : flags.ledger !== undefined ? `the ledger in ${flags.ledger}` : flags.table !== undefined ? `the table ${flags.table}` : 'live AWS';
+    const now = nowOf(flags, io, source.defaultNow);
+    const from = describeSource(flags);
     const starter = starterConfig(source.view, lifecycleCheck(source.view, cfg, now), from);
     if (flags.out !== undefined && flags.out !== '-') {
       try {

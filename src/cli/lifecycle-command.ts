@@ -4,13 +4,12 @@ import { previewLifecycle } from '../adapters/aws/lifecycle-preview.js';
 import { lifecycleCheck, type LifecycleCheckReport, type PreviewResult } from '../app/lifecycle-check.js';
 import { shortDigest } from '../app/views.js';
 import { UsageError } from '../errors.js';
-import { parseTime, type Flags } from './args.js';
-import { config, print, type Io } from './common.js';
+import type { Flags } from './args.js';
+import { config, nowOf, print, type Io } from './common.js';
+import { EXIT } from './command-specs.js';
 import { progressReporter, reportWarnings } from './live-source.js';
 import { readFactView } from './sources.js';
 
-/** Exit code of `lifecycle-check` when a lifecycle rule would expire or archive an image in use. */
-export const ENDANGERED_EXIT = 6;
 
 export async function lifecycleCheckCommand(flags: Flags, io: Io): Promise<number> {
   if (flags.preview && [flags.snapshot, flags.ledger, flags.table].some((f) => f !== undefined)) {
@@ -19,13 +18,13 @@ export async function lifecycleCheckCommand(flags: Flags, io: Io): Promise<numbe
   const cfg = await config(flags);
   const source = await readFactView(flags, undefined, { io, config: cfg });
   try {
-    const now = flags.now !== undefined ? parseTime(flags.now, '--now') : source.defaultNow ?? io.clock().toISOString();
+    const now = nowOf(flags, io, source.defaultNow);
     const withPolicy = source.view.facts.repositories.filter((r) => r.lifecyclePolicyText !== undefined).map((r) => r.repositoryName);
     const previews = flags.preview ? await runPreviews(flags, io, withPolicy) : undefined;
     const report = lifecycleCheck(source.view, cfg, now, previews);
     reportWarnings(io, report.warnings);
     print(io, flags, report, () => renderLifecycleCheck(report));
-    return report.endangered > 0 ? ENDANGERED_EXIT : 0;
+    return report.endangered > 0 ? EXIT.findings : 0;
   } finally {
     await source.close();
   }
@@ -66,7 +65,7 @@ export function renderLifecycleCheck(report: LifecycleCheckReport): string {
     }
   }
   out.push('', report.endangered > 0
-    ? `${report.endangered} image(s) in use would be expired or archived by a lifecycle policy now (exit ${ENDANGERED_EXIT}).`
+    ? `${report.endangered} image(s) in use would be expired or archived by a lifecycle policy now (exit ${EXIT.findings}).`
     : 'No lifecycle rule would expire or archive an image in use now.');
   return out.join('\n');
 }

@@ -1,11 +1,10 @@
 import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
-import { commandHelp, COMMANDS } from './command-specs.js';
+import { commandHelp, COMMANDS, EXIT } from './command-specs.js';
 import { VERSION } from './version.js';
 import type { Io } from './common.js';
 
-/** Exit codes of the CLI contract. */
-export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, partial: 5, findings: 6 } as const;
+export { EXIT };
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof SnapshotError || error instanceof ImageReferenceError || error instanceof LayoutError) return EXIT.usage;

@@ -4,8 +4,8 @@ import { planReport } from '../app/plan.js';
 import { UsageError } from '../errors.js';
 import { reportData } from '../report/report-data.js';
 import { renderReportHtml } from '../report/report-html.js';
-import { parseTime, type Flags } from './args.js';
-import { config, print, type Io } from './common.js';
+import type { Flags } from './args.js';
+import { config, describeSource, nowOf, print, type Io } from './common.js';
 import { reportWarnings } from './live-source.js';
 import { readFactView } from './sources.js';
 
@@ -15,9 +15,9 @@ export async function reportCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = await config(flags);
   const source = await readFactView(flags, undefined, { io, config: cfg });
   try {
-    const now = flags.now !== undefined ? parseTime(flags.now, '--now') : source.defaultNow ?? io.clock().toISOString();
+    const now = nowOf(flags, io, source.defaultNow);
     const plan = planReport(source.view, cfg, now);
-    const from = flags.snapshot !== undefined ? `the snapshot ${flags.snapshot}` : flags.ledger !== undefined ? `the ledger in ${flags.ledger}` : flags.table !== undefined ? `the table ${flags.table}` : 'live AWS';
+    const from = describeSource(flags);
     const data = reportData({ plan, audit: (await source.audit?.(now)) ?? [], scope: source.view.facts.scope, source: from });
     await mkdir(flags.out, { recursive: true });
     const page = join(flags.out, 'index.html');

@@ -3,7 +3,7 @@ import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import type { LedgerLayout } from '../adapters/ledger-layout.js';
 import type { UsageIndex } from '../app/usage-index.js';
 import { startEmbeddedDynamoDb } from '../adapters/embedded-dynamodb.js';
-import { loadOtherScopes } from '../app/ledger-view.js';
+import { ledgerFactView } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
 import type { AnnouncementStore, AuditRecord, EventLedger, LedgerStore, SweepStore, UsageReportStore } from '../app/ports.js';
@@ -121,10 +121,8 @@ export async function readFactView(flags: Flags, image: string | undefined, live
   const open = await openLedger(flags);
   try {
     const scope = await chooseScope(open.ledger, flags, image);
-    const contents = await open.ledger.load(scope);
-    const others = await loadOtherScopes(open.ledger, scope);
     return {
-      view: { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others },
+      view: await ledgerFactView(open.ledger, scope),
       audit: (now) => open.sweep.audit(scope, { now }), store: open.sweep, close: open.close,
     };
   } catch (error) {

@@ -85,7 +85,7 @@ export interface SweepHandlerDeps {
   /** EKS clusters the live check reads (config `eks.clusters`). */
   readonly clusters?: ClusterReader;
   /** After the run: the ECR lifecycle policies that would expire or archive images in use (logged, metric, alarm). */
-  readonly lifecycleCheck?: (scope: Scope) => Promise<LifecycleCheckReport>;
+  readonly lifecycleCheck?: (scope: Scope, report: SweepReport) => Promise<LifecycleCheckReport>;
   /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
   readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string): Promise<void>; readonly batchRepositories?: number };
 }
@@ -144,7 +144,7 @@ async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: stri
     const { images: _images, settledFromEarlierRuns: settled, ...summary } = report;
     deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
     publishSweepMetrics(deps.metrics, report);
-    if (deps.lifecycleCheck) await runLifecycleCheck(deps, scope);
+    if (deps.lifecycleCheck) await runLifecycleCheck(deps, scope, report);
     if (deps.publishReport) {
       try {
         deps.log('info', 'sweep report page written', { key: await deps.publishReport(scope, report) });
@@ -174,9 +174,9 @@ async function runNotice(deps: SweepHandlerDeps, scope: Scope): Promise<void> {
   }
 }
 
-async function runLifecycleCheck(deps: SweepHandlerDeps, scope: Scope): Promise<void> {
+async function runLifecycleCheck(deps: SweepHandlerDeps, scope: Scope, report: SweepReport): Promise<void> {
   try {
-    const found = await deps.lifecycleCheck!(scope);
+    const found = await deps.lifecycleCheck!(scope, report);
     const rules = found.repositories.flatMap((r) => r.rules.filter((rule) => rule.endangered.length > 0).map((rule) => ({ repository: r.repositoryName, rule: rule.rulePriority, action: rule.action, images: rule.endangered.map((e) => e.imageTags[0] ?? e.imageDigest) })));
     deps.log(found.endangered > 0 ? 'warn' : 'info', 'lifecycle-check', { endangered: found.endangered, rules });
     deps.metrics.addMetric('LifecycleEndangeredImages', MetricUnit.Count, found.endangered);

@@ -11,7 +11,10 @@ import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { announceDeletions } from '../app/notice.js';
 import { noticeText } from '../app/notice-message.js';
-import { ledgerLifecycleCheck, ledgerReportPage, reportKey } from '../app/report-page.js';
+import { ledgerReportPage, reportKey } from '../app/report-page.js';
+import { lifecycleCheck } from '../app/lifecycle-check.js';
+import { ledgerFactView } from '../app/ledger-view.js';
+import type { FactView } from '../app/plan.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createSweepContinuationHandler, createSweepHandler, type SweepHandlerDeps } from './scheduled-handlers.js';
@@ -25,6 +28,13 @@ const others = async (runScope: Scope) => (await loadOtherScopes(ledger, runScop
 const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), process.env.REPORT_BUCKET) : undefined;
 const topicArn = process.env.NOTICE_TOPIC_ARN;
 const organization = deployedOrganization(config);
+
+/** The ledger's view of a scope after a run, read once for both the lifecycle check and the report page. */
+let afterRun: { runId: string; view: Promise<FactView> } | undefined;
+const viewAfter = (runScope: Scope, runId: string) => {
+  if (afterRun?.runId !== runId) afterRun = { runId, view: ledgerFactView(ledger, runScope) };
+  return afterRun.view;
+};
 
 const queueUrl = process.env.SWEEP_QUEUE_URL;
 const sqs = queueUrl ? new SQSClient({}) : undefined;
@@ -65,10 +75,10 @@ const deps: SweepHandlerDeps = {
       }, runScope, { ledgerFlag: `--table ${process.env.LEDGER_TABLE}` });
     },
   }),
-  lifecycleCheck: (runScope: Scope) => ledgerLifecycleCheck({ ledger, config }, runScope, new Date().toISOString()),
+  lifecycleCheck: async (runScope: Scope, report) => lifecycleCheck(await viewAfter(runScope, report.runId), config, new Date().toISOString()),
   ...(bucket && {
     publishReport: async (runScope: Scope, report) => {
-      const page = await ledgerReportPage({ ledger, store: ledger.sweep, config }, runScope, report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}`);
+      const page = await ledgerReportPage({ store: ledger.sweep, config }, await viewAfter(runScope, report.runId), report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}`);
       const key = reportKey(runScope, report.now, report.runId);
       await bucket.put(key.replace(/index\.html$/, 'report.json'), JSON.stringify(page.data), 'application/json');
       return bucket.put(key, page.html, 'text/html; charset=utf-8');

@@ -3,6 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3ReportBucket } from '../../src/adapters/aws/report-bucket.js';
 import { ledgerReportPage, reportKey } from '../../src/app/report-page.js';
+import { ledgerFactView } from '../../src/app/ledger-view.js';
+import { lifecycleCheck } from '../../src/app/lifecycle-check.js';
 import { day, SCOPE, SweepWorld } from '../fixtures/sweep-world.js';
 
 let world: SweepWorld;
@@ -17,7 +19,7 @@ describe('the report page the nightly sweep writes', () => {
     const report = await world.sweep(day(3), false, 'run-1');
     expect(report.totals.images).toBe(2);
     const now = day(3).toISOString();
-    const page = await ledgerReportPage({ ledger: world.ledger, store: world.ledger.sweep, config: world.config }, SCOPE, now, 'the nightly sweep run-1');
+    const page = await ledgerReportPage({ store: world.ledger.sweep, config: world.config }, await ledgerFactView(world.ledger, SCOPE), now, 'the nightly sweep run-1');
     expect(page.data.history.at(-1)).toMatchObject({ day: now.slice(0, 10), deletedBytes: 2_000_000 });
     expect(page.html).toContain(`Account ${SCOPE.accountId}, region ${SCOPE.region}`);
     expect(page.html).toContain('<rect class="deleted"');
@@ -37,13 +39,12 @@ describe('lifecycle-check in the deployment', () => {
     const { reconcileLedger } = await import('../../src/app/reconcile.js');
     const { readSnapshotFile } = await import('../../src/snapshot/read-snapshot.js');
     const { defaultConfig } = await import('../../src/config.js');
-    const { ledgerLifecycleCheck } = await import('../../src/app/report-page.js');
     const engine = await startEmbeddedDynamoDb();
     try {
       const ledger = new DynamoDbLedger(engine.client, engine.tableName);
       const facts = await readSnapshotFile('examples/account.json');
       await reconcileLedger({ ledger, clock: () => new Date('2026-11-10T06:00:00Z') }, { facts, config: defaultConfig(), source: 'test' });
-      const found = await ledgerLifecycleCheck({ ledger, config: defaultConfig() }, facts.scope, '2026-11-10T06:00:00Z');
+      const found = lifecycleCheck(await ledgerFactView(ledger, facts.scope), defaultConfig(), '2026-11-10T06:00:00Z');
       expect(found.endangered).toBe(2);
       expect(found.repositories[0]!.rules[0]!.endangered.map((e) => e.imageTags[0])).toEqual(['bbbb', 'aaaa']);
     } finally {

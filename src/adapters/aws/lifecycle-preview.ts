@@ -1,13 +1,8 @@
 import { GetLifecyclePolicyPreviewCommand, StartLifecyclePolicyPreviewCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import type { PreviewResult } from '../../app/lifecycle-check.js';
 import { AwsReadError } from '../../errors.js';
 import { AwsCallError, type AwsCaller } from './caller.js';
 
-/** One image ECR's own preview says its lifecycle policy would act on. */
-export interface PreviewedImage {
-  readonly imageDigest: string;
-  readonly rulePriority: number;
-  readonly action: string;
-}
 
 export interface PreviewOptions {
   readonly sleep?: (ms: number) => Promise<void>;
@@ -21,7 +16,7 @@ export interface PreviewOptions {
  * GetLifecyclePolicyPreview until COMPLETE) and returns what it would act on. A preview already running for the
  * repository is waited for rather than started again.
  */
-export async function previewLifecycle(caller: AwsCaller, ecr: ECRClient, repositoryName: string, options: PreviewOptions = {}): Promise<PreviewedImage[]> {
+export async function previewLifecycle(caller: AwsCaller, ecr: ECRClient, repositoryName: string, options: PreviewOptions = {}): Promise<PreviewResult[]> {
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   try {
     await caller.call('ecr:StartLifecyclePolicyPreview', () => ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName })));
@@ -30,7 +25,7 @@ export async function previewLifecycle(caller: AwsCaller, ecr: ECRClient, reposi
   }
   const deadline = (options.timeoutMs ?? 120_000) / (options.pollMs ?? 2_000);
   for (let attempt = 0; attempt <= deadline; attempt += 1) {
-    const results: PreviewedImage[] = [];
+    const results: PreviewResult[] = [];
     let nextToken: string | undefined;
     let status: string | undefined;
     do {

@@ -70,19 +70,22 @@ export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, optio
   const reports: SweepReport[] = [];
   let finished = false;
   try {
-    const candidates = [...new Set((await deps.store.sweepView(scope)).facts.images.map((i) => i.repositoryName))].sort().filter((r) => progress.after === undefined || r > progress.after);
+    const view = await deps.store.sweepView(scope);
+    const candidates = [...new Set(view.facts.images.map((i) => i.repositoryName))].sort().filter((r) => progress.after === undefined || r > progress.after);
     const size = options.batchRepositories ?? 50;
+    let stopped = false;
     for (let i = 0; i < candidates.length; i += size) {
-      if (reports.length > 0 && deps.timeLeft() < RESERVE_MS) break;
+      stopped = reports.length > 0 && deps.timeLeft() < RESERVE_MS;
+      if (stopped) break;
       const batch = candidates.slice(i, i + size);
       const cap = Math.max(0, deps.config.sweep.maxDeletionsPerRun - progress.deleted);
-      const report = await sweep(shared, scope, { dryRun: options.dryRun, runId: options.runId, repositories: new Set(batch), cap, ...(lease && { lease }) });
+      const report = await sweep(shared, scope, { dryRun: options.dryRun, runId: options.runId, repositories: new Set(batch), cap, view, ...(lease && { lease }) });
       reports.push(report);
       progress = { ...progress, after: batch.at(-1)!, deleted: progress.deleted + report.totals.images + report.totals.failures, skippedByCap: progress.skippedByCap + report.skippedByCap };
       // A dry run keeps its progress too (bookkeeping only: it deletes and archives nothing), so that it can continue.
       await deps.progress.saveProgress(scope, progress);
     }
-    finished = progress.after === undefined || candidates.length === 0 || progress.after === candidates.at(-1);
+    finished = !stopped;
     if (finished) await deps.progress.clearProgress(scope, options.runId);
   } finally {
     if (lease && finished) await lease.release();

@@ -94,11 +94,13 @@ export interface SweepOptions {
   readonly cap?: number;
   /** The run's lease, held across its batches by the caller (which then also releases it). */
   readonly lease?: RunLease;
+  /** The sweep index as the caller already read it this invocation (its batches share one read). */
+  readonly view?: LedgerContents;
 }
 
 export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions): Promise<SweepReport> {
   const now = deps.clock().toISOString();
-  const whole = await deps.store.sweepView(scope);
+  const whole = options.view ?? await deps.store.sweepView(scope);
   requireFreshLedger(whole, deps.config, now);
   const only = options.repositories;
   const view = only ? { ...whole, facts: { ...whole.facts, images: whole.facts.images.filter((i) => only.has(i.repositoryName)) } } : whole;
