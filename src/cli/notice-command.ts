@@ -1,7 +1,7 @@
 import { loadOtherScopes } from '../app/ledger-view.js';
 import { announceDeletions, type Delivery, type NoticeResult } from '../app/notice.js';
-import { noticeText, slackMessage } from '../app/notice-message.js';
-import { postWebhook, webhookHost } from '../adapters/webhook.js';
+import { noticeText } from '../app/notice-message.js';
+import { deliverToWebhook } from '../adapters/aws/notice-channels.js';
 import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { chooseScope, openLedger } from './sources.js';
@@ -25,13 +25,9 @@ export async function noticeCommand(flags: Flags, io: Io): Promise<number> {
       deliver: async (notice) => {
         const deliveries: Delivery[] = [{ channel: 'stdout', ok: true }];
         if (flags['webhook-url'] !== undefined) {
-          try {
-            await postWebhook(flags['webhook-url'], slackMessage(notice));
-            deliveries.push({ channel: `webhook ${webhookHost(flags['webhook-url'])}`, ok: true });
-          } catch (error) {
-            deliveries.push({ channel: `webhook ${webhookHost(flags['webhook-url'])}`, ok: false, error: (error as Error).message });
-            io.err(`warning: ${(error as Error).message}`);
-          }
+          const posted = await deliverToWebhook(flags['webhook-url'], notice);
+          if (posted.error !== undefined) io.err(`warning: ${posted.error}`);
+          deliveries.push(posted);
         }
         return deliveries;
       },

@@ -222,6 +222,11 @@ export interface AccountFacts {
 /** The facts that say what uses images (as opposed to the images, repositories and pins themselves). */
 export type UsageFacts = Pick<AccountFacts, 'taskDefinitions' | 'services' | 'serviceDeployments' | 'serviceRevisions' | 'tasks' | 'lambdaFunctions' | 'lambdaAliases' | 'batchJobDefinitions' | 'appRunnerServices' | 'inspector'>;
 
+/** What only the ledger knows and no live read replaces: operator pins, usage reports and their sources. */
+export function keptByLedger(facts: AccountFacts | undefined): Pick<AccountFacts, 'pins' | 'reported' | 'sources'> {
+  return { pins: facts?.pins ?? [], reported: facts?.reported ?? [], sources: facts?.sources ?? [] };
+}
+
 export function usageOf(facts: UsageFacts): UsageFacts {
   const { taskDefinitions, services, serviceDeployments, serviceRevisions, tasks, lambdaFunctions, lambdaAliases, batchJobDefinitions, appRunnerServices, inspector } = facts;
   return {

@@ -58,26 +58,22 @@ function unreferencedSince(image: ImageFact, history: ImageHistory | undefined, 
   let observed: { at: string; source: UnreferencedSource } = history?.unprotectedSince
     ? { at: history.unprotectedSince, source: 'ledger' }
     : options.historySource === 'snapshot' ? { at: facts.capturedAt, source: 'snapshot' } : { at: options.now, source: 'now' };
-  // A reference that went away later than that restarts the clock; so does a pin that expired.
+  // A reference that went away later than that restarts the clock.
   if (history?.releasedAt && Date.parse(history.releasedAt) > Date.parse(observed.at)) observed = { at: history.releasedAt, source: 'ledger' };
-  const pinEnded = expiredPinsByImage(facts.pins, options.now).get(imageKey(image.repositoryName, image.imageDigest));
-  if (pinEnded && Date.parse(pinEnded) > Date.parse(observed.at)) observed = { at: pinEnded, source: 'ledger' };
   return Date.parse(image.imagePushedAt) >= Date.parse(observed.at) ? { at: image.imagePushedAt, source: 'push' as const } : observed;
 }
 
-const expiredPins = new WeakMap<readonly PinFact[], { now: string; ended: Map<string, string> }>();
-/** Per image, when its last expired pin ended (computed once per plan). */
-function expiredPinsByImage(pins: readonly PinFact[], now: string): Map<string, string> {
-  const cached = expiredPins.get(pins);
-  if (cached?.now === now) return cached.ended;
-  const ended = new Map<string, string>();
-  for (const p of pins) {
-    if (p.expiresAt === undefined || Date.parse(p.expiresAt) > Date.parse(now)) continue;
-    const key = imageKey(p.repositoryName, p.imageDigest);
-    if ((ended.get(key) ?? '') < p.expiresAt) ended.set(key, p.expiresAt);
+/** A pin that expired is a reference that went away at its expiry: it restarts the image's unreferenced clock. */
+function releasedByExpiredPins(history: ReadonlyMap<string, ImageHistory>, pins: readonly PinFact[], now: string): ReadonlyMap<string, ImageHistory> {
+  const expired = pins.filter((p) => p.expiresAt !== undefined && Date.parse(p.expiresAt) <= Date.parse(now));
+  if (expired.length === 0) return history;
+  const next = new Map(history);
+  for (const pin of expired) {
+    const key = imageKey(pin.repositoryName, pin.imageDigest);
+    const before = next.get(key);
+    if ((before?.releasedAt ?? '') < pin.expiresAt!) next.set(key, { ...before, releasedAt: pin.expiresAt! });
   }
-  expiredPins.set(pins, { now, ended });
-  return ended;
+  return next;
 }
 
 const SOURCE_WORDS: Record<UnreferencedSource, string> = {
@@ -135,8 +131,9 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
 }
 
 /** Decides keep/delete for every image with reasons: the retention rules of design.md, as one pure function. */
-export function planRetention(facts: AccountFacts, history: ReadonlyMap<string, ImageHistory>, options: PlanOptions): RetentionPlan {
+export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string, ImageHistory>, options: PlanOptions): RetentionPlan {
   const { config } = options;
+  const history = releasedByExpiredPins(recorded, facts.pins, options.now);
   const usage = usageAcrossScopes(facts, options.others ?? [], { ...config.ecs, now: options.now });
   const matchRule = ruleMatcher(config.repositories);
   const policies = new Map(facts.repositories.map((repo) => [repo.repositoryName, repo.policyText]));

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveSweepAws } from '../../src/adapters/aws/sweep-aws.js';
 import { createReconcileHandler, createSweepContinuationHandler, createSweepHandler } from '../../src/handlers/scheduled-handlers.js';
-import { day, SCOPE, SweepWorld } from '../fixtures/sweep-world.js';
+import { day, HOST, SCOPE, SweepWorld } from '../fixtures/sweep-world.js';
 
 let world: SweepWorld;
 afterEach(async () => {
@@ -91,6 +91,10 @@ describe('scheduled handlers', () => {
   it('a sweep too large for one invocation queues its next invocation, which goes on until the run is done and reports it once', async () => {
     world = await SweepWorld.start();
     for (const r of ['a', 'b', 'c', 'd']) world.image(r, `${r}-old`, [], 30);
+    // An image a service runs, in a repository the run reaches in a later invocation.
+    world.image('c', 'c-live', ['live'], 30);
+    const td = world.account.ecs.addTaskDefinition('svc', 1, { svc: `${HOST}/c:live` });
+    world.account.ecs.addService('prod', { serviceName: 'svc', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
     await world.ready();
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const lines: Array<Record<string, unknown>> = [];
@@ -117,5 +121,6 @@ describe('scheduled handlers', () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ runId: queued[0]!.runId, totals: { images: 4 } });
     for (const r of ['a', 'b', 'c', 'd']) expect(world.exists(r, `${r}-old`)).toBe(false);
+    expect(world.exists('c', 'c-live')).toBe(true);
   });
 });

@@ -12,6 +12,16 @@ export interface NoticeChannels {
   readonly webhook?: { readonly client: SSMClient; readonly parameterName: string; readonly post?: typeof postWebhook };
 }
 
+/** Posts a notice in Slack format to an incoming webhook; a failure (after the retries) is a failed delivery, not an error. */
+export async function deliverToWebhook(url: string, notice: Notice, post: typeof postWebhook = postWebhook): Promise<Delivery> {
+  try {
+    await post(url, slackMessage(notice));
+    return { channel: `webhook ${webhookHost(url)}`, ok: true };
+  } catch (error) {
+    return { channel: `webhook ${webhookHost(url)}`, ok: false, error: (error as Error).message };
+  }
+}
+
 /** Delivers a notice to the stack's SNS topic and a Slack-compatible webhook (URL from an SSM SecureString); each channel's failure is reported, not thrown. */
 export async function deliverNotice(channels: NoticeChannels, notice: Notice): Promise<Delivery[]> {
   const deliveries: Delivery[] = [];
@@ -25,14 +35,14 @@ export async function deliverNotice(channels: NoticeChannels, notice: Notice): P
   }
   if (channels.webhook) {
     const { client, parameterName } = channels.webhook;
+    let url: string | undefined;
     try {
-      const url = (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value;
+      url = (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value;
       if (!url) throw new Error(`the SSM parameter ${parameterName} has no value`);
-      await (channels.webhook.post ?? postWebhook)(url, slackMessage(notice));
-      deliveries.push({ channel: `webhook ${webhookHost(url)}`, ok: true });
     } catch (error) {
       deliveries.push({ channel: `webhook (${parameterName})`, ok: false, error: (error as Error).message });
     }
+    if (url) deliveries.push(await deliverToWebhook(url, notice, channels.webhook.post));
   }
   return deliveries;
 }

@@ -1,4 +1,4 @@
-import type { AccountFacts, RepositoryFact, Scope, UsageFacts } from '../../domain/facts.js';
+import { keptByLedger, type AccountFacts, type RepositoryFact, type Scope, type UsageFacts } from '../../domain/facts.js';
 import { accountsGranted } from '../../domain/repository-sharing.js';
 import { AwsReadError } from '../../errors.js';
 import { knownFacts, type KnownFacts } from '../../snapshot/from-facts.js';
@@ -49,7 +49,7 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
     try {
       const read = await members.readUsage(scope, knownFacts(held));
       warnings.push(...read.warnings.map((w) => `${scope.accountId}/${scope.region}: ${w}`));
-      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], pins: held?.pins ?? [], reported: held?.reported ?? [], ...read.facts });
+      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], ...keptByLedger(held), ...read.facts });
     } catch (error) {
       if (!(error instanceof AwsReadError)) throw error;
       failures.set(scope.accountId, `${scope.accountId}/${scope.region}: ${error.message}`);

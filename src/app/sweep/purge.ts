@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
-import type { AccountFacts, PinFact, Scope } from '../../domain/facts.js';
-import { imageKey } from '../../domain/facts.js';
+import type { AccountFacts, Scope } from '../../domain/facts.js';
+import { imageKey, keptByLedger } from '../../domain/facts.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import { computeUsage } from '../../domain/usage.js';
 import { RefusedError } from '../../errors.js';
@@ -34,8 +34,7 @@ export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryN
   const now = deps.clock().toISOString();
   const images = await deps.aws.repositoryImages(repositoryName);
   const usage = await deps.aws.readUsage(knownFacts(deps.ledger?.facts));
-  const pins: PinFact[] = [...(deps.ledger?.facts.pins ?? [])];
-  const facts: AccountFacts = { scope, capturedAt: now, repositories: [{ repositoryName }], images, pins, reported: deps.ledger?.facts.reported ?? [], ...usage.facts };
+  const facts: AccountFacts = { scope, capturedAt: now, repositories: [{ repositoryName }], images, ...keptByLedger(deps.ledger?.facts), ...usage.facts };
   const used = computeUsage(facts, { ...deps.config.ecs, now });
   const inUse = images.filter((image) => used.inUse.has(imageKey(repositoryName, image.imageDigest)));
   if (inUse.length > 0) {

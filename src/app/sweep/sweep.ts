@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
+import { keptByLedger, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import { planRetention } from '../../domain/retention-policy.js';
 import { sourceStatus, staleSourceWarning } from '../../domain/usage-sources.js';
@@ -70,8 +70,7 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
       repositories.push({ repositoryName, ...(policyText !== undefined && { policyText }) });
     }
     return {
-      // Pins and usage reports are not read live: they are the operator's and the sources' word, kept in the ledger.
-      facts: { scope, capturedAt: now, repositories, images, pins: view.facts.pins, reported: view.facts.reported ?? [], sources: view.facts.sources ?? [], ...usageOf(usage.facts) },
+      facts: { scope, capturedAt: now, repositories, images, ...keptByLedger(view.facts), ...usageOf(usage.facts) },
       warnings: usage.warnings,
     };
   } catch (error) {
