@@ -101,7 +101,8 @@ export function deduplicated(facts: Mutable<AccountFacts>): AccountFacts {
     serviceRevisions: uniqueBy<ServiceRevisionFact>(facts.serviceRevisions, (r) => r.serviceRevisionArn),
     lambdaFunctions: uniqueBy<LambdaFunctionFact>(facts.lambdaFunctions, (f) => f.functionArn),
     lambdaAliases: uniqueBy<LambdaAliasFact>(facts.lambdaAliases, (a) => a.aliasArn),
-    pins: uniqueBy<PinFact>(facts.pins, (p) => imageKey(p.repositoryName, p.imageDigest)),
+    // Several pins per image (one per reason): each decides on its own (one may have expired).
+    pins: uniqueBy<PinFact>(facts.pins, (p) => p.key ?? imageKey(p.repositoryName, p.imageDigest)),
     reported: uniqueBy<ReportedImageFact>(facts.reported ?? [], (r) => `${r.source}#${r.image}`),
     batchJobDefinitions: uniqueBy<BatchJobDefinitionFact>(facts.batchJobDefinitions ?? [], (j) => j.jobDefinitionArn),
     appRunnerServices: uniqueBy<AppRunnerServiceFact>(facts.appRunnerServices ?? [], (a) => a.serviceArn),

@@ -74,6 +74,24 @@ describe('pins, properly', () => {
     expect(later.expiredPins).toEqual([]);
   });
 
+  it('an image with a lasting pin stays protected when another pin on it expires (who-uses and explain over the index)', async () => {
+    const ledger = await world();
+    expect((await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'DR drill', '--expires', 'PT12H', '--ledger', ledger])).code).toBe(0);
+    expect((await cli('2026-11-19T13:05:00Z', ['pin', 'checkout:r3', '--reason', 'EKS deployment api in cluster prod', '--ledger', ledger])).code).toBe(0);
+    for (const first of ['DR drill', 'EKS deployment api in cluster prod']) {
+      const explained = await actionOf(ledger, '2026-11-20T02:00:00Z', 'checkout:r3');
+      expect(explained.action).toBe('keep');
+      // The pins of one image are one referrer: protecting while any of them is, with every reason.
+      expect(explained.referrers.filter((r: { kind: string }) => r.kind === 'pin')).toEqual([expect.objectContaining({ protecting: true, reason: expect.stringContaining('EKS deployment api in cluster prod') })]);
+      expect(explained.referrers.find((r: { kind: string }) => r.kind === 'pin').reason).toContain('expired at 2026-11-20T01:00:00.000Z: DR drill');
+      const who = (await cli('2026-11-20T02:00:00Z', ['who-uses', 'checkout:r3', '--ledger', ledger, '--config', CONFIG, '--now', '2026-11-20T02:00:00Z', '--output', 'json'])).json();
+      expect(who.images[0].referrers.filter((r: { kind: string; protecting: boolean }) => r.kind === 'pin' && r.protecting)).toHaveLength(1);
+      // Either order of the two pins in the ledger: remove and pin again.
+      expect((await cli('2026-11-19T14:00:00Z', ['unpin', 'checkout:r3', '--reason', first, '--ledger', ledger])).code).toBe(0);
+      expect((await cli('2026-11-19T14:00:00Z', ['pin', 'checkout:r3', '--reason', first, ...(first === 'DR drill' ? ['--expires', '2026-11-20T01:00:00Z'] : []), '--ledger', ledger])).code).toBe(0);
+    }
+  });
+
   it('reads and removes pins written before several pins per image existed', async () => {
     const ledger = await world();
     const engine = await startEmbeddedDynamoDb(ledger);
