@@ -12,6 +12,7 @@ import { createWhoUsesHttpHandler } from '../src/handlers/who-uses-http.js';
 import { digest } from './generate-account.js';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { SWEEP_SHARDS, sweepShard } from '../src/adapters/ledger-items.js';
+import { candidateReferrers, otherThan } from '../src/app/candidate-referrers.js';
 
 /** One measurement in its own process, so that peak memory (max RSS) belongs to it alone. Prints one JSON line. */
 const [what, snapshot, ledgerDir] = process.argv.slice(2);
@@ -78,10 +79,11 @@ if (what === 'plan-snapshot') {
   };
   await engine.close();
 } else if (what === 'sweep-index') {
-  // What the sweep reads (its index, all shards) as a share of the table, and the largest index partition.
+  // What the sweep reads — its index (all shards) and the references into its candidates' repositories — as a share of the table, and the largest index partition.
   const engine = await startEmbeddedDynamoDb(ledgerDir);
   const doc = DynamoDBDocumentClient.from(engine.client);
-  const [scope] = await new DynamoDbLedger(engine.client, engine.tableName).scopes();
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+  const [scope] = await ledger.scopes();
   const count = async (input: { IndexName?: string; KeyConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }) => {
     let items = 0;
     let start: Record<string, unknown> | undefined;
@@ -98,7 +100,16 @@ if (what === 'plan-snapshot') {
   const shards: number[] = [];
   for (let shard = 0; shard < SWEEP_SHARDS; shard += 1) shards.push(await count({ IndexName: 'forSweep', KeyConditionExpression: 'g3pk = :k', ExpressionAttributeValues: { ':k': sweepShard(scope!, shard) } }));
   const swept = shards.reduce((a, b) => a + b, 0);
-  detail = { tableItems: table, sweepIndexItems: swept, shareOfTable: swept / table, shards: SWEEP_SHARDS, largestPartition: Math.max(...shards) };
+  const view = await ledger.sweep.sweepView(scope!);
+  const f = view.facts;
+  const index = ledger.usageIndex();
+  const others = await candidateReferrers(index, scope!, f.images, NOW, otherThan(scope!));
+  detail = {
+    tableItems: table, sweepIndexItems: swept, shards: SWEEP_SHARDS, largestPartition: Math.max(...shards),
+    candidates: f.images.length, immutableUsageFacts: f.taskDefinitions.length + f.serviceRevisions.length + f.lambdaFunctions.length,
+    referenceItems: index.counts.items, referenceRequests: index.counts.requests, otherScopes: others.scopes.length,
+    sweepReads: swept + index.counts.items, shareOfTable: (swept + index.counts.items) / table,
+  };
   await engine.close();
 } else {
   throw new Error(`unknown measurement ${what}`);

@@ -3,7 +3,6 @@ import { LiveAccountReader } from '../src/adapters/aws/account-reader.js';
 import { LiveSweepAws } from '../src/adapters/aws/sweep-aws.js';
 import { DynamoDbLedger } from '../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../src/adapters/embedded-dynamodb.js';
-import { loadOtherScopes } from '../src/app/ledger-view.js';
 import { reconcileOrganization, type ScopeOutcome } from '../src/app/organization.js';
 import type { MemberUsage } from '../src/app/sweep/member-usage.js';
 import { sweep } from '../src/app/sweep/sweep.js';
@@ -72,7 +71,7 @@ const members: MemberUsage = {
 };
 const central = scopes[0]!;
 const aws = new LiveSweepAws(await access.clients(central), new AwsCaller({ sleep: async () => undefined }), central, config);
-const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), members, others: async () => (await loadOtherScopes(ledger, central)).scopes.map((s) => s.facts) }, central, { dryRun: false, runId: 'bench' });
+const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), members, index: ledger.usageIndex() }, central, { dryRun: false, runId: 'bench' });
 const t3 = performance.now();
 await engine.close();
 

@@ -32,6 +32,15 @@ const throughTsx = startup(process.execPath, ['--import', 'tsx', 'src/cli/main.t
 console.log(`start-up (median of 5): --help ${bundled.help.toFixed(2)} s, --version ${bundled.version.toFixed(2)} s bundled; --help through tsx ${throughTsx.toFixed(2)} s ` +
   `(ratio ${(throughTsx / bundled.help).toFixed(1)}x; target < 0.5 s: ${Math.max(bundled.help, bundled.version) < 0.5 ? 'met' : 'MISSED'})`);
 
+/** What the sweep reads of the ledger (bench/measure.ts sweep-index). */
+function printSweepReads(measured: Record<string, unknown>): void {
+  const m = measured as { tableItems: number; sweepIndexItems: number; candidates: number; immutableUsageFacts: number; referenceItems: number; referenceRequests: number; sweepReads: number; shareOfTable: number; shards: number; largestPartition: number };
+  const pct = (n: number) => `${(100 * n / m.tableItems).toFixed(1)}%`;
+  console.log(`sweep reads ${m.sweepReads} of ${m.tableItems} items (${pct(m.sweepReads)} of the table): its index ${m.sweepIndexItems} (${m.candidates} candidate images, ` +
+    `${m.immutableUsageFacts} immutable usage facts the live check reuses, the rest repositories, pins, reports) + ${m.referenceItems} references and tags of the candidates' repositories ` +
+    `(${m.referenceRequests} requests); index in ${m.shards} shards, largest partition ${m.largestPartition} items (${pct(m.largestPartition)} of the table)`);
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-bench-'));
 const snapshot = join(dir, 'account.json');
 const ledger = join(dir, 'ledger');
@@ -41,6 +50,14 @@ const t0 = performance.now();
 await writeFile(snapshot, JSON.stringify(generateAccount(shape)));
 console.log(`generated ${shape.repositories * shape.imagesPerRepository} images, ${shape.families * shape.revisionsPerFamily} task-definition revisions, ${shape.services} services ` +
   `(${((await stat(snapshot)).size / 2 ** 20).toFixed(0)} MiB snapshot) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+// `npm run bench -- --sweep [--small]`: only what the sweep reads of a loaded ledger.
+if (process.argv.includes('--sweep')) {
+  measure('load-ledger');
+  printSweepReads(measure('sweep-index'));
+  await rm(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 function measure(what: string, file = snapshot, dirOfLedger = ledger): { seconds: number; maxRssMiB: number } & Record<string, unknown> {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', what, file, dirOfLedger], {
@@ -77,8 +94,7 @@ for (const [name, m] of whoUses) {
   const d = m as unknown as { queries: number; maxRequests: number; meanRequests: number; maxItems: number; meanMs: number; maxMs: number; maxRssMiB: number };
   console.log(`  ${name.padEnd(38)} ${String(d.queries).padStart(7)} ${String(d.maxRequests).padStart(13)} ${d.meanRequests.toFixed(1).padStart(14)} ${String(d.maxItems).padStart(10)} ${d.meanMs.toFixed(0).padStart(8)} ${d.maxMs.toFixed(0).padStart(7)} ${d.maxRssMiB.toFixed(0).padStart(13)}`);
 }
-const sweepIndex = measure('sweep-index', snapshot, ledger) as unknown as { tableItems: number; sweepIndexItems: number; shareOfTable: number; shards: number; largestPartition: number };
-console.log(`sweep index: ${sweepIndex.sweepIndexItems} of ${sweepIndex.tableItems} items (${(100 * sweepIndex.shareOfTable).toFixed(1)}% of the table) in ${sweepIndex.shards} shards; largest index partition ${sweepIndex.largestPartition} items (${(100 * sweepIndex.largestPartition / sweepIndex.tableItems).toFixed(1)}% of the table)`);
+printSweepReads(measure('sweep-index', snapshot, ledger));
 const [w10, w100] = whoUses.map(([, m]) => m as unknown as { maxRequests: number; maxItems: number; maxRssMiB: number });
 console.log(`targets: <= 10 requests and <= 1,000 items per who-uses (${w100!.maxRequests <= 10 && w100!.maxItems <= 1000 ? 'met' : 'MISSED'}); the same at 10k and 100k images: ` +
   `requests ${w10!.maxRequests} vs ${w100!.maxRequests}, items ${w10!.maxItems} vs ${w100!.maxItems} (${Math.abs(w100!.maxRequests - w10!.maxRequests) <= 0.1 * w10!.maxRequests + 0.5 ? 'met' : 'MISSED'}); ` +

@@ -4,7 +4,7 @@ import type { FamilyContext, IndexedFact, UsageIndex } from '../app/usage-index.
 import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import { tagDigests } from '../domain/tag-fact.js';
 import { LedgerStoreError } from '../errors.js';
-import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, serviceGroup, tagGroup } from './index-keys.js';
+import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, scopeId, serviceGroup, tagGroup } from './index-keys.js';
 import { factPk, WATERMARK_PK, type FactItem } from './ledger-items.js';
 
 type Item = Record<string, unknown>;
@@ -17,13 +17,15 @@ export class DynamoDbUsageIndex implements UsageIndex {
 
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  private async group(key: string, index: { name?: string; key: string } = { name: GROUP_INDEX, key: 'g2pk' }): Promise<Item[]> {
+  private async group(key: string, index: { name?: string; key: string; sortFrom?: { key: string; value: string } } = { name: GROUP_INDEX, key: 'g2pk' }): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     try {
       do {
         const page: QueryCommandOutput = await this.doc.send(new QueryCommand({
-          TableName: this.tableName, ...(index.name && { IndexName: index.name }), KeyConditionExpression: `${index.key} = :k`, ExpressionAttributeValues: { ':k': key }, ExclusiveStartKey: start,
+          TableName: this.tableName, ...(index.name && { IndexName: index.name }), ExclusiveStartKey: start,
+          KeyConditionExpression: `${index.key} = :k${index.sortFrom ? ` AND ${index.sortFrom.key} >= :from` : ''}`,
+          ExpressionAttributeValues: { ':k': key, ...(index.sortFrom && { ':from': index.sortFrom.value }) },
         }));
         this.counts.requests += 1;
         items.push(...(page.Items ?? []));
@@ -112,6 +114,19 @@ export class DynamoDbUsageIndex implements UsageIndex {
     return {
       ...(repository && !repository.deleted && { repository: repository.fact as unknown as RepositoryFact }),
       images, history, referrers: DynamoDbUsageIndex.referrersIn(items),
+    };
+  }
+
+  async references(registry: Scope, repositoryName: string) {
+    // Sort keys from `ref#` on: the references into the repository and its tags (`tag#…`), not its images (`{pushedAt}#…`).
+    const items = await this.group(repositoryPartition(registry, repositoryName), { name: REPOSITORY_INDEX, key: 'g1pk', sortFrom: { key: 'g1sk', value: 'ref#' } });
+    return {
+      references: items.filter((i) => i.kind === 'reference').map((i) => {
+        // The target is the image's group (`…#img#{repo}@{digest}`) or the tag's (`…#img#{repo}:{tag}`).
+        const named = String(i.target).slice(`${scopeId(registry)}#img#${repositoryName}`.length);
+        return { referrer: String(i.referrer), scope: scopeOf(String(i.scope)), ...(named.startsWith('@') ? { digest: named.slice(1) } : { tag: named.slice(1) }) };
+      }),
+      tags: items.filter((i) => i.kind === 'tag').map((i) => ({ tag: String((i.fact as { tag: string }).tag), digests: tagDigests(i.fact as Record<string, unknown>) })),
     };
   }
 

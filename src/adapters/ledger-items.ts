@@ -40,7 +40,7 @@ export interface FactItem {
   g1sk?: string;
   g2pk?: string;
   g2sk?: string;
-  /** The sweep's sparse index: every referrer and pin, and only the images that may be unprotected, indexes and artifacts. */
+  /** The sweep's sparse index: the images that may be unprotected, indexes and artifacts, and SWEEP_INDEXED_KINDS. */
   g3pk?: string;
   g3sk?: string;
 }
@@ -61,12 +61,18 @@ export const SWEEP_SHARDS = 32;
 export const sweepShard = (scope: Scope, shard: number) => `${scopeId(scope)}#sweep#${String(shard).padStart(2, '0')}`;
 export const sweepKeys = (scope: Scope, pk: string) => ({ g3pk: sweepShard(scope, createHash('sha1').update(pk).digest().readUInt32BE(0) % SWEEP_SHARDS), g3sk: pk });
 
-/** Referrers and pins are what the sweep evaluates protection with; they grow with workloads, not with images. */
-const REFERRER_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service', 'service-deployment', 'service-revision', 'task', 'lambda-function', 'lambda-alias', 'batch-job-definition', 'apprunner-service', 'inspector-evidence', 'pin', 'reported-image', 'usage-source']);
+/**
+ * What the sweep index holds besides candidate images: repositories (their policies), the immutable usage facts the
+ * sweep's live check reuses instead of describing them again (task-definition revisions, service revisions, published
+ * Lambda versions), and what only the ledger knows (pins, usage reports and their sources). Mutable referrers (services,
+ * deployments, tasks, aliases, Batch, App Runner, Inspector) are read live by the sweep; the candidates' referrers in
+ * other scopes come from the repository index.
+ */
+export const SWEEP_INDEXED_KINDS: ReadonlySet<FactKind> = new Set(['repository', 'task-definition', 'service-revision', 'lambda-function', 'pin', 'reported-image', 'usage-source']);
 
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {
   const pk = factPk(scope, kind, id);
-  return { pk, sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt, ...(REFERRER_KINDS.has(kind) && sweepKeys(scope, pk)) };
+  return { pk, sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt, ...(SWEEP_INDEXED_KINDS.has(kind) && sweepKeys(scope, pk)) };
 }
 
 /**

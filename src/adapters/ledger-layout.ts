@@ -1,16 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { LayoutError } from '../errors.js';
-import { factItem, imageItem, sweepKeys, withReferences, type FactItem } from './ledger-items.js';
+import { factItem, imageItem, SWEEP_INDEXED_KINDS, sweepKeys, withReferences, type FactItem } from './ledger-items.js';
 import type { ImageFact } from '../domain/facts.js';
 
 /**
  * The table layout the items follow. 1: facts only (ecr-ledger 0.1). 2: facts with their references and group keys.
+ * 3: the sweep index holds candidate images, immutable usage facts, pins and reports only (no mutable referrers).
  * An item `LAYOUT / LAYOUT` records it; a table without one is new (empty) or of layout 1.
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 const MARKER = { pk: 'LAYOUT', sk: 'LAYOUT' };
-/** Where an interrupted upgrade resumes (the last fact item it converted). */
+/** Where an interrupted upgrade resumes (the last fact item it converted), with the layout it was converting from. */
 const CURSOR = { pk: 'LAYOUT', sk: 'UPGRADE' };
 
 export interface UpgradeProgress {
@@ -19,6 +20,14 @@ export interface UpgradeProgress {
   readonly converted: number;
   readonly references: number;
   readonly resumed: boolean;
+}
+
+type Item = Record<string, unknown>;
+
+/** One step of the upgrade: which items it reads, and how it converts one (counting what it wrote besides the item). */
+interface Step {
+  readonly filter: string;
+  convert(stored: FactItem): Promise<{ converted: boolean; extra: number }>;
 }
 
 /** Reads and upgrades the layout of one ledger table. */
@@ -31,7 +40,7 @@ export class LedgerLayout {
     if (marker) return Number(marker.version);
     const any = await this.doc.send(new ScanCommand({ TableName: this.tableName, Limit: 1 }));
     if ((any.Items ?? []).length > 0) return 1;
-    await this.mark();
+    await this.mark(LAYOUT_VERSION);
     return LAYOUT_VERSION;
   }
 
@@ -43,43 +52,81 @@ export class LedgerLayout {
     throw new LayoutError(`${describe} was written by an older ecr-ledger (layout ${version}): run \`ecr-ledger upgrade ${upgradeFlags}\` to convert it in place (pins, history and the audit trail are kept)`);
   }
 
-  private async mark(): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...MARKER, version: LAYOUT_VERSION, markedAt: new Date().toISOString() } }));
+  private async mark(version: number): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...MARKER, version, markedAt: new Date().toISOString() } }));
   }
 
   /**
-   * Converts a layout-1 table in place: every fact item gets its group keys and references, in pages; the cursor is
-   * saved after each page, so a crash resumes where it stopped, and converting an item twice writes the same item.
-   * Nothing is removed: pins, history stamps, tombstones, watermarks, checkpoints and audit records stay as they are.
+   * Converts an older table in place, one layout at a time (1→2, 2→3): each step reads the fact items in pages and
+   * saves its cursor after each page, so a crash resumes where it stopped, and converting an item twice writes the same
+   * item. Nothing is removed but index keys: pins, history stamps, tombstones, watermarks, checkpoints and audit records
+   * stay as they are.
    */
   async upgrade(onPage?: (converted: number) => void, pageSize?: number): Promise<UpgradeProgress> {
     const from = await this.version();
-    if (from >= LAYOUT_VERSION) return { from, to: from, converted: 0, references: 0, resumed: false };
-    const cursor = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: CURSOR, ConsistentRead: true }))).Item?.cursor as Record<string, unknown> | undefined;
-    let start = cursor;
     let converted = 0;
     let references = 0;
+    let resumed = false;
+    for (let version = from; version < LAYOUT_VERSION; version += 1) {
+      const done = await this.step(version, this.steps(version), (n) => onPage?.(converted + n), pageSize);
+      converted += done.converted;
+      references += done.extra;
+      resumed ||= done.resumed;
+      await this.mark(version + 1);
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: CURSOR }));
+    }
+    return { from, to: Math.max(from, LAYOUT_VERSION), converted, references, resumed };
+  }
+
+  private steps(version: number): Step {
+    if (version === 1) {
+      return {
+        filter: 'sk = :f AND attribute_exists(#scope)',
+        convert: async (stored) => {
+          const items = converted1to2(stored);
+          for (const item of items) await this.putUnlessChanged(item, stored);
+          return { converted: true, extra: items.length - 1 };
+        },
+      };
+    }
+    return {
+      filter: 'sk = :f AND attribute_exists(#scope) AND attribute_exists(g3pk)',
+      convert: async (stored) => {
+        if (sweepIndexed(stored)) return { converted: false, extra: 0 };
+        // Any writer of layout 3 writes these kinds without the keys: removing them is right whoever wrote the item last.
+        await this.doc.send(new UpdateCommand({
+          TableName: this.tableName, Key: { pk: stored.pk, sk: stored.sk }, UpdateExpression: 'REMOVE g3pk, g3sk', ConditionExpression: 'attribute_exists(pk)',
+        })).catch((error: unknown) => { if (!(error instanceof ConditionalCheckFailedException)) throw error; });
+        return { converted: true, extra: 0 };
+      },
+    };
+  }
+
+  private async step(version: number, step: Step, onPage: (converted: number) => void, pageSize: number | undefined): Promise<{ converted: number; extra: number; resumed: boolean }> {
+    const saved = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: CURSOR, ConsistentRead: true }))).Item;
+    // A cursor without a version was saved by the 1→2 upgrade of ecr-ledger before layout 3.
+    const cursor = saved && Number(saved.from ?? 1) === version ? saved.cursor as Item : undefined;
+    let start = cursor;
+    let converted = 0;
+    let extra = 0;
     do {
       const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
-        TableName: this.tableName, ExclusiveStartKey: start, ...(pageSize && { Limit: pageSize }), FilterExpression: 'sk = :f AND attribute_exists(#scope)', ExpressionAttributeValues: { ':f': 'F' }, ExpressionAttributeNames: { '#scope': 'scope' },
+        TableName: this.tableName, ExclusiveStartKey: start, ...(pageSize && { Limit: pageSize }), FilterExpression: step.filter, ExpressionAttributeValues: { ':f': 'F' }, ExpressionAttributeNames: { '#scope': 'scope' },
       }));
       for (const stored of (page.Items ?? []) as unknown as FactItem[]) {
-        const items = converted1to2(stored);
-        for (const item of items) await this.putUnlessChanged(item, stored);
-        converted += 1;
-        references += items.length - 1;
+        const done = await step.convert(stored);
+        if (done.converted) converted += 1;
+        extra += done.extra;
       }
       start = page.LastEvaluatedKey;
-      if (start) await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...CURSOR, cursor: start } }));
-      onPage?.(converted);
+      if (start) await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...CURSOR, from: version, cursor: start } }));
+      onPage(converted);
     } while (start);
-    await this.mark();
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: CURSOR }));
-    return { from, to: LAYOUT_VERSION, converted, references, resumed: cursor !== undefined };
+    return { converted, extra, resumed: cursor !== undefined };
   }
 
   /** The fact item itself only if no event rewrote it since it was read (an event writes layout 2 already); references if no newer ones exist. */
-  private async putUnlessChanged(item: Record<string, unknown>, stored: FactItem): Promise<void> {
+  private async putUnlessChanged(item: Item, stored: FactItem): Promise<void> {
     const isFact = item.sk === 'F';
     try {
       await this.doc.send(new PutCommand({
@@ -91,6 +138,9 @@ export class LedgerLayout {
     }
   }
 }
+
+/** Whether a fact item of layout 3 belongs in the sweep index: an image the index already holds, or a kind it always holds. */
+const sweepIndexed = (item: FactItem) => item.kind === 'image' || SWEEP_INDEXED_KINDS.has(item.kind as never);
 
 /** One layout-1 fact item as layout 2 has it: the same attributes with the group keys, then its references and claims. */
 export function converted1to2(stored: FactItem): Record<string, unknown>[] {

@@ -1,11 +1,13 @@
 import type { Config } from '../config.js';
-import { imageKey, type AccountFacts, type Scope } from '../domain/facts.js';
+import { imageKey, type Scope } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { imageUri } from '../domain/image-reference.js';
 import { isCurrent, lastUse, type Announcement } from '../domain/notice.js';
 import { storedBytes } from '../domain/plan-summary.js';
 import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
 import type { AnnouncementStore, SweepStore } from './ports.js';
+import { candidatesWithReferrers } from './candidate-referrers.js';
+import type { UsageIndex } from './usage-index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -45,9 +47,8 @@ export interface NoticeDeps {
   readonly announcements: AnnouncementStore;
   readonly config: Config;
   readonly clock: () => Date;
-  /** The tags of a repository's images (the sweep index carries none): digest → tags. */
-  readonly tagsOf: (scope: Scope, repositoryName: string) => Promise<ReadonlyMap<string, readonly string[]>>;
-  readonly others?: () => Promise<readonly AccountFacts[]>;
+  /** The ledger's index: the candidates' tags and referrers (in any scope), read by reference. */
+  readonly index: UsageIndex;
   /** Sends a notice with something in it; each channel says whether it got through. */
   readonly deliver: (notice: Notice) => Promise<readonly Delivery[]>;
 }
@@ -73,12 +74,8 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
   const now = deps.clock().toISOString();
   const deletableFrom = new Date(Date.parse(now) + daysAhead * DAY_MS).toISOString();
   const view = await deps.store.sweepView(scope);
-  const images = [];
-  for (const [repositoryName, held] of groupBy(view.facts.images, (i) => i.repositoryName)) {
-    const tags = await deps.tagsOf(scope, repositoryName);
-    images.push(...held.map((image) => ({ ...image, imageTags: [...(tags.get(image.imageDigest) ?? [])].sort() })));
-  }
-  const plan = planRetention({ ...view.facts, images }, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others: (await deps.others?.()) ?? [] });
+  const { facts, others } = await candidatesWithReferrers(deps.index, view, now);
+  const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others });
   const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED'));
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));
   const fresh = scheduled.filter((p) => !isCurrent(existing.get(imageKey(p.image.repositoryName, p.image.imageDigest)), p));

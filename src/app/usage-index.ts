@@ -8,6 +8,14 @@ export interface IndexedFact {
   readonly fact: Record<string, unknown>;
 }
 
+/** A reference into a repository: who (a ledger id, in its scope) names which image of it, by digest or by tag. */
+export interface RepositoryReference {
+  readonly referrer: string;
+  readonly scope: Scope;
+  readonly digest?: string;
+  readonly tag?: string;
+}
+
 /** What decides a family's protection window: its revisions, the tasks and service revisions running it, the services deploying it. */
 export interface FamilyContext {
   readonly taskDefinitions: readonly TaskDefinitionFact[];
@@ -35,6 +43,8 @@ export interface UsageIndex {
   lambdaFunction(scope: Scope, functionName: string): Promise<{ versions: readonly LambdaFunctionFact[]; aliases: readonly LambdaAliasFact[] }>;
   /** One repository: its images (with tags and history), its policy, and who names any of them (from any scope). */
   repository(registry: Scope, repositoryName: string): Promise<{ repository?: RepositoryFact; images: readonly ImageFact[]; history: ReadonlyMap<string, ImageHistory>; referrers: readonly string[] }>;
+  /** Every reference into a repository, from any scope (the referrer's id and scope, the digest or tag it names), and its tags. */
+  references(registry: Scope, repositoryName: string): Promise<{ references: readonly RepositoryReference[]; tags: ReadonlyArray<{ tag: string; digests: readonly string[] }> }>;
   /** Every scope's watermark (scopes only events have fed have none). */
   watermarks(): Promise<ReadonlyArray<{ scope: Scope; watermark?: Watermark }>>;
   /** Requests and items read so far (for reports and benchmarks). */

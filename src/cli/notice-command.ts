@@ -1,4 +1,3 @@
-import { loadOtherScopes } from '../app/ledger-view.js';
 import { announceDeletions, type Delivery, type NoticeResult } from '../app/notice.js';
 import { noticeText } from '../app/notice-message.js';
 import { deliverToWebhook } from '../adapters/aws/notice-channels.js';
@@ -16,12 +15,10 @@ export async function noticeCommand(flags: Flags, io: Io): Promise<number> {
   const open = await openLedger(flags);
   try {
     const scope = await chooseScope(open.ledger, flags);
-    const index = open.index();
     const ledgerFlag = flags.table !== undefined ? `--table ${flags.table}` : `--ledger ${flags.ledger}`;
     const result: NoticeResult = await announceDeletions({
       store: open.sweep, announcements: open.announcements, config: settings, clock: io.clock,
-      tagsOf: async (s, repositoryName) => new Map((await index.repository(s, repositoryName)).images.map((i) => [i.imageDigest, i.imageTags])),
-      others: async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts),
+      index: open.index(),
       deliver: async (notice) => {
         const deliveries: Delivery[] = [{ channel: 'stdout', ok: true }];
         if (flags['webhook-url'] !== undefined) {

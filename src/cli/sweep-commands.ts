@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { auditHistory } from '../app/sweep/history.js';
-import { loadOtherScopes } from '../app/ledger-view.js';
 import type { AuditRecord } from '../app/ports.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { SnapshotSweepAws } from '../adapters/snapshot-sweep-aws.js';
@@ -59,13 +58,12 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg);
       const moved = flags.now === undefined ? undefined : parseTime(flags.now, '--now');
       const clock = () => (moved === undefined ? io.clock() : new Date(moved));
-      const others = async () => (await loadOtherScopes(open.ledger, scope)).scopes.map((s) => s.facts);
       // Organisation-wide, the live check also reads every member account that can pull from the candidates' repositories.
       const org = cfg.organization && !rehearsal ? openOrganization(flags, cfg, scope, io.organization) : undefined;
       try {
         const members = org && new Organization(cfg, scope, org.access, () => org.listAccounts());
         const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
-        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), others, ...(members && { members }), ...(clusters && { clusters }) },
+        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), ...(members && { members }), ...(clusters && { clusters }) },
           scope, { dryRun: !flags.force, runId: randomUUID() });
         print(io, flags, report, () => renderSweep(report));
         return report.failures.length > 0 ? 5 : 0;

@@ -1,3 +1,4 @@
+import type { UsageIndex } from '../app/usage-index.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import type { LifecycleCheckReport } from '../app/lifecycle-check.js';
 import { sweepInBatches, type SweepProgressStore } from '../app/sweep/batched.js';
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
-import type { AccountFacts, Scope } from '../domain/facts.js';
+import type { Scope } from '../domain/facts.js';
 import { RefusedError } from '../errors.js';
 
 /** The part of the Lambda context the reconcile needs. */
@@ -70,8 +71,8 @@ export interface SweepHandlerDeps {
   /** Live AWS for one run (fresh call counts). */
   readonly aws: (scope: Scope) => SweepAws;
   readonly scope: () => Promise<Scope>;
-  /** The ledger's other scopes, whose referrers add protection. */
-  readonly others?: (scope: Scope) => Promise<readonly AccountFacts[]>;
+  /** The ledger's index (a fresh one per run): the other scopes' referrers of the candidates add protection. */
+  readonly index?: () => UsageIndex;
   readonly config: Config;
   readonly dryRun: boolean;
   readonly log: Log;
@@ -126,8 +127,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 /** One invocation of a run: all of it, or (with `batched`) the repository batches that fit, queueing the rest. */
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext }) {
   try {
-    const others = deps.others && (() => deps.others!(scope));
-    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), ...(others && { others }) };
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), ...(deps.index && { index: deps.index() }) };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

@@ -8,7 +8,6 @@ import { deliverNotice } from '../adapters/aws/notice-channels.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { S3ReportBucket } from '../adapters/aws/report-bucket.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
-import { loadOtherScopes } from '../app/ledger-view.js';
 import { announceDeletions } from '../app/notice.js';
 import { noticeText } from '../app/notice-message.js';
 import { ledgerReportPage, reportKey } from '../app/report-page.js';
@@ -24,7 +23,6 @@ import { deployedOrganization } from './organization.js';
 const { ledger, config, clients } = environment();
 const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date() });
 let scope: Scope | undefined;
-const others = async (runScope: Scope) => (await loadOtherScopes(ledger, runScope)).scopes.map((s) => s.facts);
 const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), process.env.REPORT_BUCKET) : undefined;
 const topicArn = process.env.NOTICE_TOPIC_ARN;
 const organization = deployedOrganization(config);
@@ -42,7 +40,7 @@ const sqs = queueUrl ? new SQSClient({}) : undefined;
 const deps: SweepHandlerDeps = {
   store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log,
   scope: async () => (scope ??= await reader.scope()),
-  others,
+  index: () => ledger.usageIndex(),
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
   dryRun: process.env.DRY_RUN !== 'false',
   ...(organization && { members: organization }),
@@ -57,11 +55,9 @@ const deps: SweepHandlerDeps = {
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),
   ...(config.notice && {
     notice: (runScope: Scope) => {
-      const index = ledger.usageIndex();
       return announceDeletions({
         store: ledger.sweep, announcements: ledger.announcements, config, clock: () => new Date(),
-        tagsOf: async (s, repositoryName) => new Map((await index.repository(s, repositoryName)).images.map((i) => [i.imageDigest, i.imageTags])),
-        others: () => others(runScope),
+        index: ledger.usageIndex(),
         deliver: async (notice) => {
           const channels = {
             ...(config.notice!.sns && topicArn && { sns: { client: new SNSClient({}), topicArn } }),

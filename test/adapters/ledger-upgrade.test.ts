@@ -14,7 +14,9 @@ import { readSnapshotFile } from '../../src/snapshot/read-snapshot.js';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 /** A ledger as ecr-ledger 0.1 (layout 1) wrote it: a live account swept once, a pin, a checkpoint, the example account, two events. */
-const fixture = async () => (JSON.parse(await readFile('test/fixtures/ledger-v1.json', 'utf8')) as { items: Item[] }).items;
+const fixture = async (file = 'test/fixtures/ledger-v1.json') => (JSON.parse(await readFile(file, 'utf8')) as { items: Item[] }).items;
+/** A ledger as ecr-ledger wrote it with layout 2 (the layout-1 fixture upgraded, then a pin with an expiry, a usage report, an event). */
+const V2 = 'test/fixtures/ledger-v2.json';
 const LIVE = { accountId: '123456789012', region: 'us-east-1' };
 const EXAMPLE = { accountId: '123456789012', region: 'eu-west-1' };
 
@@ -30,12 +32,12 @@ async function scanAll(engine: EmbeddedDynamoDb): Promise<Item[]> {
   return items;
 }
 
-/** A ledger directory holding exactly the layout-1 items. */
-async function layout1Ledger(): Promise<string> {
+/** A ledger directory holding exactly the fixture's items (layout 1 unless told). */
+async function layout1Ledger(file?: string): Promise<string> {
   const dir = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-v1-')), 'ledger');
   const engine = await startEmbeddedDynamoDb(dir);
   const doc = DynamoDBDocumentClient.from(engine.client);
-  const items = await fixture();
+  const items = await fixture(file);
   for (let i = 0; i < items.length; i += 25) await doc.send(new BatchWriteCommand({ RequestItems: { [engine.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   await engine.close();
   return dir;
@@ -48,8 +50,10 @@ async function cli(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
 }
 
-/** What layout 2 adds or moves are index keys (the sweep index is sharded); everything else must be as it was. */
-const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, ...rest }: Item) => rest;
+/** What layouts 2 and 3 add, move or remove are index keys (the sweep index is sharded, then sparser); everything else must be as it was. */
+const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, g3sk: _f, ...rest }: Item) => rest;
+/** The kinds layout 3 keeps in the sweep index (besides images that may be unprotected, indexes and artifacts). */
+const SWEPT = ['repository', 'task-definition', 'service-revision', 'lambda-function', 'pin', 'reported-image', 'usage-source'];
 
 describe('upgrading a ledger written by the previous layout, in place', () => {
   it('every other command refuses an old ledger with exit 2, naming upgrade', async () => {
@@ -66,7 +70,9 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     const before = await fixture();
     const upgraded = await cli('upgrade', '--ledger', dir, '--output', 'json', '--quiet');
     expect(upgraded.code).toBe(0);
-    expect(upgraded.json()).toMatchObject({ from: 1, to: LAYOUT_VERSION, converted: before.filter((i) => i.sk === 'F' && i.scope).length });
+    // Every fact converted to layout 2, then the mutable referrers' sweep-index keys removed (layout 3).
+    const unindexed = before.filter((i) => i.sk === 'F' && i.g3pk !== undefined && !i.deleted && i.kind !== 'image' && !SWEPT.includes(String(i.kind)));
+    expect(upgraded.json()).toMatchObject({ from: 1, to: LAYOUT_VERSION, converted: before.filter((i) => i.sk === 'F' && i.scope).length + unindexed.length });
 
     const engine = await startEmbeddedDynamoDb(dir);
     try {
@@ -79,8 +85,10 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
       expect(kinds('image').filter((i) => !i.deleted).every((i) => String(i.g2pk).includes('#img#'))).toBe(true);
       expect(kinds('reference').length).toBeGreaterThan(50);
       const swept = [...after.values()].filter((i) => i.g3pk !== undefined);
-      expect(swept.length).toBe(before.filter((i) => i.g3pk !== undefined).length);
+      expect(swept.length).toBe(before.filter((i) => i.g3pk !== undefined && (i.kind === 'image' || SWEPT.includes(String(i.kind)))).length);
       expect(swept.every((i) => /#sweep#\d\d$/.test(String(i.g3pk)))).toBe(true);
+      expect(kinds('service').length).toBeGreaterThan(0);
+      expect(kinds('service').every((i) => i.g3pk === undefined && i.g3sk === undefined)).toBe(true);
       expect(after.get('LAYOUT|LAYOUT')).toMatchObject({ version: LAYOUT_VERSION });
 
       // The upgraded table is what layout 2 writes: reconciling the same picture again changes nothing.
@@ -96,7 +104,7 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     } finally {
       await engine.close();
     }
-    expect((await cli('upgrade', '--ledger', dir)).out).toContain('already of layout 2');
+    expect((await cli('upgrade', '--ledger', dir)).out).toContain(`already of layout ${LAYOUT_VERSION}`);
     const who = await cli('who-uses', 'app:live', '--ledger', dir, '--scope', '123456789012/us-east-1', '--output', 'json');
     expect(who.code).toBe(0);
     expect(who.json().images[0].referrers.length).toBeGreaterThan(0);
@@ -114,11 +122,73 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     await expect(ledger.layout.upgrade(undefined, 20)).rejects.toThrow('the process was killed');
     expect(await ledger.layout.version()).toBe(1);
     const resumed = await new DynamoDbLedger(engine.client, engine.tableName).layout.upgrade(undefined, 20);
-    expect(resumed).toMatchObject({ from: 1, to: 2, resumed: true });
+    expect(resumed).toMatchObject({ from: 1, to: LAYOUT_VERSION, resumed: true });
     const afterCrash = (await scanAll(engine)).filter((i) => i.pk !== 'LAYOUT').map((i) => JSON.stringify(i)).sort();
     await engine.close();
 
     const clean = await layout1Ledger();
+    expect((await cli('upgrade', '--ledger', clean, '--quiet')).code).toBe(0);
+    const cleanEngine = await startEmbeddedDynamoDb(clean);
+    const straight = (await scanAll(cleanEngine)).filter((i) => i.pk !== 'LAYOUT').map((i) => JSON.stringify(i)).sort();
+    await cleanEngine.close();
+    expect(afterCrash).toEqual(straight);
+  });
+
+  it('layout 2 to 3: removes only the sweep-index keys of mutable referrers, keeps everything else, and answers as before', async () => {
+    const dir = await layout1Ledger(V2);
+    const before = await fixture(V2);
+    for (const argv of [['plan', '--ledger', dir], ['sweep', '--ledger', dir]]) {
+      const refused = await cli(...argv);
+      expect(refused.code, argv[0]).toBe(2);
+      expect(refused.err).toContain('(layout 2): run `ecr-ledger upgrade --ledger');
+    }
+
+    const upgraded = await cli('upgrade', '--ledger', dir, '--output', 'json', '--quiet');
+    expect(upgraded.code).toBe(0);
+    const unindexed = before.filter((i) => i.sk === 'F' && i.g3pk !== undefined && i.kind !== 'image' && !SWEPT.includes(String(i.kind)));
+    expect(unindexed.map((i) => i.kind).sort()).toEqual(expect.arrayContaining(['lambda-alias', 'service', 'service-deployment', 'task']));
+    expect(upgraded.json()).toMatchObject({ from: 2, to: 3, converted: unindexed.length, references: 0, resumed: false });
+
+    const engine = await startEmbeddedDynamoDb(dir);
+    try {
+      const after = new Map((await scanAll(engine)).map((i) => [`${i.pk}|${i.sk}`, i]));
+      expect(after.size).toBe(before.length);
+      expect(after.get('LAYOUT|LAYOUT')).toMatchObject({ version: 3 });
+      for (const item of before.filter((i) => i.pk !== 'LAYOUT')) {
+        const now = after.get(`${item.pk}|${item.sk}`)!;
+        const dropped = unindexed.includes(item);
+        // Every attribute as it was (pins, history, audit, watermarks, checkpoints); only those keys gone.
+        expect(now, `${item.pk} ${item.sk}`).toEqual(dropped ? Object.fromEntries(Object.entries(item).filter(([k]) => k !== 'g3pk' && k !== 'g3sk')) : item);
+      }
+    } finally {
+      await engine.close();
+    }
+    // Idempotent: again, nothing to do; the upgraded ledger answers.
+    expect((await cli('upgrade', '--ledger', dir, '--output', 'json', '--quiet')).json()).toMatchObject({ from: 3, to: 3, converted: 0 });
+    const pinned = await cli('who-uses', 'fluentd:bbbb', '--ledger', dir, '--scope', '123456789012/eu-west-1', '--output', 'json', '--now', '2026-11-20T00:00:00Z');
+    expect(pinned.json().images[0].referrers).toEqual([expect.objectContaining({ kind: 'pin', protecting: true })]);
+    const who = await cli('who-uses', 'app:live', '--ledger', dir, '--scope', '123456789012/us-east-1', '--output', 'json');
+    expect(who.json().images[0].referrers.length).toBeGreaterThan(0);
+    const pins = await cli('pins', '--ledger', dir, '--scope', '123456789012/eu-west-1', '--output', 'json');
+    expect(pins.json().pins.map((p: { reason: string }) => p.reason)).toEqual(['canary until the migration']);
+  });
+
+  it('layout 2 to 3 resumes after a crash from its cursor and converges to the same table', async () => {
+    const crashed = await layout1Ledger(V2);
+    const engine = await startEmbeddedDynamoDb(crashed);
+    let updates = 0;
+    engine.client.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand' && ++updates === 5) throw new Error('the process was killed');
+      return next(args);
+    }, { step: 'initialize', name: 'crash' });
+    await expect(new DynamoDbLedger(engine.client, engine.tableName).layout.upgrade(undefined, 10)).rejects.toThrow('the process was killed');
+    const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+    expect(await ledger.layout.version()).toBe(2);
+    expect(await ledger.layout.upgrade(undefined, 10)).toMatchObject({ from: 2, to: 3, resumed: true });
+    const afterCrash = (await scanAll(engine)).filter((i) => i.pk !== 'LAYOUT').map((i) => JSON.stringify(i)).sort();
+    await engine.close();
+
+    const clean = await layout1Ledger(V2);
     expect((await cli('upgrade', '--ledger', clean, '--quiet')).code).toBe(0);
     const cleanEngine = await startEmbeddedDynamoDb(clean);
     const straight = (await scanAll(cleanEngine)).filter((i) => i.pk !== 'LAYOUT').map((i) => JSON.stringify(i)).sort();

@@ -1,5 +1,4 @@
 import { rawSample, sample } from '../fixtures/events/samples.js';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchesApi } from '../../src/events/api-names.js';
 import { EventError } from '../../src/events/envelope.js';

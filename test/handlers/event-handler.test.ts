@@ -1,5 +1,5 @@
 import { sample } from '../fixtures/events/samples.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveLookups } from '../../src/adapters/aws/lookups.js';

@@ -43,8 +43,12 @@ function sharingLiveReads(deps: SweepDeps): SweepDeps {
   const aws = deps.aws;
   let usage: ReturnType<typeof aws.readUsage> | undefined;
   const readUsage: typeof aws.readUsage = (known) => (usage ??= aws.readUsage(known));
+  // The members' sweep indexes (the immutable facts their live reads reuse), read once per invocation too.
+  const store = deps.store;
+  const sweepView = once((scope: Scope) => store.sweepView(scope));
   return {
     ...deps,
+    store: new Proxy(store, { get: (target, prop, receiver) => (prop === 'sweepView' ? sweepView : Reflect.get(target, prop, receiver)) }),
     aws: new Proxy(aws, { get: (target, prop, receiver) => (prop === 'readUsage' ? readUsage : Reflect.get(target, prop, receiver)) }),
     ...(deps.members && { members: { scopes: once(() => deps.members!.scopes()), readUsage: once((scope, known) => deps.members!.readUsage(scope, known)) } }),
     ...(deps.clusters && { clusters: { clusters: once((scope) => deps.clusters!.clusters(scope)) } }),

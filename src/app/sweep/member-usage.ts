@@ -20,6 +20,14 @@ export interface UnreadableAccount {
   readonly repositories: readonly string[];
 }
 
+/** What the ledger holds of the other scopes. */
+export interface MemberLedger {
+  /** The other scopes' referrers of the candidates, as the ledger has them. */
+  readonly ledgerOthers: readonly AccountFacts[];
+  /** A member scope's immutable usage facts, pins and reports (its sweep index): the live read reuses them. */
+  readonly held: (scope: Scope) => Promise<AccountFacts | undefined>;
+}
+
 export interface MemberCheck {
   /** The other scopes' facts to plan with: members read live now, the ledger's for the rest. */
   readonly others: readonly AccountFacts[];
@@ -34,7 +42,8 @@ export interface MemberCheck {
  * policies let pull is read live in each of its regions. One that cannot be read now blocks deletion in every
  * repository it can pull from; the others count with their current usage.
  */
-export async function checkMembers(members: MemberUsage, home: Scope, repositories: readonly RepositoryFact[], ledgerOthers: readonly AccountFacts[], now: string): Promise<MemberCheck> {
+export async function checkMembers(members: MemberUsage, home: Scope, repositories: readonly RepositoryFact[], ledger: MemberLedger, now: string): Promise<MemberCheck> {
+  const { ledgerOthers } = ledger;
   const grants = repositories.map((r) => ({ repositoryName: r.repositoryName, ...accountsGranted(r.policyText, home.accountId) }));
   const needed = new Set(grants.flatMap((g) => g.accounts));
   const scopes = (await members.scopes()).filter((s) => s.accountId !== home.accountId && needed.has(s.accountId));
@@ -45,8 +54,8 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
   const queue = [...scopes];
   const readOne = async (scope: Scope) => {
     if (failures.has(scope.accountId)) return;
-    const held = ledgerOthers.find((o) => o.scope.accountId === scope.accountId && o.scope.region === scope.region);
     try {
+      const held = await ledger.held(scope);
       const read = await members.readUsage(scope, knownFacts(held));
       warnings.push(...read.warnings.map((w) => `${scope.accountId}/${scope.region}: ${w}`));
       live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], ...keptByLedger(held), ...read.facts });

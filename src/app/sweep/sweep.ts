@@ -10,6 +10,8 @@ import { act } from './act.js';
 import { splitByNotice } from './notice-gate.js';
 import { checkMembers, type MemberUsage } from './member-usage.js';
 import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.js';
+import { candidateReferrers, otherThan } from '../candidate-referrers.js';
+import type { UsageIndex } from '../usage-index.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
 import { orderDeletions } from './order.js';
@@ -25,10 +27,11 @@ export interface SweepDeps {
   readonly clock: () => Date;
   readonly warn?: (message: string) => void;
   /**
-   * The ledger's other scopes, whose referrers of this scope's images protect them too. They are not live-checked,
-   * so they only ever add protection: a repository shared with another account stays whole (keepIfSharedWithOtherAccounts).
+   * The ledger's index: the other scopes' referrers of the candidates (read by reference, with what decides whether
+   * they protect). They are not live-checked, so they only ever add protection: a repository shared with another
+   * account stays whole (keepIfSharedWithOtherAccounts) unless that account is a member read live.
    */
-  readonly others?: () => Promise<readonly AccountFacts[]>;
+  readonly index?: UsageIndex;
   /** Announcements of the advance notice (config `notice`): only images announced `daysAhead` days ago go. */
   readonly announcements?: AnnouncementStore;
   /** Organisation-wide: the member accounts whose current usage the live check reads (config `organization`). */
@@ -114,8 +117,9 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const facts = { ...live.facts, reported: withLiveClusters(live.facts.reported ?? [], clusterReads, now) };
     const warnings = [...live.warnings, ...unreadableClusters.map((u) => `EKS cluster ${u.cluster} cannot be read now (${u.reason}): nothing is deleted from the repositories of ${scope.accountId}/${scope.region}`)];
     warnings.forEach((w) => deps.warn?.(w));
-    const ledgerOthers = (await deps.others?.()) ?? [];
-    const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, ledgerOthers, now) : undefined;
+    const ledgerOthers = deps.index ? (await candidateReferrers(deps.index, scope, facts.images, now, otherThan(scope))).scopes : [];
+    const held = async (member: Scope) => (await deps.store.sweepView(member)).facts;
+    const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, { ledgerOthers, held }, now) : undefined;
     members?.warnings.forEach((w) => deps.warn?.(w));
     const plan = planRetention(facts, view.history, {
       config: deps.config, now, historySource: 'ledger', others: members?.others ?? ledgerOthers, ...(members && { visibleAccounts: members.visible }),

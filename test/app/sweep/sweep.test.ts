@@ -183,10 +183,36 @@ describe('sweep: referrers in the ledger\'s other scopes', () => {
     await reconcileLedger({ ledger: world.ledger, clock: () => day(3) }, { facts, config: parseConfig({}), source: 'account B' });
     const aws = new (await import('../../../src/adapters/aws/sweep-aws.js')).LiveSweepAws(world.account.clients(), new (await import('../../../src/adapters/aws/caller.js')).AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
     const { sweep } = await import('../../../src/app/sweep/sweep.js');
-    const others = async () => [(await world.ledger.load(other)).facts];
-    const report = await sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), others }, SCOPE, { dryRun: false, runId: 'cross' });
+    const report = await sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'cross' });
     expect(world.exists('base', 'used-elsewhere')).toBe(true);
     expect(world.exists('base', 'unused')).toBe(false);
+    expect(report.images.map((i) => i.imageTags)).toEqual([['old']]);
+  });
+
+  it('keeps a candidate another account names by a tag that moved onto it since the reconcile (the live tags decide)', async () => {
+    world = await SweepWorld.start();
+    world.image('base', 'was-stable', ['stable']);
+    world.image('base', 'now-stable', []);
+    world.image('base', 'unused', ['old']);
+    // A service of this account runs `was-stable` by digest: it is no candidate, so the ledger's tag item names none.
+    const td = world.account.ecs.addTaskDefinition('web', 1, { web: `${HOST}/base@${digest('was-stable')}` });
+    world.account.ecs.addService('prod', { serviceName: 'web', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
+    await world.ready();
+    const { reconcileLedger } = await import('../../../src/app/reconcile.js');
+    const { parseConfig } = await import('../../../src/config.js');
+    const other = { accountId: '222222222222', region: 'us-east-1' };
+    const facts = {
+      scope: other, capturedAt: day(3).toISOString(), repositories: [], images: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
+      taskDefinitions: [{ taskDefinitionArn: 'arn:aws:ecs:us-east-1:222222222222:task-definition/job:1', family: 'job', revision: 1, status: 'ACTIVE', containers: [{ containerName: 'job', image: `${HOST}/base:stable` }] }],
+    };
+    await reconcileLedger({ ledger: world.ledger, clock: () => day(3) }, { facts, config: parseConfig({}), source: 'account B' });
+    // After the reconcile, `stable` moves onto an image the ledger has as a candidate (no event told it).
+    world.account.ecr.retag('base', 'stable', digest('now-stable'), { imagePushedAt: new Date(), imageSizeInBytes: 1 });
+    const aws = new (await import('../../../src/adapters/aws/sweep-aws.js')).LiveSweepAws(world.account.clients(), new (await import('../../../src/adapters/aws/caller.js')).AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+    const { sweep } = await import('../../../src/app/sweep/sweep.js');
+    const report = await sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'moved' });
+    expect(world.exists('base', 'now-stable')).toBe(true);
+    expect(world.exists('base', 'was-stable')).toBe(true);
     expect(report.images.map((i) => i.imageTags)).toEqual([['old']]);
   });
 });
