@@ -82,6 +82,37 @@ describe('advance notice (notice.daysAhead)', () => {
       .toContain('Announced for deletion 2026-11-14T06:00:00.000Z (deletable from 2026-11-17T06:00:00.000Z).');
   });
 
+  it('announces exactly what a plan over the whole ledger deletes by then (services, deployments and tasks read by reference)', async () => {
+    const w = await world();
+    const notice = (await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--output', 'json'], '2026-11-14T06:00:00Z')).json().notice;
+    const announced = notice.repositories.flatMap((r: { images: Array<{ repositoryName: string; imageDigest: string }> }) => r.images.map((i) => `${i.repositoryName}@${i.imageDigest}`));
+    const plan = (await cli(['plan', '--ledger', w.ledger, '--config', w.config, '--now', notice.deletableFrom, '--output', 'json'], '2026-11-14T06:00:00Z')).json();
+    const deleted = plan.images.filter((i: { action: string }) => i.action === 'delete').map((i: { repositoryName: string; imageDigest: string }) => `${i.repositoryName}@${i.imageDigest}`);
+    expect(announced.sort()).toEqual(deleted.sort());
+  });
+
+  it('does not announce an image a task started after the reconcile runs (the task is read by reference, not from the sweep index)', async () => {
+    const w = await world();
+    const sample = JSON.parse(await readFile('test/fixtures/events/ecs-task-state-change-running.json', 'utf8'));
+    const taskArn = 'arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef';
+    const event = {
+      ...sample, account: '123456789012', region: 'us-east-1', time: '2026-11-12T00:00:00Z', resources: [taskArn],
+      detail: {
+        ...sample.detail, clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod', taskArn, updatedAt: '2026-11-12T00:00:00.000Z',
+        taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:3', group: 'family:checkout',
+        containers: [{ ...sample.detail.containers[0], taskArn, name: 'checkout', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout:r3', imageDigest: undefined }],
+      },
+    };
+    const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-notice-')), 'task.json');
+    await writeFile(file, JSON.stringify(event));
+    expect((await cli(['ingest', file, '--ledger', w.ledger, '--offline'], '2026-11-12T00:00:00Z')).code).toBe(0);
+    const notice = (await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--output', 'json'], '2026-11-14T06:00:00Z')).json().notice;
+    const checkout = notice.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'checkout');
+    const tags = checkout.images.flatMap((i: { imageTags: string[] }) => i.imageTags);
+    expect(tags).toContain('r2');
+    expect(tags).not.toContain('r3');
+  });
+
   it('posts the notice in Slack format to --webhook-url, retrying a failed post', async () => {
     const w = await world();
     const hook = await webhook([500, 200]);
