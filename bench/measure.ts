@@ -12,7 +12,7 @@ import { createWhoUsesHttpHandler } from '../src/handlers/who-uses-http.js';
 import { digest } from './generate-account.js';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { SWEEP_SHARDS, sweepShard } from '../src/adapters/ledger-items.js';
-import { candidateReferrers, otherThan } from '../src/app/candidate-referrers.js';
+import { candidateReferrers } from '../src/app/candidate-referrers.js';
 
 /** One measurement in its own process, so that peak memory (max RSS) belongs to it alone. Prints one JSON line. */
 const [what, snapshot, ledgerDir] = process.argv.slice(2);
@@ -103,7 +103,7 @@ if (what === 'plan-snapshot') {
   const view = await ledger.sweep.sweepView(scope!);
   const f = view.facts;
   const index = ledger.usageIndex();
-  const others = await candidateReferrers(index, scope!, f.images, NOW, otherThan(scope!));
+  const others = await candidateReferrers(index, scope!, f.images, NOW, { fromOtherScopes: true });
   detail = {
     tableItems: table, sweepIndexItems: swept, shards: SWEEP_SHARDS, largestPartition: Math.max(...shards),
     candidates: f.images.length, immutableUsageFacts: f.taskDefinitions.length + f.serviceRevisions.length + f.lambdaFunctions.length,

@@ -1,3 +1,4 @@
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsCaller } from '../src/adapters/aws/caller.js';
 import { LiveAccountReader } from '../src/adapters/aws/account-reader.js';
 import { LiveSweepAws } from '../src/adapters/aws/sweep-aws.js';
@@ -71,8 +72,25 @@ const members: MemberUsage = {
 };
 const central = scopes[0]!;
 const aws = new LiveSweepAws(await access.clients(central), new AwsCaller({ sleep: async () => undefined }), central, config);
+// Ledger items the sweep reads (every Query, Scan, GetItem and BatchGetItem response), against the table's size.
+const ledgerReads = { requests: 0, items: 0 };
+engine.client.middlewareStack.add((next, context) => async (args) => {
+  const result = await next(args);
+  if (!['QueryCommand', 'ScanCommand', 'GetItemCommand', 'BatchGetItemCommand'].includes(String(context.commandName))) return result;
+  const out = result.output as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
+  ledgerReads.requests += 1;
+  ledgerReads.items += out.Count ?? (out.Item ? 1 : 0) + Object.values(out.Responses ?? {}).reduce((n, list) => n + list.length, 0);
+  return result;
+}, { step: 'deserialize', name: 'countReads' });
 const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), members, index: ledger.usageIndex() }, central, { dryRun: false, runId: 'bench' });
 const t3 = performance.now();
+const sweptReads = { ...ledgerReads };
+let tableItems = 0;
+for (let start: Record<string, unknown> | undefined, first = true; first || start; first = false) {
+  const page = await DynamoDBDocumentClient.from(engine.client).send(new ScanCommand({ TableName: engine.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+  tableItems += page.Count ?? 0;
+  start = page.LastEvaluatedKey;
+}
 await engine.close();
 
 const total = (calls: Readonly<Record<string, number>>) => Object.values(calls).reduce((a, b) => a + b, 0);
@@ -98,4 +116,6 @@ console.log(`longest invocation at 10 requests/s per API per account: first reco
   `(members read 4 at a time; target <= 300 s each: ${Math.max(longestReconcile, longestDaily, sweepSeconds) <= 300 ? 'met' : 'MISSED'})`);
 const memberDaily = daily.slice(1).map((o) => total(calls(o)));
 console.log(`daily reconcile: central ${total(calls(daily[0]!))} calls for ${registryShape.repositories} repositories; members ${Math.min(...memberDaily)}-${Math.max(...memberDaily)} calls each (workloads only; the registry's size does not enter)`);
+console.log(`the sweep read ${sweptReads.items} of ${tableItems} ledger items (${(100 * sweptReads.items / tableItems).toFixed(1)}% of the table) in ${sweptReads.requests} requests: ` +
+  'its index, the members\' references into its candidates\' repositories with their context, and each member\'s sweep index (the immutable facts its live read reuses)');
 console.log(`wall time against the in-process fakes: first ${((t1 - t0) / 1000).toFixed(0)} s, daily ${((t2 - t1) / 1000).toFixed(0)} s, sweep ${((t3 - t2) / 1000).toFixed(0)} s; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

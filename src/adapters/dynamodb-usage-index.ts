@@ -117,9 +117,11 @@ export class DynamoDbUsageIndex implements UsageIndex {
     };
   }
 
-  async references(registry: Scope, repositoryName: string) {
-    // Sort keys from `ref#` on: the references into the repository and its tags (`tag#…`), not its images (`{pushedAt}#…`).
-    const items = await this.group(repositoryPartition(registry, repositoryName), { name: REPOSITORY_INDEX, key: 'g1pk', sortFrom: { key: 'g1sk', value: 'ref#' } });
+  async references(registry: Scope, repositoryName: string, options: { fromOtherScopes?: boolean } = {}) {
+    // Sort keys from `ref#` on: the references into the repository and its tags (`tag#…`), not its images (`{pushedAt}#…`);
+    // from `xref#` on, only the references from other scopes.
+    const from = options.fromOtherScopes ? 'xref#' : 'ref#';
+    const items = await this.group(repositoryPartition(registry, repositoryName), { name: REPOSITORY_INDEX, key: 'g1pk', sortFrom: { key: 'g1sk', value: from } });
     return {
       references: items.filter((i) => i.kind === 'reference').map((i) => {
         // The target is the image's group (`…#img#{repo}@{digest}`) or the tag's (`…#img#{repo}:{tag}`).

@@ -14,7 +14,10 @@ import type { Scope } from '../domain/facts.js';
  * Query for the image and one per tag it holds.
  */
 export const GROUP_INDEX = 'byFamily';
-/** The `byRepository` index: a repository's images by push time, and (sort key `ref#…`) every reference into it. */
+/**
+ * The `byRepository` index: a repository's images by push time (sort key `{pushedAt}#{digest}`), its tags (`tag#…`),
+ * and every reference into it — `ref#…` from the registry's own scope, `xref#…` from other accounts and regions.
+ */
 export const REPOSITORY_INDEX = 'byRepository';
 
 export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;

@@ -2,11 +2,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { LayoutError } from '../errors.js';
 import { factItem, imageItem, SWEEP_INDEXED_KINDS, sweepKeys, withReferences, type FactItem } from './ledger-items.js';
+import { referencePrefix, type ReferenceItem } from './reference-items.js';
 import type { ImageFact } from '../domain/facts.js';
 
 /**
  * The table layout the items follow. 1: facts only (ecr-ledger 0.1). 2: facts with their references and group keys.
- * 3: the sweep index holds candidate images, immutable usage facts, pins and reports only (no mutable referrers).
+ * 3: the sweep index holds candidate images, immutable usage facts, pins and reports only (no mutable referrers), and
+ * references from other scopes sort apart in the repository index (`xref#`).
  * An item `LAYOUT / LAYOUT` records it; a table without one is new (empty) or of layout 1.
  */
 export const LAYOUT_VERSION = 3;
@@ -23,6 +25,8 @@ export interface UpgradeProgress {
 }
 
 type Item = Record<string, unknown>;
+/** The scope a ledger id or group (`{account}#{region}#…`) starts with. */
+const scopeOf = (id: string) => ({ accountId: id.split('#')[0]!, region: id.split('#')[1]! });
 
 /** One step of the upgrade: which items it reads, and how it converts one (counting what it wrote besides the item). */
 interface Step {
@@ -90,8 +94,9 @@ export class LedgerLayout {
       };
     }
     return {
-      filter: 'sk = :f AND attribute_exists(#scope) AND attribute_exists(g3pk)',
+      filter: '(sk = :f AND attribute_exists(#scope) AND attribute_exists(g3pk)) OR (begins_with(sk, :r) AND begins_with(g1sk, :ref))',
       convert: async (stored) => {
+        if (stored.kind === ('reference' as never)) return { converted: false, extra: await this.markForeign(stored as unknown as ReferenceItem) };
         if (sweepIndexed(stored)) return { converted: false, extra: 0 };
         // Any writer of layout 3 writes these kinds without the keys: removing them is right whoever wrote the item last.
         await this.doc.send(new UpdateCommand({
@@ -111,7 +116,8 @@ export class LedgerLayout {
     let extra = 0;
     do {
       const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
-        TableName: this.tableName, ExclusiveStartKey: start, ...(pageSize && { Limit: pageSize }), FilterExpression: step.filter, ExpressionAttributeValues: { ':f': 'F' }, ExpressionAttributeNames: { '#scope': 'scope' },
+        TableName: this.tableName, ExclusiveStartKey: start, ...(pageSize && { Limit: pageSize }), FilterExpression: step.filter,
+        ExpressionAttributeValues: { ':f': 'F', ...(step.filter.includes(':r') && { ':r': 'R#', ':ref': 'ref#' }) }, ExpressionAttributeNames: { '#scope': 'scope' },
       }));
       for (const stored of (page.Items ?? []) as unknown as FactItem[]) {
         const done = await step.convert(stored);
@@ -123,6 +129,20 @@ export class LedgerLayout {
       onPage(converted);
     } while (start);
     return { converted, extra, resumed: cursor !== undefined };
+  }
+
+  /** A reference from another scope gets the repository index's `xref#` prefix (layout 3); 1 if it did, else 0. */
+  private async markForeign(reference: ReferenceItem): Promise<number> {
+    if (!reference.g1sk || referencePrefix(scopeOf(reference.scope), scopeOf(reference.target)) === 'ref') return 0;
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName, Key: { pk: reference.pk, sk: reference.sk }, UpdateExpression: 'SET g1sk = :x',
+        ConditionExpression: 'g1sk = :old', ExpressionAttributeValues: { ':x': `x${reference.g1sk}`, ':old': reference.g1sk },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // rewritten since by a writer of layout 3
+    }
+    return 1;
   }
 
   /** The fact item itself only if no event rewrote it since it was read (an event writes layout 2 already); references if no newer ones exist. */

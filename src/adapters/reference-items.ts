@@ -21,6 +21,12 @@ export interface ReferenceItem {
   g2sk: string;
 }
 
+/**
+ * The repository index's sort-key prefix of a reference: `ref` from the registry's own scope, `xref` from any other
+ * (account or region), so that the sweep reads only the references its live check cannot see.
+ */
+export const referencePrefix = (referrer: Scope, registry: Scope) => (scopeId(referrer) === scopeId(registry) ? 'ref' : 'xref');
+
 const REFERRING_KINDS = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'batch-job-definition', 'apprunner-service', 'inspector-evidence', 'pin', 'reported-image', 'image']);
 
 /** The references a fact makes (none for kinds that name no image or family). */
@@ -34,7 +40,7 @@ export function referenceItems(scope: Scope, kind: string, referrerPk: string, f
   } else if (REFERRING_KINDS.has(kind)) {
     for (const image of namedImages(scope, { kind, fact } as unknown as ReferrerFact)) {
       const target = image.digest !== undefined ? imageGroup(image.registry, image.repositoryName, image.digest) : tagGroup(image.registry, image.repositoryName, image.tag!);
-      add(target, { g1pk: repositoryPartition(image.registry, image.repositoryName), g1sk: `ref#${referrerPk}#${target}` }, 'ref');
+      add(target, { g1pk: repositoryPartition(image.registry, image.repositoryName), g1sk: `${referencePrefix(scope, image.registry)}#${referrerPk}#${target}` }, 'ref');
     }
   }
   return [...items.values()];

@@ -15,18 +15,20 @@ export interface CandidateReferrers {
 
 /**
  * Who names a registry's candidate images, read in bounded steps: one Query per candidate repository (every reference
- * into it from any scope, and its tags), the referrers whose references name a candidate by digest or by a tag it
- * holds, then those referrers' families, services and functions — what decides whether they protect. `include` picks
- * the referrers' scopes (the sweep reads its own scope live and asks for the others only).
+ * into it, and its tags), the referrers whose references name a candidate by digest or by a tag it holds (as `candidates`
+ * carry them — the sweep's are read live — or as the ledger has them), then those referrers' families, services and
+ * functions: what decides whether they protect. With `fromOtherScopes` (the sweep, which reads its own scope live) only
+ * references from other accounts and regions are read — nothing at all when the ledger holds no other scope.
  */
-export async function candidateReferrers(index: UsageIndex, registry: Scope, candidates: readonly ImageFact[], now: string, include: (scope: Scope) => boolean = () => true): Promise<CandidateReferrers> {
+export async function candidateReferrers(index: UsageIndex, registry: Scope, candidates: readonly ImageFact[], now: string, options: { fromOtherScopes?: boolean } = {}): Promise<CandidateReferrers> {
   const before = { ...index.counts };
-  const referrers = new Set<string>();
+  const counted = () => ({ requests: index.counts.requests - before.requests, items: index.counts.items - before.items });
   const tags = new Map<string, string[]>();
+  if (options.fromOtherScopes && !(await index.watermarks()).some((w) => otherThan(registry)(w.scope))) return { scopes: [], tags, counts: counted() };
+  const referrers = new Set<string>();
   for (const [repositoryName, images] of groupBy(candidates, (i) => i.repositoryName)) {
     const digests = new Set(images.map((i) => i.imageDigest));
-    const found = await index.references(registry, repositoryName);
-    // The tags the candidates hold now (a live read) and those the ledger has on them: a reference to either counts.
+    const found = await index.references(registry, repositoryName, { fromOtherScopes: options.fromOtherScopes === true });
     const heldTags = new Set<string>(images.flatMap((i) => i.imageTags));
     for (const { tag, digests: on } of found.tags) {
       const held = on.filter((d) => digests.has(d));
@@ -35,11 +37,11 @@ export async function candidateReferrers(index: UsageIndex, registry: Scope, can
       for (const digest of held) tags.set(imageKey(repositoryName, digest), [...(tags.get(imageKey(repositoryName, digest)) ?? []), tag].sort());
     }
     const namesCandidate = (r: RepositoryReference) => (r.digest !== undefined ? digests.has(r.digest) : heldTags.has(r.tag!));
-    for (const r of found.references) if (namesCandidate(r) && include(r.scope)) referrers.add(r.referrer);
+    for (const r of found.references) if (namesCandidate(r)) referrers.add(r.referrer);
   }
   const facts = await index.facts([...referrers]);
   const scopes = [...(await gatherContext(index, facts, now)).values()].map(deduplicated);
-  return { scopes, tags, counts: { requests: index.counts.requests - before.requests, items: index.counts.items - before.items } };
+  return { scopes, tags, counts: counted() };
 }
 
 /** A scope other than `home`. */

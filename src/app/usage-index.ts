@@ -43,8 +43,11 @@ export interface UsageIndex {
   lambdaFunction(scope: Scope, functionName: string): Promise<{ versions: readonly LambdaFunctionFact[]; aliases: readonly LambdaAliasFact[] }>;
   /** One repository: its images (with tags and history), its policy, and who names any of them (from any scope). */
   repository(registry: Scope, repositoryName: string): Promise<{ repository?: RepositoryFact; images: readonly ImageFact[]; history: ReadonlyMap<string, ImageHistory>; referrers: readonly string[] }>;
-  /** Every reference into a repository, from any scope (the referrer's id and scope, the digest or tag it names), and its tags. */
-  references(registry: Scope, repositoryName: string): Promise<{ references: readonly RepositoryReference[]; tags: ReadonlyArray<{ tag: string; digests: readonly string[] }> }>;
+  /**
+   * Every reference into a repository, from any scope (the referrer's id and scope, the digest or tag it names), and its
+   * tags; with `fromOtherScopes`, only references from other accounts and regions (and no tags).
+   */
+  references(registry: Scope, repositoryName: string, options?: { fromOtherScopes?: boolean }): Promise<{ references: readonly RepositoryReference[]; tags: ReadonlyArray<{ tag: string; digests: readonly string[] }> }>;
   /** Every scope's watermark (scopes only events have fed have none). */
   watermarks(): Promise<ReadonlyArray<{ scope: Scope; watermark?: Watermark }>>;
   /** Requests and items read so far (for reports and benchmarks). */

@@ -10,7 +10,7 @@ import { act } from './act.js';
 import { splitByNotice } from './notice-gate.js';
 import { checkMembers, type MemberUsage } from './member-usage.js';
 import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.js';
-import { candidateReferrers, otherThan } from '../candidate-referrers.js';
+import { candidateReferrers } from '../candidate-referrers.js';
 import type { UsageIndex } from '../usage-index.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
@@ -117,7 +117,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const facts = { ...live.facts, reported: withLiveClusters(live.facts.reported ?? [], clusterReads, now) };
     const warnings = [...live.warnings, ...unreadableClusters.map((u) => `EKS cluster ${u.cluster} cannot be read now (${u.reason}): nothing is deleted from the repositories of ${scope.accountId}/${scope.region}`)];
     warnings.forEach((w) => deps.warn?.(w));
-    const ledgerOthers = deps.index ? (await candidateReferrers(deps.index, scope, facts.images, now, otherThan(scope))).scopes : [];
+    const ledgerOthers = deps.index ? (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true })).scopes : [];
     const held = async (member: Scope) => (await deps.store.sweepView(member)).facts;
     const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, { ledgerOthers, held }, now) : undefined;
     members?.warnings.forEach((w) => deps.warn?.(w));
