@@ -77,11 +77,11 @@ const ledgerReads = { requests: 0, items: 0 };
 engine.client.middlewareStack.add((next, context) => async (args) => {
   const result = await next(args);
   if (!['QueryCommand', 'ScanCommand', 'GetItemCommand', 'BatchGetItemCommand'].includes(String(context.commandName))) return result;
-  const out = result.output as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
+  const out = (result.output ?? {}) as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
   ledgerReads.requests += 1;
   ledgerReads.items += out.Count ?? (out.Item ? 1 : 0) + Object.values(out.Responses ?? {}).reduce((n, list) => n + list.length, 0);
   return result;
-}, { step: 'deserialize', name: 'countReads' });
+}, { step: 'initialize', name: 'countReads' });
 const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), members, index: ledger.usageIndex() }, central, { dryRun: false, runId: 'bench' });
 const t3 = performance.now();
 const sweptReads = { ...ledgerReads };

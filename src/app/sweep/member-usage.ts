@@ -20,17 +20,9 @@ export interface UnreadableAccount {
   readonly repositories: readonly string[];
 }
 
-/** What the ledger holds of the other scopes. */
-export interface MemberLedger {
-  /** The other scopes' referrers of the candidates, as the ledger has them. */
-  readonly ledgerOthers: readonly AccountFacts[];
-  /** A member scope's immutable usage facts, pins and reports (its sweep index): the live read reuses them. */
-  readonly held: (scope: Scope) => Promise<AccountFacts | undefined>;
-}
-
 export interface MemberCheck {
-  /** The other scopes' facts to plan with: members read live now, the ledger's for the rest. */
-  readonly others: readonly AccountFacts[];
+  /** The members read live now, with the pins and reports their ledger holds. */
+  readonly live: readonly AccountFacts[];
   /** Accounts whose current usage is known: the swept account and every member read in all its regions. */
   readonly visible: ReadonlySet<string>;
   readonly unreadable: readonly UnreadableAccount[];
@@ -42,8 +34,7 @@ export interface MemberCheck {
  * policies let pull is read live in each of its regions. One that cannot be read now blocks deletion in every
  * repository it can pull from; the others count with their current usage.
  */
-export async function checkMembers(members: MemberUsage, home: Scope, repositories: readonly RepositoryFact[], ledger: MemberLedger, now: string): Promise<MemberCheck> {
-  const { ledgerOthers } = ledger;
+export async function checkMembers(members: MemberUsage, home: Scope, repositories: readonly RepositoryFact[], held: (scope: Scope) => Promise<AccountFacts | undefined>, now: string): Promise<MemberCheck> {
   const grants = repositories.map((r) => ({ repositoryName: r.repositoryName, ...accountsGranted(r.policyText, home.accountId) }));
   const needed = new Set(grants.flatMap((g) => g.accounts));
   const scopes = (await members.scopes()).filter((s) => s.accountId !== home.accountId && needed.has(s.accountId));
@@ -55,10 +46,11 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
   const readOne = async (scope: Scope) => {
     if (failures.has(scope.accountId)) return;
     try {
-      const held = await ledger.held(scope);
-      const read = await members.readUsage(scope, knownFacts(held));
+      // The member's sweep index holds its immutable usage facts: the live read reuses them instead of describing them again.
+      const ledger = await held(scope);
+      const read = await members.readUsage(scope, knownFacts(ledger));
       warnings.push(...read.warnings.map((w) => `${scope.accountId}/${scope.region}: ${w}`));
-      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], ...keptByLedger(held), ...read.facts });
+      live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], ...keptByLedger(ledger), ...read.facts });
     } catch (error) {
       if (!(error instanceof AwsReadError)) throw error;
       failures.set(scope.accountId, `${scope.accountId}/${scope.region}: ${error.message}`);
@@ -70,6 +62,5 @@ export async function checkMembers(members: MemberUsage, home: Scope, repositori
   const unreadable = [...failures].map(([accountId, reason]) => ({ accountId, reason, repositories: grants.filter((g) => g.accounts.includes(accountId)).map((g) => g.repositoryName).sort() }));
   for (const u of unreadable) warnings.push(`account ${u.accountId} cannot be read now (${u.reason}): nothing is deleted from the repositories it can pull from (${u.repositories.join(', ')})`);
   const readAccounts = new Set(scopes.map((s) => s.accountId).filter((a) => !failures.has(a)));
-  const others = [...live.values(), ...ledgerOthers.filter((o) => !live.has(`${o.scope.accountId}/${o.scope.region}`))];
-  return { others, visible: new Set([home.accountId, ...readAccounts]), unreadable, warnings };
+  return { live: [...live.values()], visible: new Set([home.accountId, ...readAccounts]), unreadable, warnings };
 }

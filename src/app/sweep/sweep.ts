@@ -117,12 +117,15 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const facts = { ...live.facts, reported: withLiveClusters(live.facts.reported ?? [], clusterReads, now) };
     const warnings = [...live.warnings, ...unreadableClusters.map((u) => `EKS cluster ${u.cluster} cannot be read now (${u.reason}): nothing is deleted from the repositories of ${scope.accountId}/${scope.region}`)];
     warnings.forEach((w) => deps.warn?.(w));
-    const ledgerOthers = deps.index ? (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true })).scopes : [];
     const held = async (member: Scope) => (await deps.store.sweepView(member)).facts;
-    const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, { ledgerOthers, held }, now) : undefined;
+    const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, held, now) : undefined;
+    // The other scopes' referrers of the candidates as the ledger has them — but for the members just read live.
+    const readLive = new Set((members?.live ?? []).map((m) => `${m.scope.accountId}#${m.scope.region}`));
+    const ledgerOthers = deps.index ? (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true, except: readLive })).scopes : [];
+    const others = [...(members?.live ?? []), ...ledgerOthers];
     members?.warnings.forEach((w) => deps.warn?.(w));
     const plan = planRetention(facts, view.history, {
-      config: deps.config, now, historySource: 'ledger', others: members?.others ?? ledgerOthers, ...(members && { visibleAccounts: members.visible }),
+      config: deps.config, now, historySource: 'ledger', others, ...(members && { visibleAccounts: members.visible }),
     });
     // A member account that cannot be read now may be running any image of the repositories it can pull from.
     const blocked = new Set([...(members?.unreadable.flatMap((u) => u.repositories) ?? []), ...(unreadableClusters.length > 0 ? facts.repositories.map((r) => r.repositoryName) : [])]);
