@@ -1,6 +1,11 @@
 import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RefusedError } from '../../../src/errors.js';
+import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
+import { AwsCaller } from '../../../src/adapters/aws/caller.js';
+import { reconcileLedger } from '../../../src/app/reconcile.js';
+import { sweep } from '../../../src/app/sweep/sweep.js';
+import { parseConfig } from '../../../src/config.js';
 import { digest } from '../../fixtures/account-builder.js';
 import { day, HOST, SCOPE, SweepWorld, SWEEP_CONFIG } from '../../fixtures/sweep-world.js';
 
@@ -168,22 +173,29 @@ describe('sweep: failures, caps, locks and scale', () => {
 });
 
 describe('sweep: referrers in the ledger\'s other scopes', () => {
-  it('keeps an image only a task definition of another account uses (by tag), and deletes the rest', async () => {
-    world = await SweepWorld.start();
-    world.image('base', 'used-elsewhere', ['stable']);
-    world.image('base', 'unused', ['old']);
-    await world.ready();
-    const { reconcileLedger } = await import('../../../src/app/reconcile.js');
-    const { parseConfig } = await import('../../../src/config.js');
+  /** Account B (reconciled into the same ledger on day 3) has a task definition naming `base:stable` of this registry. */
+  async function accountBNamesStable(): Promise<void> {
     const other = { accountId: '222222222222', region: 'us-east-1' };
     const facts = {
       scope: other, capturedAt: day(3).toISOString(), repositories: [], images: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
       taskDefinitions: [{ taskDefinitionArn: 'arn:aws:ecs:us-east-1:222222222222:task-definition/job:1', family: 'job', revision: 1, status: 'ACTIVE', containers: [{ containerName: 'job', image: `${HOST}/base:stable` }] }],
     };
     await reconcileLedger({ ledger: world.ledger, clock: () => day(3) }, { facts, config: parseConfig({}), source: 'account B' });
-    const aws = new (await import('../../../src/adapters/aws/sweep-aws.js')).LiveSweepAws(world.account.clients(), new (await import('../../../src/adapters/aws/caller.js')).AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
-    const { sweep } = await import('../../../src/app/sweep/sweep.js');
-    const report = await sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'cross' });
+  }
+
+  /** The registry's sweep on day 3, with the ledger's index (the other scopes' references into its candidates). */
+  const sweepWithIndex = (runId: string) => {
+    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+    return sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId });
+  };
+
+  it('keeps an image only a task definition of another account uses (by tag), and deletes the rest', async () => {
+    world = await SweepWorld.start();
+    world.image('base', 'used-elsewhere', ['stable']);
+    world.image('base', 'unused', ['old']);
+    await world.ready();
+    await accountBNamesStable();
+    const report = await sweepWithIndex('cross');
     expect(world.exists('base', 'used-elsewhere')).toBe(true);
     expect(world.exists('base', 'unused')).toBe(false);
     expect(report.images.map((i) => i.imageTags)).toEqual([['old']]);
@@ -198,19 +210,10 @@ describe('sweep: referrers in the ledger\'s other scopes', () => {
     const td = world.account.ecs.addTaskDefinition('web', 1, { web: `${HOST}/base@${digest('was-stable')}` });
     world.account.ecs.addService('prod', { serviceName: 'web', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
     await world.ready();
-    const { reconcileLedger } = await import('../../../src/app/reconcile.js');
-    const { parseConfig } = await import('../../../src/config.js');
-    const other = { accountId: '222222222222', region: 'us-east-1' };
-    const facts = {
-      scope: other, capturedAt: day(3).toISOString(), repositories: [], images: [], services: [], serviceDeployments: [], serviceRevisions: [], tasks: [], lambdaFunctions: [], lambdaAliases: [], pins: [],
-      taskDefinitions: [{ taskDefinitionArn: 'arn:aws:ecs:us-east-1:222222222222:task-definition/job:1', family: 'job', revision: 1, status: 'ACTIVE', containers: [{ containerName: 'job', image: `${HOST}/base:stable` }] }],
-    };
-    await reconcileLedger({ ledger: world.ledger, clock: () => day(3) }, { facts, config: parseConfig({}), source: 'account B' });
+    await accountBNamesStable();
     // After the reconcile, `stable` moves onto an image the ledger has as a candidate (no event told it).
     world.account.ecr.retag('base', 'stable', digest('now-stable'), { imagePushedAt: new Date(), imageSizeInBytes: 1 });
-    const aws = new (await import('../../../src/adapters/aws/sweep-aws.js')).LiveSweepAws(world.account.clients(), new (await import('../../../src/adapters/aws/caller.js')).AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
-    const { sweep } = await import('../../../src/app/sweep/sweep.js');
-    const report = await sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'moved' });
+    const report = await sweepWithIndex('moved');
     expect(world.exists('base', 'now-stable')).toBe(true);
     expect(world.exists('base', 'was-stable')).toBe(true);
     expect(report.images.map((i) => i.imageTags)).toEqual([['old']]);
