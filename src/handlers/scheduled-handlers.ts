@@ -14,7 +14,7 @@ import { sweepInBatches, type SweepProgressStore } from '../app/sweep/batched.js
 import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
 import type { Scope } from '../domain/facts.js';
-import { RefusedError } from '../errors.js';
+import { LayoutError, RefusedError } from '../errors.js';
 
 /** The part of the Lambda context the reconcile needs. */
 export interface InvocationContext {
@@ -73,6 +73,11 @@ export interface SweepHandlerDeps {
   readonly scope: () => Promise<Scope>;
   /** The ledger's index (a fresh one per run): the other scopes' referrers of the candidates add protection. */
   readonly index?: () => UsageIndex;
+  /**
+   * Fails (LayoutError) on a table of an older layout: the sweep reads the references of other scopes where layout 3
+   * keeps them, so on an older table it would miss them. The run is refused; the daily reconcile upgrades the table.
+   */
+  readonly requireLayout?: () => Promise<void>;
   readonly config: Config;
   readonly dryRun: boolean;
   readonly log: Log;
@@ -127,6 +132,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 /** One invocation of a run: all of it, or (with `batched`) the repository batches that fit, queueing the rest. */
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext }) {
   try {
+    await requireCurrentLayout(deps);
     const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), ...(deps.index && { index: deps.index() }) };
     let report: SweepReport;
     if (deps.batched) {
@@ -159,6 +165,15 @@ async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: stri
       deps.metrics.addMetric('SweepRefused', MetricUnit.Count, 1);
       deps.metrics.publishStoredMetrics();
     }
+    throw error;
+  }
+}
+
+async function requireCurrentLayout(deps: SweepHandlerDeps): Promise<void> {
+  try {
+    await deps.requireLayout?.();
+  } catch (error) {
+    if (error instanceof LayoutError) throw new RefusedError(`${error.message}; the deployed reconcile upgrades it on its next run, and nothing is deleted until then`, { cause: error });
     throw error;
   }
 }

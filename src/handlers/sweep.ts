@@ -41,6 +41,7 @@ const deps: SweepHandlerDeps = {
   store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log,
   scope: async () => (scope ??= await reader.scope()),
   index: () => ledger.usageIndex(),
+  requireLayout: () => ledger.layout.require(`the ledger table ${process.env.LEDGER_TABLE}`, `--table ${process.env.LEDGER_TABLE}`),
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
   dryRun: process.env.DRY_RUN !== 'false',
   ...(organization && { members: organization }),

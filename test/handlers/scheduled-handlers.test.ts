@@ -1,3 +1,4 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
@@ -59,6 +60,30 @@ describe('scheduled handlers', () => {
     const emf = lines.map((l) => JSON.parse(l)).find((l) => l._aws && l.dryRun === 'false');
     expect(emf).toMatchObject({ ImagesDeleted: 1, BytesDeleted: 1_000_000 });
     expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('ecr-ledger-test');
+  });
+
+  it('refuses to sweep a table of an older layout (it would miss references of other scopes) and deletes nothing', async () => {
+    world = await SweepWorld.start();
+    world.image('app', 'old', [], 30);
+    await world.ready();
+    // The table as ecr-ledger wrote it before layout 3: the marker says 2.
+    await DynamoDBDocumentClient.from(world.engine.client).send(new PutCommand({ TableName: world.engine.tableName, Item: { pk: 'LAYOUT', sk: 'LAYOUT', version: 2 } }));
+    const lines: Array<Record<string, unknown>> = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const handler = createSweepHandler({
+      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun: false, log: (level, message, fields) => lines.push({ level, message, ...fields }),
+      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
+      requireLayout: () => world.ledger.layout.require('the ledger table', '--table T'),
+    });
+    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
+    try {
+      await expect(handler({}, context(900_000))).rejects.toThrow('the deployed reconcile upgrades it on its next run');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(world.exists('app', 'old')).toBe(true);
+    expect(lines.find((l) => l.message === 'sweep refused')?.reason).toContain('was written by an older ecr-ledger (layout 2)');
   });
 
   it('the sweep runs when the advance notice fails, and writes its HTML report page after the run', async () => {
