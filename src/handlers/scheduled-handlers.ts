@@ -72,7 +72,7 @@ export interface SweepHandlerDeps {
   readonly aws: (scope: Scope) => SweepAws;
   readonly scope: () => Promise<Scope>;
   /** The ledger's index (a fresh one per run): the other scopes' referrers of the candidates add protection. */
-  readonly index?: () => UsageIndex;
+  readonly index: () => UsageIndex;
   /**
    * Fails (LayoutError) on a table of an older layout: the sweep reads the references of other scopes where layout 3
    * keeps them, so on an older table it would miss them. The run is refused; the daily reconcile upgrades the table.
@@ -133,7 +133,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext }) {
   try {
     await requireCurrentLayout(deps);
-    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), ...(deps.index && { index: deps.index() }) };
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), index: deps.index() };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

@@ -42,7 +42,7 @@ describe('scheduled handlers', () => {
       return true;
     });
     const make = (dryRun: boolean) => createSweepHandler({
-      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun, log: (level, message, fields) => lines.push(JSON.stringify({ level, message, ...fields })),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun, log: (level, message, fields) => lines.push(JSON.stringify({ level, message, ...fields })),
       scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
     });
@@ -71,7 +71,7 @@ describe('scheduled handlers', () => {
     const lines: Array<Record<string, unknown>> = [];
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const handler = createSweepHandler({
-      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun: false, log: (level, message, fields) => lines.push({ level, message, ...fields }),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun: false, log: (level, message, fields) => lines.push({ level, message, ...fields }),
       scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       requireLayout: () => world.ledger.layout.require('the ledger table', '--table T'),
@@ -94,7 +94,7 @@ describe('scheduled handlers', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const pages: Array<{ scope: unknown; runId: string }> = [];
     const handler = createSweepHandler({
-      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun: true, log: (level, message, fields) => lines.push({ level, message, ...fields }),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun: true, log: (level, message, fields) => lines.push({ level, message, ...fields }),
       scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       notice: async () => { throw new Error('SNS is down'); },
@@ -125,7 +125,7 @@ describe('scheduled handlers', () => {
     const lines: Array<Record<string, unknown>> = [];
     const queued: Array<{ scope: unknown; runId: string }> = [];
     const deps = {
-      store: world.ledger.sweep, events: world.ledger.events, config: world.config, dryRun: false, log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...fields }),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun: false, log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...fields }),
       scope: async () => SCOPE, aws: (scope: typeof SCOPE) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       // One repository per batch, and each invocation has time for one batch only (60 s left, less than the reserve).

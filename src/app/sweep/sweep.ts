@@ -31,7 +31,7 @@ export interface SweepDeps {
    * they protect). They are not live-checked, so they only ever add protection: a repository shared with another
    * account stays whole (keepIfSharedWithOtherAccounts) unless that account is a member read live.
    */
-  readonly index?: UsageIndex;
+  readonly index: UsageIndex;
   /** Announcements of the advance notice (config `notice`): only images announced `daysAhead` days ago go. */
   readonly announcements?: AnnouncementStore;
   /** Organisation-wide: the member accounts whose current usage the live check reads (config `organization`). */
@@ -121,7 +121,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, held, now) : undefined;
     // The other scopes' referrers of the candidates as the ledger has them — but for the members just read live.
     const readLive = new Set((members?.live ?? []).map((m) => `${m.scope.accountId}#${m.scope.region}`));
-    const ledgerOthers = deps.index ? (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true, except: readLive })).scopes : [];
+    const ledgerOthers = (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true, except: readLive })).scopes;
     const others = [...(members?.live ?? []), ...ledgerOthers];
     members?.warnings.forEach((w) => deps.warn?.(w));
     const plan = planRetention(facts, view.history, {

@@ -123,7 +123,7 @@ describe('the run lock is a lease of 15 minutes, renewed while the run works', (
         expect(other.acquired).toBe(false);
       },
     });
-    const report = await sweep({ store, events: world.ledger.events, aws, config: world.config, clock }, SCOPE, { dryRun: false, runId: 'long' });
+    const report = await sweep({ store, events: world.ledger.events, aws, config: world.config, clock, index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'long' });
     expect(report.images).toHaveLength(250);
     expect(minutes).toBe(30);
   });
@@ -138,7 +138,7 @@ describe('the run lock is a lease of 15 minutes, renewed while the run works', (
       },
     });
     const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
-    await expect(sweep({ store, events: world.ledger.events, aws, config: world.config, clock: () => day(3) }, SCOPE, { dryRun: false, runId: 'slow' }))
+    await expect(sweep({ store, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'slow' }))
       .rejects.toThrow('run slow lost the run lock of 123456789012/us-east-1 (it expired and another run took it): it stopped before deleting more');
     expect(world.account.ecr.deleted).toHaveLength(100);
     expect((await world.ledger.sweep.lockHolder(SCOPE))?.runId).toBe('other');

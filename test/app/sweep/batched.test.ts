@@ -22,7 +22,7 @@ function invocation(runId: string, continuing: boolean, batches: number, dryRun 
   let done = 0;
   const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
   return sweepInBatches({
-    store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), progress: world.ledger.sweepProgress,
+    store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex(), progress: world.ledger.sweepProgress,
     timeLeft: () => (++done < batches ? 600_000 : 0),
   }, SCOPE, { dryRun, runId, continuing, batchRepositories: 2 });
 }
