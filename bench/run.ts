@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchEvents } from './events.js';
@@ -40,6 +40,14 @@ function printSweepReads(measured: Record<string, unknown>): void {
     `${m.immutableUsageFacts} immutable usage facts the live check reuses, the rest repositories, pins, reports) + ${m.referenceItems} references and tags of the candidates' repositories ` +
     `(${m.referenceRequests} requests); index in ${m.shards} shards, largest partition ${m.largestPartition} items (${pct(m.largestPartition)} of the table)`);
 }
+
+// Lambda bundle sizes: `osls package` (offline) writes one zip per function.
+execFileSync('npm', ['run', 'package', '--silent'], { stdio: 'ignore' });
+const zips = (await readdir('.serverless')).filter((f) => f.endsWith('.zip')).sort();
+const sizes = await Promise.all(zips.map(async (f) => [f.replace(/\.zip$/, ''), (await stat(join('.serverless', f))).size] as const));
+console.log(`bundles (zipped): ${sizes.map(([name, bytes]) => `${name} ${(bytes / 2 ** 20).toFixed(2)} MiB`).join(', ')} ` +
+  `(target < 1 MiB each: ${sizes.filter(([, bytes]) => bytes >= 2 ** 20).length} over)`);
+if (process.argv.includes('--bundles')) process.exit(0);
 
 const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-bench-'));
 const snapshot = join(dir, 'account.json');
