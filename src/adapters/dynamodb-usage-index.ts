@@ -4,12 +4,11 @@ import type { FamilyContext, IndexedFact, UsageIndex } from '../app/usage-index.
 import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import { tagDigests } from '../domain/tag-fact.js';
 import { LedgerStoreError } from '../errors.js';
-import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, scopeId, serviceGroup, tagGroup } from './index-keys.js';
+import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, scopeId, scopeOfId, serviceGroup, tagGroup } from './index-keys.js';
 import { factPk, WATERMARK_PK, type FactItem } from './ledger-items.js';
 
 type Item = Record<string, unknown>;
 const BATCH_GET = 100;
-const scopeOf = (id: string): Scope => ({ accountId: id.split('#')[0]!, region: id.split('#')[1]! });
 
 /** The ledger's group index read with single Queries and batched gets; counts every request and item. */
 export class DynamoDbUsageIndex implements UsageIndex {
@@ -80,7 +79,7 @@ export class DynamoDbUsageIndex implements UsageIndex {
       }
     }
     this.counts.items += found.length;
-    return (found as unknown as FactItem[]).filter((i) => !i.deleted).map((i) => ({ scope: scopeOf(i.scope), kind: i.kind as FactKindName, fact: i.fact }));
+    return (found as unknown as FactItem[]).filter((i) => !i.deleted).map((i) => ({ scope: scopeOfId(i.scope), kind: i.kind as FactKindName, fact: i.fact }));
   }
 
   async family(scope: Scope, family: string): Promise<FamilyContext> {
@@ -126,7 +125,7 @@ export class DynamoDbUsageIndex implements UsageIndex {
       references: items.filter((i) => i.kind === 'reference').map((i) => {
         // The target is the image's group (`…#img#{repo}@{digest}`) or the tag's (`…#img#{repo}:{tag}`).
         const named = String(i.target).slice(`${scopeId(registry)}#img#${repositoryName}`.length);
-        return { referrer: String(i.referrer), scope: scopeOf(String(i.scope)), ...(named.startsWith('@') ? { digest: named.slice(1) } : { tag: named.slice(1) }) };
+        return { referrer: String(i.referrer), scope: scopeOfId(String(i.scope)), ...(named.startsWith('@') ? { digest: named.slice(1) } : { tag: named.slice(1) }) };
       }),
       tags: items.filter((i) => i.kind === 'tag').map((i) => ({ tag: String((i.fact as { tag: string }).tag), digests: tagDigests(i.fact as Record<string, unknown>) })),
     };

@@ -1,4 +1,4 @@
-import type { Scope } from '../domain/facts.js';
+import { scopeKey, type Scope } from '../domain/facts.js';
 
 /**
  * The partitions of the `byFamily` index (named for its first use; it is the ledger's group index). A group is what
@@ -20,7 +20,10 @@ export const GROUP_INDEX = 'byFamily';
  */
 export const REPOSITORY_INDEX = 'byRepository';
 
-export const scopeId = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+/** A scope's key in the table's ids and index partitions. */
+export const scopeId = scopeKey;
+/** The scope a ledger id, scope attribute or group (`{account}#{region}…`) starts with: the inverse of scopeId. */
+export const scopeOfId = (id: string): Scope => ({ accountId: id.split('#')[0]!, region: id.split('#')[1]! });
 export const imageGroup = (registry: Scope, repositoryName: string, digest: string) => `${scopeId(registry)}#img#${repositoryName}@${digest}`;
 export const tagGroup = (registry: Scope, repositoryName: string, tag: string) => `${scopeId(registry)}#img#${repositoryName}:${tag}`;
 export const familyGroup = (scope: Scope, family: string) => `${scopeId(scope)}#family#${family}`;

@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type
 import { LayoutError } from '../errors.js';
 import { factItem, imageItem, SWEEP_INDEXED_KINDS, sweepKeys, withReferences, type FactItem } from './ledger-items.js';
 import { referencePrefix, type ReferenceItem } from './reference-items.js';
+import { scopeOfId } from './index-keys.js';
 import type { ImageFact } from '../domain/facts.js';
 
 /**
@@ -25,8 +26,6 @@ export interface UpgradeProgress {
 }
 
 type Item = Record<string, unknown>;
-/** The scope a ledger id or group (`{account}#{region}#…`) starts with. */
-const scopeOf = (id: string) => ({ accountId: id.split('#')[0]!, region: id.split('#')[1]! });
 
 /** One step of the upgrade: which items it reads, and how it converts one (counting what it wrote besides the item). */
 interface Step {
@@ -133,7 +132,7 @@ export class LedgerLayout {
 
   /** A reference from another scope gets the repository index's `xref#` prefix (layout 3); 1 if it did, else 0. */
   private async markForeign(reference: ReferenceItem): Promise<number> {
-    if (!reference.g1sk || referencePrefix(scopeOf(reference.scope), scopeOf(reference.target)) === 'ref') return 0;
+    if (!reference.g1sk || referencePrefix(scopeOfId(reference.scope), scopeOfId(reference.target)) === 'ref') return 0;
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName, Key: { pk: reference.pk, sk: reference.sk }, UpdateExpression: 'SET g1sk = :x',
@@ -164,8 +163,7 @@ const sweepIndexed = (item: FactItem) => item.kind === 'image' || SWEEP_INDEXED_
 
 /** One layout-1 fact item as layout 2 has it: the same attributes with the group keys, then its references and claims. */
 export function converted1to2(stored: FactItem): Record<string, unknown>[] {
-  const [accountId, region] = stored.scope.split('#');
-  const scope = { accountId: accountId!, region: region! };
+  const scope = scopeOfId(stored.scope);
   if (stored.deleted) return [stored as unknown as Record<string, unknown>];
   const keyed = stored.kind === 'image'
     ? imageItem(scope, stored.fact as unknown as ImageFact, stored.observedAt, undefined)

@@ -1,4 +1,4 @@
-import { imageKey, type AccountFacts, type ImageFact, type Scope } from '../domain/facts.js';
+import { imageKey, scopeKey, type AccountFacts, type ImageFact, type Scope } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { deduplicated, emptyFacts, gatherContext, type Mutable } from './indexed-usage.js';
 import type { LedgerContents } from './ports.js';
@@ -26,7 +26,7 @@ export async function candidateReferrers(index: UsageIndex, registry: Scope, can
   const counted = () => ({ requests: index.counts.requests - before.requests, items: index.counts.items - before.items });
   const tags = new Map<string, string[]>();
   // `except`: scopes (`{account}#{region}`) whose usage the caller has already (an organisation member read live).
-  const wanted = (scope: Scope) => !options.except?.has(`${scope.accountId}#${scope.region}`);
+  const wanted = (scope: Scope) => !options.except?.has(scopeKey(scope));
   if (options.fromOtherScopes && !(await index.watermarks()).some((w) => otherThan(registry)(w.scope) && wanted(w.scope))) return { scopes: [], tags, counts: counted() };
   const referrers = new Set<string>();
   for (const [repositoryName, images] of groupBy(candidates, (i) => i.repositoryName)) {
@@ -48,7 +48,7 @@ export async function candidateReferrers(index: UsageIndex, registry: Scope, can
 }
 
 /** A scope other than `home`. */
-export const otherThan = (home: Scope) => (scope: Scope) => scope.accountId !== home.accountId || scope.region !== home.region;
+export const otherThan = (home: Scope) => (scope: Scope) => scopeKey(scope) !== scopeKey(home);
 
 /** Two partial pictures of one scope as one (the sweep index's facts and the referrers read by reference). */
 function joined(a: AccountFacts, b: AccountFacts): AccountFacts {

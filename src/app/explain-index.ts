@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
-import { imageKey, type Scope } from '../domain/facts.js';
+import { imageKey, scopeKey, type Scope } from '../domain/facts.js';
 import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
 import { imageNotHeld, parseImageQuery } from './image-query.js';
 import { deduplicated, emptyFacts, gatherContext } from './indexed-usage.js';
 import { visibleAccounts } from './ledger-view.js';
 import type { UsageIndex } from './usage-index.js';
 
-const id = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+const id = scopeKey;
 
 /**
  * `explain` over a ledger: the image's repository (its images, tags and history, and every reference into it from any

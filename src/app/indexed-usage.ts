@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaAliasFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
-import { imageKey } from '../domain/facts.js';
+import { imageKey, scopeKey } from '../domain/facts.js';
 import { familyOf } from '../domain/named-images.js';
 import type { Referrer } from '../domain/usage.js';
 import { usageAcrossScopes } from '../domain/usage-across-scopes.js';
 import type { IndexedFact, UsageIndex } from './usage-index.js';
 
-const id = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+const id = scopeKey;
 /** How far up index parents and subjects the evaluation follows (an index of an index is already rare). */
 const MAX_DEPTH = 3;
 

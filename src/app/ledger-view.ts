@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
-import type { AccountFacts, Scope } from '../domain/facts.js';
+import { scopeKey, type AccountFacts, type Scope } from '../domain/facts.js';
 import type { FactView } from './plan.js';
 import type { LedgerContents, LedgerStore, Watermark } from './ports.js';
 
 const HOUR = 3_600_000;
-const id = (scope: Scope) => `${scope.accountId}#${scope.region}`;
+const id = scopeKey;
 
 /** The other scopes a ledger holds, as far as they concern one scope's images. */
 export interface OtherScopes {

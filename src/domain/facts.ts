@@ -235,6 +235,11 @@ export function usageOf(facts: UsageFacts): UsageFacts {
   };
 }
 
+/** The key of a scope (`{account}#{region}`): one account in one region. */
+export function scopeKey(scope: Scope): string {
+  return `${scope.accountId}#${scope.region}`;
+}
+
 /** The key of an image inside one scope. */
 export function imageKey(repositoryName: string, imageDigest: string): string {
   return `${repositoryName}@${imageDigest}`;

@@ -1,5 +1,5 @@
 import type { ImageFact, Scope } from './facts.js';
-import { imageKey } from './facts.js';
+import { imageKey, scopeKey } from './facts.js';
 import { parseImageReference, type EcrImageReference, type ReferenceContext } from './image-reference.js';
 import { EcrLedgerError } from '../errors.js';
 
@@ -39,7 +39,7 @@ export class ImageResolver {
   ) {
     for (const other of foreign) {
       if (other.scope.accountId === scope.accountId && other.scope.region === scope.region) continue;
-      this.foreign.set(`${other.scope.accountId}#${other.scope.region}`, new ImageResolver(other.scope, other.images));
+      this.foreign.set(scopeKey(other.scope), new ImageResolver(other.scope, other.images));
     }
     for (const image of images) {
       const key = imageKey(image.repositoryName, image.imageDigest);

@@ -1,4 +1,4 @@
-import type { AccountFacts } from './facts.js';
+import { scopeKey, type AccountFacts } from './facts.js';
 import type { WindowOptions } from './protection-window.js';
 import { computeUsage, type Referrer, type Usage } from './usage.js';
 
@@ -7,10 +7,10 @@ import { computeUsage, type Referrer, type Usage } from './usage.js';
  * scope's own facts (its family windows, services, tasks), then counted with the target's own.
  */
 export function usageAcrossScopes(target: AccountFacts, others: readonly AccountFacts[], options: WindowOptions): Usage {
-  const id = `${target.scope.accountId}#${target.scope.region}`;
+  const id = scopeKey(target.scope);
   const external = new Map<string, Referrer[]>();
   for (const other of others) {
-    if (`${other.scope.accountId}#${other.scope.region}` === id) continue;
+    if (scopeKey(other.scope) === id) continue;
     for (const [key, referrers] of computeUsage(other, options, { foreign: [target] }).foreign.get(id) ?? []) {
       external.set(key, [...(external.get(key) ?? []), ...referrers]);
     }

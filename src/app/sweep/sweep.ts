@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { keptByLedger, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
+import { keptByLedger, scopeKey, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import { planRetention } from '../../domain/retention-policy.js';
 import { sourceStatus, staleSourceWarning } from '../../domain/usage-sources.js';
@@ -120,7 +120,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const held = async (member: Scope) => (await deps.store.sweepView(member)).facts;
     const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, held, now) : undefined;
     // The other scopes' referrers of the candidates as the ledger has them — but for the members just read live.
-    const readLive = new Set((members?.live ?? []).map((m) => `${m.scope.accountId}#${m.scope.region}`));
+    const readLive = new Set((members?.live ?? []).map((m) => scopeKey(m.scope)));
     const ledgerOthers = (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true, except: readLive })).scopes;
     const others = [...(members?.live ?? []), ...ledgerOthers];
     members?.warnings.forEach((w) => deps.warn?.(w));
