@@ -1,27 +1,20 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveAccountReader } from '../../src/adapters/aws/account-reader.js';
 import { enqueueScopes, parseWorkItem } from '../../src/adapters/aws/work-queue.js';
-import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
 import { defaultConfig } from '../../src/config.js';
 import { createFanOutHandler, createScopeWorker } from '../../src/handlers/organization-handlers.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { FakeOrganisation } from '../fakes/fake-organisation.js';
+import { embeddedLedger } from '../fixtures/embedded-ledger.js';
 
 const REGION = 'eu-west-1';
 const context = (ms: number) => ({ getRemainingTimeInMillis: () => ms }) as never;
 
 describe('the organisation reconcile on SQS (fan-out and one scope per work item)', () => {
-  let engine: EmbeddedDynamoDb;
-  let ledger: DynamoDbLedger;
-  beforeAll(async () => {
-    engine = await startEmbeddedDynamoDb();
-    ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  });
-  afterAll(async () => engine.close());
+  const embedded = embeddedLedger('all');
 
   it('fans out one message per scope, in batches SQS accepts', async () => {
     const sqs = new SQSClient({ region: REGION, credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
@@ -48,14 +41,14 @@ describe('the organisation reconcile on SQS (fan-out and one scope per work item
     const logs: Array<Record<string, unknown>> = [];
     let deadline = false;
     const worker = createScopeWorker({
-      ledger, config: defaultConfig(), log: (level, message, fields) => logs.push({ level, message, ...fields }), parse: parseWorkItem,
+      ledger: embedded.ledger, config: defaultConfig(), log: (level, message, fields) => logs.push({ level, message, ...fields }), parse: parseWorkItem,
       readerFor: async (scope) => new LiveAccountReader(await access.clients(scope), { scope: defaultConfig().scope, clock: () => new Date('2026-11-20T00:00:00Z'), caller: new AwsCaller({ sleep: async () => undefined, ...(deadline && { stopAt: 1, now: () => 2 }) }) }),
     });
     const message = (accountId: string, messageId: string) => ({ messageId, body: JSON.stringify({ scope: { accountId, region: REGION }, runId: 'r1' }) });
     const result = await worker({ Records: [message('222222222222', 'm1'), message('444444444444', 'm2'), { messageId: 'm3', body: '{"scope":{}}' }] }, context(900_000));
     expect(result).toEqual({ batchItemFailures: [] });
-    expect((await ledger.watermark({ accountId: '222222222222', region: REGION }))?.reconciledAt).toBeDefined();
-    expect(await ledger.watermark({ accountId: '444444444444', region: REGION })).toBeUndefined();
+    expect((await embedded.ledger.watermark({ accountId: '222222222222', region: REGION }))?.reconciledAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await embedded.ledger.watermark({ accountId: '444444444444', region: REGION })).toBeUndefined();
     expect(logs.find((l) => l.message === 'scope not reconciled')).toMatchObject({ level: 'error', scope: `444444444444/${REGION}`, reason: expect.stringContaining('AccessDenied') });
     expect(logs.find((l) => l.message === 'reconcile work item refused')).toMatchObject({ messageId: 'm3', reason: expect.stringContaining('no valid scope') });
     deadline = true;

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { reconcileLedger } from '../../src/app/reconcile.js';
 import { whoUsesFromIndex } from '../../src/app/who-uses.js';
 import { defaultConfig } from '../../src/config.js';
 import { createUsageReportHandler } from '../../src/handlers/usage-report-http.js';
 import { readSnapshotFile } from '../../src/snapshot/read-snapshot.js';
+import { embeddedLedger } from '../fixtures/embedded-ledger.js';
 
 const HOME = { accountId: '123456789012', region: 'us-east-1' };
 const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -13,22 +12,18 @@ const context = {} as never;
 const post = (body: unknown, method = 'POST') => ({ requestContext: { http: { method } }, body: Buffer.from(JSON.stringify(body)).toString('base64'), isBase64Encoded: true });
 
 describe('the usage-report function URL (report-usage --url)', () => {
-  let engine: EmbeddedDynamoDb;
-  let ledger: DynamoDbLedger;
+  const embedded = embeddedLedger('all');
   beforeAll(async () => {
-    engine = await startEmbeddedDynamoDb();
-    ledger = new DynamoDbLedger(engine.client, engine.tableName);
-    await reconcileLedger({ ledger, clock: () => new Date('2026-11-10T06:00:00Z') }, { facts: await readSnapshotFile('examples/account.json'), config: defaultConfig(), source: 'test' });
+    await reconcileLedger({ ledger: embedded.ledger, clock: () => new Date('2026-11-10T06:00:00Z') }, { facts: await readSnapshotFile('examples/account.json'), config: defaultConfig(), source: 'test' });
   });
-  afterAll(async () => engine.close());
 
-  const handler = () => createUsageReportHandler({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), home: HOME, clock: () => new Date('2026-11-19T00:00:00Z'), log: () => undefined });
+  const handler = () => createUsageReportHandler({ reports: embedded.ledger.reports, events: embedded.ledger.events, index: embedded.ledger.usageIndex(), home: HOME, clock: () => new Date('2026-11-19T00:00:00Z'), log: () => undefined });
 
   it('stores a report in the deployment\'s scope: who-uses then names the source', async () => {
     const response = await handler()(post({ source: 'edge-cluster', reportedAt: '2026-11-18T23:59:00Z', images: [{ image: `${HOST}/checkout:r3`, workloads: ['Deployment edge/checkout'] }] }), context);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ source: 'edge-cluster', images: 1, removed: 0 });
-    const who = await whoUsesFromIndex(ledger.usageIndex(), 'checkout:r3', HOME, defaultConfig(), '2026-11-19T00:00:00Z');
+    const who = await whoUsesFromIndex(embedded.ledger.usageIndex(), 'checkout:r3', HOME, defaultConfig(), '2026-11-19T00:00:00Z');
     expect(who.images[0]!.referrers.filter((r) => r.protecting)).toEqual([expect.objectContaining({ kind: 'usage-report', id: 'usage-report:edge-cluster', reason: expect.stringContaining('Deployment edge/checkout') })]);
   });
 
