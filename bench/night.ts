@@ -24,7 +24,7 @@ const started = performance.now();
 
 const first = await reconcileFromAws({ ledger, reader: account.reader({ config, clock: () => day(0) }), clock: () => day(0) }, config);
 const nightly = await reconcileFromAws({ ledger, reader: account.reader({ config, clock: () => day(2) }), clock: () => day(2) }, config);
-const aws = new LiveSweepAws(account.clients(), new AwsCaller({ sleep: async () => undefined }), { accountId: '123456789012', region: 'us-east-1' }, config);
+const aws = new LiveSweepAws(account.clients(), new AwsCaller({ sleep: async () => undefined }), { accountId: '123456789012', region: 'us-east-1' }, config, () => day(2));
 const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), index: ledger.usageIndex() }, { accountId: '123456789012', region: 'us-east-1' }, { dryRun: false, runId: 'bench' });
 await engine.close();
 

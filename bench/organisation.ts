@@ -65,13 +65,13 @@ const members: MemberUsage = {
   scopes: async () => scopes.slice(1),
   readUsage: async (scope, known) => {
     const caller = new AwsCaller({ sleep: async () => undefined });
-    const read = await new LiveSweepAws(await access.clients(scope), caller, scope, config).readUsage(known);
+    const read = await new LiveSweepAws(await access.clients(scope), caller, scope, config, () => day(2)).readUsage(known);
     memberCalls.set(scope.accountId, Object.fromEntries(caller.counts));
     return read;
   },
 };
 const central = scopes[0]!;
-const aws = new LiveSweepAws(await access.clients(central), new AwsCaller({ sleep: async () => undefined }), central, config);
+const aws = new LiveSweepAws(await access.clients(central), new AwsCaller({ sleep: async () => undefined }), central, config, () => day(2));
 // Ledger items the sweep reads (every Query, Scan, GetItem and BatchGetItem response), against the table's size.
 const ledgerReads = { requests: 0, items: 0 };
 engine.client.middlewareStack.add((next, context) => async (args) => {

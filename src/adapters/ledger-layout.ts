@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { LayoutError } from '../errors.js';
@@ -56,7 +57,7 @@ export class LedgerLayout {
   }
 
   private async mark(version: number): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...MARKER, version, markedAt: new Date().toISOString() } }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...MARKER, version, markedAt: systemClock().toISOString() } }));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
 import { commandHelp, COMMANDS, EXIT } from './command-specs.js';
@@ -79,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), clock: () => new Date(), env: process.env };
+  const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), clock: systemClock, env: process.env };
   process.exitCode = await runCli(argv, io);
 }
 

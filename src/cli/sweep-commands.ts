@@ -55,13 +55,13 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
     const scope = rehearsal?.scope ?? (await chooseScope(open.ledger, flags));
     const clients = rehearsal ? undefined : (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
     try {
-      const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg);
+      const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg, () => io.clock());
       const moved = flags.now === undefined ? undefined : parseTime(flags.now, '--now');
       const clock = () => (moved === undefined ? io.clock() : new Date(moved));
       // Organisation-wide, the live check also reads every member account that can pull from the candidates' repositories.
       const org = cfg.organization && !rehearsal ? openOrganization(flags, cfg, scope, io.organization) : undefined;
       try {
-        const members = org && new Organization(cfg, scope, org.access, () => org.listAccounts());
+        const members = org && new Organization(cfg, scope, org.access, () => org.listAccounts(), () => io.clock());
         const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
         const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), ...(members && { members }), ...(clusters && { clusters }) },
           scope, { dryRun: !flags.force, runId: randomUUID() });
@@ -102,7 +102,7 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
     const scope = await chooseScope(open.ledger, flags, image);
     const aws = () => {
       clients ??= (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
-      return new LiveSweepAws(clients, new AwsCaller(), scope, cfg);
+      return new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock());
     };
     const all = await auditHistory({ store: open.sweep, events: open.events, config: cfg, aws, warn: (m) => io.err(`warning: ${m}`) },
       scope, { now: io.clock().toISOString(), by: 'history', ...(since && { since }) });
@@ -127,7 +127,7 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
   try {
     const scope = open ? await chooseScope(open.ledger, flags) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
     const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events };
-    const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }) },
+    const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }) },
       scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
     print(io, flags, report, () => [
       report.dryRun

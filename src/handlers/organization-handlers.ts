@@ -1,3 +1,5 @@
+import type { Clock } from '../domain/clock.js';
+import { wallTimeMs } from '../system-clock.js';
 import middy from '@middy/core';
 import { randomUUID } from 'node:crypto';
 import { ReadDeadlineError } from '../adapters/aws/caller.js';
@@ -29,6 +31,7 @@ interface SqsEvent { Records: Array<{ messageId: string; body: string }> }
 export interface ScopeWorkerDeps {
   readonly ledger: LedgerStore;
   readonly config: Config;
+  readonly clock: Clock;
   readonly log: Log;
   readonly parse: (body: string) => { scope: Scope; runId?: string };
   /** A reader of the scope whose calls stop at `stopAt`; a MemberAccessError when its role cannot be assumed. */
@@ -53,14 +56,14 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
         deps.log('error', 'reconcile work item refused', { messageId: record.messageId, reason: (error as Error).message });
         continue;
       }
-      const stopAt = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS);
+      const stopAt = wallTimeMs() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS);
       try {
         const reader = await deps.readerFor(item.scope, stopAt);
         const actual = await reader.scope();
         if (id(actual) !== id(item.scope)) throw new AwsReadError(`the credentials for ${id(item.scope)} read ${id(actual)}: check the role's account`);
-        const result = await reconcileFromAws({ ledger: deps.ledger, reader, clock: () => new Date() }, deps.config);
+        const result = await reconcileFromAws({ ledger: deps.ledger, reader, clock: deps.clock }, deps.config);
         for (const warning of result.warnings) deps.log('warn', warning, { scope: id(item.scope) });
-        if (deps.clusters) for (const warning of (await deps.clusters(item.scope, new Date().toISOString())).warnings) deps.log('warn', warning, { scope: id(item.scope) });
+        if (deps.clusters) for (const warning of (await deps.clusters(item.scope, deps.clock().toISOString())).warnings) deps.log('warn', warning, { scope: id(item.scope) });
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
       } catch (error) {
         if (error instanceof ReadDeadlineError) {

@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import { AwsCaller } from '../adapters/aws/caller.js';
@@ -23,5 +24,5 @@ export function deployedOrganization(config: Config): Organization | undefined {
     sts: (r) => sts.get(r) ?? sts.set(r, new STSClient({ region: r })).get(r)!,
     make: (scope, credentials) => createAwsClients({ region: scope.region, ...(credentials && { credentials }) }),
   });
-  return new Organization(config, { accountId: home, region }, access, () => listOrganizationAccounts(new AwsCaller(), new OrganizationsClient({ region })));
+  return new Organization(config, { accountId: home, region }, access, () => listOrganizationAccounts(new AwsCaller(), new OrganizationsClient({ region })), systemClock);
 }

@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { randomUUID } from 'node:crypto';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
@@ -7,7 +8,7 @@ import { environment, log } from './environment.js';
 import { createPurgeResourceHandler, putResponse } from './purge-resource.js';
 
 const { ledger, config, clients } = environment();
-const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date() });
+const reader = new LiveAccountReader(clients, { scope: config.scope, clock: systemClock });
 
 /** The Lambda entry point of the purge-repository custom resource. */
 export const handler = createPurgeResourceHandler({
@@ -16,7 +17,7 @@ export const handler = createPurgeResourceHandler({
     const scope = await reader.scope();
     const facts = (await ledger.scopes()).some((s) => s.accountId === scope.accountId && s.region === scope.region) ? (await ledger.load(scope)).facts : undefined;
     return purgeRepository({
-      aws: new LiveSweepAws(clients, new AwsCaller(), scope, config), config, clock: () => new Date(),
+      aws: new LiveSweepAws(clients, new AwsCaller(), scope, config, systemClock), config, clock: systemClock,
       ...(facts && { ledger: { facts, store: ledger.sweep, events: ledger.events } }),
     }, scope, repositoryName, { dryRun: false, runId: randomUUID() });
   },

@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { parseWorkItem } from '../adapters/aws/work-queue.js';
@@ -15,9 +16,9 @@ if (!organization) throw new ConfigError('reconcileScope runs only for an organi
 
 /** The Lambda entry point of one scope of the organisation's reconcile (an SQS work item). */
 export const handler = createScopeWorker({
-  ledger, config, log, parse: parseWorkItem,
+  ledger, config, log, clock: systemClock, parse: parseWorkItem,
   ...(config.eks.clusters.length > 0 && {
     clusters: async (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(await organization.clients(scope), new AwsCaller(), config.eks.clusters) }, scope, at),
   }),
-  readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
+  readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: systemClock, caller: new AwsCaller({ stopAt }) }),
 });

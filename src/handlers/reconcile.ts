@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
@@ -29,10 +30,10 @@ export const handler = organization
     },
   })
   : createReconcileHandler({
-    ledger, config, log,
+    ledger, config, log, clock: systemClock,
     ...(config.eks.clusters.length > 0 && {
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
     }),
     upgradeLayout: () => ledger.layout.upgrade(),
-    reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: () => new Date(), caller: new AwsCaller({ stopAt }) }),
+    reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: systemClock, caller: new AwsCaller({ stopAt }) }),
   });

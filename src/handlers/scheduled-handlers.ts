@@ -15,6 +15,8 @@ import { sweep } from '../app/sweep/sweep.js';
 import type { Config } from '../config.js';
 import type { Scope } from '../domain/facts.js';
 import { LayoutError, RefusedError } from '../errors.js';
+import type { Clock } from '../domain/clock.js';
+import { wallTimeMs } from '../system-clock.js';
 
 /** The part of the Lambda context the reconcile needs. */
 export interface InvocationContext {
@@ -28,6 +30,7 @@ const MARGIN_MS = 60_000;
 
 export interface ReconcileHandlerDeps {
   readonly ledger: LedgerStore;
+  readonly clock: Clock;
   /** A reader whose calls stop at `stopAt` (epoch ms). */
   readonly reader: (stopAt: number) => AccountReader;
   readonly config: Config;
@@ -44,14 +47,14 @@ export interface ReconcileHandlerDeps {
  */
 export function createReconcileHandler(deps: ReconcileHandlerDeps) {
   return middy(async (_event: unknown, context: InvocationContext) => {
-    const stopAt = Date.now() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS);
+    const stopAt = wallTimeMs() + Math.max(0, context.getRemainingTimeInMillis() - MARGIN_MS);
     const upgraded = await deps.upgradeLayout?.();
     if (upgraded && upgraded.from !== upgraded.to) deps.log('info', 'ledger table upgraded in place', { ...upgraded });
     try {
-      const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: () => new Date() }, deps.config);
+      const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: deps.clock }, deps.config);
       for (const warning of result.warnings) deps.log('warn', warning);
       if (deps.clusters) {
-        const eks = await deps.clusters(result.scope, new Date().toISOString());
+        const eks = await deps.clusters(result.scope, deps.clock().toISOString());
         for (const warning of eks.warnings) deps.log('warn', warning);
         if (eks.reported.length > 0) deps.log('info', 'EKS clusters read', { clusters: eks.reported });
       }
@@ -79,6 +82,7 @@ export interface SweepHandlerDeps {
    */
   readonly requireLayout?: () => Promise<void>;
   readonly config: Config;
+  readonly clock: Clock;
   readonly dryRun: boolean;
   readonly log: Log;
   readonly metrics: Metrics;
@@ -133,7 +137,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext }) {
   try {
     await requireCurrentLayout(deps);
-    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: () => new Date(), warn: (m: string) => deps.log('warn', m), index: deps.index() };
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

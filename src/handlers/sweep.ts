@@ -1,3 +1,4 @@
+import { systemClock } from '../system-clock.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -21,7 +22,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deployedOrganization } from './organization.js';
 
 const { ledger, config, clients } = environment();
-const reader = new LiveAccountReader(clients, { scope: config.scope, clock: () => new Date() });
+const reader = new LiveAccountReader(clients, { scope: config.scope, clock: systemClock });
 let scope: Scope | undefined;
 const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), process.env.REPORT_BUCKET) : undefined;
 const topicArn = process.env.NOTICE_TOPIC_ARN;
@@ -38,11 +39,11 @@ const queueUrl = process.env.SWEEP_QUEUE_URL;
 const sqs = queueUrl ? new SQSClient({}) : undefined;
 
 const deps: SweepHandlerDeps = {
-  store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log,
+  store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log, clock: systemClock,
   scope: async () => (scope ??= await reader.scope()),
   index: () => ledger.usageIndex(),
   requireLayout: () => ledger.layout.require(`the ledger table ${process.env.LEDGER_TABLE}`, `--table ${process.env.LEDGER_TABLE}`),
-  aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config),
+  aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config, systemClock),
   dryRun: process.env.DRY_RUN !== 'false',
   ...(organization && { members: organization }),
   ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),
@@ -57,7 +58,7 @@ const deps: SweepHandlerDeps = {
   ...(config.notice && {
     notice: (runScope: Scope) => {
       return announceDeletions({
-        store: ledger.sweep, announcements: ledger.announcements, config, clock: () => new Date(),
+        store: ledger.sweep, announcements: ledger.announcements, config, clock: systemClock,
         index: ledger.usageIndex(),
         deliver: async (notice) => {
           const channels = {
@@ -72,7 +73,7 @@ const deps: SweepHandlerDeps = {
       }, runScope, { ledgerFlag: `--table ${process.env.LEDGER_TABLE}` });
     },
   }),
-  lifecycleCheck: async (runScope: Scope, report) => lifecycleCheck(await viewAfter(runScope, report.runId), config, new Date().toISOString()),
+  lifecycleCheck: async (runScope: Scope, report) => lifecycleCheck(await viewAfter(runScope, report.runId), config, systemClock().toISOString()),
   ...(bucket && {
     publishReport: async (runScope: Scope, report) => {
       const page = await ledgerReportPage({ store: ledger.sweep, config }, await viewAfter(runScope, report.runId), report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}`);

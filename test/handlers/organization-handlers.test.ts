@@ -41,7 +41,7 @@ describe('the organisation reconcile on SQS (fan-out and one scope per work item
     const logs: Array<Record<string, unknown>> = [];
     let deadline = false;
     const worker = createScopeWorker({
-      ledger: embedded.ledger, config: defaultConfig(), log: (level, message, fields) => logs.push({ level, message, ...fields }), parse: parseWorkItem,
+      ledger: embedded.ledger, config: defaultConfig(), clock: () => new Date('2026-11-20T00:00:00Z'), log: (level, message, fields) => logs.push({ level, message, ...fields }), parse: parseWorkItem,
       readerFor: async (scope) => new LiveAccountReader(await access.clients(scope), { scope: defaultConfig().scope, clock: () => new Date('2026-11-20T00:00:00Z'), caller: new AwsCaller({ sleep: async () => undefined, ...(deadline && { stopAt: 1, now: () => 2 }) }) }),
     });
     const message = (accountId: string, messageId: string) => ({ messageId, body: JSON.stringify({ scope: { accountId, region: REGION }, runId: 'r1' }) });

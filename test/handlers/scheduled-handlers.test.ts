@@ -21,7 +21,7 @@ describe('scheduled handlers', () => {
     const logs: string[] = [];
     let budget = 10; // calls this invocation may start
     const handler = createReconcileHandler({
-      ledger: world.ledger, config: world.config, log: (level, message) => logs.push(`${level} ${message}`),
+      ledger: world.ledger, config: world.config, clock: () => day(3), log: (level, message) => logs.push(`${level} ${message}`),
       reader: () => world.account.reader({ caller: new AwsCaller({ sleep: async () => undefined, stopAt: 1, now: () => (budget-- > 0 ? 0 : 2) }) }),
     });
     await expect(handler({}, context(900_000))).rejects.toThrow(/ran out of time/);
@@ -42,19 +42,14 @@ describe('scheduled handlers', () => {
       return true;
     });
     const make = (dryRun: boolean) => createSweepHandler({
-      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun, log: (level, message, fields) => lines.push(JSON.stringify({ level, message, ...fields })),
-      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, clock: () => day(3), dryRun, log: (level, message, fields) => lines.push(JSON.stringify({ level, message, ...fields })),
+      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config, () => day(3)),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
     });
-    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
-    try {
-      expect(await make(true)({}, context(900_000))).toEqual({ dryRun: true, deleted: 1, failures: 0 });
-      expect(world.exists('app', 'old')).toBe(true);
-      expect(await make(false)({}, context(900_000))).toEqual({ dryRun: false, deleted: 1, failures: 0 });
-      expect(world.exists('app', 'old')).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
+    expect(await make(true)({}, context(900_000))).toEqual({ dryRun: true, deleted: 1, failures: 0 });
+    expect(world.exists('app', 'old')).toBe(true);
+    expect(await make(false)({}, context(900_000))).toEqual({ dryRun: false, deleted: 1, failures: 0 });
+    expect(world.exists('app', 'old')).toBe(false);
     const report = lines.map((l) => JSON.parse(l)).find((l) => l.message === 'sweep report' && l.dryRun === false);
     expect(report.totals).toMatchObject({ images: 1, bytes: 1_000_000 });
     const emf = lines.map((l) => JSON.parse(l)).find((l) => l._aws && l.dryRun === 'false');
@@ -71,17 +66,12 @@ describe('scheduled handlers', () => {
     const lines: Array<Record<string, unknown>> = [];
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const handler = createSweepHandler({
-      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun: false, log: (level, message, fields) => lines.push({ level, message, ...fields }),
-      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, clock: () => day(3), dryRun: false, log: (level, message, fields) => lines.push({ level, message, ...fields }),
+      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config, () => day(3)),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       requireLayout: () => world.ledger.layout.require('the ledger table', '--table T'),
     });
-    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
-    try {
-      await expect(handler({}, context(900_000))).rejects.toThrow('the deployed reconcile upgrades it on its next run');
-    } finally {
-      vi.useRealTimers();
-    }
+    await expect(handler({}, context(900_000))).rejects.toThrow('the deployed reconcile upgrades it on its next run');
     expect(world.exists('app', 'old')).toBe(true);
     expect(lines.find((l) => l.message === 'sweep refused')?.reason).toContain('was written by an older ecr-ledger (layout 2)');
   });
@@ -94,19 +84,14 @@ describe('scheduled handlers', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const pages: Array<{ scope: unknown; runId: string }> = [];
     const handler = createSweepHandler({
-      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun: true, log: (level, message, fields) => lines.push({ level, message, ...fields }),
-      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, clock: () => day(3), dryRun: true, log: (level, message, fields) => lines.push({ level, message, ...fields }),
+      scope: async () => SCOPE, aws: (scope) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config, () => day(3)),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       notice: async () => { throw new Error('SNS is down'); },
       publishReport: async (scope, report) => { pages.push({ scope, runId: report.runId }); return `s3://reports/${report.runId}/index.html`; },
       lifecycleCheck: async () => ({ now: '', scope: SCOPE, repositoriesWithoutPolicy: 0, endangered: 1, warnings: [], repositories: [{ repositoryName: 'app', problems: [], rules: [{ rulePriority: 1, action: 'expire', selected: 1, endangered: [{ imageDigest: 'sha256:x', imageTags: ['v1'], imagePushedAt: '', selectedBecause: '', usedBy: [] }] }] }] }),
     });
-    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
-    try {
-      expect(await handler({}, context(900_000))).toEqual({ dryRun: true, deleted: 1, failures: 0 });
-    } finally {
-      vi.useRealTimers();
-    }
+    expect(await handler({}, context(900_000))).toEqual({ dryRun: true, deleted: 1, failures: 0 });
     expect(lines.find((l) => l.message === 'advance notice failed')).toMatchObject({ level: 'error', reason: 'SNS is down' });
     expect(pages).toHaveLength(1);
     expect(lines.find((l) => l.message === 'lifecycle-check')).toEqual({ level: 'warn', message: 'lifecycle-check', endangered: 1, rules: [{ repository: 'app', rule: 1, action: 'expire', images: ['v1'] }] });
@@ -125,21 +110,16 @@ describe('scheduled handlers', () => {
     const lines: Array<Record<string, unknown>> = [];
     const queued: Array<{ scope: unknown; runId: string }> = [];
     const deps = {
-      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, dryRun: false, log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...fields }),
-      scope: async () => SCOPE, aws: (scope: typeof SCOPE) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config),
+      store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, clock: () => day(3), dryRun: false, log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...fields }),
+      scope: async () => SCOPE, aws: (scope: typeof SCOPE) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config, () => day(3)),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       // One repository per batch, and each invocation has time for one batch only (60 s left, less than the reserve).
       batched: { progress: world.ledger.sweepProgress, continueRun: async (scope: unknown, runId: string) => void queued.push({ scope, runId }), batchRepositories: 1 },
     } as Parameters<typeof createSweepHandler>[0];
     const context = { getRemainingTimeInMillis: () => 60_000 } as never;
-    vi.useFakeTimers({ now: day(3), toFake: ['Date'] });
-    try {
-      expect(await createSweepHandler(deps)({}, context)).toMatchObject({ deleted: 1, continues: true });
-      const continuation = createSweepContinuationHandler(deps);
-      for (let i = 0; i < 3; i += 1) await continuation({ Records: [{ body: JSON.stringify(queued.at(-1)) }] }, context);
-    } finally {
-      vi.useRealTimers();
-    }
+    expect(await createSweepHandler(deps)({}, context)).toMatchObject({ deleted: 1, continues: true });
+    const continuation = createSweepContinuationHandler(deps);
+    for (let i = 0; i < 3; i += 1) await continuation({ Records: [{ body: JSON.stringify(queued.at(-1)) }] }, context);
     expect(queued).toHaveLength(3);
     expect(new Set(queued.map((q) => q.runId)).size).toBe(1);
     const reports = lines.filter((l) => l.message === 'sweep report');

@@ -1,3 +1,4 @@
+import { wallTimeMs } from '../../system-clock.js';
 import { AwsReadError } from '../../errors.js';
 
 /** An AWS error as the SDK raises it (service exceptions carry `name` and `$metadata`). */
@@ -86,7 +87,7 @@ export class AwsCaller {
 
   constructor(options: CallerOptions = {}) {
     this.options = {
-      concurrency: 4, retries: 6, baseDelayMs: 500, now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), ...options,
+      concurrency: 4, retries: 6, baseDelayMs: 500, now: wallTimeMs, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), ...options,
     };
   }
 

@@ -1,3 +1,4 @@
+import { systemClock } from '../../system-clock.js';
 import { DescribeClusterCommand, ListClustersCommand, type EKSClient } from '@aws-sdk/client-eks';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -34,7 +35,7 @@ export async function listEksClusters(caller: AwsCaller, eks: EKSClient, globs: 
  * unpadded base64url of a presigned STS GetCallerIdentity URL, valid 60 seconds, that also signs the header
  * `x-k8s-aws-id: CLUSTER`, so that the token is good for that cluster only.
  */
-export async function eksToken(cluster: string, region: string, credentials: () => Promise<AwsCredentialIdentity>, signingDate: Date = new Date()): Promise<string> {
+export async function eksToken(cluster: string, region: string, credentials: () => Promise<AwsCredentialIdentity>, signingDate: Date = systemClock()): Promise<string> {
   const hostname = `sts.${region}.amazonaws.com`;
   const presigned = await signer('sts', region, credentials).presign({
     method: 'GET', protocol: 'https:', hostname, path: '/', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },

@@ -1,3 +1,4 @@
+import { wallTimeMs } from '../../system-clock.js';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Scope } from '../../domain/facts.js';
@@ -59,7 +60,7 @@ export class AssumedRoleAccess implements AccountAccess {
   }
 
   private async assume(scope: Scope): Promise<AwsCredentialIdentity> {
-    const now = (this.options.now ?? Date.now)();
+    const now = (this.options.now ?? wallTimeMs)();
     const cached = this.credentials.get(scope.accountId);
     if (cached?.expiration && cached.expiration.getTime() - now > REFRESH_BEFORE_MS) return cached;
     const roleArn = readerRoleArn(scope.accountId, scope.region, this.options.roleName);

@@ -3,6 +3,8 @@ import type { AwsLookups } from '../../app/ports.js';
 import type { MemberUsage } from '../../app/sweep/member-usage.js';
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
+import type { Clock } from '../../domain/clock.js';
+import { wallTimeMs } from '../../system-clock.js';
 import type { KnownFacts } from '../../snapshot/from-facts.js';
 import { AwsCaller } from './caller.js';
 import { LiveLookups } from './lookups.js';
@@ -23,7 +25,8 @@ export class Organization implements MemberUsage {
     private readonly home: Scope,
     private readonly access: AccountAccess,
     private readonly listAccounts: () => Promise<string[]>,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
+    private readonly now: () => number = wallTimeMs,
   ) {}
 
   private async accounts(): Promise<string[]> {
@@ -49,7 +52,7 @@ export class Organization implements MemberUsage {
 
   async readUsage(scope: Scope, known: KnownFacts) {
     const clients = await this.access.clients(scope);
-    return new LiveSweepAws(clients, new AwsCaller(), scope, this.config).readUsage(known);
+    return new LiveSweepAws(clients, new AwsCaller(), scope, this.config, this.clock).readUsage(known);
   }
 
   /** Lookups in the event's own account: the member's role is assumed on first use, not when the event arrives. */

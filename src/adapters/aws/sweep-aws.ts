@@ -1,6 +1,7 @@
 import { BatchDeleteImageCommand, DescribeImagesCommand, UpdateImageStorageClassCommand, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { DeleteResult, SweepAws } from '../../app/ports.js';
 import type { Config } from '../../config.js';
+import type { Clock } from '../../domain/clock.js';
 import { usageOf, type ImageFact, type Scope } from '../../domain/facts.js';
 import type { KnownFacts } from '../../snapshot/from-facts.js';
 import { parseSnapshot } from '../../snapshot/read-snapshot.js';
@@ -16,7 +17,7 @@ const BATCH = 100;
 
 /** The sweep's live AWS: usage reads as in reconcile (immutable facts reused), images by id, and the deleting calls. */
 export class LiveSweepAws implements SweepAws {
-  constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config) {}
+  constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config, private readonly clock: Clock) {}
 
   calls(): Readonly<Record<string, number>> {
     return Object.fromEntries([...this.caller.counts].sort());
@@ -25,10 +26,10 @@ export class LiveSweepAws implements SweepAws {
   async readUsage(known: KnownFacts) {
     const warnings: string[] = [];
     const { ecs, lambda, batch, apprunner, inspector } = await readUsageSections(this.caller, this.clients, {
-      scope: this.config.scope, known, warn: (m) => warnings.push(m), evidence: { config: this.config.evidence, accountId: this.scope.accountId, now: new Date() },
+      scope: this.config.scope, known, warn: (m) => warnings.push(m), evidence: { config: this.config.evidence, accountId: this.scope.accountId, now: this.clock() },
     });
     const facts = snapshotToFacts(parseSnapshot({
-      schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(), ecs, lambda,
+      schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: this.clock().toISOString(), ecs, lambda,
       ...(batch && { batch }), ...(apprunner && { apprunner }), ...(inspector && { inspector }),
     } as never, 'live check'));
     return { facts: usageOf(facts), warnings };
@@ -60,7 +61,7 @@ export class LiveSweepAws implements SweepAws {
   async repositoryImages(repositoryName: string): Promise<ImageFact[]> {
     try {
       const read = await readRepository(this.caller, this.clients.ecr, repositoryName);
-      return snapshotToFacts(parseSnapshot({ schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: new Date().toISOString(), ecr: { repositories: [read] } } as never, 'DescribeImages')).images as ImageFact[];
+      return snapshotToFacts(parseSnapshot({ schemaVersion: 1, accountId: this.scope.accountId, region: this.scope.region, capturedAt: this.clock().toISOString(), ecr: { repositories: [read] } } as never, 'DescribeImages')).images as ImageFact[];
     } catch (error) {
       if (error instanceof AwsCallError && error.code === 'RepositoryNotFoundException') return [];
       throw error;

@@ -27,7 +27,7 @@ async function bigWorld(): Promise<SweepWorld> {
 
 const history = (by = 'history', now = day(3)) => auditHistory({
   store: world.ledger.sweep, events: world.ledger.events, config: world.config, warn: () => undefined,
-  aws: () => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config),
+  aws: () => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3)),
 }, SCOPE, { now: now.toISOString(), by });
 
 const ledgerDigests = async () => (await world.ledger.load(SCOPE)).facts.images.map((i) => i.imageDigest);
@@ -114,7 +114,7 @@ describe('the run lock is a lease of 15 minutes, renewed while the run works', (
     await bigWorld();
     let minutes = 0;
     const clock = () => at(day(3), minutes);
-    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3));
     const store: SweepStore = Object.assign(Object.create(world.ledger.sweep) as SweepStore, {
       recordAudit: async (...args: Parameters<SweepStore['recordAudit']>) => {
         await world.ledger.sweep.recordAudit(...args);
@@ -137,7 +137,7 @@ describe('the run lock is a lease of 15 minutes, renewed while the run works', (
         await world.ledger.sweep.acquireLock(SCOPE, 'other', day(3).toISOString(), at(day(3), 15).toISOString()); // …and another run took it
       },
     });
-    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3));
     await expect(sweep({ store, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'slow' }))
       .rejects.toThrow('run slow lost the run lock of 123456789012/us-east-1 (it expired and another run took it): it stopped before deleting more');
     expect(world.account.ecr.deleted).toHaveLength(100);

@@ -20,7 +20,7 @@ async function registry(config: object = {}) {
 /** One invocation of the run: `batches` batches fit in it (the time left drops below the reserve after them). */
 function invocation(runId: string, continuing: boolean, batches: number, dryRun = false) {
   let done = 0;
-  const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+  const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3));
   return sweepInBatches({
     store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex(), progress: world.ledger.sweepProgress,
     timeLeft: () => (++done < batches ? 600_000 : 0),

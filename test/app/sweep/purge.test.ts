@@ -26,7 +26,7 @@ function stackAccount(inUse: boolean): FakeAccount {
 }
 
 const purge = (a: FakeAccount, dryRun: boolean) => purgeRepository({
-  aws: new LiveSweepAws(a.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, parseConfig({})), config: parseConfig({}), clock: () => new Date('2026-11-20T00:00:00Z'),
+  aws: new LiveSweepAws(a.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, parseConfig({}), () => new Date('2026-11-20T00:00:00Z')), config: parseConfig({}), clock: () => new Date('2026-11-20T00:00:00Z'),
 }, SCOPE, 'stack-repo', { dryRun, runId: 'r1' });
 
 describe('purge-repository', () => {

@@ -185,7 +185,7 @@ describe('sweep: referrers in the ledger\'s other scopes', () => {
 
   /** The registry's sweep on day 3, with the ledger's index (the other scopes' references into its candidates). */
   const sweepWithIndex = (runId: string) => {
-    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config);
+    const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3));
     return sweep({ store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex() }, SCOPE, { dryRun: false, runId });
   };
 
