@@ -14,12 +14,17 @@ const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region s
 /** An IAM role name (the path-less last part of its ARN). */
 const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name');
 
+/** An organisation id, as in `aws:PrincipalOrgID`. */
+const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id: o- and 10 to 32 lowercase letters or digits');
+
 const listedOrganization = z.strictObject({
+  id: organizationId.optional(),
   accounts: z.array(z.strictObject({ id: accountId, regions: z.array(region).min(1) })).min(1),
   roleName: roleName.default('ecr-ledger-reader'),
 });
 const discoveredOrganization = z.strictObject({
   discover: z.literal(true),
+  id: organizationId.optional(),
   regions: z.array(region).min(1),
   roleName: roleName.default('ecr-ledger-reader'),
 });
@@ -28,7 +33,7 @@ const organizationSchema = z.unknown().transform((value, ctx): z.infer<typeof li
   const form = typeof value === 'object' && value !== null && 'discover' in value ? discoveredOrganization : listedOrganization;
   const result = form.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')} (organization takes accounts and roleName, or discover, regions and roleName)` : issue.message } as never);
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')} (organization takes id, accounts and roleName, or discover, id, regions and roleName)` : issue.message } as never);
   return z.NEVER;
 });
 

@@ -18,6 +18,11 @@ export class SnapshotSweepAws implements SweepAws {
     }
   }
 
+  async registry() {
+    const repositories = new Map(this.facts.repositories.map((r) => [r.repositoryName, r]));
+    return { accountId: this.facts.scope.accountId, deleteReplicatesTo: (name: string) => repositories.get(name)?.deleteReplicatesTo ?? [] };
+  }
+
   async readUsage(_known: KnownFacts) {
     return { facts: usageOf(this.facts), warnings: [`the live check reads ${this.file}, not AWS: this is a rehearsal`] };
   }

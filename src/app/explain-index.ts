@@ -3,7 +3,7 @@ import { imageKey, scopeKey, type Scope } from '../domain/facts.js';
 import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
 import { imageNotHeld, parseImageQuery } from './image-query.js';
 import { deduplicated, emptyFacts, gatherContext } from './indexed-usage.js';
-import { visibleAccounts } from './ledger-view.js';
+import { reachWorld } from './reach/reach-world.js';
 import type { UsageIndex } from './usage-index.js';
 
 const id = scopeKey;
@@ -26,7 +26,7 @@ export async function explainFromIndex(index: UsageIndex, query: string, scope: 
   const all = [...scopes.values()].map(deduplicated);
   const target = all.find((f) => id(f.scope) === id(registry))!;
   const plan = planRetention(target, repository.history, {
-    config, now, historySource: 'ledger', others: all.filter((f) => f !== target), visibleAccounts: visibleAccounts(await index.watermarks(), config, now),
+    config, now, historySource: 'ledger', others: all.filter((f) => f !== target), world: reachWorld(config, { registry, home: 'ledger', held: await index.watermarks(), now }),
   });
   const keys = new Set(wanted.map((i) => imageKey(i.repositoryName, i.imageDigest)));
   return plan.images.filter((p) => keys.has(imageKey(p.image.repositoryName, p.image.imageDigest)));

@@ -2,7 +2,8 @@ import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory } from '../domain/facts.js';
 import { summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
 import { planRetention, type RetentionPlan } from '../domain/retention-policy.js';
-import { neverReconciled, unheldRegistryWarnings, visibleAccounts, type OtherScopes } from './ledger-view.js';
+import { neverReconciled, unheldRegistryWarnings, type OtherScopes } from './ledger-view.js';
+import { reachWorld } from './reach/reach-world.js';
 import type { Watermark } from './ports.js';
 import { imageView, type ImageView } from './views.js';
 
@@ -29,7 +30,10 @@ export function evaluate(view: FactView, config: Config, now: string): Retention
   const others = view.others ?? { scopes: [] };
   return planRetention(view.facts, view.history, {
     config, now, historySource: view.historySource, others: others.scopes.map((s) => s.facts),
-    ...(view.others && { visibleAccounts: visibleAccounts([{ scope: view.facts.scope, ...(view.watermark && { watermark: view.watermark }) }, ...others.scopes.map((s) => ({ scope: s.facts.scope, ...(s.watermark && { watermark: s.watermark }) }))], config, now) }),
+    world: reachWorld(config, {
+      registry: view.facts.scope, home: view.historySource, now,
+      held: [{ scope: view.facts.scope, ...(view.watermark && { watermark: view.watermark }) }, ...others.scopes.map((s) => ({ scope: s.facts.scope, ...(s.watermark && { watermark: s.watermark }) }))],
+    }),
   });
 }
 

@@ -15,6 +15,11 @@ export interface RepositoryFact {
   readonly policyText?: string;
   /** The repository's ECR lifecycle policy (GetLifecyclePolicy), if any: `lifecycle-check` reads it. */
   readonly lifecyclePolicyText?: string;
+  /**
+   * The destinations a deletion here is replicated to (the registry's replication rules with deleteReplication whose
+   * filter matches this repository), as the last read of DescribeRegistry had them.
+   */
+  readonly deleteReplicatesTo?: readonly Scope[];
 }
 
 export interface ImageFact {

@@ -3,7 +3,8 @@ import type { Config, RepositoryRule } from '../config.js';
 import type { AccountFacts, ImageFact, ImageHistory, PinFact } from './facts.js';
 import { imageKey } from './facts.js';
 import { groupBy } from './group-by.js';
-import { sharedWithOtherAccounts } from './repository-sharing.js';
+import { blockingScopes, reachKeeps, reachOf, type ReachWorld, type RepositoryReach, type UnreadableScope } from './reach.js';
+import { repositoryGrants } from './repository-grants.js';
 import type { Referrer, Usage } from './usage.js';
 import { usageAcrossScopes } from './usage-across-scopes.js';
 
@@ -29,14 +30,19 @@ export interface PlanOptions {
   readonly historySource: 'snapshot' | 'ledger';
   /** Other scopes the ledger holds: their referrers of these images count, judged by their own facts. */
   readonly others?: readonly AccountFacts[];
-  /** Accounts whose usage is visible (held and fresh): a repository shared only with them is judged by their references. */
-  readonly visibleAccounts?: ReadonlySet<string>;
+  /**
+   * Where a deletion reaches and how each scope stands now (read live, held fresh, or not): a scope that cannot be
+   * judged keeps the repository whole. Absent: only the registry itself is readable (a snapshot on its own).
+   */
+  readonly world?: ReachWorld;
 }
 
 export interface RetentionPlan {
   readonly now: string;
   readonly images: readonly PlannedImage[];
   readonly usage: Usage;
+  /** Per repository in scope: the scopes a deletion there reaches, as judged, and those that keep it whole. */
+  readonly reach: ReadonlyMap<string, RepositoryReach & { readonly blocking: readonly UnreadableScope[] }>;
 }
 
 /** Compiles repository globs; `*` matches across `/` so that the default rule covers nested names. */
@@ -91,15 +97,15 @@ interface Assessment {
   since?: { at: string; source: UnreferencedSource };
 }
 
-function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; shared: ReturnType<typeof sharedWithOtherAccounts> }): Assessment {
+function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; reach: { keeps: readonly string[]; covered: readonly string[] } }): Assessment {
   const { facts, usage, options } = ctx;
   const now = Date.parse(options.now);
   const key = imageKey(image.repositoryName, image.imageDigest);
   const protections: string[] = [];
   const holds: string[] = [];
   const passes: string[] = [];
-  if (ctx.shared.shared && rule.keepIfSharedWithOtherAccounts) protections.push(`repository shared with other accounts: ${ctx.shared.why}; their use is invisible here (keepIfSharedWithOtherAccounts)`);
-  if (ctx.shared.coveredBy) passes.push(`its repository policy lets only accounts the ledger holds pull (${ctx.shared.coveredBy.join(', ')}): their references are counted like this account's`);
+  protections.push(...ctx.reach.keeps);
+  if (ctx.reach.covered.length > 0) passes.push(`its repository policy lets only accounts the ledger holds pull (${ctx.reach.covered.join(', ')}): their references are counted like this account's`);
   const referrers = usage.referrers.get(key) ?? [];
   const protecting = referrers.filter((r) => r.protecting);
   for (const r of protecting) protections.push(`in use by ${r.kind} ${r.id}: ${r.reason}`);
@@ -130,13 +136,27 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
   return { protections, holds, passes, topLevel: ctx.topLevel, ...(since && { since }) };
 }
 
+/** A plan of one registry on its own (a snapshot, a test): the registry is readable, nothing else is held. */
+export function isolatedWorld(facts: AccountFacts, options: Pick<PlanOptions, 'config' | 'historySource'>): ReachWorld {
+  const organization = options.config.organization;
+  const members = new Set(organization && 'accounts' in organization ? organization.accounts.map((a) => a.id) : []);
+  return {
+    registry: facts.scope, workloadRegions: [], regionsOf: () => [], members,
+    standing: (scope) => (scope.accountId === facts.scope.accountId && scope.region === facts.scope.region
+      ? { readable: true, how: options.historySource === 'snapshot' ? 'snapshot' : 'ledger' }
+      : { readable: false, problem: 'unheld', why: 'the ledger does not hold it' }),
+  };
+}
+
 /** Decides keep/delete for every image with reasons: the retention rules of design.md, as one pure function. */
 export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string, ImageHistory>, options: PlanOptions): RetentionPlan {
   const { config } = options;
   const history = releasedByExpiredPins(recorded, facts.pins, options.now);
   const usage = usageAcrossScopes(facts, options.others ?? [], { ...config.ecs, now: options.now });
   const matchRule = ruleMatcher(config.repositories);
-  const policies = new Map(facts.repositories.map((repo) => [repo.repositoryName, repo.policyText]));
+  const repositories = new Map(facts.repositories.map((repo) => [repo.repositoryName, repo]));
+  const world = options.world ?? isolatedWorld(facts, options);
+  const reach = new Map<string, RepositoryReach & { blocking: UnreadableScope[] }>();
   const byRepository = groupBy(facts.images, (image) => image.repositoryName);
 
   const decided = new Map<string, PlannedImage>();
@@ -150,12 +170,17 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
       images.forEach((image) => plan(image, 'keep', [`repository ${repositoryName} is out of scope: no rule in repositories matches it`]));
       continue;
     }
-    const shared = sharedWithOtherAccounts(policies.get(repositoryName), facts.scope.accountId, options.visibleAccounts);
+    const repository = repositories.get(repositoryName) ?? { repositoryName };
+    const repositoryReach = reachOf(repository, world);
+    reach.set(repositoryName, { ...repositoryReach, blocking: blockingScopes(repositoryReach, rule.keepIfSharedWithOtherAccounts, world.members).map((s) => ({ account: s.accountId, region: s.region, why: s.standing.why })) });
+    const keeps = reachKeeps(repositoryReach, rule.keepIfSharedWithOtherAccounts, world.members);
+    const granted = repositoryGrants(repository.policyText, facts.scope.accountId).accounts.map((g) => g.account);
+    const covered = keeps.length === 0 && repositoryReach.unbounded === undefined ? granted : [];
     const children = new Set(images.flatMap((image) => image.childDigests));
     const assessed = new Map(images.map((image) => {
       const key = imageKey(repositoryName, image.imageDigest);
       const topLevel = !children.has(image.imageDigest) && image.subjectDigest === undefined;
-      return [key, assess(image, rule, { facts, usage, history: history.get(key), options, topLevel, shared })];
+      return [key, assess(image, rule, { facts, usage, history: history.get(key), options, topLevel, reach: { keeps, covered } })];
     }));
     const unprotectedTopLevel = images
       .filter((image) => { const a = assessed.get(imageKey(repositoryName, image.imageDigest))!; return a.topLevel && a.protections.length === 0; })
@@ -196,5 +221,5 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
     for (const image of images) isKept(image, new Set());
   }
   const images = facts.images.map((image) => decided.get(imageKey(image.repositoryName, image.imageDigest))!);
-  return { now: options.now, images, usage };
+  return { now: options.now, images, usage, reach };
 }

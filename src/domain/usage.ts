@@ -19,6 +19,8 @@ export interface Referrer {
   readonly id: string;
   readonly protecting: boolean;
   readonly reason: string;
+  /** It uses a replica of the image that a deletion of the image would delete too (deleteReplication). */
+  readonly viaReplication?: true;
 }
 
 export interface Usage {

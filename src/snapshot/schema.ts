@@ -41,6 +41,15 @@ const repositorySchema = z.looseObject({
   images: z.array(imageDetailSchema).optional(),
 });
 
+/** DescribeRegistry's replicationConfiguration: which rules replicate deletions (deleteReplication, ECR 2026) where. */
+export const replicationConfigurationSchema = z.looseObject({
+  rules: z.array(z.looseObject({
+    destinations: z.array(z.looseObject({ region: z.string().min(1), registryId: z.string().regex(/^\d{12}$/, 'expected a 12-digit registry id') })),
+    repositoryFilters: z.array(z.looseObject({ filter: z.string(), filterType: z.string() })).optional(),
+    deleteReplication: z.looseObject({ enabled: z.boolean() }).optional(),
+  })).optional(),
+});
+
 const taskDefinitionSchema = z.looseObject({
   taskDefinitionArn: z.string().min(1),
   family: z.string().min(1),
@@ -132,7 +141,7 @@ export const snapshotSchema = z.looseObject({
   accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region such as us-east-1'),
   capturedAt: timestamp,
-  ecr: z.looseObject({ repositories: z.array(repositorySchema).optional() }).optional(),
+  ecr: z.looseObject({ repositories: z.array(repositorySchema).optional(), replicationConfiguration: replicationConfigurationSchema.optional() }).optional(),
   ecs: z
     .looseObject({
       taskDefinitions: z.array(taskDefinitionSchema).optional(),

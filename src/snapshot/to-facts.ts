@@ -1,8 +1,9 @@
 import { readManifestLinks } from '../domain/manifest.js';
-import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
+import type { Scope, AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaFunctionFact, ServiceFact } from '../domain/facts.js';
 import { SnapshotError } from '../errors.js';
 import type * as z from 'zod';
-import type { Snapshot, SnapshotImageDetail, serviceSchema } from './schema.js';
+import type { Snapshot, SnapshotImageDetail, replicationConfigurationSchema, serviceSchema } from './schema.js';
+import { deleteDestinations, type ReplicationRule } from '../domain/replication.js';
 import { imageId, mergeImage, oneOfEach, type Placed } from './duplicates.js';
 
 export function imageFact(repositoryName: string, detail: SnapshotImageDetail, path: string): ImageFact {
@@ -57,6 +58,20 @@ function placed<S, T>(list: readonly S[] | undefined, path: string, to: (item: S
   return (list ?? []).map((item, i) => ({ fact: to(item, i), path: `${path}[${i}]` }));
 }
 
+/** A registry's replication rules as the domain reads them (repository filters: PREFIX_MATCH, the only type ECR has). */
+export function replicationRules(configuration: z.output<typeof replicationConfigurationSchema> | undefined): ReplicationRule[] {
+  return (configuration?.rules ?? []).map((rule) => ({
+    destinations: rule.destinations.map((d) => ({ accountId: d.registryId, region: d.region })),
+    repositoryPrefixes: (rule.repositoryFilters ?? []).map((f) => f.filter),
+    replicatesDeletes: rule.deleteReplication?.enabled === true,
+  }));
+}
+
+const deletesReplicatedTo = (rules: readonly ReplicationRule[], registry: Scope, repositoryName: string) => {
+  const destinations = deleteDestinations(rules, registry, repositoryName);
+  return destinations.length > 0 ? { deleteReplicatesTo: destinations } : {};
+};
+
 /** Turns a validated snapshot into the facts the policy and the ledger work on; a fact listed twice is merged or refused. */
 export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
   const facts = listedFacts(snapshot);
@@ -82,6 +97,7 @@ export function snapshotToFacts(snapshot: Snapshot): AccountFacts {
 
 function listedFacts(snapshot: Snapshot) {
   const repositories = snapshot.ecr?.repositories ?? [];
+  const replication = replicationRules(snapshot.ecr?.replicationConfiguration);
   const ecs = snapshot.ecs ?? {};
   const lambdaFunctions = placed(snapshot.lambda?.functions, 'lambda.functions', (fn) => fn)
     .filter(({ fact: fn }) => fn.Code?.ImageUri !== undefined || fn.Code?.ResolvedImageUri !== undefined)
@@ -97,6 +113,7 @@ function listedFacts(snapshot: Snapshot) {
       repositoryName: repo.repositoryName,
       ...(repo.policyText !== undefined && { policyText: repo.policyText }),
       ...(repo.lifecyclePolicyText !== undefined && { lifecyclePolicyText: repo.lifecyclePolicyText }),
+      ...deletesReplicatedTo(replication, { accountId: snapshot.accountId, region: snapshot.region }, repo.repositoryName),
     })),
     images: repositories.flatMap((repo, r) =>
       placed(repo.images, `ecr.repositories[${r}].images`, (detail, i) => imageFact(repo.repositoryName, detail, `ecr.repositories[${r}].images[${i}]`)),

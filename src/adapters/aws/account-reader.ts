@@ -9,6 +9,7 @@ import { AwsCaller } from './caller.js';
 import type { AwsClients } from './clients.js';
 import { readEcr } from './ecr-reader.js';
 import { readUsageSections } from './usage-reader.js';
+import { jsonSafe } from './json-safe.js';
 
 type Json = Record<string, unknown>;
 
@@ -27,6 +28,8 @@ const byKey = (key: string) => (a: Json, b: Json) => String(a[key]).localeCompar
 export class LiveAccountReader implements AccountReader {
   readonly caller: AwsCaller;
   private resolved?: Scope;
+  /** DescribeRegistry's replication configuration, read with the scope (deleteReplication decides a deletion's reach). */
+  private replication?: unknown;
 
   constructor(private readonly clients: AwsClients, private readonly options: LiveAccountOptions) {
     this.caller = options.caller ?? new AwsCaller();
@@ -40,7 +43,8 @@ export class LiveAccountReader implements AccountReader {
     } catch (cause) {
       throw new MissingRegionError('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region', { cause });
     }
-    const { registryId } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
+    const { registryId, replicationConfiguration } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
+    this.replication = replicationConfiguration && jsonSafe(replicationConfiguration);
     if (!registryId) throw new AwsReadError('ecr:DescribeRegistry returned no registry id (the account id)');
     return (this.resolved = { accountId: registryId, region });
   }
@@ -63,7 +67,7 @@ export class LiveAccountReader implements AccountReader {
       accountId,
       region,
       capturedAt,
-      ecr: { repositories: repositories.sort((a, b) => a.repositoryName.localeCompare(b.repositoryName)) },
+      ecr: { repositories: repositories.sort((a, b) => a.repositoryName.localeCompare(b.repositoryName)), ...(this.replication !== undefined && { replicationConfiguration: this.replication }) },
       ecs: {
         taskDefinitions: ecsRead.taskDefinitions,
         services: ecsRead.services.sort(byKey('serviceArn')),

@@ -1,13 +1,15 @@
-import { BatchDeleteImageCommand, DescribeImagesCommand, UpdateImageStorageClassCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import { BatchDeleteImageCommand, DescribeImagesCommand, DescribeRegistryCommand, UpdateImageStorageClassCommand, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { DeleteResult, SweepAws } from '../../app/ports.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { usageOf, type ImageFact, type Scope } from '../../domain/facts.js';
 import type { KnownFacts } from '../../snapshot/from-facts.js';
 import { parseSnapshot } from '../../snapshot/read-snapshot.js';
-import { imageDetailSchema } from '../../snapshot/schema.js';
-import { imageFact, snapshotToFacts } from '../../snapshot/to-facts.js';
+import { imageDetailSchema, replicationConfigurationSchema } from '../../snapshot/schema.js';
+import { deleteDestinations } from '../../domain/replication.js';
+import { imageFact, replicationRules, snapshotToFacts } from '../../snapshot/to-facts.js';
 import { AwsCallError, chunks, type AwsCaller } from './caller.js';
+import { AwsReadError } from '../../errors.js';
 import type { AwsClients } from './clients.js';
 import { policyOf, readRepository } from './ecr-reader.js';
 import { jsonSafe } from './json-safe.js';
@@ -18,6 +20,17 @@ const BATCH = 100;
 /** The sweep's live AWS: usage reads as in reconcile (immutable facts reused), images by id, and the deleting calls. */
 export class LiveSweepAws implements SweepAws {
   constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config, private readonly clock: Clock) {}
+
+  private read?: ReturnType<SweepAws['registry']>;
+
+  registry(): ReturnType<SweepAws['registry']> {
+    return (this.read ??= (async () => {
+      const { registryId, replicationConfiguration } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
+      if (!registryId) throw new AwsReadError('ecr:DescribeRegistry returned no registry id (the account id)');
+      const rules = replicationRules(replicationConfigurationSchema.parse(jsonSafe(replicationConfiguration ?? {})));
+      return { accountId: registryId, deleteReplicatesTo: (repositoryName: string) => deleteDestinations(rules, this.scope, repositoryName) };
+    })());
+  }
 
   calls(): Readonly<Record<string, number>> {
     return Object.fromEntries([...this.caller.counts].sort());

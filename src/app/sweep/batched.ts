@@ -1,3 +1,4 @@
+import { requireOwnCredentials } from '../reach/credentials.js';
 import type { Scope } from '../../domain/facts.js';
 import { RefusedError } from '../../errors.js';
 import type { AuditRecord } from '../ports.js';
@@ -65,6 +66,7 @@ const fromAudit = (r: AuditRecord): SweepImage => ({ repositoryName: r.repositor
  */
 export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: boolean; runId: string; continuing: boolean; batchRepositories?: number }): Promise<{ report: SweepReport; finished: boolean }> {
   const now = deps.clock().toISOString();
+  await requireOwnCredentials(deps.aws, scope, 'sweep');
   const held = options.continuing ? await deps.progress.loadProgress(scope, options.runId) : undefined;
   if (options.continuing && !held) throw new RefusedError(`run ${options.runId} has no progress to continue from: nothing is deleted`);
   let progress: SweepProgress = held ?? { runId: options.runId, startedAt: now, deleted: 0, skippedByCap: 0, invocations: 0 };
@@ -98,6 +100,8 @@ export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, optio
   return { report: await merged(deps, scope, options, progress, reports, finished), finished };
 }
 
+const uniqueScopes = <T extends { account: string; region: string }>(list: readonly T[]) => [...new Map(list.map((s) => [`${s.account}/${s.region}`, s])).values()];
+
 async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: boolean; runId: string }, progress: SweepProgress, reports: readonly SweepReport[], finished: boolean): Promise<SweepReport> {
   const last = reports.at(-1);
   // A run spread over invocations reports what it did as a whole, from its audit trail; otherwise from this invocation.
@@ -115,7 +119,7 @@ async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: b
   return {
     runId: options.runId, scope, now: progress.startedAt, dryRun: options.dryRun, action: deps.config.sweep.action,
     images, failures, skippedByCap: progress.skippedByCap,
-    awaitingNotice: reports.flatMap((r) => r.awaitingNotice), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableClusters: last?.unreadableClusters ?? [],
+    awaitingNotice: reports.flatMap((r) => r.awaitingNotice), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableScopes: uniqueScopes(reports.flatMap((r) => r.unreadableScopes)), keptWhole: reports.flatMap((r) => r.keptWhole), unreadableClusters: last?.unreadableClusters ?? [],
     staleSources: last?.staleSources ?? [], expiredPins: reports.flatMap((r) => r.expiredPins),
     repositories, totals: { images: images.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(bytes) },
     warnings: unique([...reports.flatMap((r) => r.warnings), ...(finished ? [] : [`the run continues in another invocation after repository ${progress.after}`])]),

@@ -1,3 +1,4 @@
+import type { UnreadableScope } from '../../domain/reach.js';
 import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
 import type { UnreadableAccount } from './member-usage.js';
 import type { SourceStatus } from '../../domain/usage-sources.js';
@@ -29,6 +30,10 @@ export interface SweepReport {
   readonly awaitingNotice: ReadonlyArray<SweepImage & { readonly waitingFor: string }>;
   /** Organisation-wide: member accounts that could not be read now, and the repositories nothing was deleted from because of them. */
   readonly unreadableAccounts: readonly UnreadableAccount[];
+  /** Scopes a deletion would reach that cannot be judged now (not read live, not held fresh): each once. */
+  readonly unreadableScopes: readonly UnreadableScope[];
+  /** The repositories kept whole because of them, with the scopes of each. */
+  readonly keptWhole: ReadonlyArray<{ readonly repositoryName: string; readonly scopes: readonly UnreadableScope[] }>;
   /** EKS clusters that could not be read now: nothing was deleted from this registry because of them. */
   readonly unreadableClusters: ReadonlyArray<{ readonly cluster: string; readonly reason: string }>;
   /** Usage sources not heard from within their staleAfterHours (they still protect what they last reported). */

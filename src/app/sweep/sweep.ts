@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { keptByLedger, scopeKey, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
+import { keptByLedger, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import { planRetention } from '../../domain/retention-policy.js';
 import { sourceStatus, staleSourceWarning } from '../../domain/usage-sources.js';
@@ -8,14 +8,16 @@ import { knownFacts } from '../../snapshot/from-facts.js';
 import type { AnnouncementStore, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
 import { splitByNotice } from './notice-gate.js';
-import { checkMembers, type MemberUsage } from './member-usage.js';
+import type { MemberUsage } from './member-usage.js';
+import { readRunReach } from '../reach/run-reach.js';
+import { requireOwnCredentials } from '../reach/credentials.js';
 import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.js';
-import { candidateReferrers } from '../candidate-referrers.js';
 import type { UsageIndex } from '../usage-index.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
 import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
+import { keptWholeByReach } from '../reach/kept-whole.js';
 
 const HOUR = 3_600_000;
 
@@ -55,6 +57,7 @@ function requireFreshLedger(view: LedgerContents, config: Config, now: string): 
  */
 async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, now: string, dryRun: boolean): Promise<{ facts: AccountFacts; warnings: readonly string[] }> {
   try {
+    const registry = await deps.aws.registry();
     const usage = await deps.aws.readUsage(knownFacts(view.facts));
     const images: ImageFact[] = [];
     const repositories = [];
@@ -70,7 +73,8 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
         images.push({ ...known, imageTags: current.imageTags, ...(current.imageStatus && { imageStatus: current.imageStatus }), ...(current.lastRecordedPullTime && { lastRecordedPullTime: current.lastRecordedPullTime }) });
       }
       const policyText = await deps.aws.repositoryPolicy(repositoryName);
-      repositories.push({ repositoryName, ...(policyText !== undefined && { policyText }) });
+      const deleteReplicatesTo = registry.deleteReplicatesTo(repositoryName);
+      repositories.push({ repositoryName, ...(policyText !== undefined && { policyText }), ...(deleteReplicatesTo.length > 0 && { deleteReplicatesTo }) });
     }
     return {
       facts: { scope, capturedAt: now, repositories, images, ...keptByLedger(view.facts), ...usageOf(usage.facts) },
@@ -102,6 +106,7 @@ export interface SweepOptions {
 
 export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions): Promise<SweepReport> {
   const now = deps.clock().toISOString();
+  await requireOwnCredentials(deps.aws, scope, 'sweep');
   const whole = options.view ?? await deps.store.sweepView(scope);
   requireFreshLedger(whole, deps.config, now);
   const only = options.repositories;
@@ -118,17 +123,14 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const warnings = [...live.warnings, ...unreadableClusters.map((u) => `EKS cluster ${u.cluster} cannot be read now (${u.reason}): nothing is deleted from the repositories of ${scope.accountId}/${scope.region}`)];
     warnings.forEach((w) => deps.warn?.(w));
     const held = async (member: Scope) => (await deps.store.sweepView(member)).facts;
-    const members = deps.members ? await checkMembers(deps.members, scope, facts.repositories, held, now) : undefined;
-    // The other scopes' referrers of the candidates as the ledger has them — but for the members just read live.
-    const readLive = new Set((members?.live ?? []).map((m) => scopeKey(m.scope)));
-    const ledgerOthers = (await candidateReferrers(deps.index, scope, facts.images, now, { fromOtherScopes: true, except: readLive })).scopes;
-    const others = [...(members?.live ?? []), ...ledgerOthers];
-    members?.warnings.forEach((w) => deps.warn?.(w));
-    const plan = planRetention(facts, view.history, {
-      config: deps.config, now, historySource: 'ledger', others, ...(members && { visibleAccounts: members.visible }),
-    });
-    // A member account that cannot be read now may be running any image of the repositories it can pull from.
-    const blocked = new Set([...(members?.unreadable.flatMap((u) => u.repositories) ?? []), ...(unreadableClusters.length > 0 ? facts.repositories.map((r) => r.repositoryName) : [])]);
+    // Every scope a deletion reaches: read live (members), held fresh, or it keeps the repository whole.
+    const reach = await readRunReach({ index: deps.index, config: deps.config, held, ...(deps.members && { members: deps.members }) }, scope, facts.repositories, facts.images, now);
+    reach.warnings.forEach((w) => deps.warn?.(w));
+    const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger', others: reach.others, world: reach.world });
+    const { keptWhole, unreadableScopes } = keptWholeByReach(plan.reach);
+    keptWhole.forEach((k) => k.lines.forEach((line) => deps.warn?.(line)));
+    // An EKS cluster of this account that cannot be read now may be running any image of its repositories.
+    const blocked = new Set(unreadableClusters.length > 0 ? facts.repositories.map((r) => r.repositoryName) : []);
     const deletable = plan.images.filter((p) => p.action === 'delete' && !blocked.has(p.image.repositoryName));
     // Archiving what is already archived would be a no-op call per image.
     const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
@@ -146,8 +148,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: members?.unreadable ?? [], unreadableClusters, staleSources, expiredPins, repositories, totals,
-      warnings: [...warnings, ...(members?.warnings ?? []), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
+      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: reach.unreadableAccounts, unreadableScopes, keptWhole: keptWhole.map(({ repositoryName, scopes }) => ({ repositoryName, scopes })), unreadableClusters, staleSources, expiredPins, repositories, totals,
+      warnings: [...warnings, ...reach.warnings, ...keptWhole.flatMap((k) => k.lines), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
     if (ownLease) await lease?.release();

@@ -1,0 +1,63 @@
+import type { Config } from '../../config.js';
+import { scopeKey, type Scope } from '../../domain/facts.js';
+import type { ReachWorld, Standing } from '../../domain/reach.js';
+import type { Watermark } from '../ports.js';
+
+const HOUR = 3_600_000;
+
+export interface ReachReads {
+  readonly registry: Scope;
+  /** How the registry itself is known: read live now (a sweep), or from the ledger or a snapshot (a plan). */
+  readonly home: 'live' | 'ledger' | 'snapshot';
+  /** Every scope the ledger holds, with its watermark (scopes only events have fed have none). */
+  readonly held: ReadonlyArray<{ readonly scope: Scope; readonly watermark?: Watermark }>;
+  /** Scopes read live in this run (organisation members). */
+  readonly live?: readonly Scope[];
+  /** Accounts whose live read failed in this run, with why. */
+  readonly failed?: ReadonlyMap<string, string>;
+  /** The organisation's accounts as discovered (config `organization.discover`). */
+  readonly discovered?: readonly string[];
+  readonly now: string;
+}
+
+/**
+ * The world a deletion's reach is judged in, from what this run read: the registry, the scopes read live, and the
+ * ledger's watermarks (a scope reconciled within maxLedgerAgeHours is held fresh; one older, or not held, cannot be
+ * judged). Every path that deletes, archives, announces or plans builds its world here.
+ */
+export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
+  const { registry, now } = reads;
+  const org = config.organization;
+  const accounts = !org ? [] : 'accounts' in org ? org.accounts.map((a) => a.id) : [...(reads.discovered ?? [])];
+  const configuredRegions = (accountId: string): string[] => {
+    if (!org) return [];
+    if ('accounts' in org) return [...(org.accounts.find((a) => a.id === accountId)?.regions ?? [])];
+    return accounts.includes(accountId) || accountId === registry.accountId ? [...org.regions] : [];
+  };
+  const heldRegions = (accountId: string) => reads.held.filter((h) => h.scope.accountId === accountId).map((h) => h.scope.region);
+  const regionsOf = (accountId: string) => [...new Set([...configuredRegions(accountId), ...heldRegions(accountId), ...(reads.live ?? []).filter((s) => s.accountId === accountId).map((s) => s.region)])].sort();
+  const watermarks = new Map(reads.held.map((h) => [scopeKey(h.scope), h.watermark]));
+  const live = new Set((reads.live ?? []).map(scopeKey));
+  const maxAge = config.sweep.maxLedgerAgeHours;
+  const standing = (scope: Scope): Standing => {
+    const key = scopeKey(scope);
+    if (key === scopeKey(registry)) return { readable: true, how: reads.home };
+    if (live.has(key)) return { readable: true, how: 'live' };
+    const failure = reads.failed?.get(scope.accountId);
+    if (failure !== undefined) return { readable: false, problem: 'failed', why: `cannot be read now (${failure})` };
+    if (!watermarks.has(key)) return { readable: false, problem: 'unheld', why: 'the ledger does not hold it' };
+    const watermark = watermarks.get(key);
+    if (!watermark) return { readable: false, problem: 'stale', why: 'the ledger holds it but it was never reconciled' };
+    const age = (Date.parse(now) - Date.parse(watermark.reconciledAt)) / HOUR;
+    if (age > maxAge) return { readable: false, problem: 'stale', why: `the ledger last reconciled it ${watermark.reconciledAt} (${age.toFixed(1)} h ago, more than maxLedgerAgeHours ${maxAge})` };
+    return { readable: true, how: 'ledger' };
+  };
+  return {
+    registry,
+    workloadRegions: regionsOf(registry.accountId).filter((r) => r !== registry.region),
+    regionsOf,
+    ...(org && { organization: { ...(org.id !== undefined && { id: org.id }), accounts } }),
+    members: new Set(accounts),
+    standing,
+  };
+}
