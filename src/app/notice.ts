@@ -7,6 +7,7 @@ import { storedBytes } from '../domain/plan-summary.js';
 import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
 import type { AnnouncementStore, SweepStore } from './ports.js';
 import { candidatesWithReferrers } from './candidate-referrers.js';
+import { reachWorld } from './reach/reach-world.js';
 import type { UsageIndex } from './usage-index.js';
 
 const DAY_MS = 86_400_000;
@@ -75,7 +76,9 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
   const deletableFrom = new Date(Date.parse(now) + daysAhead * DAY_MS).toISOString();
   const view = await deps.store.sweepView(scope);
   const { facts, others } = await candidatesWithReferrers(deps.index, view, now);
-  const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others });
+  // The reach as the ledger holds it now (freshness judged now, not at deletableFrom: the sweep judges it again then).
+  const world = reachWorld(deps.config, { registry: scope, home: 'ledger', held: await deps.index.watermarks(), now });
+  const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others, world });
   const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED'));
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));
   const fresh = scheduled.filter((p) => !isCurrent(existing.get(imageKey(p.image.repositoryName, p.image.imageDigest)), p));

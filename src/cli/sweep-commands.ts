@@ -126,7 +126,7 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
   const clients = (io.aws ?? createAwsClients)({ ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
   try {
     const scope = open ? await chooseScope(open.ledger, flags) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
-    const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events };
+    const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events, index: open.index() };
     const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }) },
       scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
     print(io, flags, report, () => [

@@ -108,7 +108,7 @@ export function reachKeeps(reach: RepositoryReach, keepIfShared: boolean, member
   if (reach.unbounded !== undefined && keepIfShared) reasons.push(`repository shared with other accounts: ${reach.unbounded}; their use is invisible here (keepIfSharedWithOtherAccounts)`);
   for (const s of blockingScopes(reach, keepIfShared, members)) {
     const shared = s.via === 'policy' || s.via === 'organization' ? 'repository shared with other accounts: ' : '';
-    reasons.push(`${shared}a deletion reaches ${scopeText(s)} (${s.because}), which ${s.standing.why}`);
+    reasons.push(`${shared}a deletion reaches ${scopeText(s)} (${s.because}): ${s.standing.why}`);
   }
   return reasons;
 }

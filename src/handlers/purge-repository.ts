@@ -18,7 +18,7 @@ export const handler = createPurgeResourceHandler({
     const facts = (await ledger.scopes()).some((s) => s.accountId === scope.accountId && s.region === scope.region) ? (await ledger.load(scope)).facts : undefined;
     return purgeRepository({
       aws: new LiveSweepAws(clients, new AwsCaller(), scope, config, systemClock), config, clock: systemClock,
-      ...(facts && { ledger: { facts, store: ledger.sweep, events: ledger.events } }),
+      ...(facts && { ledger: { facts, store: ledger.sweep, events: ledger.events, index: ledger.usageIndex() } }),
     }, scope, repositoryName, { dryRun: false, runId: randomUUID() });
   },
 });

@@ -58,7 +58,7 @@ describe('one ledger, three accounts: the sidecar case across a central registry
     const plan = await cli('plan', '--ledger', ledger, '--scope', `${A}/${REGION}`, '--config', config, '--now', LATER, '--output', 'json');
     const fluentd = plan.json().images.filter((i: { repositoryName: string }) => i.repositoryName === 'fluentd');
     expect(fluentd.map((i: { action: string }) => i.action)).toEqual(['keep', 'keep', 'keep', 'keep', 'keep']);
-    expect(fluentd.find((i: { imageDigest: string }) => i.imageDigest === fluentdDigest('aaaa')).reasons.join()).toContain(`a deletion reaches ${C}/* (its repository policy allows arn:aws:iam::${C}:root to pull), which the ledger does not hold`);
+    expect(fluentd.find((i: { imageDigest: string }) => i.imageDigest === fluentdDigest('aaaa')).reasons.join()).toContain(`a deletion reaches ${C}/* (its repository policy allows arn:aws:iam::${C}:root to pull): the ledger does not hold it`);
   });
 
   it('a stale account is not visible: its grant keeps the repository whole again', async () => {

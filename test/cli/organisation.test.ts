@@ -9,53 +9,7 @@ import { A, B, C, CAPTURED, fluentdDigest, REGION, sidecarSnapshots } from '../f
 import { FakeAccount } from '../fakes/fake-account.js';
 import { FakeOrganisation } from '../fakes/fake-organisation.js';
 
-const D = '444444444444';
-const E = '555555555555';
-const DAY = 86_400_000;
-const at = (days: number) => new Date(Date.parse(CAPTURED) + days * DAY);
-const registry = `${A}.dkr.ecr.${REGION}.amazonaws.com`;
-const pullPolicy = (...accounts: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'pull', Effect: 'Allow', Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) }, Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] });
-
-/**
- * The central registry A (fluentd, pulled by B, C and D; tools, pulled by B and C) and its members: B and C run the
- * sidecar (context.md §2), C also runs a one-off task on fluentd:ffff that nothing else names, D runs nothing.
- */
-function organisation(): FakeOrganisation {
-  const org = new FakeOrganisation();
-  const { a, b, c } = sidecarSnapshots();
-  a.ecr.repositories[0]!.policyText = pullPolicy(B, C, D);
-  const central = org.add(FakeAccount.fromSnapshot(a as never));
-  const old = (name: string, tag: string, days: number) => ({ imageDigest: digest(name), imageTags: [tag], imagePushedAt: new Date(Date.parse(CAPTURED) - days * DAY), imageSizeInBytes: 50_000_000 });
-  central.ecr.addImage('fluentd', old('fluentd-ffff', 'ffff', 100));
-  central.ecr.addImage('fluentd', old('fluentd-zzzz', 'zzzz', 120));
-  central.ecr.addRepository('tools', pullPolicy(B, C));
-  central.ecr.addImage('tools', old('tools-old', 'old', 100));
-  central.ecr.addImage('tools', old('tools-new', 'new', 10));
-  org.add(FakeAccount.fromSnapshot(b as never));
-  const member = org.add(FakeAccount.fromSnapshot(c as never));
-  const job = member.ecs.addTaskDefinition('job', 1, { job: `${registry}/fluentd:ffff` });
-  member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/1f2e`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'job', image: `${registry}/fluentd:ffff`, imageDigest: fluentdDigest('ffff') }] });
-  org.add(new FakeAccount(D, REGION));
-  return org;
-}
-
-async function world(org: FakeOrganisation, options: { keepShared?: boolean } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-org-'));
-  const config = join(dir, 'config.yaml');
-  await writeFile(config, [
-    'repositories:', '  - pattern: "*"', '    keepLatest: 1', '    olderThanDays: 7', '    graceDays: 0', '    keepTags: []', '    keepPulledWithinDays: 0', `    keepIfSharedWithOtherAccounts: ${options.keepShared ?? true}`,
-    'sweep:', '  minimumImageAgeHours: 0',
-    'organization:', '  accounts:', ...[B, C, D].flatMap((id) => [`    - id: "${id}"`, `      regions: [${REGION}]`]),
-  ].join('\n'));
-  return { ledger: join(dir, 'ledger'), config, dir };
-}
-
-async function cli(org: FakeOrganisation, when: Date, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => when, aws: () => org.accounts.get(A)!.clients(), organization: org.factory });
-  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-}
+import { cli, D, E, organisation, at, registry, world } from '../fixtures/organisation/central-registry.js';
 
 const swept = (report: { images: Array<{ repositoryName: string; imageTags: string[] }> }) => report.images.map((i) => `${i.repositoryName}:${i.imageTags.join(',')}`).sort();
 

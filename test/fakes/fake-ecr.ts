@@ -31,6 +31,8 @@ export class FakeEcr {
   /** Digests whose deletion fails with the given failure code. */
   readonly failingDeletes = new Map<string, string>();
   readonly deleted: string[] = [];
+  /** The registry's replication rules, as DescribeRegistry returns them (deleteReplication included). */
+  replicationRules: Array<{ destinations: Array<{ region: string; registryId: string }>; repositoryFilters?: Array<{ filter: string; filterType: 'PREFIX_MATCH' }>; deleteReplication?: { enabled: boolean } }> = [];
 
   constructor(readonly faults = new Faults(), readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.client = new ECRClient({ region, credentials: FAKE_CREDENTIALS });
@@ -43,7 +45,7 @@ export class FakeEcr {
     const limits = { max: 1000, default: 100 };
     this.mock.on(DescribeRegistryCommand).callsFake(() => {
       faults.check('ecr:DescribeRegistry');
-      return { registryId: accountId, replicationConfiguration: { rules: [] } };
+      return { registryId: accountId, replicationConfiguration: { rules: this.replicationRules } };
     });
     this.mock.on(DescribeRepositoriesCommand).callsFake((input) => {
       faults.check('ecr:DescribeRepositories');
@@ -142,6 +144,12 @@ export class FakeEcr {
 
   addRepository(repositoryName: string, policyText?: string, lifecyclePolicyText?: string): this {
     this.repositories.set(repositoryName, { ...(policyText !== undefined && { policyText }), ...(lifecyclePolicyText !== undefined && { lifecyclePolicyText }), images: new Map() });
+    return this;
+  }
+
+  /** SetRepositoryPolicy: replaces the repository's policy. */
+  setPolicy(repositoryName: string, policyText: string): this {
+    this.repositories.get(repositoryName)!.policyText = policyText;
     return this;
   }
 

@@ -13,7 +13,7 @@ export function keptWholeByReach(reach: ReadonlyMap<string, RepositoryReach & { 
   const keptWhole = [...reach.values()].filter((r) => r.blocking.length > 0).sort((a, b) => a.repositoryName.localeCompare(b.repositoryName)).map((r) => ({
     repositoryName: r.repositoryName,
     scopes: r.blocking,
-    lines: r.blocking.map((s) => `${r.repositoryName} kept: a deletion reaches ${s.account}/${s.region}, which ${s.why}`),
+    lines: r.blocking.map((s) => `${r.repositoryName} kept: a deletion reaches ${s.account}/${s.region}: ${s.why}`),
   }));
   const unique = new Map<string, UnreadableScope>();
   for (const k of keptWhole) for (const s of k.scopes) if (!unique.has(`${s.account}/${s.region}`)) unique.set(`${s.account}/${s.region}`, s);

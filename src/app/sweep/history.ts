@@ -3,13 +3,14 @@ import type { Scope } from '../../domain/facts.js';
 import { AwsReadError } from '../../errors.js';
 import type { AuditRecord, EventLedger, SweepAws, SweepStore } from '../ports.js';
 import { settleDeadIntents } from './intents.js';
+import { requireOwnCredentials } from '../reach/credentials.js';
 
 export interface HistoryDeps {
   readonly store: SweepStore;
   readonly events: EventLedger;
   readonly config: Config;
   /** Live ECR, opened only when a dead run left intents to settle. */
-  readonly aws: () => Pick<SweepAws, 'describeImages'>;
+  readonly aws: () => Pick<SweepAws, 'describeImages' | 'registry'>;
   readonly warn: (message: string) => void;
 }
 
@@ -21,8 +22,11 @@ export async function auditHistory(deps: HistoryDeps, scope: Scope, options: { s
   const holder = await deps.store.lockHolder(scope);
   const liveRunId = holder && holder.expiresAt > options.now ? holder.runId : undefined;
   if ((await deps.store.pendingIntents(scope)).some((r) => r.runId !== liveRunId)) {
+    const aws = deps.aws();
     try {
-      await settleDeadIntents({ ...deps, aws: deps.aws() }, scope, { by: options.by, ...(liveRunId && { liveRunId }) });
+      // Settling writes tombstones and audit records from what ECR answers: only with credentials of this scope's account.
+      await requireOwnCredentials(aws, scope, 'settling of the audit trail');
+      await settleDeadIntents({ ...deps, aws }, scope, { by: options.by, ...(liveRunId && { liveRunId }) });
     } catch (error) {
       if (!(error instanceof AwsReadError)) throw error;
       deps.warn(`a sweep that died left deletions unconfirmed; they are listed as pending until ECR can be asked (${error.message})`);

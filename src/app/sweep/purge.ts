@@ -2,7 +2,12 @@ import type { Config } from '../../config.js';
 import type { AccountFacts, Scope } from '../../domain/facts.js';
 import { imageKey, keptByLedger } from '../../domain/facts.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
-import { computeUsage } from '../../domain/usage.js';
+import { blockingScopes, reachOf } from '../../domain/reach.js';
+import { usageAcrossScopes } from '../../domain/usage-across-scopes.js';
+import { requireOwnCredentials } from '../reach/credentials.js';
+import { readRunReach } from '../reach/run-reach.js';
+import { reachWorld } from '../reach/reach-world.js';
+import type { UsageIndex } from '../usage-index.js';
 import { RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
 import type { EventLedger, SweepAws, SweepStore } from '../ports.js';
@@ -14,7 +19,7 @@ export interface PurgeDeps {
   readonly config: Config;
   readonly clock: () => Date;
   /** With a ledger: its facts are reused, its pins protect, and deletions are recorded (tombstones, audit). */
-  readonly ledger?: { readonly facts: AccountFacts; readonly store: SweepStore; readonly events: EventLedger };
+  readonly ledger?: { readonly facts: AccountFacts; readonly store: SweepStore; readonly events: EventLedger; readonly index: UsageIndex };
 }
 
 export interface PurgeReport {
@@ -32,10 +37,24 @@ const REASON = 'purged: its repository is about to be deleted and nothing uses i
  */
 export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryName: string, options: { dryRun: boolean; runId: string }): Promise<PurgeReport> {
   const now = deps.clock().toISOString();
+  await requireOwnCredentials(deps.aws, scope, 'purge');
   const images = await deps.aws.repositoryImages(repositoryName);
   const usage = await deps.aws.readUsage(knownFacts(deps.ledger?.facts));
-  const facts: AccountFacts = { scope, capturedAt: now, repositories: [{ repositoryName }], images, ...keptByLedger(deps.ledger?.facts), ...usage.facts };
-  const used = computeUsage(facts, { ...deps.config.ecs, now });
+  const policyText = await deps.aws.repositoryPolicy(repositoryName);
+  const deleteReplicatesTo = (await deps.aws.registry()).deleteReplicatesTo(repositoryName);
+  const repository = { repositoryName, ...(policyText !== undefined && { policyText }), ...(deleteReplicatesTo.length > 0 && { deleteReplicatesTo }) };
+  // Every scope a deletion here reaches: its users count (the ledger's other scopes, replicas' users), and one that cannot be judged refuses.
+  const reach = deps.ledger
+    ? await readRunReach({ index: deps.ledger.index, config: deps.config, held: async () => undefined }, scope, [repository], images, now)
+    : { world: reachWorld(deps.config, { registry: scope, home: 'live', held: [], now }), others: [] };
+  const facts: AccountFacts = { scope, capturedAt: now, repositories: [repository], images, ...keptByLedger(deps.ledger?.facts), ...usage.facts };
+  const judged = reachOf(repository, reach.world);
+  const blocking = blockingScopes(judged, true, reach.world.members);
+  if (blocking.length > 0 || judged.unbounded !== undefined) {
+    const why = [...blocking.map((s) => `a deletion reaches ${s.accountId}/${s.region} (${s.because}): ${s.standing.why}`), ...(judged.unbounded ? [judged.unbounded] : [])];
+    throw new RefusedError(`${repositoryName} cannot be emptied: its users cannot all be seen now. ${why.join('; ')}`);
+  }
+  const used = usageAcrossScopes(facts, reach.others, { ...deps.config.ecs, now });
   const inUse = images.filter((image) => used.inUse.has(imageKey(repositoryName, image.imageDigest)));
   if (inUse.length > 0) {
     const who = inUse.map((image) => {

@@ -1,0 +1,142 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { digest } from '../fixtures/account-builder.js';
+import { at, cli, D, organisation, pullPolicy, registry, world } from '../fixtures/organisation/central-registry.js';
+import { A, B, C, REGION } from '../fixtures/organisation/sidecar-accounts.js';
+
+const WEST = 'us-west-2';
+const ORG = 'o-abcdefghij';
+const sweepA = (org: ReturnType<typeof organisation>, w: { ledger: string; config: string }, when: Date) =>
+  cli(org, when, 'sweep', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force', '--output', 'json');
+const swept = (report: { images: Array<{ repositoryName: string; imageTags: string[] }> }) => report.images.map((i) => `${i.repositoryName}:${i.imageTags.join(',')}`).sort();
+
+/** A snapshot of account A in us-west-2 whose task runs `image` (a replica, or a cross-region pull). */
+async function westSnapshot(dir: string, image: string, capturedAt: Date): Promise<string> {
+  const file = join(dir, `west-${capturedAt.getTime()}.json`);
+  const taskDefinitionArn = `arn:aws:ecs:${WEST}:${A}:task-definition/nightly:1`;
+  await writeFile(file, JSON.stringify({
+    schemaVersion: 1, accountId: A, region: WEST, capturedAt: capturedAt.toISOString(),
+    ecs: {
+      taskDefinitions: [{ taskDefinitionArn, family: 'nightly', revision: 1, status: 'ACTIVE', containerDefinitions: [{ name: 'job', image }] }],
+      tasks: [{ taskArn: `arn:aws:ecs:${WEST}:${A}:task/jobs/77`, clusterArn: `arn:aws:ecs:${WEST}:${A}:cluster/jobs`, taskDefinitionArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containers: [{ name: 'job', image, imageDigest: digest('fluentd-zzzz') }] }],
+    },
+  }));
+  return file;
+}
+
+describe('the reach of a deletion: every scope a deletion can touch is read live, held fresh, or keeps the repository', () => {
+  it('a member\'s task that stopped since the reconcile (ECS no longer lists it) keeps protecting its image in the organisation sweep', async () => {
+    const org = organisation();
+    const w = await world(org);
+    const member = org.accounts.get(C)!;
+    const job = member.ecs.addTaskDefinition('nightly', 1, { nightly: `${registry}/fluentd:zzzz` });
+    member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/2300`, taskDefinitionArn: job, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containers: [{ name: 'nightly', image: `${registry}/fluentd:zzzz`, imageDigest: digest('fluentd-zzzz') }] } as never);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    // The task stops and an hour later ECS lists it no more; the family is deregistered too, so nothing live names zzzz.
+    member.ecs.clusters.get(member.ecs.clusterArn('batch'))!.tasks.delete(`arn:aws:ecs:${REGION}:${C}:task/batch/2300`);
+    for (const td of member.ecs.taskDefinitions.values()) if (td.family === 'nightly') td.status = 'INACTIVE';
+    const report = (await sweepA(org, w, new Date(at(1).getTime() + 4 * 3_600_000))).json();
+    expect(swept(report)).not.toContain('fluentd:zzzz');
+    expect(org.accounts.get(A)!.ecr.deleted).not.toContain(`fluentd@${digest('fluentd-zzzz')}`);
+    expect(swept(report)).toContain('tools:old');
+  });
+
+  it('replication with deleteReplication: a destination the ledger does not hold keeps the repository whole and is named', async () => {
+    const org = organisation();
+    const w = await world(org);
+    org.accounts.get(A)!.ecr.replicationRules = [{ destinations: [{ region: WEST, registryId: A }], repositoryFilters: [{ filter: 'flu', filterType: 'PREFIX_MATCH' }], deleteReplication: { enabled: true } }];
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const result = await sweepA(org, w, at(1));
+    const report = result.json();
+    expect(swept(report).filter((i) => i.startsWith('fluentd:'))).toEqual([]);
+    expect(swept(report)).toContain('tools:old');
+    expect(report.unreadableScopes).toEqual([{ account: A, region: WEST, why: 'the ledger does not hold it' }]);
+    expect(report.warnings).toContain(`fluentd kept: a deletion reaches ${A}/${WEST}: the ledger does not hold it`);
+  });
+
+  it('replication with deleteReplication: the replica\'s users count for the source image; a stale destination keeps the repository whole', async () => {
+    const org = organisation();
+    const w = await world(org);
+    org.accounts.get(A)!.ecr.replicationRules = [{ destinations: [{ region: WEST, registryId: A }], deleteReplication: { enabled: true } }];
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const replica = `${A}.dkr.ecr.${WEST}.amazonaws.com/fluentd@${digest('fluentd-zzzz')}`;
+    expect((await cli(org, at(1), 'reconcile', '--snapshot', await westSnapshot(w.dir, replica, at(1)), '--ledger', w.ledger, '--config', w.config, '--now', at(1).toISOString())).code).toBe(0);
+    const report = (await sweepA(org, w, at(1))).json();
+    expect(swept(report)).not.toContain('fluentd:zzzz');
+    expect(swept(report)).toContain('tools:old');
+
+    // Three days on, the destination was not reconciled again: it cannot be judged, so fluentd is kept whole.
+    const later = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--snapshot', await westSnapshot(later.dir, replica, at(-2)), '--ledger', later.ledger, '--config', later.config, '--now', at(-2).toISOString())).code).toBe(0);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', later.ledger, '--config', later.config)).code).toBe(0);
+    const stale = (await sweepA(org, later, at(1))).json();
+    expect(swept(stale).filter((i) => i.startsWith('fluentd:'))).toEqual([]);
+    expect(stale.unreadableScopes).toEqual([{ account: A, region: WEST, why: expect.stringContaining('more than maxLedgerAgeHours') }]);
+  });
+
+  it('an organisation grant (aws:PrincipalOrgID) is judged by the organisation\'s accounts when organization.id names it', async () => {
+    const orgGrant = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'], Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }] });
+    const run = async (organizationId?: string) => {
+      const org = organisation();
+      org.accounts.get(A)!.ecr.setPolicy('fluentd', orgGrant);
+      const w = await world(org, { ...(organizationId && { organizationId }) });
+      expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+      return { report: (await sweepA(org, w, at(1))).json(), org };
+    };
+    const judged = await run(ORG);
+    expect(swept(judged.report)).toEqual(['fluentd:zzzz', 'tools:old']); // ffff: C's task; the rest: B's and C's services
+    const unknown = await run();
+    expect(swept(unknown.report)).toEqual(['tools:old']);
+  });
+
+  it('an organisation grant with a member that cannot be read keeps the repository, even with keepIfSharedWithOtherAccounts false', async () => {
+    const orgGrant = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'], Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }] });
+    const org = organisation();
+    org.accounts.get(A)!.ecr.setPolicy('tools', orgGrant);
+    org.denied.add(D);
+    const w = await world(org, { organizationId: ORG, keepShared: false });
+    await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config);
+    const report = (await sweepA(org, w, at(1))).json();
+    expect(swept(report).filter((i) => i.startsWith('tools:'))).toEqual([]);
+    expect(report.unreadableAccounts.map((u: { accountId: string }) => u.accountId)).toEqual([D]);
+  });
+
+  it('refuses (exit 4) a sweep of another account\'s scope with these credentials, before reading or deleting anything', async () => {
+    const org = organisation();
+    const w = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const result = await cli(org, at(1), 'sweep', '--ledger', w.ledger, '--scope', `${B}/${REGION}`, '--config', w.config, '--force');
+    expect(result.code).toBe(4);
+    expect(result.err).toContain(`the credentials act for account ${A}, but the sweep is of ${B}/${REGION}`);
+    for (const account of [A, B]) expect(org.accounts.get(account)!.ecr.deleted).toEqual([]);
+  });
+});
+
+describe('purge-repository judges every scope a deletion reaches', () => {
+  it('refuses while a task of the same account in another region runs one of its images', async () => {
+    const org = organisation();
+    const w = await world(org);
+    org.accounts.get(A)!.ecr.addRepository('stack-repo');
+    org.accounts.get(A)!.ecr.addImage('stack-repo', { imageDigest: digest('fluentd-zzzz'), imageTags: ['v1'], imagePushedAt: at(-40), imageSizeInBytes: 1 });
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const crossRegion = `${registry}/stack-repo:v1`;
+    expect((await cli(org, at(1), 'reconcile', '--snapshot', await westSnapshot(w.dir, crossRegion, at(1)), '--ledger', w.ledger, '--config', w.config, '--now', at(1).toISOString())).code).toBe(0);
+    const purge = await cli(org, at(1), 'purge-repository', 'stack-repo', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force');
+    expect(purge.code).toBe(4);
+    expect(purge.err).toMatch(new RegExp(`stack-repo cannot be emptied: 1 of its 1 image\\(s\\) are in use.*ecs-task arn:aws:ecs:${WEST}:${A}:task/jobs/77`));
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([]);
+  });
+
+  it('refuses while another account its policy grants pull is not held fresh, naming it', async () => {
+    const org = organisation();
+    const w = await world(org);
+    org.accounts.get(A)!.ecr.addRepository('granted', pullPolicy('999999999999'));
+    org.accounts.get(A)!.ecr.addImage('granted', { imageDigest: digest('granted-1'), imageTags: ['v1'], imagePushedAt: at(-40), imageSizeInBytes: 1 });
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const purge = await cli(org, at(1), 'purge-repository', 'granted', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force');
+    expect(purge.code).toBe(4);
+    expect(purge.err).toContain('a deletion reaches 999999999999/* (its repository policy allows arn:aws:iam::999999999999:root to pull): the ledger does not hold it');
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([]);
+  });
+});
