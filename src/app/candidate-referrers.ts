@@ -18,16 +18,14 @@ export interface CandidateReferrers {
  * into it, and its tags), the referrers whose references name a candidate by digest or by a tag it holds (as `candidates`
  * carry them — the sweep's are read live — or as the ledger has them), then those referrers' families, services and
  * functions: what decides whether they protect. With `fromOtherScopes` (the sweep, which reads its own scope live) only
- * references from other accounts and regions are read — nothing at all when the ledger holds no other scope but those
- * in `except`.
+ * references from other accounts and regions are read — nothing at all when the ledger holds no other scope (its
+ * watermarks: `held` when the caller has read them already).
  */
-export async function candidateReferrers(index: UsageIndex, registry: Scope, candidates: readonly ImageFact[], now: string, options: { fromOtherScopes?: boolean; except?: ReadonlySet<string> } = {}): Promise<CandidateReferrers> {
+export async function candidateReferrers(index: UsageIndex, registry: Scope, candidates: readonly ImageFact[], now: string, options: { fromOtherScopes?: boolean; held?: ReadonlyArray<{ scope: Scope }> } = {}): Promise<CandidateReferrers> {
   const before = { ...index.counts };
   const counted = () => ({ requests: index.counts.requests - before.requests, items: index.counts.items - before.items });
   const tags = new Map<string, string[]>();
-  // `except`: scopes (`{account}#{region}`) whose usage the caller has already (an organisation member read live).
-  const wanted = (scope: Scope) => !options.except?.has(scopeKey(scope));
-  if (options.fromOtherScopes && !(await index.watermarks()).some((w) => otherThan(registry)(w.scope) && wanted(w.scope))) return { scopes: [], tags, counts: counted() };
+  if (options.fromOtherScopes && !(options.held ?? await index.watermarks()).some((w) => otherThan(registry)(w.scope))) return { scopes: [], tags, counts: counted() };
   const referrers = new Set<string>();
   for (const [repositoryName, images] of groupBy(candidates, (i) => i.repositoryName)) {
     const digests = new Set(images.map((i) => i.imageDigest));
@@ -40,7 +38,7 @@ export async function candidateReferrers(index: UsageIndex, registry: Scope, can
       for (const digest of held) tags.set(imageKey(repositoryName, digest), [...(tags.get(imageKey(repositoryName, digest)) ?? []), tag].sort());
     }
     const namesCandidate = (r: RepositoryReference) => (r.digest !== undefined ? digests.has(r.digest) : heldTags.has(r.tag!));
-    for (const r of found.references) if (namesCandidate(r) && wanted(r.scope)) referrers.add(r.referrer);
+    for (const r of found.references) if (namesCandidate(r)) referrers.add(r.referrer);
   }
   const facts = await index.facts([...referrers]);
   const scopes = [...(await gatherContext(index, facts, now)).values()].map(deduplicated);

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { imageKey, scopeKey, type Scope } from '../domain/facts.js';
-import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
+import { planRetention } from '../domain/retention-policy.js';
+import { explained, type ExplainedImage } from './explain.js';
 import { imageNotHeld, parseImageQuery } from './image-query.js';
 import { deduplicated, emptyFacts, gatherContext } from './indexed-usage.js';
 import { reachWorld } from './reach/reach-world.js';
@@ -13,7 +14,7 @@ const id = scopeKey;
  * scope), the referrers' families, services and functions, judged by the retention policy exactly as a whole-ledger
  * plan would — reads bounded by the repository and its users, not by the account.
  */
-export async function explainFromIndex(index: UsageIndex, query: string, scope: Scope, config: Config, now: string): Promise<PlannedImage[]> {
+export async function explainFromIndex(index: UsageIndex, query: string, scope: Scope, config: Config, now: string): Promise<ExplainedImage[]> {
   const asked = parseImageQuery(query, scope);
   const { ref, registry } = asked;
   const repository = await index.repository(registry, ref.repositoryName);
@@ -29,5 +30,5 @@ export async function explainFromIndex(index: UsageIndex, query: string, scope: 
     config, now, historySource: 'ledger', others: all.filter((f) => f !== target), world: reachWorld(config, { registry, home: 'ledger', held: await index.watermarks(), now }),
   });
   const keys = new Set(wanted.map((i) => imageKey(i.repositoryName, i.imageDigest)));
-  return plan.images.filter((p) => keys.has(imageKey(p.image.repositoryName, p.image.imageDigest)));
+  return explained(plan, keys);
 }

@@ -3,7 +3,6 @@ import { scopeKey, type AccountFacts, type Scope } from '../domain/facts.js';
 import type { FactView } from './plan.js';
 import type { LedgerContents, LedgerStore, Watermark } from './ports.js';
 
-const HOUR = 3_600_000;
 const id = scopeKey;
 
 /** The other scopes a ledger holds, as far as they concern one scope's images. */
@@ -24,17 +23,6 @@ export async function ledgerFactView(ledger: LedgerStore, scope: Scope): Promise
   const contents = await ledger.load(scope);
   const others = await loadOtherScopes(ledger, scope);
   return { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others };
-}
-
-/**
- * Accounts whose usage the ledger sees now: every scope it holds of the account was reconciled within
- * `maxLedgerAgeHours`. A repository shared only with such accounts is judged by their references.
- */
-export function visibleAccounts(scopes: ReadonlyArray<{ scope: Scope; watermark?: Watermark }>, config: Config, now: string): Set<string> {
-  const fresh = (w?: Watermark) => w !== undefined && Date.parse(now) - Date.parse(w.reconciledAt) <= config.sweep.maxLedgerAgeHours * HOUR;
-  const byAccount = new Map<string, boolean>();
-  for (const s of scopes) byAccount.set(s.scope.accountId, (byAccount.get(s.scope.accountId) ?? true) && fresh(s.watermark));
-  return new Set([...byAccount].filter(([, ok]) => ok).map(([account]) => account));
 }
 
 /** One warning per registry the referrers name that the ledger does not hold. */

@@ -1,6 +1,6 @@
 import { defaultConfig } from '../config.js';
 import { groupBy } from '../domain/group-by.js';
-import { sharedWithOtherAccounts } from '../domain/repository-sharing.js';
+import { repositoryGrants, sharingReason } from '../domain/repository-grants.js';
 import type { LifecycleCheckReport } from './lifecycle-check.js';
 import type { FactView } from './plan.js';
 
@@ -43,8 +43,8 @@ export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, s
   const names = facts.repositories.map((r) => r.repositoryName).sort();
   const imagesOf = groupBy(facts.images, (i) => i.repositoryName);
   const shared = facts.repositories.flatMap((r) => {
-    const verdict = sharedWithOtherAccounts(r.policyText, facts.scope.accountId);
-    return verdict.shared ? [`${r.repositoryName} is shared with other accounts (${verdict.why}): it is kept whole while keepIfSharedWithOtherAccounts is true`] : [];
+    const why = sharingReason(repositoryGrants(r.policyText, facts.scope.accountId));
+    return why !== undefined ? [`${r.repositoryName} is shared with other accounts (${why}): it is kept whole while keepIfSharedWithOtherAccounts is true`] : [];
   });
   const warnings = [...lifecycleWarnings(lifecycle), ...shared];
   const d = defaultConfig();

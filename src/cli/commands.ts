@@ -1,3 +1,4 @@
+import { reachJson } from '../domain/reach.js';
 import { explainImages } from '../app/explain.js';
 import { neverReconciled } from '../app/ledger-view.js';
 import { explainFromIndex } from '../app/explain-index.js';
@@ -106,7 +107,7 @@ export async function explainCommand(flags: Flags, positionals: readonly string[
     })
     : { planned: await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now)), announced: new Map<string, Announcement>() };
   const announcementOf = (p: (typeof planned)[number]) => announced.get(imageKey(p.image.repositoryName, p.image.imageDigest));
-  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }), ...(announcementOf(p) && { announcement: announcementOf(p) }) })) };
+  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }), ...(announcementOf(p) && { announcement: announcementOf(p) }), ...(p.reach && { reach: reachJson(p.reach) }) })) };
   print(io, flags, json, () => planned.map((p) => renderExplanation(p, announcementOf(p))).join('\n\n'));
   return 0;
 }

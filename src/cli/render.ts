@@ -1,7 +1,8 @@
+import type { ExplainedImage } from '../app/explain.js';
+import { reachLines } from '../domain/reach.js';
 import type { PlanReport } from '../app/plan.js';
 import type { WhoUsesReport } from '../app/who-uses.js';
 import { shortDigest } from '../app/views.js';
-import type { PlannedImage } from '../domain/retention-policy.js';
 import type { Referrer } from '../domain/usage.js';
 import type { Announcement } from '../domain/notice.js';
 
@@ -42,7 +43,7 @@ export function renderWhoUses(report: WhoUsesReport): string {
     .join('\n\n');
 }
 
-export function renderExplanation(planned: PlannedImage, announcement?: Announcement): string {
+export function renderExplanation(planned: ExplainedImage, announcement?: Announcement): string {
   const { image } = planned;
   const lines = [
     `${image.repositoryName}@${image.imageDigest}`,
@@ -53,6 +54,7 @@ export function renderExplanation(planned: PlannedImage, announcement?: Announce
   ];
   if (planned.unreferencedSince) lines.push('', `Unreferenced since ${planned.unreferencedSince.at} (from ${planned.unreferencedSince.source}).`);
   if (announcement) lines.push(`Announced for deletion ${announcement.announcedAt} (deletable from ${announcement.deletableFrom}).`);
+  if (planned.reach) lines.push('', 'A deletion reaches:', ...reachLines(planned.reach).map((l) => `  - ${l}`));
   lines.push('', 'Referrers:', ...referrerLines(planned.referrers));
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import type { RepositoryFact, Scope } from './facts.js';
-import { repositoryGrants } from './repository-grants.js';
+import { accountGrantText, organizationGrantText, repositoryGrants } from './repository-grants.js';
 
 /**
  * The reach of a deletion: every scope (account, region) whose workloads could be using an image of a repository, or
@@ -79,10 +79,10 @@ export function reachOf(repository: RepositoryFact, world: ReachWorld): Reposito
     add(destination.accountId, destination.region, 'replication', `a deletion replicates to ${scopeText(destination)} (replication rule with deleteReplication)`);
   }
   const grants = repositoryGrants(repository.policyText, registry.accountId);
-  for (const { account, text } of grants.accounts) addAccount(account, 'policy', `its repository policy allows ${text} to pull`);
+  for (const { account, text } of grants.accounts) addAccount(account, 'policy', accountGrantText(text));
   let unbounded = grants.unbounded;
   for (const organization of grants.organizations) {
-    const because = `its repository policy allows every account of organisation ${organization} to pull`;
+    const because = organizationGrantText(organization);
     if (world.organization?.id !== organization) {
       unbounded ??= `${because}, and the config's organization.id is ${world.organization?.id ? `${world.organization.id}, another one` : 'not set'}`;
       continue;
@@ -113,10 +113,25 @@ export function reachKeeps(reach: RepositoryReach, keepIfShared: boolean, member
   return reasons;
 }
 
+/** The accounts a grant lets pull when every one of them is judged (read live or held fresh); none otherwise. */
+export function coveredAccounts(reach: RepositoryReach): string[] {
+  const granted = reach.scopes.filter((s) => s.via === 'policy' || s.via === 'organization');
+  if (reach.unbounded !== undefined || granted.some((s) => !s.standing.readable)) return [];
+  return [...new Set(granted.map((s) => s.accountId))].sort();
+}
+
 /** The scopes of a reach that cannot be read now and are not waived: each keeps the repository whole. */
 export function blockingScopes(reach: RepositoryReach, keepIfShared: boolean, members: ReadonlySet<string>): Array<ReachedScope & { standing: { readable: false; why: string } }> {
   const waivable = (s: ReachedScope) => (s.via === 'policy' || s.via === 'organization') && !members.has(s.accountId) && !s.standing.readable && s.standing.problem === 'unheld';
   return reach.scopes.filter((s): s is ReachedScope & { standing: { readable: false; why: string } } => !s.standing.readable && !(waivable(s) && !keepIfShared));
+}
+
+/** The reach as `explain -o json` shows it: each scope with why it is reached and how it was judged. */
+export function reachJson(reach: RepositoryReach) {
+  return {
+    scopes: reach.scopes.map((s) => ({ account: s.accountId, region: s.region, via: s.via, because: s.because, ...(s.standing.readable ? { judged: s.standing.how } : { judged: 'unreadable', why: s.standing.why }) })),
+    ...(reach.unbounded !== undefined && { unbounded: reach.unbounded }),
+  };
 }
 
 /** What a reader of `explain` is told about each scope the reach counts. */

@@ -8,6 +8,18 @@ export interface RepositoryGrants {
   readonly unbounded?: string;
 }
 
+/** How a grant to an account is said (`explain`, `init`, refusals). */
+export const accountGrantText = (principal: string) => `its repository policy allows ${principal} to pull`;
+/** How an organisation grant is said. */
+export const organizationGrantText = (organization: string) => `its repository policy allows every account of organisation ${organization} to pull`;
+
+/** Why a repository is shared with other accounts (its first grant), or undefined when it is not. */
+export function sharingReason(grants: RepositoryGrants): string | undefined {
+  if (grants.unbounded !== undefined) return grants.unbounded;
+  if (grants.accounts[0]) return accountGrantText(grants.accounts[0].text);
+  return grants.organizations[0] ? organizationGrantText(grants.organizations[0]) : undefined;
+}
+
 const NONE: RepositoryGrants = { accounts: [], organizations: [] };
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
@@ -52,7 +64,7 @@ function statementGrants(principal: unknown, condition: unknown, accountId: stri
   const { AWS: aws, Service: service } = principal as { AWS?: unknown; Service?: unknown };
   for (const entry of [aws].flat().filter((p): p is string => typeof p === 'string')) {
     const account = accountOf(entry);
-    if (account === undefined) return { unbounded: `its repository policy allows ${entry} to pull` };
+    if (account === undefined) return { unbounded: accountGrantText(entry) };
     if (account !== accountId) accounts.push({ account, text: entry });
   }
   // A service principal (e.g. lambda.amazonaws.com) acts for whichever account its condition names.

@@ -3,8 +3,7 @@ import type { Config, RepositoryRule } from '../config.js';
 import type { AccountFacts, ImageFact, ImageHistory, PinFact } from './facts.js';
 import { imageKey } from './facts.js';
 import { groupBy } from './group-by.js';
-import { blockingScopes, reachKeeps, reachOf, type ReachWorld, type RepositoryReach, type UnreadableScope } from './reach.js';
-import { repositoryGrants } from './repository-grants.js';
+import { blockingScopes, coveredAccounts, reachKeeps, reachOf, type ReachWorld, type RepositoryReach, type UnreadableScope } from './reach.js';
 import type { Referrer, Usage } from './usage.js';
 import { usageAcrossScopes } from './usage-across-scopes.js';
 
@@ -174,8 +173,7 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
     const repositoryReach = reachOf(repository, world);
     reach.set(repositoryName, { ...repositoryReach, blocking: blockingScopes(repositoryReach, rule.keepIfSharedWithOtherAccounts, world.members).map((s) => ({ account: s.accountId, region: s.region, why: s.standing.why })) });
     const keeps = reachKeeps(repositoryReach, rule.keepIfSharedWithOtherAccounts, world.members);
-    const granted = repositoryGrants(repository.policyText, facts.scope.accountId).accounts.map((g) => g.account);
-    const covered = keeps.length === 0 && repositoryReach.unbounded === undefined ? granted : [];
+    const covered = coveredAccounts(repositoryReach);
     const children = new Set(images.flatMap((image) => image.childDigests));
     const assessed = new Map(images.map((image) => {
       const key = imageKey(repositoryName, image.imageDigest);

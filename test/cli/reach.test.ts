@@ -53,6 +53,11 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     expect(swept(report)).toContain('tools:old');
     expect(report.unreadableScopes).toEqual([{ account: A, region: WEST, why: 'the ledger does not hold it' }]);
     expect(report.warnings).toContain(`fluentd kept: a deletion reaches ${A}/${WEST}: the ledger does not hold it`);
+    const explained = await cli(org, at(1), 'explain', `${registry}/fluentd:zzzz`, '--ledger', w.ledger, '--config', w.config, '--now', at(1).toISOString());
+    expect(explained.out).toContain(`A deletion reaches:\n  - ${A}/${REGION}: the registry itself; held fresh in the ledger`);
+    expect(explained.out).toContain(`  - ${A}/${WEST}: a deletion replicates to ${A}/${WEST} (replication rule with deleteReplication); cannot be judged: the ledger does not hold it`);
+    const json = (await cli(org, at(1), 'explain', `${registry}/fluentd:zzzz`, '--ledger', w.ledger, '--config', w.config, '--now', at(1).toISOString(), '--output', 'json')).json();
+    expect(json.images[0].reach.scopes).toContainEqual({ account: A, region: WEST, via: 'replication', because: `a deletion replicates to ${A}/${WEST} (replication rule with deleteReplication)`, judged: 'unreadable', why: 'the ledger does not hold it' });
   });
 
   it('replication with deleteReplication: the replica\'s users count for the source image; a stale destination keeps the repository whole', async () => {

@@ -29,12 +29,14 @@ export async function readRunReach(
   const memberScopes = deps.members ? (await deps.members.scopes()).filter((s) => s.accountId !== registry.accountId) : [];
   const discovered = [...new Set(memberScopes.map((s) => s.accountId))];
   const preliminary = reachWorld(deps.config, { registry, home: 'live', held, discovered, now });
-  const inReach = new Set(repositories.flatMap((r) => reachOf(r, preliminary).scopes.map((s) => `${s.accountId}/${s.region}`)));
+  // Which scopes are in the reach does not depend on how they stand: judged once, before the members are read.
+  const reaches = repositories.map((r) => reachOf(r, preliminary));
+  const inReach = new Set(reaches.flatMap((r) => r.scopes.map((s) => `${s.accountId}/${s.region}`)));
   const toRead = memberScopes.filter((s) => inReach.has(`${s.accountId}/${s.region}`) || inReach.has(`${s.accountId}/*`));
   const members = deps.members ? await readMembers(deps.members, toRead, deps.held, now) : { live: [], failed: new Map<string, string>(), warnings: [] };
   const world = reachWorld(deps.config, { registry, home: 'live', held, discovered, live: members.live.map((m) => m.scope), failed: members.failed, now });
 
-  const fromLedger = (await candidateReferrers(deps.index, registry, candidates, now, { fromOtherScopes: true })).scopes;
+  const fromLedger = (await candidateReferrers(deps.index, registry, candidates, now, { fromOtherScopes: true, held })).scopes;
   const replicaUsers: AccountFacts[] = [];
   const destinations = new Map<string, { scope: Scope; repositories: Set<string> }>();
   for (const r of repositories) for (const d of r.deleteReplicatesTo ?? []) {
@@ -46,7 +48,7 @@ export async function readRunReach(
     const replicas = candidates.filter((c) => names.has(c.repositoryName));
     if (replicas.length > 0) replicaUsers.push(...(await candidateReferrers(deps.index, scope, replicas, now)).scopes);
   }
-  const failedRepositories = (accountId: string) => repositories.filter((r) => reachOf(r, world).scopes.some((s) => s.accountId === accountId)).map((r) => r.repositoryName).sort();
+  const failedRepositories = (accountId: string) => reaches.filter((r) => r.scopes.some((s) => s.accountId === accountId)).map((r) => r.repositoryName).sort();
   const unreadableAccounts = [...members.failed].map(([accountId, reason]) => ({ accountId, reason, repositories: failedRepositories(accountId) }));
   const warnings = [
     ...members.warnings,

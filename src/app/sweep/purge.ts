@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { AccountFacts, Scope } from '../../domain/facts.js';
 import { imageKey, keptByLedger } from '../../domain/facts.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
-import { blockingScopes, reachOf } from '../../domain/reach.js';
+import { reachKeeps, reachOf } from '../../domain/reach.js';
 import { usageAcrossScopes } from '../../domain/usage-across-scopes.js';
 import { requireOwnCredentials } from '../reach/credentials.js';
 import { readRunReach } from '../reach/run-reach.js';
@@ -48,12 +48,9 @@ export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryN
     ? await readRunReach({ index: deps.ledger.index, config: deps.config, held: async () => undefined }, scope, [repository], images, now)
     : { world: reachWorld(deps.config, { registry: scope, home: 'live', held: [], now }), others: [] };
   const facts: AccountFacts = { scope, capturedAt: now, repositories: [repository], images, ...keptByLedger(deps.ledger?.facts), ...usage.facts };
-  const judged = reachOf(repository, reach.world);
-  const blocking = blockingScopes(judged, true, reach.world.members);
-  if (blocking.length > 0 || judged.unbounded !== undefined) {
-    const why = [...blocking.map((s) => `a deletion reaches ${s.accountId}/${s.region} (${s.because}): ${s.standing.why}`), ...(judged.unbounded ? [judged.unbounded] : [])];
-    throw new RefusedError(`${repositoryName} cannot be emptied: its users cannot all be seen now. ${why.join('; ')}`);
-  }
+  // Strict whatever the rules say (keepIfSharedWithOtherAccounts waives nothing here): the repository goes for good.
+  const unseen = reachKeeps(reachOf(repository, reach.world), true, reach.world.members);
+  if (unseen.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: its users cannot all be seen now. ${unseen.join('; ')}`);
   const used = usageAcrossScopes(facts, reach.others, { ...deps.config.ecs, now });
   const inUse = images.filter((image) => used.inUse.has(imageKey(repositoryName, image.imageDigest)));
   if (inUse.length > 0) {
