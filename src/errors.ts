@@ -24,6 +24,9 @@ export class NotFoundError extends EcrLedgerError {}
 /** An operation that refuses to run (stale ledger, lock held). */
 export class RefusedError extends EcrLedgerError {}
 
+/** A deleting or settling path could not tell which account its credentials act for now: it refuses, nothing changed. */
+export class CredentialsUnknownError extends RefusedError {}
+
 /** The ledger store failed (I/O, DynamoDB). */
 export class LedgerStoreError extends EcrLedgerError {}
 

@@ -116,6 +116,17 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     expect(result.err).toContain(`the credentials act for account ${A}, but the sweep is of ${B}/${REGION}`);
     for (const account of [A, B]) expect(org.accounts.get(account)!.ecr.deleted).toEqual([]);
   });
+
+  it('refuses (exit 4) when it cannot tell which account the credentials act for, and deletes nothing', async () => {
+    const org = organisation();
+    const w = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    org.accounts.get(A)!.faults.deny('ecr:DescribeRegistry');
+    const result = await sweepA(org, w, at(1));
+    expect(result.code).toBe(4);
+    expect(result.err).toContain('the sweep cannot tell which account the credentials act for');
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([]);
+  });
 });
 
 describe('purge-repository judges every scope a deletion reaches', () => {

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
-import { AwsReadError } from '../../errors.js';
+import { AwsReadError, CredentialsUnknownError } from '../../errors.js';
 import type { AuditRecord, EventLedger, SweepAws, SweepStore } from '../ports.js';
 import { settleDeadIntents } from './intents.js';
 import { requireOwnCredentials } from '../reach/credentials.js';
@@ -28,7 +28,7 @@ export async function auditHistory(deps: HistoryDeps, scope: Scope, options: { s
       await requireOwnCredentials(aws, scope, 'settling of the audit trail');
       await settleDeadIntents({ ...deps, aws }, scope, { by: options.by, ...(liveRunId && { liveRunId }) });
     } catch (error) {
-      if (!(error instanceof AwsReadError)) throw error;
+      if (!(error instanceof AwsReadError || error instanceof CredentialsUnknownError)) throw error;
       deps.warn(`a sweep that died left deletions unconfirmed; they are listed as pending until ECR can be asked (${error.message})`);
     }
   }

@@ -6,6 +6,7 @@ import { auditHistory } from '../../../src/app/sweep/history.js';
 import { LEASE_MS } from '../../../src/app/sweep/lease.js';
 import { sweep } from '../../../src/app/sweep/sweep.js';
 import { digest } from '../../fixtures/account-builder.js';
+import { FakeAccount } from '../../fakes/fake-account.js';
 import { day, HOST, SCOPE, SweepWorld } from '../../fixtures/sweep-world.js';
 
 let world: SweepWorld;
@@ -25,9 +26,9 @@ async function bigWorld(): Promise<SweepWorld> {
   return world;
 }
 
-const history = (by = 'history', now = day(3)) => auditHistory({
+const history = (by = 'history', now = day(3), account = world.account) => auditHistory({
   store: world.ledger.sweep, events: world.ledger.events, config: world.config, warn: () => undefined,
-  aws: () => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3)),
+  aws: () => new LiveSweepAws(account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3)),
 }, SCOPE, { now: now.toISOString(), by });
 
 const ledgerDigests = async () => (await world.ledger.load(SCOPE)).facts.images.map((i) => i.imageDigest);
@@ -52,6 +53,17 @@ describe('the audit trail is written ahead: every image that left ECR has a reco
     const held = await ledgerDigests();
     expect(held).toHaveLength(51);
     expect(held).toContain(digest('live'));
+  });
+
+  it('history refuses to settle with credentials of another account: the pending intents stay pending, nothing is tombstoned', async () => {
+    await bigWorld();
+    world.account.faults.loseResponse('ecr:BatchDeleteImage', 2);
+    await expect(world.sweep(day(3), false, 'dies')).rejects.toThrow(/NetworkingError/);
+    const other = new FakeAccount('999999999999', SCOPE.region);
+    const before = await ledgerDigests();
+    await expect(history('history', day(3), other)).rejects.toThrow('the credentials act for account 999999999999, but the settling of the audit trail is of 123456789012/us-east-1');
+    expect(await world.ledger.sweep.pendingIntents(SCOPE)).toHaveLength(100);
+    expect(await ledgerDigests()).toEqual(before);
   });
 
   it('the next sweep settles what a dead run left, records an image still present as not-deleted, and deletes the rest', async () => {
