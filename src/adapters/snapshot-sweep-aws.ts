@@ -18,9 +18,13 @@ export class SnapshotSweepAws implements SweepAws {
     }
   }
 
+  async callerAccount(): Promise<string> {
+    return this.facts.scope.accountId;
+  }
+
   async registry() {
     const repositories = new Map(this.facts.repositories.map((r) => [r.repositoryName, r]));
-    return { accountId: this.facts.scope.accountId, deleteReplicatesTo: (name: string) => repositories.get(name)?.deleteReplicatesTo ?? [] };
+    return { deleteReplicatesTo: (name: string) => repositories.get(name)?.deleteReplicatesTo ?? [] };
   }
 
   async readUsage(_known: KnownFacts) {

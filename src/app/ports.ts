@@ -205,11 +205,10 @@ export interface DeleteResult {
 
 /** Live AWS as the sweep sees it: the live check, and the only calls in the project that destroy anything. */
 export interface SweepAws {
-  /**
-   * The registry the credentials act on (DescribeRegistry: the caller's account) and, per repository, where its
-   * replication rules replicate a deletion (deleteReplication). Read once per run.
-   */
-  registry(): Promise<{ readonly accountId: string; deleteReplicatesTo(repositoryName: string): readonly Scope[] }>;
+  /** The account the credentials act for (sts:GetCallerIdentity). Read once per run. */
+  callerAccount(): Promise<string>;
+  /** Per repository, where the registry's replication rules replicate a deletion (DescribeRegistry's deleteReplication). Read once per run. */
+  registry(): Promise<{ deleteReplicatesTo(repositoryName: string): readonly Scope[] }>;
   /** The usage facts that change (and the immutable ones the ledger lacked), read live for the sweep's check. */
   readUsage(known: KnownFacts): Promise<{ facts: UsageFacts; warnings: readonly string[] }>;
   /** The current state (tags, status) of these images; an image missing from the result no longer exists. */

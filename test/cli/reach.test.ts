@@ -121,10 +121,21 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     const org = organisation();
     const w = await world(org);
     expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
-    org.accounts.get(A)!.faults.deny('ecr:DescribeRegistry');
+    org.accounts.get(A)!.faults.deny('sts:GetCallerIdentity');
     const result = await sweepA(org, w, at(1));
     expect(result.code).toBe(4);
     expect(result.err).toContain('the sweep cannot tell which account the credentials act for');
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([]);
+  });
+
+  it('deletes nothing when it cannot read where the registry replicates deletions (DescribeRegistry)', async () => {
+    const org = organisation();
+    const w = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    org.accounts.get(A)!.faults.deny('ecr:DescribeRegistry');
+    const result = await sweepA(org, w, at(1));
+    expect(result.code).not.toBe(0);
+    expect(result.err).toContain('ecr:DescribeRegistry');
     expect(org.accounts.get(A)!.ecr.deleted).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { FakeAppRunner } from './fake-apprunner.js';
 import { FakeInspector } from './fake-inspector.js';
 import { FakeEks } from './fake-eks.js';
 import { Faults } from './faults.js';
+import { FakeSts } from './fake-sts.js';
 
 /** One fake AWS account in one region: ECR, ECS and Lambda sharing one set of faults. */
 export class FakeAccount {
@@ -24,6 +25,7 @@ export class FakeAccount {
   readonly apprunner: FakeAppRunner;
   readonly inspector: FakeInspector;
   readonly eks: FakeEks;
+  readonly sts: FakeSts;
 
   constructor(readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.ecr = new FakeEcr(this.faults, accountId, region);
@@ -33,10 +35,11 @@ export class FakeAccount {
     this.apprunner = new FakeAppRunner(this.faults, accountId, region);
     this.inspector = new FakeInspector(this.faults, accountId, region);
     this.eks = new FakeEks(this.faults, accountId, region);
+    this.sts = new FakeSts(this.faults, accountId, region);
   }
 
   clients(): AwsClients {
-    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, destroy: () => undefined };
+    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, sts: this.sts.client, destroy: () => undefined };
   }
 
   /** A reader over this account that does not sleep between retries. */

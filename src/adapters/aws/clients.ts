@@ -5,6 +5,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 export interface AwsClients {
@@ -15,6 +16,8 @@ export interface AwsClients {
   readonly apprunner: AppRunnerClient;
   readonly inspector: Inspector2Client;
   readonly eks: EKSClient;
+  /** Only for GetCallerIdentity: which account the credentials act for (no permission needed). */
+  readonly sts: STSClient;
   destroy(): void;
 }
 
@@ -38,5 +41,6 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const apprunner = new AppRunnerClient(config);
   const inspector = new Inspector2Client(config);
   const eks = new EKSClient(config);
-  return { ecr, ecs, lambda, batch, apprunner, inspector, eks, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks].forEach((c) => c.destroy()) };
+  const sts = new STSClient(config);
+  return { ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks, sts].forEach((c) => c.destroy()) };
 }

@@ -1,4 +1,5 @@
 import { BatchDeleteImageCommand, DescribeImagesCommand, DescribeRegistryCommand, UpdateImageStorageClassCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { DeleteResult, SweepAws } from '../../app/ports.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
@@ -22,13 +23,21 @@ export class LiveSweepAws implements SweepAws {
   constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config, private readonly clock: Clock) {}
 
   private read?: ReturnType<SweepAws['registry']>;
+  private caller_?: Promise<string>;
+
+  callerAccount(): Promise<string> {
+    return (this.caller_ ??= (async () => {
+      const { Account } = await this.caller.call('sts:GetCallerIdentity', () => this.clients.sts.send(new GetCallerIdentityCommand({})));
+      if (!Account) throw new AwsReadError('sts:GetCallerIdentity returned no account id');
+      return Account;
+    })());
+  }
 
   registry(): ReturnType<SweepAws['registry']> {
     return (this.read ??= (async () => {
-      const { registryId, replicationConfiguration } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
-      if (!registryId) throw new AwsReadError('ecr:DescribeRegistry returned no registry id (the account id)');
+      const { replicationConfiguration } = await this.caller.call('ecr:DescribeRegistry', () => this.clients.ecr.send(new DescribeRegistryCommand({})));
       const rules = replicationRules(replicationConfigurationSchema.parse(jsonSafe(replicationConfiguration ?? {})));
-      return { accountId: registryId, deleteReplicatesTo: (repositoryName: string) => deleteDestinations(rules, this.scope, repositoryName) };
+      return { deleteReplicatesTo: (repositoryName: string) => deleteDestinations(rules, this.scope, repositoryName) };
     })());
   }
 

@@ -7,10 +7,10 @@ import type { SweepAws } from '../ports.js';
  * when they belong to another (one account's pins and tombstones must never judge another's registry) — or when it
  * cannot tell which account they belong to now.
  */
-export async function requireOwnCredentials(aws: Pick<SweepAws, 'registry'>, scope: Scope, what: string): Promise<void> {
+export async function requireOwnCredentials(aws: Pick<SweepAws, 'callerAccount'>, scope: Scope, what: string): Promise<void> {
   let accountId: string;
   try {
-    ({ accountId } = await aws.registry());
+    accountId = await aws.callerAccount();
   } catch (error) {
     if (!(error instanceof AwsReadError)) throw error;
     throw new CredentialsUnknownError(`the ${what} cannot tell which account the credentials act for (${error.message}): nothing was read or changed`, { cause: error });
