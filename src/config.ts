@@ -63,6 +63,11 @@ export const configSchema = z.strictObject({
       /** Read AWS Batch job definitions and App Runner services (turn off only where the account has none). */
       batch: z.boolean().default(true),
       appRunner: z.boolean().default(true),
+      /**
+       * Regions whose workloads do not pull from this registry: the region probe's findings there do not block. Never
+       * removes a replication destination from the reach of a deletion.
+       */
+      ignoreRegions: z.array(region).default([]),
     })
     .prefault({}),
   sweep: z

@@ -1,3 +1,4 @@
+import type { RegionProbe } from '../domain/region-probe.js';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
@@ -15,7 +16,7 @@ import { requireFits } from './item-size.js';
 import { LedgerLayout } from './ledger-layout.js';
 import { DynamoDbUsageIndex } from './dynamodb-usage-index.js';
 import type { ReferenceItem } from './reference-items.js';
-import { checkpointPk, factPk, factsToItems, itemsToFacts, pinItem, pinKey, scopeId, WATERMARK_PK, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
+import { checkpointPk, REGIONS_PK, regionProbeKey, factPk, factsToItems, itemsToFacts, pinItem, pinKey, scopeId, WATERMARK_PK, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
 
 const PARALLEL_WRITES = 16;
 /** The stored item is absent or no newer than the picture: neither observed nor released after it. */
@@ -89,6 +90,14 @@ export class DynamoDbLedger implements LedgerStore {
       // An item without a watermark lists a scope only events have fed so far.
       return items.map((i) => (i.watermark as Watermark | undefined)?.scope ?? (i.scope as Scope)).sort((a, b) => scopeId(a).localeCompare(scopeId(b)));
     });
+  }
+
+  async saveRegionProbe(probe: RegionProbe): Promise<void> {
+    await this.call('saving the region probe', () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...regionProbeKey(probe.accountId), probe } })));
+  }
+
+  async regionProbes(): Promise<RegionProbe[]> {
+    return this.call('reading the region probes', async () => (await this.partition(REGIONS_PK)).map((i) => i.probe as RegionProbe));
   }
 
   async watermark(scope: Scope): Promise<Watermark | undefined> {

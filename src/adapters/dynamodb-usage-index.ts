@@ -1,3 +1,4 @@
+import type { RegionProbe } from '../domain/region-probe.js';
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { FactKindName, Watermark } from '../app/ports.js';
 import type { FamilyContext, IndexedFact, UsageIndex } from '../app/usage-index.js';
@@ -5,7 +6,7 @@ import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFu
 import { tagDigests } from '../domain/tag-fact.js';
 import { LedgerStoreError } from '../errors.js';
 import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, scopeId, scopeOfId, serviceGroup, tagGroup } from './index-keys.js';
-import { factPk, WATERMARK_PK, type FactItem } from './ledger-items.js';
+import { factPk, REGIONS_PK, WATERMARK_PK, type FactItem } from './ledger-items.js';
 
 type Item = Record<string, unknown>;
 const BATCH_GET = 100;
@@ -134,6 +135,10 @@ export class DynamoDbUsageIndex implements UsageIndex {
   async watermarks() {
     const items = await this.group(WATERMARK_PK, { key: 'pk' });
     return items.map((i) => ({ scope: ((i.watermark as Watermark | undefined)?.scope ?? i.scope) as Scope, ...(i.watermark ? { watermark: i.watermark as Watermark } : {}) }));
+  }
+
+  async regionProbes(): Promise<RegionProbe[]> {
+    return (await this.group(REGIONS_PK, { key: 'pk' })).map((i) => i.probe as RegionProbe);
   }
 
   async lambdaFunction(scope: Scope, functionName: string) {

@@ -49,6 +49,9 @@ export { scopeId };
 /** All watermarks share one partition, so listing the scopes is one Query instead of a table scan. */
 export const WATERMARK_PK = 'WATERMARK';
 export const watermarkKey = (scope: Scope) => ({ pk: WATERMARK_PK, sk: scopeId(scope) });
+/** The region probe of each account (which regions run workloads), one partition: listing them is one Query. */
+export const REGIONS_PK = 'REGIONS';
+export const regionProbeKey = (accountId: string) => ({ pk: REGIONS_PK, sk: accountId });
 /** What an interrupted live read already fetched, one partition per scope (no fact item has this pk). */
 export const checkpointPk = (scope: Scope) => `CHECKPOINT#${scopeId(scope)}`;
 export const factPk = (scope: Scope, kind: FactKind, id: string) => `${scopeId(scope)}#${kind}#${id}`;

@@ -27,7 +27,7 @@ export async function explainFromIndex(index: UsageIndex, query: string, scope: 
   const all = [...scopes.values()].map(deduplicated);
   const target = all.find((f) => id(f.scope) === id(registry))!;
   const plan = planRetention(target, repository.history, {
-    config, now, historySource: 'ledger', others: all.filter((f) => f !== target), world: reachWorld(config, { registry, home: 'ledger', held: await index.watermarks(), now }),
+    config, now, historySource: 'ledger', others: all.filter((f) => f !== target), world: reachWorld(config, { registry, home: 'ledger', held: await index.watermarks(), probes: await index.regionProbes(), now }),
   });
   const keys = new Set(wanted.map((i) => imageKey(i.repositoryName, i.imageDigest)));
   return explained(plan, keys);

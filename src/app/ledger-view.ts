@@ -1,3 +1,4 @@
+import type { RegionProbe } from '../domain/region-probe.js';
 import type { Config } from '../config.js';
 import { scopeKey, type AccountFacts, type Scope } from '../domain/facts.js';
 import type { FactView } from './plan.js';
@@ -8,6 +9,8 @@ const id = scopeKey;
 /** The other scopes a ledger holds, as far as they concern one scope's images. */
 export interface OtherScopes {
   readonly scopes: readonly { readonly facts: AccountFacts; readonly watermark?: Watermark }[];
+  /** Each account's last region probe (the regions where workloads run). */
+  readonly probes?: readonly RegionProbe[];
 }
 
 /** Every scope of the ledger but `scope`, loaded (their referrers may use `scope`'s images). */
@@ -15,7 +18,7 @@ export async function loadOtherScopes(ledger: LedgerStore, scope: Scope): Promis
   const others = (await ledger.scopes()).filter((s) => id(s) !== id(scope));
   const loaded: LedgerContents[] = [];
   for (const other of others) loaded.push(await ledger.load(other));
-  return { scopes: loaded.map((c) => ({ facts: c.facts, ...(c.watermark && { watermark: c.watermark }) })) };
+  return { scopes: loaded.map((c) => ({ facts: c.facts, ...(c.watermark && { watermark: c.watermark }) })), probes: await ledger.regionProbes() };
 }
 
 /** One scope of a ledger as the read-only commands evaluate it: its facts and history, with the other scopes. */

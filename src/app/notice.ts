@@ -77,7 +77,7 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
   const view = await deps.store.sweepView(scope);
   const { facts, others } = await candidatesWithReferrers(deps.index, view, now);
   // The reach as the ledger holds it now (freshness judged now, not at deletableFrom: the sweep judges it again then).
-  const world = reachWorld(deps.config, { registry: scope, home: 'ledger', held: await deps.index.watermarks(), now });
+  const world = reachWorld(deps.config, { registry: scope, home: 'ledger', held: await deps.index.watermarks(), probes: await deps.index.regionProbes(), now });
   const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others, world });
   const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED'));
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));

@@ -31,7 +31,7 @@ export function evaluate(view: FactView, config: Config, now: string): Retention
   return planRetention(view.facts, view.history, {
     config, now, historySource: view.historySource, others: others.scopes.map((s) => s.facts),
     world: reachWorld(config, {
-      registry: view.facts.scope, home: view.historySource, now,
+      registry: view.facts.scope, home: view.historySource, now, ...(others.probes && { probes: others.probes }),
       held: [{ scope: view.facts.scope, ...(view.watermark && { watermark: view.watermark }) }, ...others.scopes.map((s) => ({ scope: s.facts.scope, ...(s.watermark && { watermark: s.watermark }) }))],
     }),
   });

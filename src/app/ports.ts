@@ -1,3 +1,4 @@
+import type { RegionProbe } from '../domain/region-probe.js';
 import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, UsageSourceFact, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, UsageFacts } from '../domain/facts.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 import type { SnapshotInput } from '../snapshot/schema.js';
@@ -46,6 +47,10 @@ export interface LedgerStore {
   scopes(): Promise<Scope[]>;
   /** When a reconcile last finished for the scope; undefined for a scope only events have fed. */
   watermark(scope: Scope): Promise<Watermark | undefined>;
+  /** Replaces the account's region probe (which of its regions run workloads). */
+  saveRegionProbe(probe: RegionProbe): Promise<void>;
+  /** Every account's last region probe. */
+  regionProbes(): Promise<RegionProbe[]>;
   load(scope: Scope): Promise<LedgerContents>;
   reconcile(write: ReconcileWrite): Promise<ReconcileCounts>;
   putPin(scope: Scope, pin: PinFact): Promise<void>;

@@ -1,3 +1,4 @@
+import { runsWorkloads, workloadText, type RegionProbe } from '../domain/region-probe.js';
 import { defaultConfig } from '../config.js';
 import { groupBy } from '../domain/group-by.js';
 import { repositoryGrants, sharingReason } from '../domain/repository-grants.js';
@@ -82,9 +83,11 @@ export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, s
     '# What is read for usage. Narrowing it hides consumers: an image used only outside the scope is not protected.',
     ...scopeComment('clusters', [...new Set([...facts.services.map((s) => s.clusterArn), ...facts.tasks.map((t) => t.clusterArn)])].map((arn) => arn.split('/').pop()!).sort()),
     ...scopeComment('functions', [...new Set(facts.lambdaFunctions.map((f) => f.functionName))].sort()),
+    ...regionComment(facts.scope.accountId, facts.scope.region, view.others?.probes),
     'scope:',
     '  clusters: ["*"]',
     '  functions: ["*"]',
+    '  ignoreRegions: []          # regions whose workloads do not pull from this registry (never a replication destination)',
     '',
     'sweep:',
     `  maxDeletionsPerRun: ${d.sweep.maxDeletionsPerRun}`,
@@ -95,6 +98,17 @@ export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, s
     '',
   ];
   return { text: lines.join('\n'), rules: groups.size + 1, repositories: names.length, warnings };
+}
+
+/** What the region probe found in the account's other regions: each is in the reach of every deletion. */
+function regionComment(accountId: string, home: string, probes: readonly RegionProbe[] | undefined): string[] {
+  const probe = probes?.find((p) => p.accountId === accountId);
+  if (!probe) return ['# other regions with workloads: not probed yet (a live `reconcile` probes every enabled region)'];
+  const found = probe.regions.filter((w) => w.region !== home && runsWorkloads(w)).map((w) => `${w.region} (${workloadText(w)})`);
+  return [
+    `# other regions with workloads (region probe of ${probe.probedAt}): ${found.length > 0 ? found.join('; ') : 'none'}`,
+    ...(found.length > 0 ? ['#   a deletion reaches them: reconcile them too, or list in ignoreRegions those whose workloads never pull from here'] : []),
+  ];
 }
 
 function scopeComment(what: string, seen: readonly string[]): string[] {

@@ -1,3 +1,4 @@
+import type { RegionProbe } from '../domain/region-probe.js';
 import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import type { FactKindName, Watermark } from './ports.js';
 
@@ -50,6 +51,8 @@ export interface UsageIndex {
   references(registry: Scope, repositoryName: string, options?: { fromOtherScopes?: boolean }): Promise<{ references: readonly RepositoryReference[]; tags: ReadonlyArray<{ tag: string; digests: readonly string[] }> }>;
   /** Every scope's watermark (scopes only events have fed have none). */
   watermarks(): Promise<ReadonlyArray<{ scope: Scope; watermark?: Watermark }>>;
+  /** Every account's last region probe. */
+  regionProbes(): Promise<readonly RegionProbe[]>;
   /** Requests and items read so far (for reports and benchmarks). */
   readonly counts: { requests: number; items: number };
 }

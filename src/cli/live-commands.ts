@@ -6,10 +6,14 @@ import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { UsageError } from '../errors.js';
 import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
-import { openLiveReader, reportWarnings } from './live-source.js';
+import { openLiveReader, openRegionClients, reportWarnings } from './live-source.js';
+import { regionProber } from '../adapters/aws/region-probe.js';
+import { recordRegionProbe } from '../app/usage/region-probe.js';
 import { openLedger } from './sources.js';
 
 const totalCalls = (calls: Readonly<Record<string, number>>) => Object.values(calls).reduce((a, b) => a + b, 0);
+const mergeCalls = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) =>
+  Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].sort().map((k) => [k, (a[k] ?? 0) + (b[k] ?? 0)]));
 
 /** `ecr-ledger snapshot --out FILE`: reads live AWS and writes the account snapshot (`-` writes it to stdout). */
 export async function snapshotCommand(flags: Flags, io: Io): Promise<number> {
@@ -44,13 +48,18 @@ export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number
   if (cfg.organization) return (await import('./organization-commands.js')).organizationReconcileCommand(flags, io, cfg);
   const open = await openLedger(flags, { create: true });
   const { reader, clients, close } = openLiveReader(flags, io, cfg);
+  const regions = openRegionClients(flags, io);
   try {
     const reconciled = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock() }, cfg);
     // EKS clusters the config names: each read replaces its source's report (usage source eks:NAME).
     const eks = cfg.eks.clusters.length > 0
       ? await reconcileClusters({ reports: open.reports, events: open.events, index: open.index(), clusters: new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) }, reconciled.scope, io.clock().toISOString())
       : undefined;
-    const result = { ...reconciled, warnings: [...reconciled.warnings, ...(eks?.warnings ?? [])], ...(eks && { clusters: eks.reported }) };
+    // Which other regions run workloads (the reach of a deletion counts them).
+    const caller = new AwsCaller();
+    const probe = regionProber({ from: reconciled.scope.region, clientsIn: (_account, region) => (region === reconciled.scope.region ? clients : regions.clientsIn(region)), caller, now: () => io.clock(), scope: cfg.scope, reconciled: () => [reconciled.scope.region] });
+    const probed = await recordRegionProbe({ ledger: open.ledger, probe, clock: () => io.clock() }, cfg, reconciled.scope.accountId);
+    const result = { ...reconciled, calls: mergeCalls(reconciled.calls, Object.fromEntries(caller.counts)), warnings: [...reconciled.warnings, ...(eks?.warnings ?? []), ...probed.warnings], ...(eks && { clusters: eks.reported }) };
     reportWarnings(io, result.warnings);
     const { scope, capturedAt, warnings, calls, ...counts } = result;
     print(io, flags, { scope, capturedAt, ...counts, warnings, calls }, () =>
@@ -59,6 +68,7 @@ export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number
       `${warnings.length > 0 ? `; DEGRADED, ${warnings.length} warning(s) above` : ''}.`);
     return 0;
   } finally {
+    regions.close();
     close();
     await open.close();
   }

@@ -39,6 +39,19 @@ export function openLiveReader(flags: Flags, io: LiveIo, config: Config): { read
   return { reader, clients, close: () => clients.destroy() };
 }
 
+/** The same credentials' clients in any region (the region probe), made once each. */
+export function openRegionClients(flags: Flags, io: LiveIo): { clientsIn(region: string): AwsClients; close(): void } {
+  const made = new Map<string, AwsClients>();
+  return {
+    clientsIn: (region) => {
+      let clients = made.get(region);
+      if (!clients) made.set(region, (clients = (io.aws ?? createAwsClients)({ region, ...(flags.profile !== undefined && { profile: flags.profile }) })));
+      return clients;
+    },
+    close: () => made.forEach((c) => c.destroy()),
+  };
+}
+
 /** A profile named but defined in neither shared file is said as such (the SDK would report a missing region). */
 export function requireProfile(profile: string): void {
   const files = [process.env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config'), process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials')];

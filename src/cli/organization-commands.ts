@@ -10,6 +10,8 @@ import { openLedger } from './sources.js';
 import { reconcileClusters } from '../app/clusters.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import type { Scope } from '../domain/facts.js';
+import { regionProber } from '../adapters/aws/region-probe.js';
+import { recordRegionProbes } from '../app/usage/region-probe.js';
 
 const id = (o: ScopeOutcome) => `${o.scope.accountId}/${o.scope.region}`;
 
@@ -38,7 +40,16 @@ export async function organizationReconcileCommand(flags: Flags, io: Io, cfg: Co
         }),
         onDone: (o) => io.err(o.error ? `${id(o)}: FAILED, its watermark is unchanged: ${o.error}` : `${id(o)}: reconciled, ${o.result!.images} images, ${o.result!.written} items written${o.result!.warnings.length ? `, DEGRADED (${o.result!.warnings.length} warning(s))` : ''}`),
       }, cfg, scopes);
-      const json = { scopes: outcomes.map((o) => (o.error ? { scope: o.scope, error: o.error } : { ...o.result! })) };
+      // Which other regions of each account run workloads (the reach of a deletion counts them).
+      const caller = new AwsCaller();
+      const probe = regionProber({
+        from: home.region, caller, now: () => io.clock(), scope: cfg.scope,
+        clientsIn: (accountId, region) => org.access.clients({ accountId, region }),
+        reconciled: (accountId) => scopes.filter((s) => s.accountId === accountId).map((s) => s.region),
+      });
+      const probeWarnings = await recordRegionProbes({ ledger: open.ledger, probe, clock: () => io.clock() }, cfg, scopes.map((s) => s.accountId));
+      for (const warning of probeWarnings) io.err(`warning: ${warning}`);
+      const json = { scopes: outcomes.map((o) => (o.error ? { scope: o.scope, error: o.error } : { ...o.result! })), regionProbe: { warnings: probeWarnings, calls: Object.fromEntries([...caller.counts].sort()) } };
       const failed = outcomes.filter((o) => o.error);
       print(io, flags, json, () => `Reconciled ${outcomes.length - failed.length} of ${outcomes.length} scope(s) into ${open.describe}.${failed.length ? ` Not reconciled: ${failed.map(id).join(', ')} (see above).` : ''}`);
       return failed.length > 0 ? 5 : 0;

@@ -23,6 +23,8 @@ export interface ReachWorld {
   readonly workloadRegions: readonly string[];
   /** The regions known for another account (its configured regions, the regions the ledger holds); none: unknown. */
   readonly regionsOf: (accountId: string) => readonly string[];
+  /** What the region probe found in a region of an account (none: the region was not found by a probe). */
+  readonly regionNote?: (accountId: string, region: string) => string | undefined;
   /** The organisation the config describes: its id and its accounts (listed, or discovered). */
   readonly organization?: { readonly id?: string; readonly accounts: readonly string[] };
   /** Configured organisation members: their use always counts, whatever keepIfSharedWithOtherAccounts says. */
@@ -62,9 +64,11 @@ export function reachOf(repository: RepositoryFact, world: ReachWorld): Reposito
   const add = (accountId: string, region: string, via: ReachVia, because: string) => {
     const key = `${accountId}/${region}`;
     if (found.has(key)) return;
+    const note = world.regionNote?.(accountId, region);
     const standing: Standing = region === '*'
-      ? { readable: false, problem: 'unheld', why: 'the ledger does not hold it (no region of the account is held or configured)' }
+      ? { readable: false, problem: 'unheld', why: note ?? 'the ledger does not hold it (no region of the account is held or configured)' }
       : world.standing({ accountId, region });
+    if (note !== undefined && region !== '*') because = `${because}; ${note}`;
     found.set(key, { accountId, region, via, because, standing });
   };
   const addAccount = (accountId: string, via: ReachVia, because: string) => {

@@ -8,6 +8,9 @@ import type { AccountReader, LedgerStore } from '../app/ports.js';
 import type { Config } from '../config.js';
 import type { Scope } from '../domain/facts.js';
 import { AwsReadError } from '../errors.js';
+import type { WorkItem } from '../adapters/aws/work-queue.js';
+import type { RegionProbe } from '../domain/region-probe.js';
+import { recordRegionProbe } from '../app/usage/region-probe.js';
 import type { InvocationContext, Log } from './scheduled-handlers.js';
 
 const MARGIN_MS = 60_000;
@@ -33,7 +36,9 @@ export interface ScopeWorkerDeps {
   readonly config: Config;
   readonly clock: Clock;
   readonly log: Log;
-  readonly parse: (body: string) => { scope: Scope; runId?: string };
+  readonly parse: (body: string) => WorkItem;
+  /** Probes an account's regions but `skip` (the item that carries `probeRegions`). */
+  readonly probeRegions?: (accountId: string, skip: readonly string[]) => Promise<RegionProbe>;
   /** A reader of the scope whose calls stop at `stopAt`; a MemberAccessError when its role cannot be assumed. */
   readonly readerFor: (scope: Scope, stopAt: number) => Promise<AccountReader>;
   /** After the scope: its EKS clusters (config `eks.clusters`), each read replacing its usage report. */
@@ -49,7 +54,7 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
   return middy(async (event: SqsEvent, context: InvocationContext) => {
     const failures: Array<{ itemIdentifier: string }> = [];
     for (const record of event.Records) {
-      let item: { scope: Scope; runId?: string };
+      let item: WorkItem;
       try {
         item = deps.parse(record.body);
       } catch (error) {
@@ -64,6 +69,11 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
         const result = await reconcileFromAws({ ledger: deps.ledger, reader, clock: deps.clock }, deps.config);
         for (const warning of result.warnings) deps.log('warn', warning, { scope: id(item.scope) });
         if (deps.clusters) for (const warning of (await deps.clusters(item.scope, deps.clock().toISOString())).warnings) deps.log('warn', warning, { scope: id(item.scope) });
+        if (item.probeRegions && deps.probeRegions) {
+          const skip = item.probeRegions.skip;
+          const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, skip), clock: deps.clock }, deps.config, item.scope.accountId);
+          for (const warning of probed.warnings) deps.log('warn', warning, { account: item.scope.accountId });
+        }
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
       } catch (error) {
         if (error instanceof ReadDeadlineError) {

@@ -2,6 +2,7 @@ import { systemClock } from '../system-clock.js';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { parseWorkItem } from '../adapters/aws/work-queue.js';
+import { regionProber } from '../adapters/aws/region-probe.js';
 import { ConfigError } from '../errors.js';
 import { reconcileClusters } from '../app/clusters.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
@@ -20,5 +21,6 @@ export const handler = createScopeWorker({
   ...(config.eks.clusters.length > 0 && {
     clusters: async (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(await organization.clients(scope), new AwsCaller(), config.eks.clusters) }, scope, at),
   }),
+  probeRegions: regionProber({ from: organization.home.region, caller: new AwsCaller(), now: systemClock, scope: config.scope, clientsIn: (accountId, region) => organization.clients({ accountId, region }) }),
   readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: systemClock, caller: new AwsCaller({ stopAt }) }),
 });

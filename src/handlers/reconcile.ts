@@ -3,6 +3,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import { enqueueScopes } from '../adapters/aws/work-queue.js';
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { regionProber } from '../adapters/aws/region-probe.js';
 import { ConfigError } from '../errors.js';
 import { reconcileClusters } from '../app/clusters.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
@@ -14,6 +16,7 @@ import { createReconcileHandler } from './scheduled-handlers.js';
 
 const { ledger, config, clients } = environment();
 const organization = deployedOrganization(config);
+const regionClients = new Map<string, AwsClients>();
 
 /**
  * The Lambda entry point of the scheduled daily reconcile. For one account it reconciles that account; for an
@@ -35,5 +38,9 @@ export const handler = organization
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
     }),
     upgradeLayout: () => ledger.layout.upgrade(),
+    probeRegions: regionProber({
+      from: process.env.AWS_REGION ?? 'us-east-1', caller: new AwsCaller(), now: systemClock, scope: config.scope,
+      clientsIn: (_account, region) => (region === process.env.AWS_REGION ? clients : regionClients.get(region) ?? regionClients.set(region, createAwsClients({ region })).get(region)!),
+    }),
     reader: (stopAt) => new LiveAccountReader(clients, { scope: config.scope, evidence: config.evidence, clock: systemClock, caller: new AwsCaller({ stopAt }) }),
   });

@@ -1,3 +1,5 @@
+import type { RegionProbe } from '../domain/region-probe.js';
+import { recordRegionProbe } from '../app/usage/region-probe.js';
 import type { UsageIndex } from '../app/usage-index.js';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
@@ -39,6 +41,8 @@ export interface ReconcileHandlerDeps {
   readonly upgradeLayout?: () => Promise<{ from: number; to: number; converted: number }>;
   /** After the account: its EKS clusters (config `eks.clusters`), each read replacing its usage report. */
   readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
+  /** After the account: which of its other regions run workloads (the region probe). */
+  readonly probeRegions?: (accountId: string, skip: readonly string[]) => Promise<RegionProbe>;
 }
 
 /**
@@ -57,6 +61,10 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
         const eks = await deps.clusters(result.scope, deps.clock().toISOString());
         for (const warning of eks.warnings) deps.log('warn', warning);
         if (eks.reported.length > 0) deps.log('info', 'EKS clusters read', { clusters: eks.reported });
+      }
+      if (deps.probeRegions) {
+        const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, [result.scope.region]), clock: deps.clock }, deps.config, result.scope.accountId);
+        for (const warning of probed.warnings) deps.log('warn', warning);
       }
       deps.log('info', 'reconcile finished', { ...result });
       return { complete: true, images: result.images, written: result.written, removed: result.removed };

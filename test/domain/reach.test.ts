@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { blockingScopes, reachOf, type ReachWorld, type Standing } from '../../src/domain/reach.js';
 import { repositoryGrants } from '../../src/domain/repository-grants.js';
 import { deleteDestinations } from '../../src/domain/replication.js';
+import { reachWorld } from '../../src/app/reach/reach-world.js';
+import { configSchema } from '../../src/config.js';
 
 const ME = '111111111111';
 const ORG = 'o-abcdefghij';
@@ -65,5 +67,31 @@ describe('deleteDestinations: where a deletion is replicated', () => {
   it('only rules with deleteReplication whose prefix matches the repository', () => {
     expect(deleteDestinations(rules, { accountId: ME, region: 'eu-west-1' }, 'prod/web')).toEqual([{ accountId: ME, region: 'us-west-2' }]);
     expect(deleteDestinations(rules, { accountId: ME, region: 'eu-west-1' }, 'dev/web')).toEqual([]);
+  });
+});
+
+describe('reachWorld with the region probe', () => {
+  const config = (ignoreRegions: string[] = []) => configSchema.parse({ scope: { ignoreRegions } });
+  const registry = { accountId: ME, region: 'eu-west-1' };
+  const probe = { accountId: ME, probedAt: '2026-11-19T00:00:00.000Z', regions: [
+    { region: 'us-west-2', ecsClusters: 1, imageFunctions: 0, eksClusters: 0, batchJobQueues: 0, appRunnerServices: 0 },
+    { region: 'ap-south-1', ecsClusters: 0, imageFunctions: 0, eksClusters: 0, batchJobQueues: 0, appRunnerServices: 0 },
+  ] };
+  const at = '2026-11-20T00:00:00.000Z';
+  const replicated = { repositoryName: 'web', deleteReplicatesTo: [{ accountId: ME, region: 'us-west-2' }] };
+
+  it('a probed region with workloads is in the reach of every repository; one with none is not', () => {
+    const world = reachWorld(config(), { registry, home: 'live', held: [], probes: [probe], now: at });
+    const reach = reachOf({ repositoryName: 'app' }, world);
+    expect(reach.scopes.map((s) => `${s.region}:${s.via}`)).toEqual(['eu-west-1:registry', 'us-west-2:region']);
+    expect(reach.scopes[1]!.because).toBe(`workloads in us-west-2 of ${ME} can pull from it; region probe of 2026-11-19T00:00:00.000Z: 1 ECS cluster`);
+  });
+
+  it('scope.ignoreRegions removes a probed region, but never a replication destination', () => {
+    const world = reachWorld(config(['us-west-2']), { registry, home: 'live', held: [], probes: [probe], now: at });
+    expect(reachOf({ repositoryName: 'app' }, world).scopes.map((s) => s.region)).toEqual(['eu-west-1']);
+    const reach = reachOf(replicated, world);
+    expect(reach.scopes.map((s) => `${s.region}:${s.via}`)).toEqual(['eu-west-1:registry', 'us-west-2:replication']);
+    expect(blockingScopes(reach, false, new Set()).map((s) => s.region)).toEqual(['us-west-2']);
   });
 });

@@ -12,7 +12,10 @@ import { FakeBatch } from './fake-batch.js';
 import { FakeAppRunner } from './fake-apprunner.js';
 import { FakeInspector } from './fake-inspector.js';
 import { FakeEks } from './fake-eks.js';
-import { Faults } from './faults.js';
+import { Faults, page } from './faults.js';
+import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
+import { mockClient } from 'aws-sdk-client-mock';
+import { FAKE_CREDENTIALS } from './fake-ecr.js';
 import { FakeSts } from './fake-sts.js';
 
 /** One fake AWS account in one region: ECR, ECS and Lambda sharing one set of faults. */
@@ -36,10 +39,35 @@ export class FakeAccount {
     this.inspector = new FakeInspector(this.faults, accountId, region);
     this.eks = new FakeEks(this.faults, accountId, region);
     this.sts = new FakeSts(this.faults, accountId, region);
+    this.enabledRegions = [region];
+    this.accountApi = new AccountClient({ region, credentials: FAKE_CREDENTIALS });
+    mockClient(this.accountApi).on(ListRegionsCommand).callsFake((input) => {
+      this.faults.check('account:ListRegions');
+      const { items, next } = page('account:ListRegions', [...this.enabledRegions].sort(), input.MaxResults, input.NextToken, { max: 50, default: 20 });
+      return { Regions: items.map((RegionName) => ({ RegionName, RegionOptStatus: 'ENABLED_BY_DEFAULT' })), NextToken: next };
+    });
+  }
+
+  /** The account's enabled regions (account:ListRegions); each other one answers from its own fakes (`in`). */
+  enabledRegions: string[];
+  private readonly elsewhere = new Map<string, FakeAccount>();
+  private readonly accountApi: AccountClient;
+
+  /** The same account in another region (its own fakes, empty until something is added). */
+  in(region: string): FakeAccount {
+    if (region === this.region) return this;
+    let other = this.elsewhere.get(region);
+    if (!other) this.elsewhere.set(region, (other = new FakeAccount(this.accountId, region)));
+    return other;
+  }
+
+  /** The clients of this account in `region` (default: its own). */
+  clientsIn(region: string = this.region): AwsClients {
+    return this.in(region).clients();
   }
 
   clients(): AwsClients {
-    return { ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, sts: this.sts.client, destroy: () => undefined };
+    return { account: this.accountApi, ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, sts: this.sts.client, destroy: () => undefined };
   }
 
   /** A reader over this account that does not sleep between retries. */

@@ -35,7 +35,7 @@ export class FakeOrganisation {
 
   /** What the CLI's `io.organization` builds: the production AssumedRoleAccess over this fake STS. */
   readonly factory: OrganizationFactory = ({ home, roleName }) => {
-    const access = new AssumedRoleAccess({ home: home.accountId, roleName, sts: () => this.sts, make: (scope) => this.accounts.get(scope.accountId)!.clients() });
+    const access = new AssumedRoleAccess({ home: home.accountId, roleName, sts: () => this.sts, make: (scope) => this.accounts.get(scope.accountId)!.clientsIn(scope.region) });
     return { access, listAccounts: async () => [...this.accounts.keys()].sort() };
   };
 }

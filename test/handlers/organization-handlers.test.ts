@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveAccountReader } from '../../src/adapters/aws/account-reader.js';
 import { enqueueScopes, parseWorkItem } from '../../src/adapters/aws/work-queue.js';
+import { regionProber } from '../../src/adapters/aws/region-probe.js';
 import { defaultConfig } from '../../src/config.js';
 import { createFanOutHandler, createScopeWorker } from '../../src/handlers/organization-handlers.js';
 import { FakeAccount } from '../fakes/fake-account.js';
@@ -29,6 +30,36 @@ describe('the organisation reconcile on SQS (fan-out and one scope per work item
     const sent = mock.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries!.map((e) => parseWorkItem(e.MessageBody!).scope));
     expect(sent).toEqual(scopes);
     expect(logs).toEqual(['reconcile fanned out']);
+  });
+
+  it('marks one work item per account to probe that account\'s other regions', async () => {
+    const sqs = new SQSClient({ region: REGION, credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
+    const mock = mockClient(sqs).on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const scopes = [{ accountId: '111111111111', region: REGION }, { accountId: '222222222222', region: REGION }, { accountId: '222222222222', region: 'us-west-2' }];
+    await enqueueScopes(sqs, 'https://sqs/q', scopes, 'r1');
+    const items = mock.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries!.map((e) => parseWorkItem(e.MessageBody!)));
+    expect(items.map((i) => i.probeRegions)).toEqual([{ skip: [REGION] }, { skip: [REGION, 'us-west-2'] }, undefined]);
+  });
+
+  it('the marked item probes the member\'s other regions through its role and records what runs there', async () => {
+    const org = new FakeOrganisation();
+    const b = org.add(new FakeAccount('222222222222', REGION));
+    b.enabledRegions = [REGION, 'us-west-2', 'ap-south-1'];
+    b.in('us-west-2').ecs.addCluster('west');
+    const access = org.factory({ home: { accountId: '111111111111', region: REGION }, roleName: 'ecr-ledger-reader' }).access;
+    const logs: Array<Record<string, unknown>> = [];
+    const clock = () => new Date('2026-11-20T00:00:00Z');
+    const worker = createScopeWorker({
+      ledger: embedded.ledger, config: defaultConfig(), clock, log: (level, message, fields) => logs.push({ level, message, ...fields }), parse: parseWorkItem,
+      readerFor: async (scope) => new LiveAccountReader(await access.clients(scope), { scope: defaultConfig().scope, clock, caller: new AwsCaller({ sleep: async () => undefined }) }),
+      probeRegions: regionProber({ from: REGION, caller: new AwsCaller({ sleep: async () => undefined }), now: clock, scope: defaultConfig().scope, clientsIn: (accountId, region) => access.clients({ accountId, region }) }),
+    });
+    const body = JSON.stringify({ scope: { accountId: '222222222222', region: REGION }, runId: 'r2', probeRegions: { skip: [REGION] } });
+    expect(await worker({ Records: [{ messageId: 'p1', body }] }, context(900_000))).toEqual({ batchItemFailures: [] });
+    const probe = (await embedded.ledger.regionProbes()).find((p) => p.accountId === '222222222222');
+    expect(probe?.regions.map((r) => r.region)).toEqual(['ap-south-1', 'us-west-2']);
+    expect(probe?.regions.find((r) => r.region === 'us-west-2')).toMatchObject({ ecsClusters: 1 });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', account: '222222222222', message: expect.stringContaining('222222222222/us-west-2 runs workloads (1 ECS cluster) that the ledger does not hold') }));
   });
 
   it('reconciles each member scope through its role; a denied one is reported by name and acknowledged, a timed-out one retried', async () => {

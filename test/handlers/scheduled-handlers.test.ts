@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveSweepAws } from '../../src/adapters/aws/sweep-aws.js';
+import { regionProber } from '../../src/adapters/aws/region-probe.js';
 import { createReconcileHandler, createSweepContinuationHandler, createSweepHandler } from '../../src/handlers/scheduled-handlers.js';
 import { day, HOST, SCOPE, SweepWorld } from '../fixtures/sweep-world.js';
 
@@ -29,6 +30,23 @@ describe('scheduled handlers', () => {
     budget = 1_000;
     expect(await handler({}, context(900_000))).toMatchObject({ complete: true });
     expect((await world.ledger.load(SCOPE)).facts.taskDefinitions).toHaveLength(50);
+  });
+
+  it('the reconcile probes the account\'s other regions and warns of one that runs workloads the ledger does not hold', async () => {
+    world = await SweepWorld.start();
+    world.account.enabledRegions = [SCOPE.region, 'eu-central-1'];
+    world.account.in('eu-central-1').lambda.addVersion('resize', '$LATEST', { imageUri: `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com/app:1` });
+    const logs: string[] = [];
+    const caller = new AwsCaller({ sleep: async () => undefined });
+    const handler = createReconcileHandler({
+      ledger: world.ledger, config: world.config, clock: () => day(3), log: (level, message) => logs.push(`${level} ${message}`),
+      reader: () => world.account.reader(),
+      probeRegions: regionProber({ from: SCOPE.region, caller, now: () => day(3), scope: world.config.scope, clientsIn: (_a, region) => world.account.clientsIn(region) }),
+    });
+    expect(await handler({}, context(900_000))).toMatchObject({ complete: true });
+    expect(logs).toContain(`warn ${SCOPE.accountId}/eu-central-1 runs workloads (1 image Lambda function) that the ledger does not hold: nothing in a repository they can pull from is deleted (reconcile that region, or list it in scope.ignoreRegions if its workloads do not pull from this registry)`);
+    expect(caller.counts.get('ecs:ListClusters')).toBe(1); // the reconciled region is not probed again
+    expect((await world.ledger.regionProbes())[0]).toMatchObject({ accountId: SCOPE.accountId, probedAt: day(3).toISOString(), regions: [{ region: 'eu-central-1', imageFunctions: 1 }] });
   });
 
   it('the sweep is a dry run unless told otherwise, logs one report line and emits metrics', async () => {

@@ -15,7 +15,7 @@ export async function runAt(at: string | Date, argv: readonly string[], options:
   const err: string[] = [];
   const code = await runCli(argv, {
     out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date(at),
-    ...(options.account && { aws: () => options.account!.clients() }), ...(options.organization && { organization: options.organization }), ...(options.stdin && { stdin: options.stdin }),
+    ...(options.account && { aws: (o) => options.account!.clientsIn(o.region) }), ...(options.organization && { organization: options.organization }), ...(options.stdin && { stdin: options.stdin }),
   });
   return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
 }

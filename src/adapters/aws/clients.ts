@@ -1,3 +1,4 @@
+import { AccountClient } from '@aws-sdk/client-account';
 import { AppRunnerClient } from '@aws-sdk/client-apprunner';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -18,6 +19,8 @@ export interface AwsClients {
   readonly eks: EKSClient;
   /** Only for GetCallerIdentity: which account the credentials act for (no permission needed). */
   readonly sts: STSClient;
+  /** Only for ListRegions: the regions the daily region probe looks at. */
+  readonly account: AccountClient;
   destroy(): void;
 }
 
@@ -42,5 +45,6 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const inspector = new Inspector2Client(config);
   const eks = new EKSClient(config);
   const sts = new STSClient(config);
-  return { ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks, sts].forEach((c) => c.destroy()) };
+  const account = new AccountClient(config);
+  return { ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, account, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, account].forEach((c) => c.destroy()) };
 }

@@ -22,7 +22,7 @@ export class Organization implements MemberUsage {
 
   constructor(
     private readonly config: Config,
-    private readonly home: Scope,
+    readonly home: Scope,
     private readonly access: AccountAccess,
     private readonly listAccounts: () => Promise<string[]>,
     private readonly clock: Clock,

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import { scopeKey, type Scope } from '../../domain/facts.js';
 import type { ReachWorld, Standing } from '../../domain/reach.js';
+import { workloadRegionsOf, type RegionProbe } from '../../domain/region-probe.js';
 import type { Watermark } from '../ports.js';
 
 const HOUR = 3_600_000;
@@ -17,6 +18,8 @@ export interface ReachReads {
   readonly failed?: ReadonlyMap<string, string>;
   /** The organisation's accounts as discovered (config `organization.discover`). */
   readonly discovered?: readonly string[];
+  /** Each account's last region probe: the regions where workloads run. */
+  readonly probes?: readonly RegionProbe[];
   readonly now: string;
 }
 
@@ -35,7 +38,11 @@ export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
     return accounts.includes(accountId) || accountId === registry.accountId ? [...org.regions] : [];
   };
   const heldRegions = (accountId: string) => reads.held.filter((h) => h.scope.accountId === accountId).map((h) => h.scope.region);
-  const regionsOf = (accountId: string) => [...new Set([...configuredRegions(accountId), ...heldRegions(accountId), ...(reads.live ?? []).filter((s) => s.accountId === accountId).map((s) => s.region)])].sort();
+  const ignored = new Set(config.scope.ignoreRegions);
+  const probed = new Map((reads.probes ?? []).map((p) => [p.accountId, workloadRegionsOf(p, config.scope.ignoreRegions)]));
+  const regionsOf = (accountId: string) => [...new Set([
+    ...configuredRegions(accountId), ...heldRegions(accountId), ...(reads.live ?? []).filter((s) => s.accountId === accountId).map((s) => s.region), ...(probed.get(accountId)?.keys() ?? []),
+  ])].filter((r) => !ignored.has(r) || (accountId === registry.accountId && r === registry.region)).sort();
   const watermarks = new Map(reads.held.map((h) => [scopeKey(h.scope), h.watermark]));
   const live = new Set((reads.live ?? []).map(scopeKey));
   const maxAge = config.sweep.maxLedgerAgeHours;
@@ -56,6 +63,7 @@ export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
     registry,
     workloadRegions: regionsOf(registry.accountId).filter((r) => r !== registry.region),
     regionsOf,
+    regionNote: (accountId, region) => probed.get(accountId)?.get(region),
     ...(org && { organization: { ...(org.id !== undefined && { id: org.id }), accounts } }),
     members: new Set(accounts),
     standing,
