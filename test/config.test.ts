@@ -17,7 +17,7 @@ describe('config', () => {
     expect(defaultConfig()).toEqual({
       repositories: [{ pattern: '*', keepLatest: 10, olderThanDays: 30, graceDays: 7, keepTags: ['latest'], keepPulledWithinDays: 30, keepIfSharedWithOtherAccounts: true }],
       ecs: { rollbackRevisions: 1, keepLatestRevisions: 1, stoppedTaskRetentionHours: 24 },
-      scope: { clusters: ['*'], functions: ['*'], batch: true, appRunner: true },
+      scope: { clusters: ['*'], functions: ['*'], batch: true, appRunner: true, ignoreRegions: [] },
       sweep: { maxDeletionsPerRun: 500, maxLedgerAgeHours: 36, minimumImageAgeHours: 24, auditRetentionDays: 400, action: 'delete' },
       eks: { clusters: [] },
       evidence: {},

@@ -68,7 +68,7 @@ export async function reconcileFromAws(
   const { facts, read } = live;
   const coverage = `clusters ${config.scope.clusters.join(',')}; functions ${config.scope.functions.join(',')}`;
   const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.join(' | ')}`}; ${coverage})`;
-  const result = await reconcileLedger(deps, { facts, config, source });
+  const result = await reconcileLedger(deps, { facts, config, source, ...(known && { previous: known }) });
   await deps.ledger.clearCheckpoint(scope);
   return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length };
 }

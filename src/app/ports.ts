@@ -2,6 +2,7 @@ import type { RegionProbe } from '../domain/region-probe.js';
 import type { AccountFacts, ImageFact, ImageHistory, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, UsageSourceFact, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, UsageFacts } from '../domain/facts.js';
 import type { KnownFacts } from '../snapshot/from-facts.js';
 import type { SnapshotInput } from '../snapshot/schema.js';
+import type { UsageIndex } from './usage-index.js';
 
 /** When a reconcile last finished for a scope, and what it covered. */
 export interface Watermark {
@@ -51,6 +52,10 @@ export interface LedgerStore {
   saveRegionProbe(probe: RegionProbe): Promise<void>;
   /** Every account's last region probe. */
   regionProbes(): Promise<RegionProbe[]>;
+  /** Who-uses-what by Query (a fresh request count). */
+  usageIndex(): UsageIndex;
+  /** The event path's writes; a reconcile releases the images of other registries its scope stopped using. */
+  readonly events: Pick<EventLedger, 'releaseImage'>;
   load(scope: Scope): Promise<LedgerContents>;
   reconcile(write: ReconcileWrite): Promise<ReconcileCounts>;
   putPin(scope: Scope, pin: PinFact): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { imageKey, type ImageFact, type Scope } from '../domain/facts.js';
+import { imageKey, scopeKey, type ImageFact, type RepositoryFact, type Scope } from '../domain/facts.js';
 import type { Referrer } from '../domain/usage.js';
 import { usageAcrossScopes } from '../domain/usage-across-scopes.js';
 import { findImages } from './find-images.js';
@@ -41,11 +41,19 @@ export async function whoUsesFromIndex(index: UsageIndex, query: string, scope: 
   }
   if (images.length === 0) throw imageNotHeld(asked);
   const referrers = await indexedReferrers(index, images.map((image) => ({ registry, image })), config, now);
+  // A deletion here deletes the replicas too (deleteReplication): their users are this image's users.
+  const [repository] = await index.facts([`${scopeKey(registry)}#repository#${ref.repositoryName}`]);
+  const destinations = (repository?.fact as RepositoryFact | undefined)?.deleteReplicatesTo ?? [];
+  const replicas = destinations.length > 0 ? await indexedReferrers(index, destinations.flatMap((d) => images.map((image) => ({ registry: d, image }))), config, now) : new Map<string, readonly Referrer[]>();
+  const of = (scope: Scope, image: ImageFact) => `${scope.accountId}#${scope.region}#${imageKey(image.repositoryName, image.imageDigest)}`;
   return {
     query,
     images: images.map((image) => ({
       repositoryName: image.repositoryName, imageDigest: image.imageDigest, imageTags: image.imageTags,
-      referrers: referrers.get(`${registry.accountId}#${registry.region}#${imageKey(image.repositoryName, image.imageDigest)}`) ?? [],
+      referrers: [
+        ...(referrers.get(of(registry, image)) ?? []),
+        ...destinations.flatMap((d) => (replicas.get(of(d, image)) ?? []).map((r) => ({ ...r, viaReplication: true as const }))),
+      ],
     })),
   };
 }

@@ -34,7 +34,7 @@ export function renderPlan(report: PlanReport): string {
 
 function referrerLines(referrers: readonly Referrer[]): string[] {
   if (referrers.length === 0) return ['  (no referrers)'];
-  return referrers.map((r) => `  ${r.protecting ? 'PROTECTS' : 'does not protect'}  ${r.kind}  ${r.id}\n      ${r.reason}`);
+  return referrers.map((r) => `  ${r.protecting ? 'PROTECTS' : 'does not protect'}  ${r.kind}  ${r.id}${r.viaReplication ? `  (uses the replica in ${r.account}/${r.region})` : ''}\n      ${r.reason}`);
 }
 
 export function renderWhoUses(report: WhoUsesReport): string {

@@ -16,6 +16,14 @@ export interface ResolvedTarget {
 }
 
 /** The images of other scopes (registries) that this scope's referrers may name. */
+/** An image another registry holds, as a reference names it: by digest or by tag. */
+export interface NamedElsewhere {
+  readonly registry: Scope;
+  readonly repositoryName: string;
+  readonly digest?: string;
+  readonly tag?: string;
+}
+
 export interface ForeignImages {
   readonly scope: Scope;
   readonly images: Iterable<ImageFact>;
@@ -31,6 +39,8 @@ export class ImageResolver {
   private readonly foreign = new Map<string, ImageResolver>();
   /** Registries (`account#region`) references named that this resolver does not hold. */
   readonly missedRegistries = new Set<string>();
+  /** What those references name there: an image by digest, or a tag. */
+  readonly missedReferences: NamedElsewhere[] = [];
 
   constructor(
     private readonly scope: Scope,
@@ -70,6 +80,11 @@ export class ImageResolver {
       }
       const registry = `${ref.registryId ?? this.scope.accountId}#${ref.region ?? this.scope.region}`;
       this.missedRegistries.add(registry);
+      const digest = digestOverride ?? ref.digest;
+      this.missedReferences.push({
+        registry: { accountId: ref.registryId ?? this.scope.accountId, region: ref.region ?? this.scope.region }, repositoryName: ref.repositoryName,
+        ...(digest !== undefined ? { digest } : { tag: ref.tag ?? 'latest' }),
+      });
       return { found: false, why: 'other-registry', registry, detail: `registry ${ref.registryId} in ${ref.region} is not ${this.scope.accountId} in ${this.scope.region}` };
     }
     const digest = digestOverride ?? ref.digest;

@@ -70,6 +70,11 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     const report = (await sweepA(org, w, at(1))).json();
     expect(swept(report)).not.toContain('fluentd:zzzz');
     expect(swept(report)).toContain('tools:old');
+    // who-uses of the source lists the replica's users, marked
+    const who = (await cli(org, at(1), 'who-uses', `${registry}/fluentd:zzzz`, '--ledger', w.ledger, '--config', w.config, '--output', 'json')).json();
+    expect(who.images[0].referrers).toContainEqual(expect.objectContaining({ kind: 'ecs-task', account: A, region: WEST, protecting: true, viaReplication: true }));
+    const text = (await cli(org, at(1), 'who-uses', `${registry}/fluentd:zzzz`, '--ledger', w.ledger, '--config', w.config)).out;
+    expect(text).toContain(`PROTECTS  ecs-task  arn:aws:ecs:${WEST}:${A}:task/jobs/77  (uses the replica in ${A}/${WEST})`);
 
     // Three days on, the destination was not reconciled again: it cannot be judged, so fluentd is kept whole.
     const later = await world(org);

@@ -29,9 +29,10 @@ export class EventContext {
   }
 
   /**
-   * Records that a reference went away at `when` (default: the event time). A digest is released directly; a tag
-   * releases the image it points to now; `digest`, when given, is the digest the container actually ran.
-   * References to other registries protect nothing here and are skipped.
+   * Records that a reference went away at `when` (default: the event time), on the image in the registry it names —
+   * this scope's or another account's or region's (grace counts from the last use anywhere). A digest is released
+   * directly; a tag releases the image it points to now; `digest`, when given, is the digest the container actually
+   * ran. A registry the ledger does not hold has nothing to stamp.
    */
   async release(image: string, when = this.at, digest?: string): Promise<void> {
     let ref;
@@ -40,18 +41,18 @@ export class EventContext {
     } catch {
       return; // a malformed reference protected nothing
     }
-    if (ref.kind !== 'ecr' || ref.registryId !== this.scope.accountId || ref.region !== this.scope.region) return;
-    await this.releaseIn(ref.repositoryName, digest ?? ref.digest ?? ref.tag ?? 'latest', when);
+    if (ref.kind !== 'ecr' || ref.registryId === undefined || ref.region === undefined) return;
+    await this.releaseIn({ accountId: ref.registryId, region: ref.region }, ref.repositoryName, digest ?? ref.digest ?? ref.tag ?? 'latest', when);
   }
 
-  /** `target` is a digest or a tag of `repositoryName`. */
-  async releaseIn(repositoryName: string, target: string, when = this.at): Promise<void> {
+  /** `target` is a digest or a tag of `repositoryName` in `registry`. */
+  async releaseIn(registry: Scope, repositoryName: string, target: string, when = this.at): Promise<void> {
     let digests = target.includes(':') ? [target] : undefined;
     if (!digests) {
-      const tag = await this.ledger.getFact(this.scope, 'tag', `${repositoryName}:${target}`);
+      const tag = await this.ledger.getFact(registry, 'tag', `${repositoryName}:${target}`);
       if (!tag || tag.deleted) return;
       digests = tagDigests(tag.fact);
     }
-    for (const digest of digests) await this.ledger.releaseImage(this.scope, repositoryName, digest, when);
+    for (const digest of digests) await this.ledger.releaseImage(registry, repositoryName, digest, when);
   }
 }
