@@ -63,6 +63,7 @@ const t2 = performance.now();
 const memberCalls = new Map<string, Record<string, number>>();
 const members: MemberUsage = {
   scopes: async () => scopes.slice(1),
+  organizationId: async () => config.organization?.id,
   readUsage: async (scope, known) => {
     const caller = new AwsCaller({ sleep: async () => undefined });
     const read = await new LiveSweepAws(await access.clients(scope), caller, scope, config, () => day(2)).readUsage(known);

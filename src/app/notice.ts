@@ -7,6 +7,7 @@ import { storedBytes } from '../domain/plan-summary.js';
 import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
 import type { AnnouncementStore, SweepStore } from './ports.js';
 import { candidatesWithReferrers } from './candidate-referrers.js';
+import type { MemberUsage } from './sweep/member-usage.js';
 import { reachWorld } from './reach/reach-world.js';
 import type { UsageIndex } from './usage-index.js';
 
@@ -52,6 +53,8 @@ export interface NoticeDeps {
   readonly index: UsageIndex;
   /** Sends a notice with something in it; each channel says whether it got through. */
   readonly deliver: (notice: Notice) => Promise<readonly Delivery[]>;
+  /** Organisation-wide: the members (discovered ones included) and the organisation's id, as the sweep judges them. */
+  readonly members?: Pick<MemberUsage, 'scopes' | 'organizationId'>;
 }
 
 export interface NoticeResult {
@@ -77,7 +80,11 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
   const view = await deps.store.sweepView(scope);
   const { facts, others } = await candidatesWithReferrers(deps.index, view, now);
   // The reach as the ledger holds it now (freshness judged now, not at deletableFrom: the sweep judges it again then).
-  const world = reachWorld(deps.config, { registry: scope, home: 'ledger', held: await deps.index.watermarks(), probes: await deps.index.regionProbes(), now });
+  const discovered = deps.members ? [...new Set((await deps.members.scopes()).map((s) => s.accountId))] : [];
+  const organizationId = await deps.members?.organizationId();
+  const world = reachWorld(deps.config, {
+    registry: scope, home: 'ledger', held: await deps.index.watermarks(), probes: await deps.index.regionProbes(), discovered, ...(organizationId && { organizationId }), now,
+  });
   const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others, world });
   const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED'));
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));

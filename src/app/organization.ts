@@ -6,6 +6,12 @@ import type { AccountReader, LedgerStore } from './ports.js';
 
 const id = (s: Scope) => `${s.accountId}/${s.region}`;
 
+/** What `organization.discover` finds: the organisation's active accounts and its id. */
+export interface Discovery {
+  readonly accounts: readonly string[];
+  readonly organizationId?: string;
+}
+
 /**
  * The scopes an organisation-wide run covers: the home scope (the caller's own account and region) and every
  * configured (or discovered) member account in each of its regions, each once.

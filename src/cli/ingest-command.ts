@@ -72,7 +72,7 @@ async function organizationOf(flags: Flags, io: Io, cfg: Config, open: OpenLedge
   try {
     const home = await own.reader.scope();
     const reach = openOrganization(flags, cfg, home, io.organization);
-    const organization = new Organization(cfg, home, reach.access, () => reach.listAccounts(), () => io.clock());
+    const organization = new Organization(cfg, home, reach.access, () => reach.discover(), () => io.clock());
     return { admits: organization.admits, organization, close: () => reach.access.destroy() };
   } finally {
     own.close();

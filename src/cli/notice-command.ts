@@ -4,6 +4,8 @@ import { deliverToWebhook } from '../adapters/aws/notice-channels.js';
 import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { chooseScope, openLedger } from './sources.js';
+import { openOrganization } from './organization-source.js';
+import { Organization } from '../adapters/aws/organization-members.js';
 
 /**
  * `ecr-ledger notice`: the nightly advance-notice step from the CLI. The notice printed here counts as delivered,
@@ -16,21 +18,28 @@ export async function noticeCommand(flags: Flags, io: Io): Promise<number> {
   try {
     const scope = await chooseScope(open.ledger, flags);
     const ledgerFlag = flags.table !== undefined ? `--table ${flags.table}` : `--ledger ${flags.ledger}`;
-    const result: NoticeResult = await announceDeletions({
-      store: open.sweep, announcements: open.announcements, config: settings, clock: io.clock,
-      index: open.index(),
-      deliver: async (notice) => {
-        const deliveries: Delivery[] = [{ channel: 'stdout', ok: true }];
-        if (flags['webhook-url'] !== undefined) {
-          const posted = await deliverToWebhook(flags['webhook-url'], notice);
-          if (posted.error !== undefined) io.err(`warning: ${posted.error}`);
-          deliveries.push(posted);
-        }
-        return deliveries;
-      },
-    }, scope, { ledgerFlag });
-    print(io, flags, result, () => `${noticeText(result.notice)}${result.recorded > 0 ? `\n\nRecorded ${result.recorded} announcement(s): the sweep deletes them from ${result.notice.deletableFrom}, not before.` : ''}`);
-    return result.deliveries.some((d) => !d.ok) ? 5 : 0;
+    // Organisation-wide, the notice judges the reach as the sweep will: the members (discovered ones too) and the organisation's id.
+    const org = cfg.organization ? openOrganization(flags, cfg, scope, io.organization) : undefined;
+    const members = org && new Organization(cfg, scope, org.access, () => org.discover(), () => io.clock());
+    try {
+      const result: NoticeResult = await announceDeletions({
+        store: open.sweep, announcements: open.announcements, config: settings, clock: io.clock,
+        index: open.index(), ...(members && { members }),
+        deliver: async (notice) => {
+          const deliveries: Delivery[] = [{ channel: 'stdout', ok: true }];
+          if (flags['webhook-url'] !== undefined) {
+            const posted = await deliverToWebhook(flags['webhook-url'], notice);
+            if (posted.error !== undefined) io.err(`warning: ${posted.error}`);
+            deliveries.push(posted);
+          }
+          return deliveries;
+        },
+      }, scope, { ledgerFlag });
+      print(io, flags, result, () => `${noticeText(result.notice)}${result.recorded > 0 ? `\n\nRecorded ${result.recorded} announcement(s): the sweep deletes them from ${result.notice.deletableFrom}, not before.` : ''}`);
+      return result.deliveries.some((d) => !d.ok) ? 5 : 0;
+    } finally {
+      org?.access.destroy();
+    }
   } finally {
     await open.close();
   }

@@ -26,7 +26,7 @@ export async function organizationReconcileCommand(flags: Flags, io: Io, cfg: Co
     const home = await own.reader.scope();
     const org = openOrganization(flags, cfg, home, io.organization);
     try {
-      const discovered = 'discover' in cfg.organization! ? await org.listAccounts() : [];
+      const discovered = 'discover' in cfg.organization! ? (await org.discover()).accounts : [];
       const scopes = organizationScopes(cfg, home, discovered);
       if (!flags.quiet) io.err(`reconciling ${scopes.length} scope(s) of the organisation into ${open.describe}`);
       const outcomes = await reconcileOrganization({

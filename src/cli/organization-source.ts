@@ -3,7 +3,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients } from '../adapters/aws/clients.js';
 import { AssumedRoleAccess, type AccountAccess } from '../adapters/aws/member-access.js';
-import { listOrganizationAccounts } from '../adapters/aws/organization-accounts.js';
+import { discoverOrganization } from '../adapters/aws/organization-accounts.js';
+import type { Discovery } from '../app/organization.js';
 import type { Config } from '../config.js';
 import type { Scope } from '../domain/facts.js';
 import type { Flags } from './args.js';
@@ -11,8 +12,8 @@ import type { Flags } from './args.js';
 /** The organisation as the CLI reaches it: accounts through their reader role, and the accounts discovery finds. */
 export interface OrganizationIo {
   readonly access: AccountAccess;
-  /** Active accounts of the organisation (only asked for with `organization.discover`). */
-  listAccounts(): Promise<string[]>;
+  /** The organisation's active accounts and its id (only asked for with `organization.discover`). */
+  discover(): Promise<Discovery>;
 }
 
 export type OrganizationFactory = (options: { home: Scope; roleName: string; region?: string; profile?: string }) => OrganizationIo;
@@ -28,10 +29,10 @@ export const awsOrganization: OrganizationFactory = ({ home, roleName, region, p
   });
   return {
     access: { clients: (s) => access.clients(s), destroy: () => { access.destroy(); sts.forEach((c) => c.destroy()); } },
-    listAccounts: async () => {
+    discover: async () => {
       const organizations = new OrganizationsClient({ ...base, region: region ?? home.region });
       try {
-        return await listOrganizationAccounts(new AwsCaller(), organizations);
+        return await discoverOrganization(new AwsCaller(), organizations);
       } finally {
         organizations.destroy();
       }

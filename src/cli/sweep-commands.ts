@@ -61,7 +61,7 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       // Organisation-wide, the live check also reads every member account that can pull from the candidates' repositories.
       const org = cfg.organization && !rehearsal ? openOrganization(flags, cfg, scope, io.organization) : undefined;
       try {
-        const members = org && new Organization(cfg, scope, org.access, () => org.listAccounts(), () => io.clock());
+        const members = org && new Organization(cfg, scope, org.access, () => org.discover(), () => io.clock());
         const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
         const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), ...(members && { members }), ...(clusters && { clusters }) },
           scope, { dryRun: !flags.force, runId: randomUUID() });

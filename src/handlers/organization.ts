@@ -4,7 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients } from '../adapters/aws/clients.js';
 import { AssumedRoleAccess } from '../adapters/aws/member-access.js';
-import { listOrganizationAccounts } from '../adapters/aws/organization-accounts.js';
+import { discoverOrganization } from '../adapters/aws/organization-accounts.js';
 import { Organization } from '../adapters/aws/organization-members.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
@@ -24,5 +24,5 @@ export function deployedOrganization(config: Config): Organization | undefined {
     sts: (r) => sts.get(r) ?? sts.set(r, new STSClient({ region: r })).get(r)!,
     make: (scope, credentials) => createAwsClients({ region: scope.region, ...(credentials && { credentials }) }),
   });
-  return new Organization(config, { accountId: home, region }, access, () => listOrganizationAccounts(new AwsCaller(), new OrganizationsClient({ region })), systemClock);
+  return new Organization(config, { accountId: home, region }, access, () => discoverOrganization(new AwsCaller(), new OrganizationsClient({ region })), systemClock);
 }

@@ -59,7 +59,7 @@ const deps: SweepHandlerDeps = {
     notice: (runScope: Scope) => {
       return announceDeletions({
         store: ledger.sweep, announcements: ledger.announcements, config, clock: systemClock,
-        index: ledger.usageIndex(),
+        index: ledger.usageIndex(), ...(organization && { members: organization }),
         deliver: async (notice) => {
           const channels = {
             ...(config.notice!.sns && topicArn && { sns: { client: new SNSClient({}), topicArn } }),

@@ -100,6 +100,32 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     expect(swept(unknown.report)).toEqual(['tools:old']);
   });
 
+  it('with organization.discover, the organisation\'s id comes from DescribeOrganization: the sweep and the notice judge the grant by the discovered accounts', async () => {
+    const orgGrant = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'], Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }] });
+    const run = async (describes: string | undefined) => {
+      const org = organisation();
+      if (describes) org.organizationId = describes;
+      org.accounts.get(A)!.ecr.setPolicy('fluentd', orgGrant);
+      const w = await world(org);
+      await writeFile(w.config, [
+        'repositories:', '  - pattern: "*"', '    keepLatest: 1', '    olderThanDays: 7', '    graceDays: 0', '    keepTags: []', '    keepPulledWithinDays: 0',
+        'sweep:', '  minimumImageAgeHours: 0', 'notice:', '  daysAhead: 1', 'organization:', '  discover: true', `  regions: [${REGION}]`,
+      ].join('\n'));
+      const reconciled = await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config);
+      expect(reconciled.code, reconciled.err).toBe(0);
+      const notice = (await cli(org, at(1), 'notice', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--output', 'json')).json();
+      const announced = notice.notice.repositories.flatMap((r: { repositoryName: string; images: Array<{ imageTags: string[] }> }) => r.images.map((i) => `${r.repositoryName}:${i.imageTags.join(',')}`)).sort();
+      expect((await cli(org, at(2), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+      return { announced, swept: swept((await sweepA(org, w, at(2))).json()) }; // a day after the notice
+    };
+    const judged = await run(ORG);
+    expect(judged.announced).toEqual(['fluentd:zzzz', 'tools:old']);
+    expect(judged.swept).toEqual(['fluentd:zzzz', 'tools:old']);
+    const other = await run('o-zzzzzzzzzz'); // the grant names another organisation: anyone in it could pull
+    expect(other.announced).toEqual(['tools:old']);
+    expect(other.swept).toEqual(['tools:old']);
+  });
+
   it('an organisation grant with a member that cannot be read keeps the repository, even with keepIfSharedWithOtherAccounts false', async () => {
     const orgGrant = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'], Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }] });
     const org = organisation();

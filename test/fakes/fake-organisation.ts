@@ -15,6 +15,8 @@ export class FakeOrganisation {
   readonly denied = new Set<string>();
   readonly sts = new STSClient({ region: 'us-east-1', credentials: FAKE_CREDENTIALS });
   readonly assumed: string[] = [];
+  /** What DescribeOrganization answers (none: the call is not answered with an id). */
+  organizationId?: string;
 
   constructor(readonly roleName = 'ecr-ledger-reader') {
     mockClient(this.sts).on(AssumeRoleCommand).callsFake((input) => {
@@ -36,6 +38,6 @@ export class FakeOrganisation {
   /** What the CLI's `io.organization` builds: the production AssumedRoleAccess over this fake STS. */
   readonly factory: OrganizationFactory = ({ home, roleName }) => {
     const access = new AssumedRoleAccess({ home: home.accountId, roleName, sts: () => this.sts, make: (scope) => this.accounts.get(scope.accountId)!.clientsIn(scope.region) });
-    return { access, listAccounts: async () => [...this.accounts.keys()].sort() };
+    return { access, discover: async () => ({ accounts: [...this.accounts.keys()].sort(), ...(this.organizationId && { organizationId: this.organizationId }) }) };
   };
 }

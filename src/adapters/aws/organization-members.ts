@@ -1,4 +1,4 @@
-import { isConfiguredScope, organizationScopes } from '../../app/organization.js';
+import { isConfiguredScope, organizationScopes, type Discovery } from '../../app/organization.js';
 import type { AwsLookups } from '../../app/ports.js';
 import type { MemberUsage } from '../../app/sweep/member-usage.js';
 import type { Config } from '../../config.js';
@@ -18,21 +18,30 @@ const DISCOVERY_TTL_MS = 3_600_000;
  * and cached for an hour), whether an event's account belongs, member usage for the sweep, lookups for events.
  */
 export class Organization implements MemberUsage {
-  private discovered?: { accounts: string[]; at: number };
+  private discovered?: { found: Discovery; at: number };
 
   constructor(
     private readonly config: Config,
     readonly home: Scope,
     private readonly access: AccountAccess,
-    private readonly listAccounts: () => Promise<string[]>,
+    private readonly discover: () => Promise<Discovery>,
     private readonly clock: Clock,
     private readonly now: () => number = wallTimeMs,
   ) {}
 
-  private async accounts(): Promise<string[]> {
-    if (!this.config.organization || !('discover' in this.config.organization)) return [];
-    if (!this.discovered || this.now() - this.discovered.at > DISCOVERY_TTL_MS) this.discovered = { accounts: await this.listAccounts(), at: this.now() };
-    return this.discovered.accounts;
+  private async discovery(): Promise<Discovery | undefined> {
+    if (!this.config.organization || !('discover' in this.config.organization)) return undefined;
+    if (!this.discovered || this.now() - this.discovered.at > DISCOVERY_TTL_MS) this.discovered = { found: await this.discover(), at: this.now() };
+    return this.discovered.found;
+  }
+
+  private async accounts(): Promise<readonly string[]> {
+    return (await this.discovery())?.accounts ?? [];
+  }
+
+  /** The organisation's id: the config's, else the one discovery read. */
+  async organizationId(): Promise<string | undefined> {
+    return this.config.organization?.id ?? (await this.discovery())?.organizationId;
   }
 
   async allScopes(): Promise<Scope[]> {

@@ -18,6 +18,8 @@ export interface ReachReads {
   readonly failed?: ReadonlyMap<string, string>;
   /** The organisation's accounts as discovered (config `organization.discover`). */
   readonly discovered?: readonly string[];
+  /** The organisation's id as discovery read it (the config's `organization.id` wins). */
+  readonly organizationId?: string;
   /** Each account's last region probe: the regions where workloads run. */
   readonly probes?: readonly RegionProbe[];
   readonly now: string;
@@ -64,7 +66,7 @@ export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
     workloadRegions: regionsOf(registry.accountId).filter((r) => r !== registry.region),
     regionsOf,
     regionNote: (accountId, region) => probed.get(accountId)?.get(region),
-    ...(org && { organization: { ...(org.id !== undefined && { id: org.id }), accounts } }),
+    ...(org && { organization: { ...((org.id ?? reads.organizationId) !== undefined && { id: (org.id ?? reads.organizationId)! }), accounts } }),
     members: new Set(accounts),
     standing,
   };

@@ -29,13 +29,14 @@ export async function readRunReach(
   const probes = await deps.index.regionProbes();
   const memberScopes = deps.members ? (await deps.members.scopes()).filter((s) => s.accountId !== registry.accountId) : [];
   const discovered = [...new Set(memberScopes.map((s) => s.accountId))];
-  const preliminary = reachWorld(deps.config, { registry, home: 'live', held, probes, discovered, now });
+  const organizationId = await deps.members?.organizationId();
+  const preliminary = reachWorld(deps.config, { registry, home: 'live', held, probes, discovered, ...(organizationId && { organizationId }), now });
   // Which scopes are in the reach does not depend on how they stand: judged once, before the members are read.
   const reaches = repositories.map((r) => reachOf(r, preliminary));
   const inReach = new Set(reaches.flatMap((r) => r.scopes.map((s) => `${s.accountId}/${s.region}`)));
   const toRead = memberScopes.filter((s) => inReach.has(`${s.accountId}/${s.region}`) || inReach.has(`${s.accountId}/*`));
   const members = deps.members ? await readMembers(deps.members, toRead, deps.held, now) : { live: [], failed: new Map<string, string>(), warnings: [] };
-  const world = reachWorld(deps.config, { registry, home: 'live', held, probes, discovered, live: members.live.map((m) => m.scope), failed: members.failed, now });
+  const world = reachWorld(deps.config, { registry, home: 'live', held, probes, discovered, ...(organizationId && { organizationId }), live: members.live.map((m) => m.scope), failed: members.failed, now });
 
   const fromLedger = (await candidateReferrers(deps.index, registry, candidates, now, { fromOtherScopes: true, held })).scopes;
   const replicaUsers: AccountFacts[] = [];

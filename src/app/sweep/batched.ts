@@ -51,7 +51,7 @@ function sharingLiveReads(deps: SweepDeps): SweepDeps {
     ...deps,
     store: new Proxy(store, { get: (target, prop, receiver) => (prop === 'sweepView' ? sweepView : Reflect.get(target, prop, receiver)) }),
     aws: new Proxy(aws, { get: (target, prop, receiver) => (prop === 'readUsage' ? readUsage : Reflect.get(target, prop, receiver)) }),
-    ...(deps.members && { members: { scopes: once(() => deps.members!.scopes()), readUsage: once((scope, known) => deps.members!.readUsage(scope, known)) } }),
+    ...(deps.members && { members: { scopes: once(() => deps.members!.scopes()), organizationId: once(() => deps.members!.organizationId()), readUsage: once((scope, known) => deps.members!.readUsage(scope, known)) } }),
     ...(deps.clusters && { clusters: { clusters: once((scope) => deps.clusters!.clusters(scope)) } }),
   };
 }

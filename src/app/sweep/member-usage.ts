@@ -8,6 +8,8 @@ const MEMBER_CONCURRENCY = 4;
 export interface MemberUsage {
   /** Every configured member scope (account and region), the swept account's own excluded. */
   scopes(): Promise<readonly Scope[]>;
+  /** The organisation's id: configured, or read by discovery. */
+  organizationId(): Promise<string | undefined>;
   /** A member scope's usage, read live now; an AwsReadError (a MemberAccessError for the role) when it cannot be. */
   readUsage(scope: Scope, known: KnownFacts): Promise<{ facts: UsageFacts; warnings: readonly string[] }>;
 }
