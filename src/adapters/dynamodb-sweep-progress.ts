@@ -1,5 +1,6 @@
 import { guarded } from './ledger-guard.js';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { SweepProgress, SweepProgressStore } from '../app/sweep/batched.js';
 import type { Scope } from '../domain/facts.js';
 import { scopeId } from './index-keys.js';
@@ -21,6 +22,21 @@ export class DynamoDbSweepProgress implements SweepProgressStore {
 
   async saveProgress(scope: Scope, progress: SweepProgress): Promise<void> {
     await this.guard('writing the sweep progress', () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key(scope, progress.runId), progress } })));
+  }
+
+  async claimProgress(scope: Scope, progress: SweepProgress, expectedInvocations: number): Promise<boolean> {
+    return this.guard('claiming the sweep progress', async () => {
+      try {
+        await this.doc.send(new PutCommand({
+          TableName: this.tableName, Item: { ...key(scope, progress.runId), progress },
+          ConditionExpression: '#p.invocations = :n', ExpressionAttributeNames: { '#p': 'progress' }, ExpressionAttributeValues: { ':n': expectedInvocations },
+        }));
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    });
   }
 
   async clearProgress(scope: Scope, runId: string): Promise<void> {

@@ -105,7 +105,7 @@ export interface SweepHandlerDeps {
   /** After the run: the ECR lifecycle policies that would expire or archive images in use (logged, metric, alarm). */
   readonly lifecycleCheck?: (scope: Scope, report: SweepReport) => Promise<LifecycleCheckReport>;
   /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
-  readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string): Promise<void>; readonly batchRepositories?: number };
+  readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string, invocations: number): Promise<void>; readonly batchRepositories?: number };
 }
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
@@ -131,27 +131,33 @@ export function createSweepHandler(deps: SweepHandlerDeps) {
   });
 }
 
-/** A sweep's next invocation (an SQS message `{ scope, runId }` its previous invocation queued). */
+/** A sweep's next invocation (an SQS message `{ scope, runId, invocations }` its previous invocation queued; a second delivery does nothing). */
 export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
   return middy(async (event: { Records: Array<{ body: string }> }, context?: InvocationContext) => {
     for (const record of event.Records) {
-      const { scope, runId } = JSON.parse(record.body) as { scope: Scope; runId: string };
-      await runSweep(deps, scope, { runId, continuing: true, context });
+      const { scope, runId, invocations } = JSON.parse(record.body) as { scope: Scope; runId: string; invocations?: number };
+      await runSweep(deps, scope, { runId, continuing: true, context, ...(typeof invocations === 'number' && { invocations }) });
     }
   });
 }
 
 /** One invocation of a run: all of it, or (with `batched`) the repository batches that fit, queueing the rest. */
-async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext }) {
+async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext; invocations?: number }) {
   try {
     await requireCurrentLayout(deps);
     const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-      const result = await sweepInBatches({ ...sweepDeps, progress: deps.batched.progress, timeLeft }, scope, { dryRun: deps.dryRun, runId: run.runId, continuing: run.continuing, ...(deps.batched.batchRepositories && { batchRepositories: deps.batched.batchRepositories }) });
+      const result = await sweepInBatches({ ...sweepDeps, progress: deps.batched.progress, timeLeft }, scope, {
+        dryRun: deps.dryRun, runId: run.runId, continuing: run.continuing, ...(deps.batched.batchRepositories && { batchRepositories: deps.batched.batchRepositories }), ...(run.invocations !== undefined && { invocations: run.invocations }),
+      });
+      if ('duplicate' in result) {
+        deps.log('warn', 'sweep continuation delivered again: ignored', { runId: run.runId, reason: result.duplicate });
+        return { duplicate: true };
+      }
       if (!result.finished) {
-        await deps.batched.continueRun(scope, run.runId);
+        await deps.batched.continueRun(scope, run.runId, result.invocations);
         deps.log('info', 'sweep continues in another invocation', { runId: run.runId, deleted: result.report.totals.images, warnings: result.report.warnings });
         return { dryRun: result.report.dryRun, deleted: result.report.totals.images, failures: result.report.totals.failures, continues: true };
       }

@@ -51,7 +51,7 @@ const deps: SweepHandlerDeps = {
   ...(sqs && queueUrl && {
     batched: {
       progress: ledger.sweepProgress,
-      continueRun: async (runScope: Scope, runId: string) => { await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ scope: runScope, runId }) })); },
+      continueRun: async (runScope: Scope, runId: string, invocations: number) => { await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ scope: runScope, runId, invocations }) })); },
     },
   }),
   metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'sweep' }),

@@ -126,13 +126,13 @@ describe('scheduled handlers', () => {
     await world.ready();
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const lines: Array<Record<string, unknown>> = [];
-    const queued: Array<{ scope: unknown; runId: string }> = [];
+    const queued: Array<{ scope: unknown; runId: string; invocations: number }> = [];
     const deps = {
       store: world.ledger.sweep, events: world.ledger.events, index: () => world.ledger.usageIndex(), config: world.config, clock: () => day(3), dryRun: false, log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push({ level, message, ...fields }),
       scope: async () => SCOPE, aws: (scope: typeof SCOPE) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), scope, world.config, () => day(3)),
       metrics: new Metrics({ namespace: 'ecr-ledger-test', serviceName: 'sweep' }),
       // One repository per batch, and each invocation has time for one batch only (60 s left, less than the reserve).
-      batched: { progress: world.ledger.sweepProgress, continueRun: async (scope: unknown, runId: string) => void queued.push({ scope, runId }), batchRepositories: 1 },
+      batched: { progress: world.ledger.sweepProgress, continueRun: async (scope: unknown, runId: string, invocations: number) => void queued.push({ scope, runId, invocations }), batchRepositories: 1 },
     } as Parameters<typeof createSweepHandler>[0];
     const context = { getRemainingTimeInMillis: () => 60_000 } as never;
     expect(await createSweepHandler(deps)({}, context)).toMatchObject({ deleted: 1, continues: true });
@@ -145,5 +145,10 @@ describe('scheduled handlers', () => {
     expect(reports[0]).toMatchObject({ runId: queued[0]!.runId, totals: { images: 4 } });
     for (const r of ['a', 'b', 'c', 'd']) expect(world.exists(r, `${r}-old`)).toBe(false);
     expect(world.exists('c', 'c-live')).toBe(true);
+    expect(queued.map((q) => q.invocations)).toEqual([1, 2, 3]);
+    // A message SQS delivers a second time is logged and ignored: no second report, nothing queued.
+    expect(await continuation({ Records: [{ body: JSON.stringify(queued[1]) }] }, context)).toBeUndefined();
+    expect(lines.filter((l) => l.message === 'sweep report')).toHaveLength(1);
+    expect(queued).toHaveLength(3);
   });
 });

@@ -20,6 +20,8 @@ export interface SweepProgress {
 export interface SweepProgressStore {
   loadProgress(scope: Scope, runId: string): Promise<SweepProgress | undefined>;
   saveProgress(scope: Scope, progress: SweepProgress): Promise<void>;
+  /** Saves `progress` only if the stored one has done `expectedInvocations` invocations: false when another took it. */
+  claimProgress(scope: Scope, progress: SweepProgress, expectedInvocations: number): Promise<boolean>;
   clearProgress(scope: Scope, runId: string): Promise<void>;
 }
 
@@ -64,13 +66,23 @@ const fromAudit = (r: AuditRecord): SweepImage => ({ repositoryName: r.repositor
  * lease (handed over between invocations, refused if lost), one deletion cap and one audit trail hold across them; the
  * finished run's report lists what the whole run did, from the audit trail.
  */
-export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: boolean; runId: string; continuing: boolean; batchRepositories?: number }): Promise<{ report: SweepReport; finished: boolean }> {
+export async function sweepInBatches(
+  deps: BatchedSweepDeps, scope: Scope,
+  options: { dryRun: boolean; runId: string; continuing: boolean; batchRepositories?: number; /** The invocations done when the continuation was queued. */ invocations?: number },
+): Promise<{ report: SweepReport; finished: boolean; invocations: number } | { duplicate: string }> {
   const now = deps.clock().toISOString();
   await requireOwnCredentials(deps.aws, scope, 'sweep');
   const held = options.continuing ? await deps.progress.loadProgress(scope, options.runId) : undefined;
-  if (options.continuing && !held) throw new RefusedError(`run ${options.runId} has no progress to continue from: nothing is deleted`);
+  if (options.continuing && !held) return { duplicate: `run ${options.runId} has no progress to continue from (it finished, or was never started): this delivery does nothing` };
   let progress: SweepProgress = held ?? { runId: options.runId, startedAt: now, deleted: 0, skippedByCap: 0, invocations: 0 };
   progress = { ...progress, invocations: progress.invocations + 1 };
+  // A continuation is claimed once (SQS may deliver it twice): the cursor it was queued at must still stand, and is moved now.
+  if (held) {
+    const moved = options.invocations !== undefined && held.invocations !== options.invocations;
+    if (moved || !(await deps.progress.claimProgress(scope, progress, held.invocations))) {
+      return { duplicate: `run ${options.runId} was already continued (invocation ${held.invocations + (moved ? 0 : 1)} took it): this delivery does nothing` };
+    }
+  }
   const lease = options.dryRun ? undefined : options.continuing ? await RunLease.resume(deps.store, scope, options.runId, deps.clock) : await RunLease.take(deps.store, scope, options.runId, deps.clock);
   const shared = sharingLiveReads(deps);
   const reports: SweepReport[] = [];
@@ -97,7 +109,7 @@ export async function sweepInBatches(deps: BatchedSweepDeps, scope: Scope, optio
     if (lease && finished) await lease.release();
     else if (lease) await lease.handOver();
   }
-  return { report: await merged(deps, scope, options, progress, reports, finished), finished };
+  return { report: await merged(deps, scope, options, progress, reports, finished), finished, invocations: progress.invocations };
 }
 
 const uniqueScopes = <T extends { account: string; region: string }>(list: readonly T[]) => [...new Map(list.map((s) => [`${s.account}/${s.region}`, s])).values()];

@@ -17,14 +17,21 @@ async function registry(config: object = {}) {
   await world.ready();
 }
 
-/** One invocation of the run: `batches` batches fit in it (the time left drops below the reserve after them). */
-function invocation(runId: string, continuing: boolean, batches: number, dryRun = false) {
+/** One delivery of the run: `batches` batches fit in it (the time left drops below the reserve after them). */
+function delivery(runId: string, continuing: boolean, batches: number, dryRun = false, invocations?: number) {
   let done = 0;
   const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, world.config, () => day(3));
   return sweepInBatches({
     store: world.ledger.sweep, events: world.ledger.events, aws, config: world.config, clock: () => day(3), index: world.ledger.usageIndex(), progress: world.ledger.sweepProgress,
     timeLeft: () => (++done < batches ? 600_000 : 0),
-  }, SCOPE, { dryRun, runId, continuing, batchRepositories: 2 });
+  }, SCOPE, { dryRun, runId, continuing, batchRepositories: 2, ...(invocations !== undefined && { invocations }) });
+}
+
+/** One invocation of the run that is not a duplicate delivery. */
+async function invocation(runId: string, continuing: boolean, batches: number, dryRun = false, invocations?: number) {
+  const result = await delivery(runId, continuing, batches, dryRun, invocations);
+  if ('duplicate' in result) throw new Error(result.duplicate);
+  return result;
 }
 
 describe('a sweep that fans out over invocations (repository batches)', () => {
@@ -46,6 +53,31 @@ describe('a sweep that fans out over invocations (repository batches)', () => {
     expect(new Set(audit.map((r) => r.runId))).toEqual(new Set(['run-1']));
     expect(await world.ledger.sweepProgress.loadProgress(SCOPE, 'run-1')).toBeUndefined();
     expect((await world.ledger.sweep.acquireLock(SCOPE, 'next', day(3).toISOString(), day(4).toISOString())).acquired).toBe(true);
+  });
+
+  it('a continuation delivered twice runs once: the second delivery finds the cursor moved and deletes nothing', async () => {
+    await registry();
+    const first = await invocation('run-5', false, 1);
+    expect(first.invocations).toBe(1);
+    const second = await invocation('run-5', true, 1, false, first.invocations);
+    expect(second.report.images.map((i) => i.repositoryName).sort()).toEqual(['c', 'c', 'd', 'd']);
+    const deleted = world.account.ecr.deleted.length;
+    // SQS delivers the same message (queued after invocation 1) again, after the run moved on.
+    expect(await delivery('run-5', true, 5, false, first.invocations)).toEqual({ duplicate: 'run run-5 was already continued (invocation 2 took it): this delivery does nothing' });
+    expect(world.account.ecr.deleted.length).toBe(deleted);
+    const last = await invocation('run-5', true, 5, false, second.invocations);
+    expect(last.finished).toBe(true);
+    expect(last.report.totals.images).toBe(12);
+  });
+
+  it('two deliveries of one continuation at the same time: one claims it, the other does nothing', async () => {
+    await registry();
+    const first = await invocation('run-6', false, 1);
+    const both = await Promise.all([delivery('run-6', true, 5, false, first.invocations), delivery('run-6', true, 5, false, first.invocations)]);
+    expect(both.filter((r) => 'duplicate' in r)).toHaveLength(1);
+    const ran = both.find((r) => !('duplicate' in r)) as Exclude<typeof both[number], { duplicate: string }>;
+    expect(ran.finished).toBe(true);
+    expect(world.account.ecr.deleted).toHaveLength(12);
   });
 
   it('holds one deletion cap across the invocations', async () => {
