@@ -12,6 +12,7 @@ import { RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
 import type { EventLedger, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
+import { RunLease } from './lease.js';
 import { sweepImage, type SweepImage } from './report.js';
 
 export interface PurgeDeps {
@@ -36,8 +37,18 @@ const REASON = 'purged: its repository is about to be deleted and nothing uses i
  * uses what, if any of its images is in use — by a workload the live read sees or by an operator's pin.
  */
 export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryName: string, options: { dryRun: boolean; runId: string }): Promise<PurgeReport> {
-  const now = deps.clock().toISOString();
   await requireOwnCredentials(deps.aws, scope, 'purge');
+  // A purge that deletes holds the scope's run lock, as a sweep does: no sweep judges or deletes in the scope meanwhile.
+  const lease = options.dryRun || !deps.ledger ? undefined : await RunLease.take(deps.ledger.store, scope, options.runId, deps.clock);
+  try {
+    return await purge(deps, scope, repositoryName, { ...options, ...(lease && { lease }) });
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, options: { dryRun: boolean; runId: string; lease?: RunLease }): Promise<PurgeReport> {
+  const now = deps.clock().toISOString();
   const images = await deps.aws.repositoryImages(repositoryName);
   const usage = await deps.aws.readUsage(knownFacts(deps.ledger?.facts));
   const policyText = await deps.aws.repositoryPolicy(repositoryName);
@@ -63,6 +74,7 @@ export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryN
   const planned: PlannedImage[] = images.map((image) => ({ image, action: 'delete', reasons: [REASON], referrers: used.referrers.get(imageKey(repositoryName, image.imageDigest)) ?? [], inUse: false }));
   if (options.dryRun) return { repositoryName, dryRun: true, images: planned.map(sweepImage), failures: [] };
   const config = { ...deps.config, sweep: { ...deps.config.sweep, action: 'delete' as const } };
-  const { done, failed } = await act({ aws: deps.aws, config, ...(deps.ledger && { events: deps.ledger.events, store: deps.ledger.store }) }, scope, planned, options.runId, now);
+  const lease = options.lease;
+  const { done, failed } = await act({ aws: deps.aws, config, ...(deps.ledger && { events: deps.ledger.events, store: deps.ledger.store }), ...(lease && { beforeCall: () => lease.renew() }) }, scope, planned, options.runId, now);
   return { repositoryName, dryRun: false, images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })) };
 }

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../../src/adapters/aws/caller.js';
 import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
 import { purgeRepository } from '../../../src/app/sweep/purge.js';
+import { DynamoDbLedger } from '../../../src/adapters/dynamodb-ledger.js';
+import { startEmbeddedDynamoDb } from '../../../src/adapters/embedded-dynamodb.js';
 import { runCli } from '../../../src/cli/main.js';
 import { parseConfig } from '../../../src/config.js';
 import { createPurgeResourceHandler, putResponse } from '../../../src/handlers/purge-resource.js';
@@ -49,6 +51,27 @@ describe('purge-repository', () => {
     expect(code).toBe(4);
     expect(err.join('\n')).toContain('stack-repo cannot be emptied: 1 of its 3 image(s) are in use');
     expect(a.ecr.deleted).toEqual([]);
+  });
+
+  it('takes the scope\'s run lock while it deletes: refused while a sweep holds it, free again afterwards', async () => {
+    const engine = await startEmbeddedDynamoDb();
+    try {
+      const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+      const a = stackAccount(false);
+      const withLedger = async () => ({ facts: (await ledger.load(SCOPE)).facts, store: ledger.sweep, events: ledger.events, index: ledger.usageIndex() });
+      const run = async (runId: string) => purgeRepository({
+        aws: new LiveSweepAws(a.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, parseConfig({}), () => new Date('2026-11-20T00:00:00Z')), config: parseConfig({}), clock: () => new Date('2026-11-20T00:00:00Z'),
+        ledger: await withLedger(),
+      }, SCOPE, 'stack-repo', { dryRun: false, runId });
+      expect((await ledger.sweep.acquireLock(SCOPE, 'nightly-sweep', '2026-11-20T00:00:00.000Z', '2026-11-20T00:15:00.000Z')).acquired).toBe(true);
+      await expect(run('purge-1')).rejects.toThrow(/another sweep of 123456789012\/us-east-1 holds the run lock: run nightly-sweep holds it/);
+      expect(a.ecr.deleted).toEqual([]);
+      await ledger.sweep.releaseLock(SCOPE, 'nightly-sweep');
+      expect((await run('purge-2')).images).toHaveLength(3);
+      expect((await ledger.sweep.acquireLock(SCOPE, 'next', '2026-11-20T00:00:00.000Z', '2026-11-20T00:15:00.000Z')).acquired).toBe(true);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('as a CloudFormation custom resource: purges on Delete, answers FAILED with the reason when in use, and does nothing on Create', async () => {
