@@ -1,23 +1,58 @@
 import { createHash } from 'node:crypto';
 import type { AccountFacts, PinFact } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { AwsReadError, NotFoundError, UsageError } from '../errors.js';
+import { parseImageQuery } from './image-query.js';
 import { findImages } from './find-images.js';
 import type { LedgerStore } from './ports.js';
 
 /** One pin per image and reason: pinning again with the same reason replaces that pin (a new expiry, say). */
 export const pinKeyFor = (repositoryName: string, imageDigest: string, reason: string) => `${imageKey(repositoryName, imageDigest)}#${createHash('sha256').update(reason).digest('hex').slice(0, 16)}`;
 
+export interface PinDeps {
+  readonly ledger: LedgerStore;
+  readonly clock: () => Date;
+  /** The digest a tag points to in ECR now (absent: AWS is not asked); throws an AwsReadError when ECR cannot be asked. */
+  readonly liveTag?: (repositoryName: string, tag: string) => Promise<string | undefined>;
+  /** When the ledger last heard of a tag (its tag fact's observation time). */
+  readonly tagSeenAt?: (repositoryName: string, tag: string) => Promise<string | undefined>;
+}
+
+/**
+ * The images a pin names: a digest as given; a tag as ECR resolves it now, or — when ECR cannot be asked — as the
+ * ledger last saw it, which `note` says (a tag may have moved since, and the pin would then hold the wrong image).
+ */
+export async function pinTargets(deps: PinDeps, facts: AccountFacts, query: string): Promise<{ images: Array<{ repositoryName: string; imageDigest: string }>; note?: string }> {
+  const { ref } = parseImageQuery(query, facts.scope);
+  if (ref.digest !== undefined || !deps.liveTag) return { images: findImages(facts, query), ...(ref.digest === undefined && { note: await ledgerNote(deps, ref.repositoryName, ref.tag ?? 'latest', 'ECR was not asked') }) };
+  const tag = ref.tag ?? 'latest';
+  let live: string | undefined;
+  try {
+    live = await deps.liveTag(ref.repositoryName, tag);
+  } catch (error) {
+    if (!(error instanceof AwsReadError)) throw error;
+    return { images: findImages(facts, query), note: await ledgerNote(deps, ref.repositoryName, tag, `ECR could not be asked: ${error.message}`) };
+  }
+  if (live === undefined) throw new NotFoundError(`${ref.repositoryName}:${tag} points to no image in ECR now: nothing was pinned (pin a digest, repo@sha256:…)`);
+  return { images: [{ repositoryName: ref.repositoryName, imageDigest: live }], note: `${ref.repositoryName}:${tag} resolved in ECR now: ${live}` };
+}
+
+async function ledgerNote(deps: PinDeps, repositoryName: string, tag: string, why: string): Promise<string> {
+  const seen = await deps.tagSeenAt?.(repositoryName, tag);
+  return `${repositoryName}:${tag} resolved from the ledger's tag${seen ? `, last seen ${seen}` : ''} (${why}); the tag may have moved since`;
+}
+
 /** Pins the image(s) a reference names, for consumers the ledger cannot see; `expiresAt` ends the protection. */
-export async function pinImage(deps: { ledger: LedgerStore; clock: () => Date }, facts: AccountFacts, query: string, reason: string, expiresAt?: string): Promise<PinFact[]> {
+export async function pinImage(deps: PinDeps, facts: AccountFacts, query: string, reason: string, expiresAt?: string): Promise<{ pins: PinFact[]; note?: string }> {
   const pinnedAt = deps.clock().toISOString();
   if (expiresAt !== undefined && Date.parse(expiresAt) <= Date.parse(pinnedAt)) throw new UsageError(`--expires ${expiresAt} is not in the future`);
-  const pins = findImages(facts, query).map((image): PinFact => ({
+  const { images, note } = await pinTargets(deps, facts, query);
+  const pins = images.map((image): PinFact => ({
     repositoryName: image.repositoryName, imageDigest: image.imageDigest, reason, pinnedAt, ...(expiresAt !== undefined && { expiresAt }),
     key: pinKeyFor(image.repositoryName, image.imageDigest, reason),
   }));
   for (const pin of pins) await deps.ledger.putPin(facts.scope, pin);
-  return pins;
+  return { pins, ...(note !== undefined && { note }) };
 }
 
 /** Removes the pins of the image(s) a reference names — all of them, or the one with `reason`; not found when none matched. */

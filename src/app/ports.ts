@@ -120,6 +120,8 @@ export interface EventLedger {
 export interface AwsLookups {
   /** The image as DescribeImages reports it, with the links of its manifest when it is an index or has a subject; undefined when it no longer exists. */
   describeImage(repositoryName: string, imageDigest: string): Promise<ImageFact | undefined>;
+  /** The digest a tag points to in ECR now; undefined when no image holds it. */
+  taggedDigest(repositoryName: string, tag: string): Promise<string | undefined>;
   /** The service with its last successful deployment and the service revisions both name; undefined when it is gone. */
   describeService(cluster: string, service: string): Promise<{ service: ServiceFact; deployment?: ServiceDeploymentFact; revisions: readonly ServiceRevisionFact[] } | undefined>;
   /** The function versions, with the digest each resolved to; versions that no longer exist are left out. */

@@ -16,6 +16,9 @@ import { staleReferrerWarnings } from '../app/usage-reports.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
+import { AwsCaller } from '../adapters/aws/caller.js';
+import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
+import { LiveLookups } from '../adapters/aws/lookups.js';
 import type { Flags } from './args.js';
 import { config, nowOf, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
@@ -116,18 +119,29 @@ export async function pinCommand(flags: Flags, positionals: readonly string[], i
   const image = requireImage(positionals, unpin ? 'unpin' : 'pin');
   if (!unpin && (flags.reason === undefined || flags.reason.trim() === '')) throw new UsageError('pin needs --reason TEXT: say who uses the image (e.g. "EKS deployment api in cluster prod")');
   const open = await openLedger(flags);
+  let clients: AwsClients | undefined;
   try {
     const scope = await chooseScope(open.ledger, flags, image);
     const { facts } = await open.ledger.load(scope);
-    const deps = { ledger: open.ledger, clock: io.clock };
     if (unpin && flags.expires !== undefined) throw new UsageError('unpin does not take --expires');
-    const pins = unpin
-      ? await unpinImage(deps, facts, image, flags.reason)
-      : await pinImage(deps, facts, image, flags.reason!, flags.expires === undefined ? undefined : expiryOf(flags.expires, io.clock()));
-    print(io, flags, { [unpin ? 'unpinned' : 'pinned']: pins }, () =>
-      pins.map((p) => `${unpin ? 'Unpinned' : 'Pinned'} ${p.repositoryName}@${p.imageDigest}: ${p.reason}${p.expiresAt && !unpin ? ` (until ${p.expiresAt})` : ''}`).join('\n'));
+    if (unpin) {
+      const pins = await unpinImage({ ledger: open.ledger }, facts, image, flags.reason);
+      print(io, flags, { unpinned: pins }, () => pins.map((p) => `Unpinned ${p.repositoryName}@${p.imageDigest}: ${p.reason}`).join('\n'));
+      return 0;
+    }
+    // A tag is resolved in ECR now (it may have moved since the ledger saw it); the ledger's tag only when ECR cannot be asked.
+    clients = (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
+    const lookups = new LiveLookups(clients, new AwsCaller({ retries: 2 }), scope, (m) => io.err(`warning: ${m}`));
+    const { pins, note } = await pinImage({
+      ledger: open.ledger, clock: io.clock, liveTag: (repositoryName, tag) => lookups.taggedDigest(repositoryName, tag),
+      tagSeenAt: async (repositoryName, tag) => (await open.events.getFact(scope, 'tag', `${repositoryName}:${tag}`))?.observedAt,
+    }, facts, image, flags.reason!, flags.expires === undefined ? undefined : expiryOf(flags.expires, io.clock()));
+    if (note?.includes("resolved from the ledger's tag")) io.err(`warning: ${note}`);
+    print(io, flags, { pinned: pins, ...(note !== undefined && { note }) }, () =>
+      [...pins.map((p) => `Pinned ${p.repositoryName}@${p.imageDigest}: ${p.reason}${p.expiresAt ? ` (until ${p.expiresAt})` : ''}`), ...(note?.includes('resolved in ECR now') ? [`(${note})`] : [])].join('\n'));
     return 0;
   } finally {
+    clients?.destroy();
     await open.close();
   }
 }

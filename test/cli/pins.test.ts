@@ -26,6 +26,42 @@ async function world() {
 
 const actionOf = async (ledger: string, at: string, image: string) => (await cli(at, ['explain', image, '--ledger', ledger, '--config', CONFIG, '--now', at, '--output', 'json'])).json().images[0];
 
+describe('pin repo:tag resolves the tag in ECR now', () => {
+  const liveAccount = async () => FakeAccount.fromSnapshot(JSON.parse(await readFile(EXAMPLE, 'utf8')));
+
+  it('pins the image the tag points to in ECR now, though the ledger still has it on another', async () => {
+    const ledger = await world();
+    const a = await liveAccount();
+    const r4 = a.ecr.digestOf('checkout', 'r4')!;
+    a.ecr.retag('checkout', 'r3', r4, {}); // pushed again since the ledger's reconcile
+    const pinned = await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'EKS job', '--ledger', ledger, '--output', 'json'], a);
+    expect(pinned.code, pinned.err).toBe(0);
+    expect(pinned.json()).toMatchObject({ pinned: [expect.objectContaining({ repositoryName: 'checkout', imageDigest: r4 })], note: `checkout:r3 resolved in ECR now: ${r4}` });
+    expect(pinned.err).toBe('');
+  });
+
+  it('says when it used the ledger\'s tag, and when that was seen, because ECR could not be asked', async () => {
+    const ledger = await world();
+    const a = await liveAccount();
+    a.faults.deny('ecr:DescribeImages');
+    const ledgerDigest = a.ecr.digestOf('checkout', 'r3')!;
+    const pinned = await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'EKS job', '--ledger', ledger, '--output', 'json'], a);
+    expect(pinned.code, pinned.err).toBe(0);
+    expect(pinned.json().pinned).toEqual([expect.objectContaining({ imageDigest: ledgerDigest })]);
+    expect(pinned.err).toMatch(/^warning: checkout:r3 resolved from the ledger's tag, last seen 2026-11-10T06:00:00.000Z \(ECR could not be asked: ecr:DescribeImages failed: AccessDenied.*\); the tag may have moved since$/);
+  });
+
+  it('refuses a tag that points to no image in ECR now, and pins nothing', async () => {
+    const ledger = await world();
+    const a = await liveAccount();
+    a.ecr.removeImage('checkout', a.ecr.digestOf('checkout', 'r3')!);
+    const pinned = await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'EKS job', '--ledger', ledger], a);
+    expect(pinned.code).toBe(3);
+    expect(pinned.err).toContain('checkout:r3 points to no image in ECR now: nothing was pinned');
+    expect((await cli('2026-11-19T14:00:00Z', ['pins', '--ledger', ledger, '--output', 'json'])).json().pins).toEqual([]);
+  });
+});
+
 describe('pins, properly', () => {
   it('keeps several pins per image (one per reason), lists them, and removes one by its reason', async () => {
     const ledger = await world();

@@ -56,7 +56,9 @@ export class FakeEcr {
       faults.check('ecr:DescribeImages');
       const repo = repository(input.repositoryName);
       if (input.imageIds) {
-        const found = input.imageIds.map((id: { imageDigest?: string }) => repo.images.get(id.imageDigest ?? ''));
+        // An id names an image by digest or by tag, as ECR's ImageIdentifier does.
+        const byTag = (tag: string) => [...repo.images.values()].find((i) => i.detail.imageTags?.includes(tag));
+        const found = input.imageIds.map((id: { imageDigest?: string; imageTag?: string }) => (id.imageDigest !== undefined ? repo.images.get(id.imageDigest) : byTag(id.imageTag ?? '')));
         if (found.some((i: StoredImage | undefined) => i === undefined)) throw awsError('ImageNotFoundException', `The image with imageId ${JSON.stringify(input.imageIds)} does not exist`);
         return { imageDetails: found.map((i: StoredImage | undefined) => i!.detail) };
       }

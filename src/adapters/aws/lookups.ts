@@ -25,6 +25,16 @@ function factsOf(scope: Scope, part: Omit<SnapshotInput, 'schemaVersion' | 'acco
 export class LiveLookups implements AwsLookups {
   constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly warn: (message: string) => void) {}
 
+  async taggedDigest(repositoryName: string, tag: string): Promise<string | undefined> {
+    try {
+      const found = await this.caller.call('ecr:DescribeImages', () => this.clients.ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] })));
+      return found.imageDetails?.[0]?.imageDigest;
+    } catch (error) {
+      if (gone(error, ['ImageNotFoundException', 'RepositoryNotFoundException'])) return undefined;
+      throw error;
+    }
+  }
+
   async describeImage(repositoryName: string, imageDigest: string): Promise<ImageFact | undefined> {
     const ecr: ECRClient = this.clients.ecr;
     let detail;

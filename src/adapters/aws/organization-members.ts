@@ -70,6 +70,7 @@ export class Organization implements MemberUsage {
     const live = () => (made ??= this.access.clients(scope).then((clients) => new LiveLookups(clients, new AwsCaller(), scope, warn)));
     return {
       describeImage: async (...args) => (await live()).describeImage(...args),
+      taggedDigest: async (...args) => (await live()).taggedDigest(...args),
       describeService: async (...args) => (await live()).describeService(...args),
       functionVersions: async (...args) => (await live()).functionVersions(...args),
       familyRevisions: async (...args) => (await live()).familyRevisions(...args),
