@@ -17,6 +17,14 @@ export const LAYOUT_VERSION = 3;
 const MARKER = { pk: 'LAYOUT', sk: 'LAYOUT' };
 /** Where an interrupted upgrade resumes (the last fact item it converted), with the layout it was converting from. */
 const CURSOR = { pk: 'LAYOUT', sk: 'UPGRADE' };
+/** The layout the deployed stack writing this table writes (its reconcile stamps it on every run). */
+const STACK = { pk: 'LAYOUT', sk: 'STACK' };
+
+/** The deployed stack that writes a table, as its last reconcile stamped it. */
+export interface StackStamp {
+  readonly layout: number;
+  readonly at: string;
+}
 
 export interface UpgradeProgress {
   readonly from: number;
@@ -54,6 +62,18 @@ export class LedgerLayout {
     if (version === LAYOUT_VERSION) return;
     if (version > LAYOUT_VERSION) throw new LayoutError(`${describe} was written by a newer ecr-ledger (layout ${version}; this one reads ${LAYOUT_VERSION}): upgrade ecr-ledger`);
     throw new LayoutError(`${describe} was written by an older ecr-ledger (layout ${version}): run \`ecr-ledger upgrade ${upgradeFlags}\` to convert it in place (pins, history and the audit trail are kept)`);
+  }
+
+  /** The deployed reconcile: upgrades the table first, then stamps the layout the stack writes. */
+  async upgradeForStack(at: string): Promise<UpgradeProgress> {
+    const progress = await this.upgrade();
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...STACK, layout: LAYOUT_VERSION, at } }));
+    return progress;
+  }
+
+  async stackStamp(): Promise<StackStamp | undefined> {
+    const found = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: STACK, ConsistentRead: true }))).Item;
+    return found ? { layout: Number(found.layout), at: String(found.at) } : undefined;
   }
 
   private async mark(version: number): Promise<void> {

@@ -24,7 +24,7 @@ const regionClients = new Map<string, AwsClients>();
  */
 export const handler = organization
   ? createFanOutHandler({
-    log, upgradeLayout: () => ledger.layout.upgrade(),
+    log, upgradeLayout: () => ledger.layout.upgradeForStack(systemClock().toISOString()),
     scopes: () => organization.allScopes(),
     enqueue: (scopes, runId) => {
       const queueUrl = process.env.RECONCILE_QUEUE_URL;
@@ -37,7 +37,7 @@ export const handler = organization
     ...(config.eks.clusters.length > 0 && {
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
     }),
-    upgradeLayout: () => ledger.layout.upgrade(),
+    upgradeLayout: () => ledger.layout.upgradeForStack(systemClock().toISOString()),
     probeRegions: regionProber({
       from: process.env.AWS_REGION ?? 'us-east-1', caller: new AwsCaller(), now: systemClock, scope: config.scope,
       clientsIn: (_account, region) => (region === process.env.AWS_REGION ? clients : regionClients.get(region) ?? regionClients.set(region, createAwsClients({ region })).get(region)!),

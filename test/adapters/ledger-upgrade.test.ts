@@ -134,6 +134,33 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     expect(afterCrash).toEqual(straight);
   });
 
+  it('refuses to upgrade a table a deployed stack of the older layout still writes (exit 4): the stack upgrades it when deployed', async () => {
+    const dir = await layout1Ledger(V2);
+    const engine = await startEmbeddedDynamoDb(dir);
+    await DynamoDBDocumentClient.from(engine.client).send(new BatchWriteCommand({ RequestItems: { [engine.tableName]: [{ PutRequest: { Item: { pk: 'LAYOUT', sk: 'STACK', layout: 2, at: '2026-11-19T03:00:00.000Z' } } }] } }));
+    await engine.close();
+    const refused = await cli('upgrade', '--ledger', dir);
+    expect(refused.code).toBe(4);
+    expect(refused.err).toContain('is written by a deployed ecr-ledger stack of layout 2 (its reconcile ran at 2026-11-19T03:00:00.000Z)');
+    expect(refused.err).toContain('Deploy this version instead');
+    expect((await cli('plan', '--ledger', dir)).err).toContain('(layout 2): run `ecr-ledger upgrade'); // unchanged
+  });
+
+  it('the deployed reconcile upgrades its table and stamps the layout it writes; the CLI then upgrades nothing', async () => {
+    const dir = await layout1Ledger(V2);
+    const engine = await startEmbeddedDynamoDb(dir);
+    try {
+      const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+      expect(await ledger.layout.upgradeForStack('2026-11-20T03:00:00.000Z')).toMatchObject({ from: 2, to: LAYOUT_VERSION });
+      expect(await ledger.layout.stackStamp()).toEqual({ layout: LAYOUT_VERSION, at: '2026-11-20T03:00:00.000Z' });
+    } finally {
+      await engine.close();
+    }
+    const again = await cli('upgrade', '--ledger', dir, '--output', 'json');
+    expect(again.code).toBe(0);
+    expect(again.json()).toMatchObject({ from: LAYOUT_VERSION, to: LAYOUT_VERSION });
+  });
+
   it('layout 2 to 3: removes only the sweep-index keys of mutable referrers, keeps everything else, and answers as before', async () => {
     const dir = await layout1Ledger(V2);
     const before = await fixture(V2);
