@@ -10,6 +10,8 @@ import { sweep } from '../src/app/sweep/sweep.js';
 import { parseConfig } from '../src/config.js';
 import type { Scope } from '../src/domain/facts.js';
 import { FakeAccount } from '../test/fakes/fake-account.js';
+import { regionProber } from '../src/adapters/aws/region-probe.js';
+import { recordRegionProbes } from '../src/app/usage/region-probe.js';
 import { FakeOrganisation } from '../test/fakes/fake-organisation.js';
 import { generateAccount, LARGE } from './generate-account.js';
 
@@ -55,10 +57,31 @@ const reconcileAt = (n: number) => reconcileOrganization({
   readerFor: async (scope) => new LiveAccountReader(await access.clients(scope), { scope: config.scope, clock: () => day(n), caller: new AwsCaller({ sleep: async () => undefined }) }),
 }, config, scopes);
 
+// Ledger items read (every Query, Scan, GetItem and BatchGetItem response): by the daily reconcile, and by the sweep.
+const ledgerReads = { requests: 0, items: 0 };
+engine.client.middlewareStack.add((next, context) => async (args) => {
+  const result = await next(args);
+  if (!['QueryCommand', 'ScanCommand', 'GetItemCommand', 'BatchGetItemCommand'].includes(String(context.commandName))) return result;
+  const out = (result.output ?? {}) as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
+  ledgerReads.requests += 1;
+  ledgerReads.items += out.Count ?? (out.Item ? 1 : 0) + Object.values(out.Responses ?? {}).reduce((n, list) => n + list.length, 0);
+  return result;
+}, { step: 'initialize', name: 'countReads' });
 const t0 = performance.now();
 const first = await reconcileAt(0);
 const t1 = performance.now();
+Object.assign(ledgerReads, { requests: 0, items: 0 });
 const daily = await reconcileAt(2);
+const dailyReads = { ...ledgerReads };
+// The daily region probe of every account: its other enabled regions (16 of a commercial account's 17 defaults), each
+// running nothing (a region with workloads the ledger does not hold would keep every repository whole).
+const ENABLED = ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-north-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'];
+for (const account of org.accounts.values()) account.enabledRegions = ENABLED;
+const probeCaller = new AwsCaller({ sleep: async () => undefined });
+const probeWarnings = await recordRegionProbes({
+  ledger, clock: () => day(2),
+  probe: regionProber({ from: REGION, caller: probeCaller, now: () => day(2), scope: config.scope, clientsIn: (accountId, region) => access.clients({ accountId, region }), reconciled: () => [REGION] }),
+}, config, scopes.map((s) => s.accountId));
 const t2 = performance.now();
 const memberCalls = new Map<string, Record<string, number>>();
 const members: MemberUsage = {
@@ -73,16 +96,7 @@ const members: MemberUsage = {
 };
 const central = scopes[0]!;
 const aws = new LiveSweepAws(await access.clients(central), new AwsCaller({ sleep: async () => undefined }), central, config, () => day(2));
-// Ledger items the sweep reads (every Query, Scan, GetItem and BatchGetItem response), against the table's size.
-const ledgerReads = { requests: 0, items: 0 };
-engine.client.middlewareStack.add((next, context) => async (args) => {
-  const result = await next(args);
-  if (!['QueryCommand', 'ScanCommand', 'GetItemCommand', 'BatchGetItemCommand'].includes(String(context.commandName))) return result;
-  const out = (result.output ?? {}) as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> };
-  ledgerReads.requests += 1;
-  ledgerReads.items += out.Count ?? (out.Item ? 1 : 0) + Object.values(out.Responses ?? {}).reduce((n, list) => n + list.length, 0);
-  return result;
-}, { step: 'initialize', name: 'countReads' });
+Object.assign(ledgerReads, { requests: 0, items: 0 });
 const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), members, index: ledger.usageIndex() }, central, { dryRun: false, runId: 'bench' });
 const t3 = performance.now();
 const sweptReads = { ...ledgerReads };
@@ -115,6 +129,12 @@ const longestDaily = Math.max(...daily.map((o) => atTenPerSecond(calls(o))));
 console.log(`invocations: reconcile = 1 fan-out + ${scopes.length} scope workers (first and daily); sweep = 1 (deleted ${report.totals.images}, members read ${memberCalls.size}, unreadable ${report.unreadableAccounts.length})`);
 console.log(`longest invocation at 10 requests/s per API per account: first reconcile ${longestReconcile.toFixed(0)} s, daily ${longestDaily.toFixed(0)} s, sweep ${sweepSeconds.toFixed(0)} s ` +
   `(members read 4 at a time; target <= 300 s each: ${Math.max(longestReconcile, longestDaily, sweepSeconds) <= 300 ? 'met' : 'MISSED'})`);
+const probeCalls = Object.fromEntries([...probeCaller.counts].sort());
+const perAccount = total(probeCalls) / scopes.length;
+console.log(`calls the reach adds per night: region probe ${total(probeCalls)} (${perAccount.toFixed(0)} per account, ${ENABLED.length - 1} regions each: ${Object.entries(probeCalls).map(([k, v]) => `${k} ${v}`).join(', ')}), ` +
+  `at 10 requests/s per API ${(Math.max(...Object.values(probeCalls)) / scopes.length / 10).toFixed(1)} s per account; sweep ${report.calls['sts:GetCallerIdentity'] ?? 0} sts:GetCallerIdentity and ${report.calls['ecr:DescribeRegistry'] ?? 0} ecr:DescribeRegistry; ` +
+  `daily reconcile ${daily.reduce((n, o) => n + (calls(o)['ecr:DescribeRegistry'] ?? 0), 0)} ecr:DescribeRegistry (one per scope); probe warnings: ${probeWarnings.length} (${probeWarnings[0] ?? 'none'})`);
+console.log(`the daily reconcile of the ${scopes.length} scopes read ${dailyReads.items} ledger items in ${dailyReads.requests} requests (each scope's facts, the other scopes' references into its images, the tags its references into other registries name)`);
 const memberDaily = daily.slice(1).map((o) => total(calls(o)));
 console.log(`daily reconcile: central ${total(calls(daily[0]!))} calls for ${registryShape.repositories} repositories; members ${Math.min(...memberDaily)}-${Math.max(...memberDaily)} calls each (workloads only; the registry's size does not enter)`);
 console.log(`the sweep read ${sweptReads.items} of ${tableItems} ledger items (${(100 * sweptReads.items / tableItems).toFixed(1)}% of the table) in ${sweptReads.requests} requests: ` +
