@@ -129,11 +129,13 @@ console.log(`(against the in-process fake: first ${first.seconds.toFixed(1)} s, 
 // One night (the daily reconcile plus the sweep) beside a full rescan of the account (ecrm's approach).
 const night = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/night.ts', snapshot], {
   encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, maxBuffer: 1 << 22,
-}).trim().split('\n').pop()!) as { deleted: number; seconds: number; maxRssMiB: number; totals: { reconcile: number; sweep: number; rescan: number }; reconcile: Record<string, number>; sweep: Record<string, number> };
+}).trim().split('\n').pop()!) as { deleted: number; seconds: number; maxRssMiB: number; totals: { reconcile: number; sweep: number; rescan: number }; reconcile: Record<string, number>; sweep: Record<string, number>; reach: { probe: number; getCallerIdentity: number; describeRegistry: number } };
 const nightTotal = night.totals.reconcile + night.totals.sweep;
 const perApi = (calls: Record<string, number>) => Math.max(...Object.values(calls)) / 10;
 console.log(`\none night: reconcile ${night.totals.reconcile} + sweep ${night.totals.sweep} (deleted ${night.deleted}) = ${nightTotal} API calls; full rescan ${night.totals.rescan}; ` +
   `ratio ${(night.totals.rescan / nightTotal).toFixed(1)}x (target >= 10x: ${night.totals.rescan / nightTotal >= 10 ? 'met' : 'MISSED'})`);
+console.log(`the reach of a deletion adds per night: ${night.reach.probe} region-probe calls (16 other regions), ${night.reach.getCallerIdentity} sts:GetCallerIdentity, ` +
+  `${night.reach.describeRegistry} ecr:DescribeRegistry (reconcile and sweep) — included in the reconcile's and the sweep's figures above`);
 console.log(`at 10 requests/s per API: reconcile ${perApi(night.reconcile).toFixed(0)} s (APIs in parallel) / ${(night.totals.reconcile / 10).toFixed(0)} s (serial); ` +
   `sweep ${perApi(night.sweep).toFixed(0)} s / ${(night.totals.sweep / 10).toFixed(0)} s (target <= 900 s each: ${night.totals.reconcile / 10 <= 900 && night.totals.sweep / 10 <= 900 ? 'met' : 'MISSED'})`);
 

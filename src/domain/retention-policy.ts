@@ -129,7 +129,9 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
     since = unreferencedSince(image, ctx.history, facts, options);
     const idle = now - Date.parse(since.at);
     const text = `unreferenced since ${since.at} (${SOURCE_WORDS[since.source]})`;
-    if (rule.graceDays > 0 && idle < rule.graceDays * DAY_MS) holds.push(`${text}: ${days(idle)} days, less than graceDays (${rule.graceDays})`);
+    // A release stamped in the future (a stopped task's retention, a pin's expiry) protects until then, whatever graceDays says.
+    if (idle < 0) holds.push(`protected until ${since.at} (its last reference's protection ends then), whatever graceDays (${rule.graceDays})`);
+    else if (rule.graceDays > 0 && idle < rule.graceDays * DAY_MS) holds.push(`${text}: ${days(idle)} days, less than graceDays (${rule.graceDays})`);
     else passes.push(`${text}: ${days(idle)} days, at least graceDays (${rule.graceDays})`);
   }
   return { protections, holds, passes, topLevel: ctx.topLevel, ...(since && { since }) };
