@@ -55,13 +55,23 @@ export async function pinImage(deps: PinDeps, facts: AccountFacts, query: string
   return { pins, ...(note !== undefined && { note }) };
 }
 
-/** Removes the pins of the image(s) a reference names — all of them, or the one with `reason`; not found when none matched. */
-export async function unpinImage(deps: { ledger: LedgerStore }, facts: AccountFacts, query: string, reason?: string): Promise<PinFact[]> {
+/**
+ * Removes the pins of the image(s) a reference names — all of them, or the one with `reason`; not found when none
+ * matched. A removed pin is a reference that went away: at its expiry if it had expired, else now — the image's grace
+ * restarts then, and an announcement made before is stale.
+ */
+export async function unpinImage(deps: { ledger: LedgerStore; clock: () => Date }, facts: AccountFacts, query: string, reason?: string): Promise<PinFact[]> {
   const images = findImages(facts, query);
+  const now = deps.clock().toISOString();
   const removed: PinFact[] = [];
   for (const image of images) {
     const pins = facts.pins.filter((p) => p.repositoryName === image.repositoryName && p.imageDigest === image.imageDigest && (reason === undefined || p.reason === reason));
-    for (const pin of pins) if (await deps.ledger.deletePin(facts.scope, pin)) removed.push(pin);
+    for (const pin of pins) {
+      if (!(await deps.ledger.deletePin(facts.scope, pin))) continue;
+      removed.push(pin);
+      const ended = pin.expiresAt !== undefined && pin.expiresAt < now ? pin.expiresAt : now;
+      await deps.ledger.events.releaseImage(facts.scope, pin.repositoryName, pin.imageDigest, ended);
+    }
   }
   if (removed.length === 0) throw new NotFoundError(`${query} is not pinned${reason === undefined ? '' : ` with reason ${JSON.stringify(reason)}`}`);
   return removed;

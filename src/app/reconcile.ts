@@ -1,9 +1,8 @@
 import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory, PinFact, ReportedImageFact } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
-import { usageAcrossScopes } from '../domain/usage-across-scopes.js';
-import { candidateReferrers } from './candidate-referrers.js';
-import { foreignInUse, releasedBetween } from './usage/foreign-use.js';
+import { computeUsage } from '../domain/usage.js';
+import { endedUses, foreignUses } from './usage/foreign-use.js';
 import type { LedgerStore, ReconcileCounts } from './ports.js';
 
 export interface ReconcileResult extends ReconcileCounts {
@@ -15,16 +14,12 @@ export interface ReconcileResult extends ReconcileCounts {
 
 /**
  * Next history of each image: first seen is kept; "unprotected since" starts when the ledger first sees the image
- * with no protecting reference in any scope (at `observedAt`, the time the facts were true) and clears when it is
- * protected again.
+ * with no protecting reference (at `observedAt`, the time the facts were true) and clears when it is protected again.
+ * Uses in other scopes restart it through `releasedAt`, which the scope whose use ended stamps (reconcileLedger, events).
  */
-export function nextHistory(
-  facts: AccountFacts, existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[]; reported?: readonly ReportedImageFact[] }, config: Config, observedAt: string,
-  others: readonly AccountFacts[] = [],
-): Map<string, ImageHistory> {
-  // Pins and usage reports are not part of a picture, but they protect: an image they keep is not unprotected. Nor is
-  // one another scope uses now (`others`: their referrers of these images): grace counts from the last use anywhere.
-  const usage = usageAcrossScopes({ ...facts, pins: [...facts.pins, ...existing.pins], reported: [...(facts.reported ?? []), ...(existing.reported ?? [])] }, others, { ...config.ecs, now: observedAt });
+export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[]; reported?: readonly ReportedImageFact[] }, config: Config, observedAt: string): Map<string, ImageHistory> {
+  // Pins and usage reports are not part of a picture, but they protect: an image they keep is not unprotected.
+  const usage = computeUsage({ ...facts, pins: [...facts.pins, ...existing.pins], reported: [...(facts.reported ?? []), ...(existing.reported ?? [])] }, { ...config.ecs, now: observedAt });
   const next = new Map<string, ImageHistory>();
   for (const image of facts.images) {
     const key = imageKey(image.repositoryName, image.imageDigest);
@@ -41,19 +36,18 @@ export async function reconcileLedger(
   input: { facts: AccountFacts; config: Config; source: string; previous?: AccountFacts },
 ): Promise<ReconcileResult> {
   const { facts, config } = input;
-  const index = deps.ledger.usageIndex();
-  const window = { ...config.ecs, now: facts.capturedAt };
-  // The other scopes' referrers of these images, read by reference (nothing when the ledger holds no other scope).
-  const others = (await candidateReferrers(index, facts.scope, facts.images, facts.capturedAt, { fromOtherScopes: true })).scopes;
-  // What this scope kept in use in other registries before, and keeps now: a use that ended restarts their grace.
+  // What this scope kept in use in other registries before, and keeps now: a use that ended restarts their grace
+  // (the registry's own reconcile cannot see it: the other scope's facts may be gone by then).
   const previous = input.previous ?? ((await deps.ledger.watermark(facts.scope)) ? (await deps.ledger.load(facts.scope)).facts : undefined);
-  const ended = previous ? releasedBetween(await foreignInUse(index, previous, { ...config.ecs, now: previous.capturedAt }), await foreignInUse(index, facts, window)) : [];
+  const ended = previous
+    ? await endedUses(deps.ledger.usageIndex(), foreignUses(previous, { ...config.ecs, now: previous.capturedAt }), foreignUses(facts, { ...config.ecs, now: facts.capturedAt }))
+    : [];
   let unprotected = 0;
   const counts = await deps.ledger.reconcile({
     facts,
     observedAt: facts.capturedAt,
     decideHistory: (existing) => {
-      const history = nextHistory(facts, existing, config, facts.capturedAt, others);
+      const history = nextHistory(facts, existing, config, facts.capturedAt);
       unprotected = [...history.values()].filter((h) => h.unprotectedSince).length;
       return history;
     },

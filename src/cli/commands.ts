@@ -125,7 +125,7 @@ export async function pinCommand(flags: Flags, positionals: readonly string[], i
     const { facts } = await open.ledger.load(scope);
     if (unpin && flags.expires !== undefined) throw new UsageError('unpin does not take --expires');
     if (unpin) {
-      const pins = await unpinImage({ ledger: open.ledger }, facts, image, flags.reason);
+      const pins = await unpinImage({ ledger: open.ledger, clock: io.clock }, facts, image, flags.reason);
       print(io, flags, { unpinned: pins }, () => pins.map((p) => `Unpinned ${p.repositoryName}@${p.imageDigest}: ${p.reason}`).join('\n'));
       return 0;
     }

@@ -10,7 +10,7 @@ import { A, B, fluentdDigest, REGION, sidecarSnapshots } from '../fixtures/organ
 
 /**
  * Grace counts from the last use in any scope (issue 20, point 4). The central registry A never runs fluentd itself;
- * member B's app:5 (its service's revision) runs fluentd:eeee. Three ways B's use reaches A's history stamps.
+ * member B's app:5 (its service's revision) runs fluentd:eeee. Two ways the end of B's use reaches A's history stamps.
  */
 const embedded = embeddedLedger('each');
 const REGISTRY = { accountId: A, region: REGION };
@@ -23,18 +23,6 @@ const idle = (b: ReturnType<typeof sidecarSnapshots>['b']) => ({ ...b, ecs: { ta
 const historyOfEeee = async () => (await embedded.ledger.load(REGISTRY)).history.get(EEEE);
 
 describe('grace counts from the last use in any scope', () => {
-  it('the registry\'s reconcile counts another scope\'s use: while B runs it, fluentd:eeee is not unprotected; when B stops, it is again, from then', async () => {
-    const { a, b } = sidecarSnapshots();
-    await reconcile(facts(a, day(0)));
-    expect((await historyOfEeee())?.unprotectedSince).toBe(day(0)); // nothing A holds uses it
-    await reconcile(facts(b, day(1)));
-    await reconcile(facts(a, day(2)));
-    expect((await historyOfEeee())?.unprotectedSince).toBeUndefined();
-    await reconcile(facts(idle(b), day(3)));
-    await reconcile(facts(a, day(4)));
-    expect((await historyOfEeee())?.unprotectedSince).toBe(day(4));
-  });
-
   it('the reconcile of the scope whose use ended releases the other registry\'s image then, whichever scope is reconciled first', async () => {
     const { a, b } = sidecarSnapshots();
     await reconcile(facts(a, day(0)));

@@ -43,13 +43,13 @@ describe('grace counts from the last use in any scope', () => {
     startUsing(g.member);
     await g.reconcile(10); // the registry is reconciled first, then B: the ledger learns of B's use
     stopUsing(g.member);
-    await g.reconcile(11); // the registry still sees B's use as the ledger held it; then B's use is gone
-    await g.reconcile(12); // nothing uses it any more: unreferenced since day 12
+    await g.reconcile(11); // B's reconcile sees its use gone: it stamps the image's release in the registry (day 11)
+    await g.reconcile(12);
     const explained = await g.explain(13);
     expect(explained.images[0].action).toBe('keep');
-    expect(JSON.stringify(explained)).toContain(at(12).toISOString());
+    expect(explained.images[0].unreferencedSince).toEqual({ at: at(11).toISOString(), source: 'ledger' });
     expect(await g.sweep(13)).not.toContain('fluentd:zzzz');
     await g.reconcile(19);
-    expect(await g.sweep(20)).toContain('fluentd:zzzz'); // eight days after the last use
+    expect(await g.sweep(20)).toContain('fluentd:zzzz'); // nine days after the last use
   });
 });

@@ -62,6 +62,25 @@ describe('pin repo:tag resolves the tag in ECR now', () => {
   });
 });
 
+describe('removing a pin is a reference that went away (issue 24, point 2)', () => {
+  it('unpinning an expired pin restarts grace from its expiry; unpinning a live one, from now', async () => {
+    const ledger = await world();
+    expect((await actionOf(ledger, '2026-11-19T13:00:00Z', 'checkout:r3')).action).toBe('delete'); // unreferenced since 11-10, graceDays 7
+    expect((await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r3', '--reason', 'DR drill', '--expires', '1h', '--ledger', ledger])).code).toBe(0);
+    expect((await cli('2026-11-19T16:00:00Z', ['unpin', 'checkout:r3', '--ledger', ledger])).code).toBe(0); // two hours after it expired
+    const afterExpired = await actionOf(ledger, '2026-11-19T17:00:00Z', 'checkout:r3');
+    expect(afterExpired.action).toBe('keep');
+    expect(afterExpired.unreferencedSince).toEqual({ at: '2026-11-19T14:00:00.000Z', source: 'ledger' });
+
+    expect((await cli('2026-11-19T13:00:00Z', ['pin', 'checkout:r4', '--reason', 'EKS job', '--ledger', ledger])).code).toBe(0);
+    expect((await cli('2026-11-19T15:00:00Z', ['unpin', 'checkout:r4', '--ledger', ledger])).code).toBe(0); // no reconcile saw the pin
+    const afterLive = await actionOf(ledger, '2026-11-19T16:00:00Z', 'checkout:r4');
+    expect(afterLive.action).toBe('keep');
+    expect(afterLive.unreferencedSince).toEqual({ at: '2026-11-19T15:00:00.000Z', source: 'ledger' });
+    expect((await actionOf(ledger, '2026-11-26T16:00:00Z', 'checkout:r4')).reasons).toContainEqual(expect.stringContaining('unreferenced since 2026-11-19T15:00:00.000Z'));
+  });
+});
+
 describe('pins, properly', () => {
   it('keeps several pins per image (one per reason), lists them, and removes one by its reason', async () => {
     const ledger = await world();
@@ -144,7 +163,9 @@ describe('pins, properly', () => {
     expect((await cli('2026-11-19T14:00:00Z', ['pins', '--ledger', ledger, '--output', 'json'])).json().pins).toEqual([expect.objectContaining({ reason: 'old pin', expired: false })]);
     expect((await actionOf(ledger, '2026-11-20T00:00:00Z', 'checkout:r3')).action).toBe('keep');
     expect((await cli('2026-11-19T14:00:00Z', ['unpin', 'checkout:r3', '--ledger', ledger, '--output', 'json'])).json().unpinned).toHaveLength(1);
-    expect((await actionOf(ledger, '2026-11-20T00:00:00Z', 'checkout:r3')).action).toBe('delete');
+    // Removing the pin restarts the grace period (graceDays 7) from the removal.
+    expect((await actionOf(ledger, '2026-11-20T00:00:00Z', 'checkout:r3')).action).toBe('keep');
+    expect((await actionOf(ledger, '2026-11-26T15:00:00Z', 'checkout:r3')).action).toBe('delete');
   });
 
   it('refuses an expiry it cannot read or that is past', async () => {
