@@ -134,7 +134,7 @@ const perAccount = total(probeCalls) / scopes.length;
 console.log(`calls the reach adds per night: region probe ${total(probeCalls)} (${perAccount.toFixed(0)} per account, ${ENABLED.length - 1} regions each: ${Object.entries(probeCalls).map(([k, v]) => `${k} ${v}`).join(', ')}), ` +
   `at 10 requests/s per API ${(Math.max(...Object.values(probeCalls)) / scopes.length / 10).toFixed(1)} s per account; sweep ${report.calls['sts:GetCallerIdentity'] ?? 0} sts:GetCallerIdentity and ${report.calls['ecr:DescribeRegistry'] ?? 0} ecr:DescribeRegistry; ` +
   `daily reconcile ${daily.reduce((n, o) => n + (calls(o)['ecr:DescribeRegistry'] ?? 0), 0)} ecr:DescribeRegistry (one per scope); probe warnings: ${probeWarnings.length} (${probeWarnings[0] ?? 'none'})`);
-console.log(`the daily reconcile of the ${scopes.length} scopes read ${dailyReads.items} ledger items in ${dailyReads.requests} requests (each scope's facts, the other scopes' references into its images, the tags its references into other registries name)`);
+console.log(`the daily reconcile of the ${scopes.length} scopes read ${dailyReads.items} ledger items in ${dailyReads.requests} requests (each scope's facts, which the live read reuses, and the tags of uses of other registries that ended)`);
 const memberDaily = daily.slice(1).map((o) => total(calls(o)));
 console.log(`daily reconcile: central ${total(calls(daily[0]!))} calls for ${registryShape.repositories} repositories; members ${Math.min(...memberDaily)}-${Math.max(...memberDaily)} calls each (workloads only; the registry's size does not enter)`);
 console.log(`the sweep read ${sweptReads.items} of ${tableItems} ledger items (${(100 * sweptReads.items / tableItems).toFixed(1)}% of the table) in ${sweptReads.requests} requests: ` +

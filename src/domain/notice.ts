@@ -14,21 +14,34 @@ export interface Announcement {
   readonly unreferencedSince?: string;
 }
 
-/** Whether an announcement still speaks for the image: it was not used again since (its unreferenced clock did not restart). */
+/**
+ * Whether an announcement still speaks for the image: nothing protected it after the announcement — its unreferenced
+ * clock did not restart (a use, a pin, a release in any scope) and it was not pulled since, when pulls count.
+ */
 export function isCurrent(announcement: Announcement | undefined, planned: PlannedImage): announcement is Announcement {
   if (!announcement) return false;
+  if (planned.countedPullAt !== undefined && Date.parse(planned.countedPullAt) > Date.parse(announcement.announcedAt)) return false;
   const since = planned.unreferencedSince?.at;
   return since === undefined || Date.parse(announcement.announcedAt) >= Date.parse(since) || announcement.unreferencedSince === since;
 }
 
+/** When an announcement lets the image go: never before the `deletableFrom` it promised, whatever `daysAhead` says now. */
+export const deletableAt = (announcement: Announcement, daysAhead: number): number =>
+  Math.max(Date.parse(announcement.announcedAt) + daysAhead * DAY_MS, Date.parse(announcement.deletableFrom));
+
 /**
- * With advance notice configured, why the sweep must still keep an image the plan deletes: it was not announced,
- * or not at least `daysAhead` days ago. Undefined when the notice period has passed.
+ * With advance notice configured, why the sweep must still keep an image the plan deletes: it was not announced (or
+ * was used, pinned or pulled since), or its announced time has not come. Undefined when it may go.
  */
 export function noticePending(planned: PlannedImage, announcement: Announcement | undefined, now: string, daysAhead: number): string | undefined {
-  if (!isCurrent(announcement, planned)) return `not announced yet: with notice.daysAhead ${daysAhead}, an image is deleted only ${daysAhead} day(s) after its announcement`;
-  const due = Date.parse(announcement.announcedAt) + daysAhead * DAY_MS;
-  if (Date.parse(now) < due) return `announced ${announcement.announcedAt}: deletable from ${new Date(due).toISOString()} (notice.daysAhead ${daysAhead})`;
+  const announcedAt = announcement?.announcedAt;
+  if (!isCurrent(announcement, planned)) {
+    return announcedAt !== undefined
+      ? `announced ${announcedAt}, but used, pinned or pulled since: it is announced again, and deleted only ${daysAhead} day(s) after that`
+      : `not announced yet: with notice.daysAhead ${daysAhead}, an image is deleted only ${daysAhead} day(s) after its announcement`;
+  }
+  const due = deletableAt(announcement, daysAhead);
+  if (Date.parse(now) < due) return `announced ${announcement.announcedAt}: deletable from ${new Date(due).toISOString()} (as announced; notice.daysAhead ${daysAhead})`;
   return undefined;
 }
 

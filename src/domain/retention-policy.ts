@@ -20,6 +20,8 @@ export interface PlannedImage {
   readonly referrers: readonly Referrer[];
   readonly inUse: boolean;
   readonly unreferencedSince?: { readonly at: string; readonly source: UnreferencedSource };
+  /** Its last recorded pull, when its rule counts pulls (keepPulledWithinDays): a pull after an announcement makes it stale. */
+  readonly countedPullAt?: string;
 }
 
 export interface PlanOptions {
@@ -94,6 +96,7 @@ interface Assessment {
   passes: string[];
   topLevel: boolean;
   since?: { at: string; source: UnreferencedSource };
+  countedPullAt?: string;
 }
 
 function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; reach: { keeps: readonly string[]; covered: readonly string[] } }): Assessment {
@@ -134,7 +137,8 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
     else if (rule.graceDays > 0 && idle < rule.graceDays * DAY_MS) holds.push(`${text}: ${days(idle)} days, less than graceDays (${rule.graceDays})`);
     else passes.push(`${text}: ${days(idle)} days, at least graceDays (${rule.graceDays})`);
   }
-  return { protections, holds, passes, topLevel: ctx.topLevel, ...(since && { since }) };
+  const countedPullAt = rule.keepPulledWithinDays > 0 ? image.lastRecordedPullTime : undefined;
+  return { protections, holds, passes, topLevel: ctx.topLevel, ...(since && { since }), ...(countedPullAt && { countedPullAt }) };
 }
 
 /** A plan of one registry on its own (a snapshot, a test): the registry is readable, nothing else is held. */
@@ -163,9 +167,9 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
   const decided = new Map<string, PlannedImage>();
   for (const [repositoryName, images] of [...byRepository].sort(([a], [b]) => a.localeCompare(b))) {
     const rule = matchRule(repositoryName);
-    const plan = (image: ImageFact, action: 'keep' | 'delete', reasons: string[], since?: PlannedImage['unreferencedSince']) => {
+    const plan = (image: ImageFact, action: 'keep' | 'delete', reasons: string[], since?: PlannedImage['unreferencedSince'], countedPullAt?: string) => {
       const key = imageKey(image.repositoryName, image.imageDigest);
-      decided.set(key, { image, action, reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key), ...(since && { unreferencedSince: since }) });
+      decided.set(key, { image, action, reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key), ...(since && { unreferencedSince: since }), ...(countedPullAt && { countedPullAt }) });
     };
     if (!rule) {
       images.forEach((image) => plan(image, 'keep', [`repository ${repositoryName} is out of scope: no rule in repositories matches it`]));
@@ -215,7 +219,7 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
         else a.passes.push(`${relation} ${repositoryName}@${parent.imageDigest} would be deleted too`);
       }
       keeps.push(...a.holds);
-      plan(image, keeps.length ? 'keep' : 'delete', keeps.length ? keeps : a.passes, a.since);
+      plan(image, keeps.length ? 'keep' : 'delete', keeps.length ? keeps : a.passes, a.since, a.countedPullAt);
       return keeps.length > 0;
     };
     for (const image of images) isKept(image, new Set());

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import { imageKey, type Scope } from '../../domain/facts.js';
+import { familyOf } from '../../domain/image-family.js';
 import { noticePending } from '../../domain/notice.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import { RefusedError } from '../../errors.js';
@@ -16,9 +17,22 @@ export async function splitByNotice(announcements: AnnouncementStore | undefined
   const found = await announcements.announcements(scope, planned.map((p) => p.image));
   const ready: PlannedImage[] = [];
   const waiting: Array<SweepImage & { waitingFor: string }> = [];
+  const { daysAhead } = config.notice;
+  const pending = new Map(planned.map((p) => {
+    const key = imageKey(p.image.repositoryName, p.image.imageDigest);
+    return [key, noticePending(p, found.get(key), now, daysAhead)];
+  }));
+  // A family (an index and its children, an image and its signatures) goes together or waits together: a kept image
+  // never loses its signature, nor an index its children, because one of them was announced later.
+  const family = familyOf(planned.map((p) => p.image));
+  const waitsFor = new Map<string, string>();
+  for (const [key, reason] of pending) if (reason !== undefined && !waitsFor.has(family.get(key)!)) waitsFor.set(family.get(key)!, `${key}: ${reason}`);
   for (const p of planned) {
-    const pending = noticePending(p, found.get(imageKey(p.image.repositoryName, p.image.imageDigest)), now, config.notice.daysAhead);
-    if (pending) waiting.push({ ...sweepImage(p), waitingFor: pending });
+    const key = imageKey(p.image.repositoryName, p.image.imageDigest);
+    const own = pending.get(key);
+    const familyWaits = waitsFor.get(family.get(key)!);
+    if (own) waiting.push({ ...sweepImage(p), waitingFor: own });
+    else if (familyWaits) waiting.push({ ...sweepImage(p), waitingFor: `waits with its family (index, children, artifacts): ${familyWaits}` });
     else ready.push(p);
   }
   return { ready, waiting };
