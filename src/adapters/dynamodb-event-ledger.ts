@@ -95,10 +95,17 @@ export class DynamoDbEventLedger implements EventLedger {
     requireFits(item as unknown as Record<string, unknown>, `the image ${imageKey(image.repositoryName, image.imageDigest)}`);
     await this.list(scope);
     await this.writeReferences(scope, item);
-    return this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
+    const added = await this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
       TableName: this.tableName, Item: item as unknown as Record<string, unknown>,
       ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },
     })));
+    if (added) return true;
+    // Pushed again while the ledger holds it: the push is news (a DELETE older than it, delivered late, must not win).
+    await this.conditional(`noting the push of ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new UpdateCommand({
+      TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET observedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND observedAt < :at', ExpressionAttributeValues: { ':at': at },
+    })));
+    return false;
   }
 
   async removeImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<boolean> {
@@ -122,15 +129,20 @@ export class DynamoDbEventLedger implements EventLedger {
     })));
   }
 
-  async releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<void> {
+  async releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string, noticedAt: string = at): Promise<void> {
     const pk = factPk(scope, 'image', imageKey(repositoryName, imageDigest));
-    await this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
+    // `releasedAt` is the time the release was learnt (it orders writes, so it is never in the future); a protection
+    // that ends later (a stopped task's retention) is kept apart, as `protectedUntil`.
+    const stamp = (attribute: 'releasedAt' | 'protectedUntil', value: string) => this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
       TableName: this.tableName, Key: { pk, sk: 'F' },
       // A released image may now be unprotected: it joins the sweep's index.
-      UpdateExpression: 'SET releasedAt = :at, g3pk = :g3pk, g3sk = pk',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND (attribute_not_exists(releasedAt) OR releasedAt < :at)',
-      ExpressionAttributeValues: { ':at': at, ':g3pk': sweepKeys(scope, pk).g3pk },
+      UpdateExpression: `SET ${attribute} = :at, g3pk = :g3pk, g3sk = pk`,
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleted) AND (attribute_not_exists(${attribute}) OR ${attribute} < :at)`,
+      ExpressionAttributeValues: { ':at': value, ':g3pk': sweepKeys(scope, pk).g3pk },
     })));
+    const learnt = noticedAt < at ? noticedAt : at;
+    await stamp('releasedAt', learnt);
+    if (at > learnt) await stamp('protectedUntil', at);
   }
 
   async getFact(scope: Scope, kind: FactKindName, id: string): Promise<StoredFact | undefined> {

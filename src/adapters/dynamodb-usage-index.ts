@@ -3,6 +3,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient,
 import type { FactKindName, Watermark } from '../app/ports.js';
 import type { FamilyContext, IndexedFact, UsageIndex } from '../app/usage-index.js';
 import type { ImageFact, ImageHistory, RepositoryFact, LambdaAliasFact, LambdaFunctionFact, Scope, ServiceDeploymentFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
+import { historyOf } from '../domain/facts.js';
 import { tagDigests } from '../domain/tag-fact.js';
 import { LedgerStoreError } from '../errors.js';
 import { familyGroup, functionGroup, GROUP_INDEX, imageGroup, REPOSITORY_INDEX, repositoryPartition, scopeId, scopeOfId, serviceGroup, tagGroup } from './index-keys.js';
@@ -107,10 +108,10 @@ export class DynamoDbUsageIndex implements UsageIndex {
     }
     const stored = items.filter((i) => i.kind === 'image' && i.sk === 'F') as unknown as FactItem[];
     const images = stored.map((i) => ({ ...(i.fact as unknown as ImageFact), imageTags: (tagsOf.get(String(i.fact.imageDigest)) ?? []).sort() }));
-    const history = new Map<string, ImageHistory>(stored.filter((i) => i.firstSeenAt || i.unprotectedSince || i.releasedAt).map((i) => [
-      `${String(i.fact.repositoryName)}@${String(i.fact.imageDigest)}`,
-      { ...(i.firstSeenAt && { firstSeenAt: i.firstSeenAt }), ...(i.unprotectedSince && { unprotectedSince: i.unprotectedSince }), ...(i.releasedAt && { releasedAt: i.releasedAt }) },
-    ]));
+    const history = new Map<string, ImageHistory>(stored.flatMap((i) => {
+      const stamps = historyOf(i);
+      return stamps ? [[`${String(i.fact.repositoryName)}@${String(i.fact.imageDigest)}`, stamps] as const] : [];
+    }));
     return {
       ...(repository && !repository.deleted && { repository: repository.fact as unknown as RepositoryFact }),
       images, history, referrers: DynamoDbUsageIndex.referrersIn(items),

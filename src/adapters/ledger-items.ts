@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AccountFacts, ImageFact, ImageHistory, PinFact, ReportedImageFact, Scope } from '../domain/facts.js';
-import { imageKey } from '../domain/facts.js';
+import { historyOf, imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { familyOf } from '../domain/named-images.js';
 import { tagDigests, tagFacts, type TagFact } from '../domain/tag-fact.js';
@@ -36,6 +36,7 @@ export interface FactItem {
   firstSeenAt?: string;
   unprotectedSince?: string;
   releasedAt?: string;
+  protectedUntil?: string;
   g1pk?: string;
   g1sk?: string;
   g2pk?: string;
@@ -83,7 +84,7 @@ function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt
  * and every index and artifact with a subject (their children and referrers are protected through them).
  */
 const sweepRelevant = (image: ImageFact, history: ImageHistory | undefined) =>
-  history?.unprotectedSince !== undefined || history?.releasedAt !== undefined || image.childDigests.length > 0 || image.subjectDigest !== undefined;
+  history?.unprotectedSince !== undefined || history?.releasedAt !== undefined || history?.protectedUntil !== undefined || image.childDigests.length > 0 || image.subjectDigest !== undefined;
 
 /** Image items do not hold tags: tag items do. */
 export function imageItem(scope: Scope, image: ImageFact, observedAt: string, history: ImageHistory | undefined): FactItem {
@@ -96,9 +97,7 @@ export function imageItem(scope: Scope, image: ImageFact, observedAt: string, hi
     g1sk: `${image.imagePushedAt}#${image.imageDigest}`,
     g2pk: imageGroup(scope, image.repositoryName, image.imageDigest),
     g2sk: 'image',
-    ...(history?.firstSeenAt && { firstSeenAt: history.firstSeenAt }),
-    ...(history?.unprotectedSince && { unprotectedSince: history.unprotectedSince }),
-    ...(history?.releasedAt && { releasedAt: history.releasedAt }),
+    ...history,
   };
 }
 
@@ -206,11 +205,10 @@ export function itemsToFacts(scope: Scope, allItems: readonly FactItem[], captur
         tagsOf.set(key, [...(tagsOf.get(key) ?? []), tag.tag]);
       }
     }
-    if (i.kind !== 'image' || (!i.firstSeenAt && !i.unprotectedSince && !i.releasedAt)) continue;
+    const stamps = i.kind === 'image' ? historyOf(i) : undefined;
+    if (!stamps) continue;
     const image = i.fact as unknown as ImageFact;
-    history.set(imageKey(image.repositoryName, image.imageDigest), {
-      ...(i.firstSeenAt && { firstSeenAt: i.firstSeenAt }), ...(i.unprotectedSince && { unprotectedSince: i.unprotectedSince }), ...(i.releasedAt && { releasedAt: i.releasedAt }),
-    });
+    history.set(imageKey(image.repositoryName, image.imageDigest), stamps);
   }
   const groups = groupBy([...items].sort((a, b) => (a.pk < b.pk ? -1 : 1)), (i) => i.kind);
   const ordered = (kind: FactKind) => (groups.get(kind) ?? []).map((i) => i.fact) as never[];

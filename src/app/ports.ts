@@ -110,7 +110,11 @@ export interface EventLedger {
   /** Sets an image's storage class (ACTIVE / ARCHIVED) as of `at`. */
   setImageStatus(scope: Scope, repositoryName: string, imageDigest: string, status: string, at: string): Promise<boolean>;
   /** Records that a reference to the image went away at `at` (the latest such time is kept). */
-  releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string): Promise<void>;
+  /**
+   * Stamps a reference that went away at `at` (kept if later than the stamp held); `noticedAt`, when that was learnt
+   * (default `at`): a protection that ends after it (a stopped task's retention) is stamped `protectedUntil`.
+   */
+  releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string, noticedAt?: string): Promise<void>;
   getFact(scope: Scope, kind: FactKindName, id: string): Promise<StoredFact | undefined>;
   /** The facts of one task-definition family, of one Lambda function (versions and aliases) or of one repository (images). */
   group(scope: Scope, group: { family: string } | { functionName: string } | { repositoryName: string }): Promise<StoredFact[]>;

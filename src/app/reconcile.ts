@@ -25,7 +25,7 @@ export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMa
     const key = imageKey(image.repositoryName, image.imageDigest);
     const before = existing.history.get(key);
     const unprotectedSince = usage.inUse.has(key) ? undefined : (before?.unprotectedSince ?? observedAt);
-    next.set(key, { firstSeenAt: before?.firstSeenAt ?? observedAt, ...(unprotectedSince && { unprotectedSince }), ...(before?.releasedAt && { releasedAt: before.releasedAt }) });
+    next.set(key, { firstSeenAt: before?.firstSeenAt ?? observedAt, ...(unprotectedSince && { unprotectedSince }), ...(before?.releasedAt && { releasedAt: before.releasedAt }), ...(before?.protectedUntil && { protectedUntil: before.protectedUntil }) });
   }
   return next;
 }

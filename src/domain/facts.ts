@@ -198,6 +198,20 @@ export interface ImageHistory {
   readonly unprotectedSince?: string;
   /** The latest event time at which a reference to the image went away (a tag moved off it, a referrer changed). */
   readonly releasedAt?: string;
+  /**
+   * The latest end of a protection recorded ahead of time (a stopped task protects until stoppedAt +
+   * stoppedTaskRetentionHours): the image counts as referenced until then, whatever graceDays says.
+   */
+  readonly protectedUntil?: string;
+}
+
+/** The stamps of an image's history, as stored on its item. */
+export const HISTORY_STAMPS = ['firstSeenAt', 'unprotectedSince', 'releasedAt', 'protectedUntil'] as const;
+
+/** The history stamps an item (or any record) carries; undefined when it carries none. */
+export function historyOf(record: Partial<Record<(typeof HISTORY_STAMPS)[number], unknown>>): ImageHistory | undefined {
+  const found = HISTORY_STAMPS.filter((k) => typeof record[k] === 'string' && record[k] !== '').map((k) => [k, record[k] as string]);
+  return found.length > 0 ? Object.fromEntries(found) as ImageHistory : undefined;
 }
 
 export interface AccountFacts {

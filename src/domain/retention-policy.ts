@@ -67,6 +67,8 @@ function unreferencedSince(image: ImageFact, history: ImageHistory | undefined, 
     : options.historySource === 'snapshot' ? { at: facts.capturedAt, source: 'snapshot' } : { at: options.now, source: 'now' };
   // A reference that went away later than that restarts the clock.
   if (history?.releasedAt && Date.parse(history.releasedAt) > Date.parse(observed.at)) observed = { at: history.releasedAt, source: 'ledger' };
+  // A protection recorded ahead of time ends later still (a stopped task's retention).
+  if (history?.protectedUntil && Date.parse(history.protectedUntil) > Date.parse(observed.at)) observed = { at: history.protectedUntil, source: 'ledger' };
   return Date.parse(image.imagePushedAt) >= Date.parse(observed.at) ? { at: image.imagePushedAt, source: 'push' as const } : observed;
 }
 

@@ -44,7 +44,7 @@ describe('grace counts from the last use in any scope', () => {
     await ctx.release(`${A}.dkr.ecr.${REGION}.amazonaws.com/fluentd:eeee`);
     expect((await historyOfEeee())?.releasedAt).toBe(day(5));
     await ctx.release(`${A}.dkr.ecr.${REGION}.amazonaws.com/fluentd@${fluentdDigest('dddd')}`, day(6));
-    expect((await embedded.ledger.load(REGISTRY)).history.get(imageKey('fluentd', fluentdDigest('dddd')))?.releasedAt).toBe(day(6));
+    expect((await embedded.ledger.load(REGISTRY)).history.get(imageKey('fluentd', fluentdDigest('dddd')))).toMatchObject({ releasedAt: day(5), protectedUntil: day(6) }); // a protection that ends after the event
     expect(warnings).toEqual([]);
   });
 });

@@ -53,6 +53,6 @@ export class EventContext {
       if (!tag || tag.deleted) return;
       digests = tagDigests(tag.fact);
     }
-    for (const digest of digests) await this.ledger.releaseImage(registry, repositoryName, digest, when);
+    for (const digest of digests) await this.ledger.releaseImage(registry, repositoryName, digest, when, this.at);
   }
 }

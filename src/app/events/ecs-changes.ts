@@ -86,7 +86,16 @@ export async function serviceChanged(ctx: EventContext, change: Change<'service-
   if (!result.applied || !result.previous || result.previous.deleted) return;
   const before = new Set((result.previous.fact.deployments as Array<{ taskDefinition: string }> | undefined ?? []).map((d) => taskDefinitionKey(d.taskDefinition)));
   const now = new Set((read?.service.deployments ?? []).map((d) => taskDefinitionKey(d.taskDefinition)));
-  for (const key of before) {
-    if (!now.has(key)) await releaseTaskDefinition(ctx, asTaskDefinition(await ctx.ledger.getFact(ctx.scope, 'task-definition', key)));
+  const left = [...before].filter((key) => !now.has(key));
+  for (const key of left) await releaseTaskDefinition(ctx, asTaskDefinition(await ctx.ledger.getFact(ctx.scope, 'task-definition', key)));
+  // The revisions the service may roll back to move on too: the one that leaves the rollback window is released now
+  // (each revision a few below those that left, not deployed now: a stamp on one still protected changes nothing).
+  const depth = ctx.deps.config.ecs.rollbackRevisions + 1;
+  for (const key of left) {
+    const [family, revision] = [key.slice(0, key.lastIndexOf(':')), Number(key.slice(key.lastIndexOf(':') + 1))];
+    for (let r = revision - depth; r < revision; r += 1) {
+      if (r < 1 || now.has(`${family}:${r}`) || left.includes(`${family}:${r}`)) continue;
+      await releaseTaskDefinition(ctx, asTaskDefinition(await ctx.ledger.getFact(ctx.scope, 'task-definition', `${family}:${r}`)));
+    }
   }
 }

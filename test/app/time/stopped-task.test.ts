@@ -36,7 +36,7 @@ describe('a stopped task protects its image for stoppedTaskRetentionHours, in ev
     expect(explained!.action).toBe('keep');
     expect(explained!.reasons).toContainEqual(expect.stringContaining(`task stopped at ${stoppedAt}, within stoppedTaskRetentionHours (24)`));
     // What the sweep has once its live read no longer lists the task: the STOPPED event's release, stamped at the end of the retention.
-    expect(held.history.get(`job@${world.account.ecr.digestOf('job', 'v1')}`)?.releasedAt).toBe(until);
+    expect(held.history.get(`job@${world.account.ecr.digestOf('job', 'v1')}`)?.protectedUntil).toBe(until);
 
     const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, config, () => at);
     const report = await sweep({ store: embedded.ledger.sweep, events: embedded.ledger.events, aws, config, clock: () => at, index: embedded.ledger.usageIndex() }, SCOPE, { dryRun: false, runId: 'night' });
