@@ -22,19 +22,20 @@ import { HOST, World } from '../../fixtures/events/world.js';
 const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const TAGS = ['v1', 'v2', 'v3'];
 
+const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 const opArb = fc.oneof(
-  fc.record({ op: fc.constant('push' as const), tag: fc.constantFrom(...TAGS) }),
-  fc.record({ op: fc.constant('run' as const), tag: fc.constantFrom(...TAGS) }),
-  fc.record({ op: fc.constant('stop' as const), task: fc.nat(4) }),
-  fc.record({ op: fc.constant('forget' as const) }),
-  fc.record({ op: fc.constant('delete' as const), tag: fc.constantFrom(...TAGS) }),
-  fc.record({ op: fc.constant('pin' as const), tag: fc.constantFrom(...TAGS), hours: fc.option(fc.integer({ min: 1, max: 48 }), { nil: undefined }) }),
-  fc.record({ op: fc.constant('unpin' as const), tag: fc.constantFrom(...TAGS) }),
-  fc.record({ op: fc.constant('pull' as const), tag: fc.constantFrom(...TAGS) }),
-  fc.record({ op: fc.constant('notice' as const) }),
-  fc.record({ op: fc.constant('reconcile' as const) }),
-  fc.record({ op: fc.constant('tick' as const), hours: fc.integer({ min: 1, max: 40 }) }),
-  fc.record({ op: fc.constant('sweep' as const) }),
+  w(2, fc.record({ op: fc.constant('push' as const), tag: fc.constantFrom(...TAGS) })),
+  w(3, fc.record({ op: fc.constant('run' as const), tag: fc.constantFrom(...TAGS) })),
+  w(3, fc.record({ op: fc.constant('stop' as const), task: fc.nat(2) })),
+  w(2, fc.record({ op: fc.constant('forget' as const) })),
+  w(1, fc.record({ op: fc.constant('delete' as const), tag: fc.constantFrom(...TAGS) })),
+  w(1, fc.record({ op: fc.constant('pin' as const), tag: fc.constantFrom(...TAGS), hours: fc.option(fc.integer({ min: 1, max: 48 }), { nil: undefined }) })),
+  w(1, fc.record({ op: fc.constant('unpin' as const), tag: fc.constantFrom(...TAGS) })),
+  w(1, fc.record({ op: fc.constant('pull' as const), tag: fc.constantFrom(...TAGS) })),
+  w(2, fc.record({ op: fc.constant('notice' as const) })),
+  w(1, fc.record({ op: fc.constant('reconcile' as const) })),
+  w(3, fc.record({ op: fc.constant('tick' as const), hours: fc.integer({ min: 1, max: 40 }) })),
+  w(3, fc.record({ op: fc.constant('sweep' as const) })),
 );
 const scenarioArb = fc.record({
   graceDays: fc.integer({ min: 0, max: 2 }), keepPulledWithinDays: fc.constantFrom(0, 1), notice: fc.boolean(),
@@ -68,6 +69,8 @@ async function play(s: Scenario): Promise<{ violations: string[]; deleted: numbe
           const family = `job${tasks.length}`;
           await world.register(family, 1, { main: `${HOST}/app:${step.tag}` });
           await world.task(family, family, 1, 'RUNNING');
+          // A newer revision (of another image) leaves only the task to protect this one's image.
+          await world.register(family, 2, { main: 'public.ecr.aws/docker/library/busybox:1' });
           tasks.push({ id: family, family, running: true });
           break;
         }
@@ -146,7 +149,11 @@ describe('time as protection, over random event orders and clocks', () => {
       const played = await play(s);
       deleted += played.deleted;
       expect(played.violations).toEqual([]);
-    }), { numRuns: 40 });
+    }), {
+      numRuns: 80,
+      // Seen to matter, kept as examples: a task stopped and forgotten by ECS before the sweep (graceDays 0).
+      examples: [[{ graceDays: 0, keepPulledWithinDays: 0, notice: false, ops: [{ op: 'run', tag: 'v1' }, { op: 'tick', hours: 1 }, { op: 'stop', task: 0 }, { op: 'forget' }, { op: 'tick', hours: 2 }, { op: 'sweep' }] }]],
+    });
     expect(deleted).toBeGreaterThan(0); // the property is not vacuous
   }, 240_000);
 });
