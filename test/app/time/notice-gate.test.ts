@@ -43,6 +43,16 @@ describe('the notice gate keeps the notice\'s promises', () => {
     expect(names((await splitByNotice(store([announced('old', at(14), at(21), at(1))]), config, SCOPE, planned, at(21))).ready.map((p) => p.image))).toEqual(['old']);
   });
 
+  it('a pin added after the announcement and removed again makes it stale (the removal is a release)', async () => {
+    const facts = registry([{ name: 'old' }]);
+    const config = parseConfig({ repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 0, keepTags: [], keepPulledWithinDays: 0 }], sweep: { minimumImageAgeHours: 0 }, notice: { daysAhead: 3 } });
+    // unpinImage stamped releasedAt at the removal (11-16), after the announcement of 11-14.
+    const planned = planRetention(facts, new Map([[imageKey('app', digest('old')), { unprotectedSince: at(1), releasedAt: at(16) }]]), { config, now: NOW, historySource: 'ledger' }).images.filter((p) => p.action === 'delete');
+    const gate = await splitByNotice(store([announced('old', at(14), at(17), at(1))]), config, SCOPE, planned, NOW);
+    expect(gate.ready).toEqual([]);
+    expect(gate.waiting[0]!.waitingFor).toContain('but used, pinned or pulled since');
+  });
+
   it('a pull after the announcement makes it stale when the rule counts pulls: it is announced again', async () => {
     const pulled = registry([{ name: 'old', lastRecordedPullTime: '2026-10-01T00:00:00.000Z' }]); // pulled after the announcement below, more than 30 days ago now
     const { config, planned } = plan(pulled, { old: at(1) }, parseConfig({ repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 0, keepTags: [], keepPulledWithinDays: 30 }], sweep: { minimumImageAgeHours: 0 }, notice: { daysAhead: 3 } }));
