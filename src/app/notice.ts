@@ -8,6 +8,7 @@ import { planRetention, type PlannedImage } from '../domain/retention-policy.js'
 import type { AnnouncementStore, SweepStore } from './ports.js';
 import { candidatesWithReferrers } from './candidate-referrers.js';
 import type { MemberUsage } from './sweep/member-usage.js';
+import type { ManagedRepositories } from '../domain/managed-repositories.js';
 import { reachWorld } from './reach/reach-world.js';
 import type { UsageIndex } from './usage-index.js';
 
@@ -55,6 +56,8 @@ export interface NoticeDeps {
   readonly deliver: (notice: Notice) => Promise<readonly Delivery[]>;
   /** Organisation-wide: the members (discovered ones included) and the organisation's id, as the sweep judges them. */
   readonly members?: Pick<MemberUsage, 'scopes' | 'organizationId'>;
+  /** A deployed stack's managedRepositories: only deletions there are announced (the sweep makes no others). */
+  readonly managed?: ManagedRepositories;
 }
 
 export interface NoticeResult {
@@ -86,7 +89,7 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
     registry: scope, home: 'ledger', held: await deps.index.watermarks(), probes: await deps.index.regionProbes(), discovered, ...(organizationId && { organizationId }), now,
   });
   const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others, world });
-  const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED'));
+  const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED') && (deps.managed?.(scope, p.image.repositoryName) ?? true));
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));
   const fresh = scheduled.filter((p) => !isCurrent(existing.get(imageKey(p.image.repositoryName, p.image.imageDigest)), p));
   const notice = noticeOf(scope, now, daysAhead, deletableFrom, fresh, scheduled.length - fresh.length, options.ledgerFlag);

@@ -1,3 +1,4 @@
+import type { ManagedRepositories } from '../domain/managed-repositories.js';
 import type { RegionProbe } from '../domain/region-probe.js';
 import { recordRegionProbe } from '../app/usage/region-probe.js';
 import type { UsageIndex } from '../app/usage-index.js';
@@ -105,6 +106,8 @@ export interface SweepHandlerDeps {
   /** After the run: the ECR lifecycle policies that would expire or archive images in use (logged, metric, alarm). */
   readonly lifecycleCheck?: (scope: Scope, report: SweepReport) => Promise<LifecycleCheckReport>;
   /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
+  /** The stack's managedRepositories: the sweep plans deletions only there. */
+  readonly managed?: ManagedRepositories;
   readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string, invocations: number): Promise<void>; readonly batchRepositories?: number };
 }
 
@@ -145,7 +148,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext; invocations?: number }) {
   try {
     await requireCurrentLayout(deps);
-    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), ...(deps.managed && { managed: deps.managed }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

@@ -20,6 +20,8 @@ import { environment, log } from './environment.js';
 import { createSweepContinuationHandler, createSweepHandler, type SweepHandlerDeps } from './scheduled-handlers.js';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deployedOrganization } from './organization.js';
+import { managedRepositories, type ManagedRepositories } from '../domain/managed-repositories.js';
+import { ConfigError } from '../errors.js';
 
 const { ledger, config, clients } = environment();
 const reader = new LiveAccountReader(clients, { scope: config.scope, clock: systemClock });
@@ -35,6 +37,14 @@ const viewAfter = (runScope: Scope, runId: string) => {
   return afterRun.view;
 };
 
+// The repositories the role may delete from (the stack's managedRepositories): a malformed list stops the function here.
+let managed: ManagedRepositories | undefined;
+try {
+  managed = process.env.MANAGED_REPOSITORIES ? managedRepositories(process.env.MANAGED_REPOSITORIES) : undefined;
+} catch (error) {
+  throw new ConfigError((error as Error).message);
+}
+
 const queueUrl = process.env.SWEEP_QUEUE_URL;
 const sqs = queueUrl ? new SQSClient({}) : undefined;
 
@@ -46,6 +56,7 @@ const deps: SweepHandlerDeps = {
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config, systemClock),
   dryRun: process.env.DRY_RUN !== 'false',
   ...(organization && { members: organization }),
+  ...(managed && { managed }),
   ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),
   // A registry too large for one invocation: the run goes on, batch by batch, in the next invocation (SQS).
   ...(sqs && queueUrl && {
@@ -59,7 +70,7 @@ const deps: SweepHandlerDeps = {
     notice: (runScope: Scope) => {
       return announceDeletions({
         store: ledger.sweep, announcements: ledger.announcements, config, clock: systemClock,
-        index: ledger.usageIndex(), ...(organization && { members: organization }),
+        index: ledger.usageIndex(), ...(organization && { members: organization }), ...(managed && { managed }),
         deliver: async (notice) => {
           const channels = {
             ...(config.notice!.sns && topicArn && { sns: { client: new SNSClient({}), topicArn } }),

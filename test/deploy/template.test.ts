@@ -149,6 +149,16 @@ describe('the report bucket and the advance notice', () => {
     const sweep = ofType('AWS::Lambda::Function').find(([name]) => name === 'SweepLambdaFunction')![1];
     expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
   });
+
+  it('tells both sweep functions the repositories their role may delete from, exactly as granted', () => {
+    for (const name of ['SweepLambdaFunction', 'SweepContinueLambdaFunction']) {
+      const fn = ofType('AWS::Lambda::Function').find(([n]) => n === name)![1];
+      const role = ofType('AWS::IAM::Role').find(([n]) => n === name.replace('LambdaFunction', 'IamRoleLambdaExecution'))![1];
+      const grant = (role.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>).find((st) => [st.Action].flat().includes('ecr:BatchDeleteImage'))!;
+      expect(grant.Resource).toEqual({ 'Fn::Split': [',', fn.Properties.Environment.Variables.MANAGED_REPOSITORIES] });
+      expect(fn.Properties.Environment.Variables.MANAGED_REPOSITORIES).toBe('arn:aws:ecr:us-east-1:123456789012:repository/team-a/*');
+    }
+  });
 });
 
 describe('the ledger table', () => {

@@ -31,6 +31,8 @@ export class FakeEcr {
   /** Digests whose deletion fails with the given failure code. */
   readonly failingDeletes = new Map<string, string>();
   readonly deleted: string[] = [];
+  /** Repositories whose BatchDeleteImage IAM denies (outside the role's grant). */
+  readonly deleteDenied = new Set<string>();
   /** The registry's replication rules, as DescribeRegistry returns them (deleteReplication included). */
   replicationRules: Array<{ destinations: Array<{ region: string; registryId: string }>; repositoryFilters?: Array<{ filter: string; filterType: 'PREFIX_MATCH' }>; deleteReplication?: { enabled: boolean } }> = [];
 
@@ -116,6 +118,8 @@ export class FakeEcr {
   private enableDeletes(repository: (name: string | undefined) => { images: Map<string, StoredImage> }): void {
     this.mock.on(BatchDeleteImageCommand).callsFake((input) => {
       this.faults.check('ecr:BatchDeleteImage');
+      // A repository outside the caller's grant: IAM denies the whole call.
+      if (this.deleteDenied.has(input.repositoryName ?? '')) throw awsError('AccessDeniedException', `User: arn:aws:sts::${this.accountId}:assumed-role/sweep/fn is not authorized to perform: ecr:BatchDeleteImage on resource: arn:aws:ecr:${this.region}:${this.accountId}:repository/${input.repositoryName}`, 400);
       batchLimit('ecr:BatchDeleteImage', input.imageIds, 100);
       const repo = repository(input.repositoryName);
       const imageIds = [];

@@ -94,7 +94,15 @@ export class LiveSweepAws implements SweepAws {
     const done: string[] = [];
     const failures: Array<{ imageDigest: string; code: string; reason: string }> = [];
     for (const batch of chunks(imageDigests, BATCH)) {
-      const result = await this.caller.call('ecr:BatchDeleteImage', () => this.clients.ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: batch.map((imageDigest) => ({ imageDigest })) })));
+      let result;
+      try {
+        result = await this.caller.call('ecr:BatchDeleteImage', () => this.clients.ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: batch.map((imageDigest) => ({ imageDigest })) })));
+      } catch (error) {
+        // Denied (IAM, an SCP, a repository outside the role's grant): these images fail with the code, the run goes on.
+        if (!(error instanceof AwsCallError && error.denied)) throw error;
+        failures.push(...batch.map((imageDigest) => ({ imageDigest, code: error.code, reason: error.message })));
+        continue;
+      }
       done.push(...new Set((result.imageIds ?? []).map((id) => id.imageDigest!)));
       for (const f of result.failures ?? []) failures.push({ imageDigest: f.imageId?.imageDigest ?? '?', code: f.failureCode ?? 'Unknown', reason: f.failureReason ?? '' });
     }

@@ -131,7 +131,7 @@ async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: b
   return {
     runId: options.runId, scope, now: progress.startedAt, dryRun: options.dryRun, action: deps.config.sweep.action,
     images, failures, skippedByCap: progress.skippedByCap,
-    awaitingNotice: reports.flatMap((r) => r.awaitingNotice), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableScopes: uniqueScopes(reports.flatMap((r) => r.unreadableScopes)), keptWhole: reports.flatMap((r) => r.keptWhole), unreadableClusters: last?.unreadableClusters ?? [],
+    awaitingNotice: reports.flatMap((r) => r.awaitingNotice), notManaged: [...new Set(reports.flatMap((r) => r.notManaged))].sort(), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableScopes: uniqueScopes(reports.flatMap((r) => r.unreadableScopes)), keptWhole: reports.flatMap((r) => r.keptWhole), unreadableClusters: last?.unreadableClusters ?? [],
     staleSources: last?.staleSources ?? [], expiredPins: reports.flatMap((r) => r.expiredPins),
     repositories, totals: { images: images.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(bytes) },
     warnings: unique([...reports.flatMap((r) => r.warnings), ...(finished ? [] : [`the run continues in another invocation after repository ${progress.after}`])]),

@@ -28,6 +28,8 @@ export interface SweepReport {
   readonly skippedByCap: number;
   /** With `notice` configured: images the plan deletes that were not announced at least `daysAhead` days ago. */
   readonly awaitingNotice: ReadonlyArray<SweepImage & { readonly waitingFor: string }>;
+  /** Repositories with deletions the plan allows, outside the deployed stack's managedRepositories: nothing is deleted there. */
+  readonly notManaged: readonly string[];
   /** Organisation-wide: member accounts that could not be read now, and the repositories nothing was deleted from because of them. */
   readonly unreadableAccounts: readonly UnreadableAccount[];
   /** Scopes a deletion would reach that cannot be judged now (not read live, not held fresh): each once. */

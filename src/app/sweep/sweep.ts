@@ -15,6 +15,7 @@ import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.
 import type { UsageIndex } from '../usage-index.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
+import type { ManagedRepositories } from '../../domain/managed-repositories.js';
 import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
 import { keptWholeByReach } from '../reach/kept-whole.js';
@@ -40,6 +41,8 @@ export interface SweepDeps {
   readonly members?: MemberUsage;
   /** EKS clusters read live (config `eks.clusters`): one that cannot be read blocks deletion in this registry. */
   readonly clusters?: ClusterReader;
+  /** A deployed stack's `managedRepositories`: deletions are planned only there (absent: every repository the config selects). */
+  readonly managed?: ManagedRepositories;
 }
 
 function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
@@ -131,7 +134,12 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     keptWhole.forEach((k) => k.lines.forEach((line) => deps.warn?.(line)));
     // An EKS cluster of this account that cannot be read now may be running any image of its repositories.
     const blocked = new Set(unreadableClusters.length > 0 ? facts.repositories.map((r) => r.repositoryName) : []);
-    const deletable = plan.images.filter((p) => p.action === 'delete' && !blocked.has(p.image.repositoryName));
+    const planned = plan.images.filter((p) => p.action === 'delete' && !blocked.has(p.image.repositoryName));
+    // Outside the stack's managed repositories the role may not delete: those are named, never asked for.
+    const managed = deps.managed;
+    const deletable = managed ? planned.filter((p) => managed(scope, p.image.repositoryName)) : planned;
+    const notManaged = [...new Set(planned.filter((p) => !deletable.includes(p)).map((p) => p.image.repositoryName))].sort();
+    const notManagedWarning = notManaged.length > 0 ? [`the config selects ${notManaged.join(', ')}, outside the stack's managedRepositories: nothing is deleted there (add them to managedRepositories, or narrow the config's repositories)`] : [];
     // Archiving what is already archived would be a no-op call per image.
     const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
     const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, actionable, now);
@@ -148,8 +156,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     return {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
-      skippedByCap: later.length, awaitingNotice: waiting, unreadableAccounts: reach.unreadableAccounts, unreadableScopes, keptWhole: keptWhole.map(({ repositoryName, scopes }) => ({ repositoryName, scopes })), unreadableClusters, staleSources, expiredPins, repositories, totals,
-      warnings: [...warnings, ...reach.warnings, ...keptWhole.flatMap((k) => k.lines), ...staleSources.map((s) => staleSourceWarning(s, now))], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
+      skippedByCap: later.length, awaitingNotice: waiting, notManaged, unreadableAccounts: reach.unreadableAccounts, unreadableScopes, keptWhole: keptWhole.map(({ repositoryName, scopes }) => ({ repositoryName, scopes })), unreadableClusters, staleSources, expiredPins, repositories, totals,
+      warnings: [...warnings, ...reach.warnings, ...keptWhole.flatMap((k) => k.lines), ...staleSources.map((s) => staleSourceWarning(s, now)), ...notManagedWarning], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
   } finally {
     if (ownLease) await lease?.release();
