@@ -14,6 +14,7 @@ const cfnTags: Tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'Equals', 'If', 
 
 const member = parse(readFileSync('deploy/member-account.yml', 'utf8'), { customTags: cfnTags }) as { Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }> };
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
+const LONG_TEMPLATE = '.serverless-long/cloudformation-template-update-stack.json';
 if (!existsSync(TEMPLATE)) throw new Error(`${TEMPLATE} is missing: run \`npm run package\` (npm test does) before these tests`);
 const central = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 
@@ -36,7 +37,7 @@ describe('the member-account template (deploy/member-account.yml)', () => {
     expect(statementsOf(member.Resources.ForwardingRole!)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } }]);
   });
 
-  it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role', () => {
+  it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role, matched by pattern', () => {
     const trust = member.Resources.ReaderRole!.Properties.AssumeRolePolicyDocument.Statement;
     expect(trust).toHaveLength(2);
     // Optional operator roles (for CLI runs from a workstation) are roles of the central account too.
@@ -44,12 +45,24 @@ describe('the member-account template (deploy/member-account.yml)', () => {
     expect([condition, otherwise]).toEqual(['HasOperators', { Ref: 'AWS::NoValue' }]);
     expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][0]).toBe('arn:${AWS::Partition}:iam::${CentralAccountId}:role/${Names}');
     expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][1].Names['Fn::Join'][0]).toEqual({ 'Fn::Sub': ',arn:${AWS::Partition}:iam::${CentralAccountId}:role/' });
-    const principals: string[] = trust[0].Principal.AWS.map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
-    for (const p of principals) expect(p).toMatch(/^arn:\$\{AWS::Partition\}:iam::\$\{CentralAccountId\}:role\/ecr-ledger-\$\{CentralStage\}-[A-Za-z]+-\$\{CentralRegion\}-lambdaRole$/);
-    // The names are exactly those of the central roles that call AssumeRole.
-    const assuming = Object.entries(central.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && actionsOf(r).includes('sts:AssumeRole'));
-    const centralNames = assuming.map(([, r]) => (r.Properties.RoleName['Fn::Join'][1] as unknown[])[2]).sort();
-    expect(principals.map((p) => /-\$\{CentralStage\}-([A-Za-z]+)-/.exec(p)![1]).sort()).toEqual(centralNames);
+    // The central account as principal (valid before the central stack exists), narrowed to its roles by ARN pattern.
+    expect(trust[0].Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${CentralAccountId}:root' } });
+    const patterns: string[] = trust[0].Condition.ArnLike['aws:PrincipalArn'].map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+    // Packaged twice (npm test): the ci stage, and a long stage in a long region whose role names the plugin shortens.
+    for (const [file, stage, region] of [[TEMPLATE, 'ci', 'us-east-1'], [LONG_TEMPLATE, 'production-eu', 'ap-southeast-2']] as const) {
+      expect(existsSync(file), `${file}: run npm run package:long (npm test does)`).toBe(true);
+      const template = JSON.parse(readFileSync(file, 'utf8')) as typeof central;
+      const resolve = (p: string) => p.replaceAll('${AWS::Partition}', 'aws').replaceAll('${CentralAccountId}', '111111111111').replaceAll('${CentralStage}', stage).replaceAll('${CentralRegion}', region);
+      const matchers = patterns.map((p) => new RegExp(`^${resolve(p).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+      const assuming = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && actionsOf(r).includes('sts:AssumeRole'));
+      const arns = assuming.map((r) => `arn:aws:iam::111111111111:role/${(r.Properties.RoleName['Fn::Join'][1] as Array<string | { Ref: string }>).map((part) => (typeof part === 'string' ? part : region)).join('-')}`);
+      for (const arn of arns) expect(matchers.some((m) => m.test(arn)), `${arn} is not trusted`).toBe(true);
+      // Every pattern names a role that exists (no stale entry), and no role outside them is trusted.
+      for (const m of matchers) expect(arns.some((arn) => m.test(arn)), `${m} matches no role`).toBe(true);
+      const others = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName && !assuming.includes(r))
+        .map((r) => `arn:aws:iam::111111111111:role/${(r.Properties.RoleName['Fn::Join'][1] as Array<string | { Ref: string }>).map((part) => (typeof part === 'string' ? part : region)).join('-')}`);
+      for (const arn of others) expect(matchers.some((m) => m.test(arn)), `${arn} must not be trusted`).toBe(false);
+    }
   });
 
   it('carries exactly the read actions of the central reconcile', () => {
