@@ -123,6 +123,7 @@ Commands:
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
+  config check FILE                                        validate a config file (exit 0, or 2 naming file, key and line)
   init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
   report-usage --source NAME [--from-kubernetes] [FILE|-] (--ledger DIR | --table NAME | --url URL)  the images a source runs now
   sources   (--ledger DIR | --table NAME)                  usage sources, their last report and whether they are stale

@@ -32,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'report-usage': { synopsis: 'report-usage --source NAME [--from-kubernetes [--kubeconfig F --context C]] [FILE|-] (--ledger DIR | --table NAME | --url FUNCTION_URL)', summary: 'send the full set of images a source (a cluster, anything) runs now; it replaces the previous report', flags: [...COMMON, ...LEDGER, ...SCOPE, 'source', 'from-kubernetes', 'kubeconfig', 'context', 'url'], positionals: { min: 0, max: 1, name: 'FILE' }, exitCodes: [0, 1, 2, 3, 4] },
   sources: { synopsis: 'sources (--ledger DIR | --table NAME) [--config FILE]', summary: 'every usage source with its last report time, image count and whether it is stale', flags: [...COMMON, ...LEDGER, ...SCOPE, 'config'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4] },
   upgrade: { synopsis: 'upgrade (--ledger DIR | --table NAME)', summary: 'convert a ledger of an older layout in place (resumable)', flags: [...COMMON, ...LEDGER], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
+  config: { synopsis: 'config check FILE', summary: 'validate a config file as every command and the deployed stack read it', flags: [...COMMON], positionals: { min: 2, max: 2, name: 'check FILE' }, exitCodes: [0, 2] },
 };
 
 /** Exit codes of the CLI contract. */

@@ -58,6 +58,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'report-usage': return await (await import('./usage-commands.js')).reportUsageCommand(flags, positionals, io);
       case 'sources': return await (await import('./usage-commands.js')).sourcesCommand(flags, io);
       case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
+      case 'config': return await (await import('./config-command.js')).configCommand(flags, positionals, io);
       default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report, report-usage, sources, pins)`);
     }
   } catch (error) {

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+/** One config (issue 21, point 3): the stack reads the file the CLI reads, checked by the CLI's validator when packaging. */
+const MANAGED = '--param=managedRepositories=arn:aws:ecr:us-east-1:123456789012:repository/team-a/*';
+const osls = async (...args: string[]) => {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['node_modules/osls/bin/serverless.js', 'print', '--stage', 'ci', '--format', 'json', ...args], { env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, maxBuffer: 1 << 24 });
+    return { code: 0, out: stdout, err: '' };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: `${e.stdout}\n${e.stderr}` };
+  }
+};
+const file = async (name: string, text: string) => {
+  const path = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-stack-')), name);
+  await writeFile(path, text);
+  return path;
+};
+
+describe('the stack reads the CLI\'s config file, checked before anything is deployed', () => {
+  it('stops on a misspelt key with the CLI\'s message (file, key, line)', async () => {
+    const bad = await file('bad.yaml', 'repositories:\n  - pattern: "*"\n    keepLatst: 3\n');
+    const result = await osls(`--param=config=${bad}`, MANAGED);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toContain(`the stack's config is not valid: ecr-ledger: ${bad}: repositories[0].keepLatst (line 3): unknown key`);
+  }, 60_000);
+
+  it('stops without managedRepositories, naming it with an example value', async () => {
+    const result = await osls();
+    expect(result.code).not.toBe(0);
+    expect(result.err).toContain('the stage parameter managedRepositories is required (the repositories the sweep may delete from), e.g. --param="managedRepositories=arn:aws:ecr:us-east-1:123456789012:repository/team-a/*"');
+  }, 60_000);
+
+  it('deploys the file as written, and derives the reader role and the webhook parameter grant from it', async () => {
+    const good = await file('ecr-ledger.yaml', [
+      'repositories:', '  - pattern: "team-a/*"', '    keepLatest: 3',
+      'notice:', '  daysAhead: 2', '  webhookParameter: /platform/slack-webhook',
+      'organization:', '  accounts:', '    - id: "222222222222"', '      regions: [us-east-1]', '  roleName: platform-ecr-reader',
+    ].join('\n'));
+    const result = await osls(`--param=config=${good}`, MANAGED);
+    expect(result.code, result.err).toBe(0);
+    const printed = JSON.parse(result.out);
+    expect(JSON.parse(printed.provider.environment.ECR_LEDGER_CONFIG)).toEqual({
+      repositories: [{ pattern: 'team-a/*', keepLatest: 3 }], notice: { daysAhead: 2, webhookParameter: '/platform/slack-webhook' },
+      organization: { accounts: [{ id: '222222222222', regions: ['us-east-1'] }], roleName: 'platform-ecr-reader' },
+    });
+    const grants = (printed.functions.sweep.iamRoleStatements as Array<{ Action: string[]; Resource: unknown }>);
+    expect(grants.find((s) => s.Action.includes('sts:AssumeRole'))!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/platform-ecr-reader' });
+    expect(grants.find((s) => s.Action.includes('ssm:GetParameter'))!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/platform/slack-webhook' });
+  }, 60_000);
+
+  it('still takes the deprecated one-line retentionConfig, checked the same way', async () => {
+    const result = await osls('--param=retentionConfig={"repositories":[{"pattern":"*","keepLatst":3}]}', MANAGED);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toMatch(/the stack's config is not valid: ecr-ledger: .*retentionConfig\.json: repositories\[0\]\.keepLatst/);
+  }, 60_000);
+});
+
+describe('ecr-ledger config check', () => {
+  it('exits 0 on a valid file and 2 naming file, key and line otherwise', async () => {
+    const { runCli } = await import('../../src/cli/main.js');
+    const run = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), clock: () => new Date('2026-11-20T00:00:00Z') });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const ok = await run('config', 'check', 'examples/config.yaml', '--output', 'json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ file: 'examples/config.yaml', valid: true, config: { sweep: { maxDeletionsPerRun: 500 } } });
+    const bad = await file('bad.yaml', 'sweep:\n  maxDeletionsPerRun: -1\n');
+    const refused = await run('config', 'check', bad);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(`${bad}: sweep.maxDeletionsPerRun (line 2)`);
+    expect((await run('config', 'lint', bad)).code).toBe(2);
+  });
+});
