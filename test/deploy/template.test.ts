@@ -150,6 +150,15 @@ describe('the report bucket and the advance notice', () => {
     expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
   });
 
+  it('grants the calls found missing on first real use (until the stack test derives every grant from the calls made)', () => {
+    const actions = (role: string) => JSON.stringify(ofType('AWS::IAM::Role').find(([n]) => n === role)![1].Properties.Policies);
+    // The reconcile writes release stamps (uses that ended, EKS releases) and upgrades the layout: UpdateItem.
+    for (const role of ['ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution']) expect(actions(role)).toContain('"dynamodb:UpdateItem"');
+    // purge-repository reads each repository whole (readRepository: its policy and lifecycle policy too).
+    expect(actions('PurgeRepositoryIamRoleLambdaExecution')).toContain('"ecr:GetLifecyclePolicy"');
+    expect(actions('PurgeRepositoryIamRoleLambdaExecution')).toContain('"ecr:GetRepositoryPolicy"');
+  });
+
   it('tells both sweep functions the repositories their role may delete from, exactly as granted', () => {
     for (const name of ['SweepLambdaFunction', 'SweepContinueLambdaFunction']) {
       const fn = ofType('AWS::Lambda::Function').find(([n]) => n === name)![1];
