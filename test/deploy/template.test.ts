@@ -150,6 +150,14 @@ describe('the report bucket and the advance notice', () => {
     expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
   });
 
+  it('lets only this account\'s rules dead-letter into the undelivered-events queue', () => {
+    const [, policy] = ofType('AWS::SQS::QueuePolicy').find(([name]) => name === 'UndeliveredEventsQueuePolicy')!;
+    expect(policy.Properties.PolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' } },
+    });
+  });
+
   it('grants the calls found missing on first real use (until the stack test derives every grant from the calls made)', () => {
     const actions = (role: string) => JSON.stringify(ofType('AWS::IAM::Role').find(([n]) => n === role)![1].Properties.Policies);
     // The reconcile writes release stamps (uses that ended, EKS releases) and upgrades the layout: UpdateItem.
