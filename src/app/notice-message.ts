@@ -10,7 +10,7 @@ function lastUseWords(image: NoticeImage): string {
 }
 
 export function noticeHeadline(notice: Notice): string {
-  return `ecr-ledger: ${notice.totals.images} image(s) (${formatBytes(notice.totals.bytes)}) in ${notice.scope.accountId}/${notice.scope.region} will be deleted from ${notice.deletableFrom}`;
+  return `${notice.totals.images} image(s) (${formatBytes(notice.totals.bytes)}) in ${notice.scope.accountId}/${notice.scope.region} will be deleted from ${notice.deletableFrom}`;
 }
 
 /** The notice as plain text (SNS e-mail, the CLI): grouped by repository, each image with the command that keeps it. */
@@ -38,5 +38,5 @@ export function slackMessage(notice: Notice, maxImagesPerRepository = 20): { tex
     if (repo.images.length > maxImagesPerRepository) rows.push(`… and ${repo.images.length - maxImagesPerRepository} more`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${repo.repositoryName}* — ${repo.images.length} image(s), ${formatBytes(repo.bytes)}\n${rows.join('\n')}`.slice(0, 3000) } });
   }
-  return { text: noticeHeadline(notice), blocks };
+  return { text: `ecr-ledger: ${noticeHeadline(notice)}`, blocks };
 }

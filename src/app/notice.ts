@@ -9,6 +9,7 @@ import type { AnnouncementStore, SweepStore } from './ports.js';
 import { candidatesWithReferrers } from './candidate-referrers.js';
 import type { MemberUsage } from './sweep/member-usage.js';
 import type { ManagedRepositories } from '../domain/managed-repositories.js';
+import { requireFreshLedger } from './sweep/fresh-ledger.js';
 import { reachWorld } from './reach/reach-world.js';
 import type { UsageIndex } from './usage-index.js';
 
@@ -76,11 +77,13 @@ const pinCommand = (scope: Scope, image: PlannedImage['image'], ledgerFlag: stri
  * yet (or were used again since their announcement). They are delivered, and recorded as announced only when a
  * channel got the notice: an announcement nobody received never starts the clock.
  */
-export async function announceDeletions(deps: NoticeDeps, scope: Scope, options: { ledgerFlag: string }): Promise<NoticeResult> {
+export async function announceDeletions(deps: NoticeDeps, scope: Scope, options: { ledgerFlag: string; /** Compute and return the notice; deliver and record nothing. */ dryRun?: boolean }): Promise<NoticeResult> {
   const daysAhead = deps.config.notice?.daysAhead ?? 3;
   const now = deps.clock().toISOString();
   const deletableFrom = new Date(Date.parse(now) + daysAhead * DAY_MS).toISOString();
   const view = await deps.store.sweepView(scope);
+  // As the sweep: nothing is announced from a ledger that may miss what runs now.
+  requireFreshLedger(view, deps.config, now);
   const { facts, others } = await candidatesWithReferrers(deps.index, view, now);
   // The reach as the ledger holds it now (freshness judged now, not at deletableFrom: the sweep judges it again then).
   const discovered = deps.members ? [...new Set((await deps.members.scopes()).map((s) => s.accountId))] : [];
@@ -93,7 +96,7 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));
   const fresh = scheduled.filter((p) => !isCurrent(existing.get(imageKey(p.image.repositoryName, p.image.imageDigest)), p));
   const notice = noticeOf(scope, now, daysAhead, deletableFrom, fresh, scheduled.length - fresh.length, options.ledgerFlag);
-  if (fresh.length === 0) return { notice, deliveries: [], recorded: 0 };
+  if (fresh.length === 0 || options.dryRun) return { notice, deliveries: [], recorded: 0 };
   const deliveries = await deps.deliver(notice);
   if (!deliveries.some((d) => d.ok)) return { notice, deliveries, recorded: 0 };
   const announcements: Announcement[] = fresh.map((p) => ({

@@ -18,6 +18,7 @@ const OPTIONS = {
   quiet: { type: 'boolean', default: false },
   offline: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
   preview: { type: 'boolean', default: false },
   since: { type: 'string' },
   'webhook-url': { type: 'string' },
@@ -48,6 +49,7 @@ export interface Flags {
   quiet: boolean;
   offline: boolean;
   force: boolean;
+  'dry-run': boolean;
   preview: boolean;
   since?: string;
   'webhook-url'?: string;
@@ -127,7 +129,7 @@ Commands:
   init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
   report-usage --source NAME [--from-kubernetes] [FILE|-] (--ledger DIR | --table NAME | --url URL)  the images a source runs now
   sources   (--ledger DIR | --table NAME)                  usage sources, their last report and whether they are stale
-  notice    (--ledger DIR | --table NAME) [--webhook-url URL]  announce the deletions of the next days (records the announcement)
+  notice    (--ledger DIR | --table NAME) [--webhook-url URL] [--dry-run [--now ISO]]  announce the deletions of the next days (records the announcement)
   report    --out DIR [SOURCE]                             write the static HTML report (opens from file://)
   lifecycle-check [SOURCE] [--preview]                     ECR lifecycle rules that would expire or archive images in use (exit 6)
 

@@ -9,7 +9,17 @@ import { FakeAccount } from '../fakes/fake-account.js';
 
 const EXAMPLE = 'examples/account.json';
 
-const cli = (argv: string[], at: string, account?: FakeAccount) => runAt(at, argv, { ...(account && { account }) });
+const run = (argv: string[], at: string, account?: FakeAccount) => runAt(at, argv, { ...(account && { account }) });
+/** As the nightly schedule runs it: the notice an hour after a reconcile (it refuses a stale ledger, as the sweep does). */
+async function cli(argv: string[], at: string, account?: FakeAccount) {
+  const ledger = argv[argv.indexOf('--ledger') + 1];
+  const config = argv[argv.indexOf('--config') + 1];
+  if (argv[0] === 'notice' && argv.includes('--ledger') && argv.includes('--config')) {
+    const before = new Date(Date.parse(at) - 3_600_000).toISOString();
+    expect((await run(['reconcile', '--snapshot', EXAMPLE, '--config', config!, '--ledger', ledger!, '--now', before], before)).code).toBe(0);
+  }
+  return run(argv, at, account);
+}
 
 /** The example config with `notice: { daysAhead: 3 }`, and a ledger reconciled from the example account at `at`. */
 async function world() {
@@ -38,6 +48,33 @@ async function webhook(statuses: number[]): Promise<{ url: string; bodies: unkno
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/secret`, bodies };
 }
+
+describe('notice from the CLI (issue 22, point 5)', () => {
+  it('--dry-run prints the announcement and records and sends nothing; --now only with it', async () => {
+    const w = await world();
+    const hook = await webhook([200]);
+    const dry = await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--webhook-url', hook.url, '--dry-run'], '2026-11-14T06:00:00Z');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/^\d+ image\(s\) \(.*\) in 123456789012\/us-east-1 will be deleted from 2026-11-17T06:00:00.000Z/); // not prefixed like an error
+    expect(dry.out).toContain('DRY RUN: nothing was sent or recorded');
+    expect(hook.bodies).toEqual([]);
+    const json = (await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--dry-run', '--output', 'json'], '2026-11-14T06:00:00Z')).json();
+    expect(json).toMatchObject({ dryRun: true, recorded: 0 });
+    // Nothing was recorded: the real notice announces them all.
+    const real = (await cli(['notice', '--ledger', w.ledger, '--config', w.config, '--output', 'json'], '2026-11-14T06:00:00Z')).json();
+    expect(real.recorded).toBe(json.notice.totals.images);
+    const moved = await run(['notice', '--ledger', w.ledger, '--config', w.config, '--now', '2026-11-20T00:00:00Z'], '2026-11-14T06:00:00Z');
+    expect([moved.code, moved.err]).toEqual([2, 'ecr-ledger: notice records announcements on the real clock: --now only with --dry-run']);
+    expect((await run(['notice', '--ledger', w.ledger, '--config', w.config, '--dry-run', '--now', '2026-11-14T07:00:00Z', '--output', 'json'], '2026-11-30T00:00:00Z')).json().notice.deletableFrom).toBe('2026-11-17T07:00:00.000Z');
+  });
+
+  it('refuses a stale ledger (exit 4), as the sweep does: nothing is announced from it', async () => {
+    const w = await world(); // reconciled 2026-11-10T06:00
+    const stale = await run(['notice', '--ledger', w.ledger, '--config', w.config], '2026-11-14T06:00:00Z');
+    expect(stale.code).toBe(4);
+    expect(stale.err).toContain('the ledger is stale: the last reconcile finished 2026-11-10T06:00:00.000Z');
+  });
+});
 
 describe('advance notice (notice.daysAhead)', () => {
   it('announces what the plan deletes in 3 days once, and the sweep deletes only images announced 3 days earlier', async () => {

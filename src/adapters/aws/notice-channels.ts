@@ -27,7 +27,7 @@ export async function deliverNotice(channels: NoticeChannels, notice: Notice): P
   const deliveries: Delivery[] = [];
   if (channels.sns) {
     try {
-      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: noticeHeadline(notice).slice(0, 100), Message: noticeText(notice, SNS_IMAGES) }));
+      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: `ecr-ledger: ${noticeHeadline(notice)}`.slice(0, 100), Message: noticeText(notice, SNS_IMAGES) }));
       deliveries.push({ channel: 'sns', ok: true });
     } catch (error) {
       deliveries.push({ channel: 'sns', ok: false, error: `sns:Publish failed: ${(error as Error).message}` });

@@ -15,12 +15,12 @@ import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.
 import type { UsageIndex } from '../usage-index.js';
 import { settleDeadIntents } from './intents.js';
 import { RunLease } from './lease.js';
+import { requireFreshLedger } from './fresh-ledger.js';
 import type { ManagedRepositories } from '../../domain/managed-repositories.js';
 import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
 import { keptWholeByReach } from '../reach/kept-whole.js';
 
-const HOUR = 3_600_000;
 
 export interface SweepDeps {
   readonly store: SweepStore;
@@ -45,13 +45,6 @@ export interface SweepDeps {
   readonly managed?: ManagedRepositories;
 }
 
-function requireFreshLedger(view: LedgerContents, config: Config, now: string): void {
-  if (!view.watermark) throw new RefusedError('no reconcile has completed for this account and region: run `ecr-ledger reconcile` first');
-  const age = (Date.parse(now) - Date.parse(view.watermark.reconciledAt)) / HOUR;
-  if (age > config.sweep.maxLedgerAgeHours) {
-    throw new RefusedError(`the ledger is stale: the last reconcile finished ${view.watermark.reconciledAt} (${age.toFixed(1)} h ago), more than maxLedgerAgeHours (${config.sweep.maxLedgerAgeHours})`);
-  }
-}
 
 /**
  * The live check: what the ledger says may be deletable, re-read now. Candidates get their current tags (gone ones
