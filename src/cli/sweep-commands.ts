@@ -21,10 +21,14 @@ import { Organization } from '../adapters/aws/organization-members.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { openOrganization } from './organization-source.js';
 
-function renderSweep(report: SweepReport): string {
+function renderSweep(report: SweepReport, how: { rehearsal?: string; movedClock?: boolean } = {}): string {
   const verb = report.action === 'archive' ? 'archive' : 'delete';
+  // --force applies only to a dry run against live AWS on the real clock.
+  const next = how.rehearsal !== undefined
+    ? ` This rehearsal checked against ${how.rehearsal} at ${report.now}; only a sweep against live AWS can ${verb} (drop --snapshot, and --now, then add --force).`
+    : how.movedClock ? ` It was judged at ${report.now} (--now); a sweep that ${verb}s runs on the real clock (drop --now, then add --force).` : ` Run again with --force to ${verb} them.`;
   const head = report.dryRun
-    ? `DRY RUN (nothing was changed): the sweep would ${verb} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}. Run again with --force to ${verb} them.`
+    ? `DRY RUN (nothing was changed): the sweep would ${verb} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}.${next}`
     : `Sweep ${report.runId}: ${report.action === 'archive' ? 'archived' : 'deleted'} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}, ${report.totals.failures} failure(s).`;
   const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), formatBytes(r.bytes), String(r.failures), String(r.skippedByCap)]);
   rows.push(['TOTAL', String(report.totals.images), formatBytes(report.totals.bytes), String(report.totals.failures), String(report.totals.skippedByCap)]);
@@ -56,7 +60,8 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
     const clients = rehearsal ? undefined : (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
     try {
       const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg, () => io.clock());
-      const moved = flags.now === undefined ? undefined : parseTime(flags.now, '--now');
+      // A rehearsal judges at the snapshot's capture time unless told otherwise (docs/cli.md).
+      const moved = flags.now === undefined ? rehearsal?.capturedAt : parseTime(flags.now, '--now');
       const clock = () => (moved === undefined ? io.clock() : new Date(moved));
       // Organisation-wide, the live check also reads every member account that can pull from the candidates' repositories.
       const org = cfg.organization && !rehearsal ? openOrganization(flags, cfg, scope, io.organization) : undefined;
@@ -65,7 +70,7 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
         const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
         const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), ...(members && { members }), ...(clusters && { clusters }) },
           scope, { dryRun: !flags.force, runId: randomUUID() });
-        print(io, flags, report, () => renderSweep(report));
+        print(io, flags, report, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined }));
         return report.failures.length > 0 ? 5 : 0;
       } finally {
         org?.access.destroy();

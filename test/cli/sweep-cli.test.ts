@@ -73,12 +73,24 @@ describe('ecr-ledger sweep and history', () => {
     const a = new FakeAccount();
     const now = new Date('2026-11-20T00:00:00Z');
     await cli(a, now, 'reconcile', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--ledger', ledger);
-    const rehearsal = await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--output', 'json');
+    const rehearsal = await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--now', now.toISOString(), '--output', 'json');
     expect(rehearsal.code).toBe(0);
     expect(rehearsal.json().totals).toMatchObject({ images: 40, usdPerMonthSaved: 1.23 });
     expect(rehearsal.err).toContain('this is a rehearsal');
     const forced = await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--force');
     expect(forced.code).toBe(2);
+  });
+
+  it('a rehearsal judges at the snapshot\'s capture time by default, and does not suggest --force (issue 22, point 6)', async () => {
+    const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
+    const a = new FakeAccount();
+    const now = new Date('2026-12-20T00:00:00Z'); // weeks after the capture: the same rehearsal, whatever day it runs
+    await cli(a, now, 'reconcile', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--ledger', ledger);
+    const json = (await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--output', 'json')).json();
+    expect(json.now).toBe('2026-11-10T06:00:00.000Z');
+    const text = await cli(a, now, 'sweep', '--ledger', ledger, '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml');
+    expect(text.out).toContain('This rehearsal checked against examples/account.json at 2026-11-10T06:00:00.000Z; only a sweep against live AWS can delete');
+    expect(text.out).not.toContain('Run again with --force');
   });
 
   it('refuses with exit 4 when the ledger is stale', async () => {

@@ -127,7 +127,7 @@ describe('usage reports (report-usage, sources)', () => {
     expect((await cli('2026-11-20T12:00:00Z', 'sources', '--ledger', w.ledger, '--output', 'json')).json().sources).toHaveLength(1);
     for (const kept of ['checkout:r4', 'checkout:r5', 'checkout:r6']) expect(await sweep('2026-11-21T00:00:00Z')).not.toContain(kept);
     // The sweep's report names the source gone stale (reported 35 h before, staleAfterHours 24).
-    const dry = await cli('2026-11-21T00:00:00Z', 'sweep', '--ledger', w.ledger, '--config', CONFIG, '--snapshot', EXAMPLE, '--output', 'json');
+    const dry = await cli('2026-11-21T00:00:00Z', 'sweep', '--ledger', w.ledger, '--config', CONFIG, '--snapshot', EXAMPLE, '--now', '2026-11-21T00:00:00Z', '--output', 'json');
     expect(dry.json().staleSources).toEqual([expect.objectContaining({ name: 'prod-eks', stale: true, images: 5 })]);
   });
 
