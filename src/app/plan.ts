@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory } from '../domain/facts.js';
 import { summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
-import { planRetention, type RetentionPlan } from '../domain/retention-policy.js';
+import { planRetention, type RetentionPlan, type TimeHold } from '../domain/retention-policy.js';
 import { neverReconciled, unheldRegistryWarnings, type OtherScopes } from './ledger-view.js';
 import { reachWorld } from './reach/reach-world.js';
 import type { Watermark } from './ports.js';
@@ -22,6 +22,8 @@ export interface PlanReport {
   readonly images: readonly ImageView[];
   readonly repositories: readonly RepositorySummary[];
   readonly totals: PlanTotals;
+  /** Images kept only until a known time (grace, age, a recent pull): when each becomes eligible, and why it waits. */
+  readonly waiting: ReadonlyArray<{ readonly repositoryName: string; readonly imageDigest: string; readonly eligibleAt: string; readonly for: readonly TimeHold[]; readonly reason: string }>;
   readonly warnings: readonly string[];
 }
 
@@ -53,5 +55,7 @@ export function planReport(view: FactView, config: Config, now: string): PlanRep
   const images = [...plan.images]
     .sort((a, b) => a.image.repositoryName.localeCompare(b.image.repositoryName) || b.image.imagePushedAt.localeCompare(a.image.imagePushedAt) || a.image.imageDigest.localeCompare(b.image.imageDigest))
     .map(imageView);
-  return { now, images, repositories, totals, warnings: viewWarnings(view, plan) };
+  const waiting = plan.images.flatMap((p) => (p.waiting ? [{ repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, eligibleAt: p.waiting.eligibleAt, for: p.waiting.for, reason: p.waiting.reasons.join('; ') }] : []))
+    .sort((a, b) => a.eligibleAt.localeCompare(b.eligibleAt) || a.repositoryName.localeCompare(b.repositoryName) || a.imageDigest.localeCompare(b.imageDigest));
+  return { now, images, repositories, totals, waiting, warnings: viewWarnings(view, plan) };
 }

@@ -28,6 +28,12 @@ export function renderPlan(report: PlanReport): string {
   for (const i of deletions) {
     out.push(`  ${i.repositoryName}@${shortDigest(i.imageDigest)}  ${i.imageTags.length ? i.imageTags.join(',') : '<untagged>'}  pushed ${i.imagePushedAt.slice(0, 10)}  ${formatBytes(i.imageSizeInBytes)}`);
   }
+  // What is kept only until a known time: a first plan that deletes nothing does not look broken.
+  const kinds = [...new Set(report.waiting.flatMap((w) => w.for))];
+  for (const kind of kinds) {
+    const waiting = report.waiting.filter((w) => w.for.includes(kind));
+    out.push(`${waiting.length} image(s) wait for ${kind} (first eligible ${waiting[0]!.eligibleAt.slice(0, 10)})`);
+  }
   out.push('', 'USD/month is an upper bound: ECR stores layers shared between images once. `explain IMAGE` tells why an image is kept.');
   return out.join('\n');
 }

@@ -13,6 +13,9 @@ const DAY_MS = 24 * HOUR_MS;
 /** Where the "unreferenced since" time came from; `explain` says which applied. */
 export type UnreferencedSource = 'push' | 'ledger' | 'snapshot' | 'now';
 
+/** The settings whose time-based protection keeps an image until a known moment. */
+export type TimeHold = 'graceDays' | 'olderThanDays' | 'minimumImageAgeHours' | 'keepPulledWithinDays' | 'protectedUntil';
+
 export interface PlannedImage {
   readonly image: ImageFact;
   readonly action: 'keep' | 'delete';
@@ -22,6 +25,8 @@ export interface PlannedImage {
   readonly unreferencedSince?: { readonly at: string; readonly source: UnreferencedSource };
   /** Its last recorded pull, when its rule counts pulls (keepPulledWithinDays): a pull after an announcement makes it stale. */
   readonly countedPullAt?: string;
+  /** Kept only by reasons that end at a known time (age, grace, a recent pull): when the last of them ends, and which. */
+  readonly waiting?: { readonly eligibleAt: string; readonly for: readonly TimeHold[]; readonly reasons: readonly string[] };
 }
 
 export interface PlanOptions {
@@ -99,6 +104,8 @@ interface Assessment {
   topLevel: boolean;
   since?: { at: string; source: UnreferencedSource };
   countedPullAt?: string;
+  /** Reasons to keep that end at a known time (age, grace, a recent pull, a protection recorded ahead): each with its end. */
+  timeHolds: Array<{ reason: string; until: number; kind: TimeHold }>;
 }
 
 function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFacts; usage: Usage; history?: ImageHistory; options: PlanOptions; topLevel: boolean; reach: { keeps: readonly string[]; covered: readonly string[] } }): Assessment {
@@ -117,16 +124,21 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
   const kept = image.imageTags.flatMap((tag) => rule.keepTags.filter((p) => tagMatcher(p)(tag)).map((p) => `tag ${tag} matches keepTags "${p}"`));
   protections.push(...kept);
   if (kept.length === 0) passes.push(image.imageTags.length ? `no tag matches keepTags (${rule.keepTags.join(', ')})` : 'untagged');
+  const timeHolds: Assessment['timeHolds'] = [];
+  const hold = (kind: TimeHold, reason: string, until: number) => { holds.push(reason); timeHolds.push({ kind, reason, until }); };
   if (rule.keepPulledWithinDays > 0 && image.lastRecordedPullTime !== undefined && now - Date.parse(image.lastRecordedPullTime) < rule.keepPulledWithinDays * DAY_MS) {
-    protections.push(`pulled ${days(now - Date.parse(image.lastRecordedPullTime))} days ago, within keepPulledWithinDays (${rule.keepPulledWithinDays})`);
+    const reason = `pulled ${days(now - Date.parse(image.lastRecordedPullTime))} days ago, within keepPulledWithinDays (${rule.keepPulledWithinDays})`;
+    protections.push(reason);
+    timeHolds.push({ kind: 'keepPulledWithinDays', reason, until: Date.parse(image.lastRecordedPullTime) + rule.keepPulledWithinDays * DAY_MS });
   } else if (rule.keepPulledWithinDays > 0) {
     passes.push(image.lastRecordedPullTime ? `last pulled ${image.lastRecordedPullTime}, more than ${rule.keepPulledWithinDays} days ago` : 'no pull recorded');
   }
 
   const age = now - Date.parse(image.imagePushedAt);
   const minimumHours = options.config.sweep.minimumImageAgeHours;
-  if (age < minimumHours * HOUR_MS) holds.push(`pushed ${(age / HOUR_MS).toFixed(1)} hours ago, younger than minimumImageAgeHours (${minimumHours})`);
-  if (rule.olderThanDays > 0 && age <= rule.olderThanDays * DAY_MS) holds.push(`pushed ${days(age)} days ago, not older than olderThanDays (${rule.olderThanDays})`);
+  const pushedAt = Date.parse(image.imagePushedAt);
+  if (age < minimumHours * HOUR_MS) hold('minimumImageAgeHours', `pushed ${(age / HOUR_MS).toFixed(1)} hours ago, younger than minimumImageAgeHours (${minimumHours})`, pushedAt + minimumHours * HOUR_MS);
+  if (rule.olderThanDays > 0 && age <= rule.olderThanDays * DAY_MS) hold('olderThanDays', `pushed ${days(age)} days ago, not older than olderThanDays (${rule.olderThanDays})`, pushedAt + rule.olderThanDays * DAY_MS + 1);
   else passes.push(`pushed ${days(age)} days ago${rule.olderThanDays > 0 ? `, older than olderThanDays (${rule.olderThanDays})` : ''}`);
 
   let since: Assessment['since'];
@@ -135,12 +147,12 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
     const idle = now - Date.parse(since.at);
     const text = `unreferenced since ${since.at} (${SOURCE_WORDS[since.source]})`;
     // A release stamped in the future (a stopped task's retention, a pin's expiry) protects until then, whatever graceDays says.
-    if (idle < 0) holds.push(`protected until ${since.at} (its last reference's protection ends then), whatever graceDays (${rule.graceDays})`);
-    else if (rule.graceDays > 0 && idle < rule.graceDays * DAY_MS) holds.push(`${text}: ${days(idle)} days, less than graceDays (${rule.graceDays})`);
+    if (idle < 0) hold('protectedUntil', `protected until ${since.at} (its last reference's protection ends then), whatever graceDays (${rule.graceDays})`, Date.parse(since.at) + rule.graceDays * DAY_MS);
+    else if (rule.graceDays > 0 && idle < rule.graceDays * DAY_MS) hold('graceDays', `${text}: ${days(idle)} days, less than graceDays (${rule.graceDays})`, Date.parse(since.at) + rule.graceDays * DAY_MS);
     else passes.push(`${text}: ${days(idle)} days, at least graceDays (${rule.graceDays})`);
   }
   const countedPullAt = rule.keepPulledWithinDays > 0 ? image.lastRecordedPullTime : undefined;
-  return { protections, holds, passes, topLevel: ctx.topLevel, ...(since && { since }), ...(countedPullAt && { countedPullAt }) };
+  return { protections, holds, passes, timeHolds, topLevel: ctx.topLevel, ...(since && { since }), ...(countedPullAt && { countedPullAt }) };
 }
 
 /** A plan of one registry on its own (a snapshot, a test): the registry is readable, nothing else is held. */
@@ -169,9 +181,15 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
   const decided = new Map<string, PlannedImage>();
   for (const [repositoryName, images] of [...byRepository].sort(([a], [b]) => a.localeCompare(b))) {
     const rule = matchRule(repositoryName);
-    const plan = (image: ImageFact, action: 'keep' | 'delete', reasons: string[], since?: PlannedImage['unreferencedSince'], countedPullAt?: string) => {
+    const plan = (image: ImageFact, action: 'keep' | 'delete', reasons: string[], a?: Pick<Assessment, 'since' | 'countedPullAt' | 'timeHolds'>) => {
       const key = imageKey(image.repositoryName, image.imageDigest);
-      decided.set(key, { image, action, reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key), ...(since && { unreferencedSince: since }), ...(countedPullAt && { countedPullAt }) });
+      // Waiting: every reason to keep it ends at a known time.
+      const timed = action === 'keep' && a !== undefined && reasons.length > 0 && reasons.every((r) => a.timeHolds.some((h) => h.reason === r));
+      const waiting = timed ? { eligibleAt: new Date(Math.max(...a.timeHolds.map((h) => h.until))).toISOString(), for: [...new Set(a.timeHolds.map((h) => h.kind))], reasons } : undefined;
+      decided.set(key, {
+        image, action, reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key),
+        ...(a?.since && { unreferencedSince: a.since }), ...(a?.countedPullAt && { countedPullAt: a.countedPullAt }), ...(waiting && { waiting }),
+      });
     };
     if (!rule) {
       images.forEach((image) => plan(image, 'keep', [`repository ${repositoryName} is out of scope: no rule in repositories matches it`]));
@@ -221,7 +239,7 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
         else a.passes.push(`${relation} ${repositoryName}@${parent.imageDigest} would be deleted too`);
       }
       keeps.push(...a.holds);
-      plan(image, keeps.length ? 'keep' : 'delete', keeps.length ? keeps : a.passes, a.since, a.countedPullAt);
+      plan(image, keeps.length ? 'keep' : 'delete', keeps.length ? keeps : a.passes, a);
       return keeps.length > 0;
     };
     for (const image of images) isKept(image, new Set());

@@ -24,7 +24,7 @@ describe('ecr-ledger CLI', () => {
     const result = await cli('plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER, '--output', 'json');
     expect(result.code).toBe(0);
     const plan = result.json();
-    expect(Object.keys(plan)).toEqual(['schemaVersion', 'now', 'images', 'repositories', 'totals', 'warnings']);
+    expect(Object.keys(plan)).toEqual(['schemaVersion', 'now', 'images', 'repositories', 'totals', 'waiting', 'warnings']);
     expect(Object.keys(plan.images[0])).toEqual(['repositoryName', 'imageDigest', 'imageTags', 'imagePushedAt', 'imageSizeInBytes', 'action', 'reasons', 'referrers']);
     expect(plan.totals.toDelete).toBeGreaterThan(0);
     expect(plan.totals.images).toBe(plan.images.length);
