@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { ReportedImageFact, Scope } from '../domain/facts.js';
-import { parseImageReference } from '../domain/image-reference.js';
+import { parseImageReference, type EcrImageReference } from '../domain/image-reference.js';
 import { named } from '../domain/named-images.js';
 import { sourceStatus, staleSourceWarning, type SourceStatus } from '../domain/usage-sources.js';
 import { ImageReferenceError, UsageError } from '../errors.js';
@@ -11,6 +11,13 @@ import type { UsageIndex } from './usage-index.js';
 export interface ReportedImage {
   readonly image: string;
   readonly workloads: readonly string[];
+  /** Where the entry came from (`FILE line 3`), for messages. */
+  readonly at?: string;
+  /**
+   * `image`: written as the other commands take an IMAGE (a file or stdin) — `repo:tag` and `repo@sha256:…` name the
+   * ledger's registry, and must name an image it holds. Otherwise (a cluster's pod specs) as a container runtime reads it.
+   */
+  readonly spelled?: 'image';
 }
 
 export interface UsageReportResult {
@@ -28,7 +35,7 @@ export interface UsageReportResult {
 export interface UsageReportDeps {
   readonly reports: UsageReportStore;
   readonly events: Pick<EventLedger, 'releaseImage'>;
-  readonly index: Pick<UsageIndex, 'tagged'>;
+  readonly index: Pick<UsageIndex, 'tagged' | 'image'>;
 }
 
 /** A source name as it appears in ids and messages. */
@@ -45,19 +52,25 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
   const source = requireSourceName(input.source);
   const merged = new Map<string, Set<string>>();
   const ignored: string[] = [];
-  input.images.forEach((entry, i) => {
+  // Every entry is checked before anything is written: a report is taken whole or not at all.
+  for (const [i, entry] of input.images.entries()) {
+    const at = entry.at ?? `image ${i + 1}`;
     let ref;
     try {
-      ref = parseImageReference(entry.image, 'container');
+      ref = parseImageReference(entry.image, entry.spelled === 'image' ? 'query' : 'container');
     } catch (error) {
-      if (error instanceof ImageReferenceError) throw new UsageError(`image ${i + 1} (${JSON.stringify(entry.image)}): ${error.message}`, { cause: error });
+      if (error instanceof ImageReferenceError) throw new UsageError(`${at} (${JSON.stringify(entry.image)}): ${error.message}`, { cause: error });
       throw error;
     }
-    if (ref.kind !== 'ecr') return void ignored.push(entry.image);
-    const workloads = merged.get(entry.image) ?? new Set<string>();
+    if (ref.kind !== 'ecr') {
+      ignored.push(entry.image);
+      continue;
+    }
+    const image = entry.spelled === 'image' ? await heldImage(deps.index, scope, ref, entry.image, at) : entry.image;
+    const workloads = merged.get(image) ?? new Set<string>();
     entry.workloads.forEach((w) => workloads.add(w));
-    merged.set(entry.image, workloads);
-  });
+    merged.set(image, workloads);
+  }
   const images: ReportedImageFact[] = [...merged].sort(([a], [b]) => a.localeCompare(b)).map(([image, workloads]) => ({ source, image, workloads: [...workloads].sort(), reportedAt: input.reportedAt }));
   const { removed } = await deps.reports.replaceReport(scope, { name: source, reportedAt: input.reportedAt, images: images.length }, images);
   let released = 0;
@@ -71,6 +84,19 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
     }
   }
   return { source, reportedAt: input.reportedAt, images: images.length, removed: removed.length, released, ignored };
+}
+
+/**
+ * An IMAGE as the other commands take it, as the full URI a report holds: `repo:tag` and `repo@digest` name the
+ * ledger's registry. One in the ledger's registry must name an image it holds (a typo would protect nothing).
+ */
+async function heldImage(index: Pick<UsageIndex, 'tagged' | 'image'>, scope: Scope, ref: EcrImageReference, text: string, at: string): Promise<string> {
+  const registry = { accountId: ref.registryId ?? scope.accountId, region: ref.region ?? scope.region };
+  const uri = `${registry.accountId}.dkr.ecr.${registry.region}.amazonaws.com/${ref.repositoryName}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+  if (registry.accountId !== scope.accountId || registry.region !== scope.region) return uri;
+  const held = ref.digest !== undefined ? (await index.image(registry, ref.repositoryName, ref.digest)).image !== undefined : (await index.tagged(registry, ref.repositoryName, ref.tag ?? 'latest')).length > 0;
+  if (!held) throw new UsageError(`${at}: ${text} names no image the ledger holds in ${scope.accountId}/${scope.region} (${ref.digest !== undefined ? `no ${ref.repositoryName}@${ref.digest}` : `no image of ${ref.repositoryName} has the tag ${ref.tag ?? 'latest'}`}): nothing was reported`);
+  return uri;
 }
 
 /** Warnings for the stale usage sources among some referrers (who-uses: "protected by a source we have not heard from"). */

@@ -5,15 +5,16 @@ import { ImageReferenceError, UsageError } from '../errors.js';
 
 /**
  * A usage report as a file gives it: one image reference per line (blank lines and `#` comments skipped), or JSON —
- * a list of references or of `{ "image", "workloads"? }`, or `{ "images": [...] }`. A malformed entry names its line
- * or position; nothing is reported then.
+ * a list of references or of `{ "image", "workloads"? }`, or `{ "images": [...] }`. Each is an IMAGE as the other
+ * commands take it (`repo:tag` names the ledger's registry). A malformed entry names its line or position; nothing is
+ * reported then.
  */
 export function parseUsageInput(text: string, where: string): ReportedImage[] {
   const trimmed = text.trim();
   const check = (image: unknown, at: string): string => {
     if (typeof image !== 'string' || image.trim() === '') throw new UsageError(`${where} ${at}: expected an image reference, got ${JSON.stringify(image)}`);
     try {
-      parseImageReference(image.trim(), 'container');
+      parseImageReference(image.trim(), 'query');
     } catch (error) {
       if (error instanceof ImageReferenceError) throw new UsageError(`${where} ${at}: ${error.message}`, { cause: error });
       throw error;
@@ -31,15 +32,15 @@ export function parseUsageInput(text: string, where: string): ReportedImage[] {
     if (!Array.isArray(list)) throw new UsageError(`${where}: expected a JSON list of images, or { "images": [...] }`);
     return list.map((entry, i) => {
       const at = `images[${i}]`;
-      if (typeof entry === 'string') return { image: check(entry, at), workloads: [] };
+      if (typeof entry === 'string') return { image: check(entry, at), workloads: [], at: `${where} ${at}`, spelled: 'image' as const };
       const { image, workloads } = (entry ?? {}) as { image?: unknown; workloads?: unknown };
       if (workloads !== undefined && (!Array.isArray(workloads) || workloads.some((w) => typeof w !== 'string'))) throw new UsageError(`${where} ${at}.workloads: expected a list of strings`);
-      return { image: check(image, `${at}.image`), workloads: (workloads as string[] | undefined) ?? [] };
+      return { image: check(image, `${at}.image`), workloads: (workloads as string[] | undefined) ?? [], at: `${where} ${at}`, spelled: 'image' as const };
     });
   }
   return text.split('\n').flatMap((line, i) => {
     const content = line.replace(/#.*$/, '').trim();
-    return content === '' ? [] : [{ image: check(content, `line ${i + 1}`), workloads: [] }];
+    return content === '' ? [] : [{ image: check(content, `line ${i + 1}`), workloads: [], at: `${where} line ${i + 1}`, spelled: 'image' as const }];
   });
 }
 

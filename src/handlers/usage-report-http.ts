@@ -8,7 +8,7 @@ import type { FunctionUrlRequest, HttpResponse } from './who-uses-http.js';
 const json = (statusCode: number, body: unknown): HttpResponse => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const SKEW_MS = 5 * 60_000;
 
-interface ReportBody { source: string; reportedAt: string; images: Array<{ image: string; workloads: string[] }> }
+interface ReportBody { source: string; reportedAt: string; images: Array<{ image: string; workloads: string[]; at?: string; spelled?: 'image' }> }
 
 /** The body `report-usage --url` sends: `{ source, reportedAt, images: [ { image, workloads } ] }`; what is wrong is said. */
 function parseBody(text: string, now: number): ReportBody {
@@ -26,10 +26,11 @@ function parseBody(text: string, now: number): ReportBody {
   return {
     source, reportedAt: new Date(Date.parse(reportedAt)).toISOString(),
     images: images.map((entry, i) => {
-      const { image, workloads } = (entry ?? {}) as { image?: unknown; workloads?: unknown };
+      const { image, workloads, at, spelled } = (entry ?? {}) as { image?: unknown; workloads?: unknown; at?: unknown; spelled?: unknown };
       if (typeof image !== 'string') throw new UsageError(`images[${i}].image: expected a string`);
       if (workloads !== undefined && (!Array.isArray(workloads) || workloads.some((w) => typeof w !== 'string'))) throw new UsageError(`images[${i}].workloads: expected a list of strings`);
-      return { image, workloads: (workloads as string[] | undefined) ?? [] };
+      if (spelled !== undefined && spelled !== 'image') throw new UsageError(`images[${i}].spelled: expected "image" or nothing`);
+      return { image, workloads: (workloads as string[] | undefined) ?? [], ...(typeof at === 'string' && { at: at.slice(0, 300) }), ...(spelled === 'image' && { spelled }) };
     }),
   };
 }

@@ -146,6 +146,24 @@ describe('usage reports (report-usage, sources)', () => {
     expect((await cli('2026-11-19T00:00:00Z', 'report-usage', '--source', 'bad#name', file, '--ledger', w.ledger)).err).toMatch(/--source "bad#name": a source name is/);
   });
 
+  it('takes every IMAGE spelling the other commands take: repo:tag and repo@digest name the ledger\'s registry (issue 22, point 3)', async () => {
+    const w = await world();
+    const digest = JSON.parse(await readFile(EXAMPLE, 'utf8')).ecr.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'payments').images.find((i: { imageTags: string[] }) => i.imageTags.includes('2.1')).imageDigest;
+    const file = join(w.dir, 'images.txt');
+    await writeFile(file, `payments:2.2\npayments@${digest}\ndocker.io/library/nginx:1.25\n`);
+    const sent = await cli('2026-11-19T00:00:00Z', 'report-usage', '--source', 'batch-vm', file, '--ledger', w.ledger, '--output', 'json');
+    expect(sent.code, sent.err).toBe(0);
+    expect(sent.json()).toMatchObject({ images: 2, ignored: ['docker.io/library/nginx:1.25'] });
+    const who = (await cli('2026-11-19T00:00:00Z', 'who-uses', 'payments:2.2', '--ledger', w.ledger, '--output', 'json')).json();
+    expect(who.images[0].referrers).toContainEqual(expect.objectContaining({ kind: 'usage-report', id: 'usage-report:batch-vm', protecting: true }));
+    // A line that names nothing the ledger holds is an input error naming its line; nothing is written.
+    await writeFile(file, 'payments:2.2\npaymants:2.2\n');
+    const typo = await cli('2026-11-19T01:00:00Z', 'report-usage', '--source', 'other', file, '--ledger', w.ledger);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toBe(`ecr-ledger: ${file} line 2: paymants:2.2 names no image the ledger holds in 123456789012/us-east-1 (no image of paymants has the tag 2.2): nothing was reported`);
+    expect((await cli('2026-11-19T01:00:00Z', 'sources', '--ledger', w.ledger, '--output', 'json')).json().sources.map((s: { name: string }) => s.name)).toEqual(['batch-vm']);
+  });
+
   it('--url POSTs the report to the deployment\'s function URL, signed with SigV4 from the standard credential chain', async () => {
     const requests: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
     const server = createServer(async (req, res) => {
@@ -163,7 +181,7 @@ describe('usage reports (report-usage, sources)', () => {
       const sent = await cli('2026-11-19T00:00:00Z', 'report-usage', '--source', 'prod-eks', '-', '--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, '--region', 'eu-west-1', '--output', 'json');
       expect(sent.code).toBe(0);
       expect(requests[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[^,]*host[^,]*x-amz-content-sha256[^,]*, Signature=[0-9a-f]{64}$/);
-      expect(JSON.parse(requests[0]!.body)).toEqual({ source: 'prod-eks', reportedAt: '2026-11-19T00:00:00.000Z', images: [{ image: `${HOST}/checkout:r6`, workloads: [] }] });
+      expect(JSON.parse(requests[0]!.body)).toEqual({ source: 'prod-eks', reportedAt: '2026-11-19T00:00:00.000Z', images: [{ image: `${HOST}/checkout:r6`, workloads: [], at: 'stdin line 1', spelled: 'image' }] });
     } finally {
       process.env.AWS_ACCESS_KEY_ID = saved.id;
       process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
