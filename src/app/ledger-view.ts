@@ -1,5 +1,4 @@
 import type { RegionProbe } from '../domain/region-probe.js';
-import type { Config } from '../config.js';
 import { scopeKey, type AccountFacts, type Scope } from '../domain/facts.js';
 import type { FactView } from './plan.js';
 import type { LedgerContents, LedgerStore, Watermark } from './ports.js';

@@ -1,13 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
 import { digest } from '../fixtures/account-builder.js';
 import { rawSample } from '../fixtures/events/samples.js';
-import { A, B, C, CAPTURED, fluentdDigest, REGION, sidecarSnapshots } from '../fixtures/organisation/sidecar-accounts.js';
-import { FakeAccount } from '../fakes/fake-account.js';
-import { FakeOrganisation } from '../fakes/fake-organisation.js';
+import { A, B, C, fluentdDigest, REGION } from '../fixtures/organisation/sidecar-accounts.js';
 
 import { cli, D, E, organisation, at, registry, world } from '../fixtures/organisation/central-registry.js';
 

@@ -1,6 +1,5 @@
 import { requireOwnCredentials } from '../reach/credentials.js';
 import type { Scope } from '../../domain/facts.js';
-import { RefusedError } from '../../errors.js';
 import type { AuditRecord } from '../ports.js';
 import { RunLease } from './lease.js';
 import type { SweepImage, SweepReport } from './report.js';
