@@ -2,6 +2,7 @@ import { scopeKey, type AccountFacts, type ImageFact, type Scope } from '../../d
 import type { ForeignImages } from '../../domain/image-resolver.js';
 import type { WindowOptions } from '../../domain/protection-window.js';
 import { computeUsage } from '../../domain/usage.js';
+import { namedImages, type ReferrerFact } from '../../domain/named-images.js';
 import type { UsageIndex } from '../usage-index.js';
 
 /** What a scope's protecting referrers name in another registry: an image by digest, or a tag. */
@@ -17,6 +18,8 @@ const TAG = 'tag:';
  * by digest, or by tag (a tag is not resolved here: comparing two pictures of one scope needs no read).
  */
 export function foreignUses(facts: AccountFacts, options: WindowOptions): ForeignUse[] {
+  // Most scopes name only their own registry: then there is nothing to judge (and no whole-scope evaluation to pay for).
+  if (!namesOtherRegistries(facts)) return [];
   const named = computeUsage(facts, options).resolver.missedReferences;
   if (named.length === 0) return [];
   const registries = new Map<string, { scope: Scope; images: Map<string, ImageFact> }>();
@@ -36,6 +39,18 @@ export function foreignUses(facts: AccountFacts, options: WindowOptions): Foreig
       const target = key.slice(at + 1);
       return target.startsWith(TAG) ? { registry: scope, repositoryName, tag: target.slice(TAG.length) } : { registry: scope, repositoryName, digest: target } as ForeignUse;
     }));
+}
+
+/** Whether any referrer of the scope names an image of another account or region. */
+function namesOtherRegistries(facts: AccountFacts): boolean {
+  const { scope } = facts;
+  const referrers: ReferrerFact[] = [
+    ...facts.taskDefinitions.map((fact) => ({ kind: 'task-definition' as const, fact })), ...facts.serviceRevisions.map((fact) => ({ kind: 'service-revision' as const, fact })),
+    ...facts.tasks.map((fact) => ({ kind: 'task' as const, fact })), ...facts.lambdaFunctions.map((fact) => ({ kind: 'lambda-function' as const, fact })),
+    ...(facts.reported ?? []).map((fact) => ({ kind: 'reported-image' as const, fact })), ...(facts.batchJobDefinitions ?? []).map((fact) => ({ kind: 'batch-job-definition' as const, fact })),
+    ...(facts.appRunnerServices ?? []).map((fact) => ({ kind: 'apprunner-service' as const, fact })),
+  ];
+  return referrers.some((r) => namedImages(scope, r).some((n) => scopeKey(n.registry) !== scopeKey(scope)));
 }
 
 /**
