@@ -74,6 +74,10 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (cause) {
+    // An option no command takes: one line naming it, and where the command's options are listed.
+    const unknown = /^Unknown option '([^']+)'/.exec((cause as Error).message);
+    const command = argv.find((a) => !a.startsWith('-'));
+    if (unknown) throw new UsageError(`unknown option ${unknown[1]} (see \`ecr-ledger help${command !== undefined && COMMANDS[command] ? ` ${command}` : ''}\`)`, { cause });
     throw new UsageError((cause as Error).message.split('\n')[0]!, { cause });
   }
   const [command, ...positionals] = parsed.positionals;

@@ -90,8 +90,9 @@ describe('ecr-ledger CLI', () => {
     [['plan', '--snapshot', EXAMPLE, '--now', 'tomorrow'], 2, '--now tomorrow'],
     [['plan', '--snapshot', EXAMPLE, '--output', 'yaml'], 2, '--output yaml'],
     [['plan', '--snapshot', EXAMPLE, '--ledger', '/tmp/x'], 2, 'give one source'],
-    [['plan', '--frobnicate'], 2, "Unknown option '--frobnicate'"],
+    [['plan', '--frobnicate'], 2, 'ecr-ledger: unknown option --frobnicate (see `ecr-ledger help plan`)'],
     [['destroy'], 2, 'unknown command "destroy"'],
+    [['snapshot', '--out', '-', '--region', 'us-east-1'], 1, 'ecr-ledger: no AWS credentials found: set AWS_PROFILE or give --profile (aws configure, aws sso login)'],
     [[], 2, 'Usage: ecr-ledger COMMAND'],
   ])('%j exits %i with a clear message', async (argv, code, message) => {
     const result = await cli(...argv);

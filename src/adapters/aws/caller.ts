@@ -36,7 +36,9 @@ export class AwsCallError extends AwsReadError {
   constructor(readonly api: string, cause: unknown, attempts?: number) {
     const e = cause as SdkError;
     const what = attempts === undefined ? 'failed' : `still throttled or failing after ${attempts} attempts`;
-    super(`${api} ${what}: ${e?.name ?? 'Error'}: ${e?.message ?? String(cause)}`, { cause });
+    super(e?.name === 'CredentialsProviderError'
+      ? `no AWS credentials found: set AWS_PROFILE or give --profile (aws configure, aws sso login); ${api} was not called`
+      : `${api} ${what}: ${e?.name ?? 'Error'}: ${e?.message ?? String(cause)}`, { cause });
     this.code = e?.name ?? 'Error';
     this.denied = isDenied(cause);
   }
