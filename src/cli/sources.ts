@@ -7,7 +7,7 @@ import { ledgerFactView } from '../app/ledger-view.js';
 import { readLiveFacts } from '../app/live.js';
 import type { FactView } from '../app/plan.js';
 import type { AnnouncementStore, AuditRecord, EventLedger, LedgerStore, SweepStore, UsageReportStore } from '../app/ports.js';
-import { MissingRegionError, UsageError } from '../errors.js';
+import { AwsReadError, MissingRegionError, UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import type { Config } from '../config.js';
 import type { Flags } from './args.js';
@@ -59,8 +59,20 @@ export async function openLedger(flags: SourceFlags, options: { create?: boolean
     return open;
   } catch (error) {
     await open.close();
-    throw error;
+    throw flags.table !== undefined ? reachingTable(error, flags.table) : error;
   }
+}
+
+/** The first call to a table that failed before any answer: say what was tried, and how to fix it. */
+function reachingTable(error: unknown, table: string): unknown {
+  const message = (error as Error)?.message ?? '';
+  if (/Region is missing/i.test(message)) return new MissingRegionError('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region', { cause: error });
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code ?? /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)\b/.exec(message)?.[1];
+  if (code && /^E[A-Z_]+$/.test(code)) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? 'the DynamoDB endpoint of the region';
+    return new AwsReadError(`cannot reach DynamoDB (table ${table}) at ${endpoint}: ${code}`, { cause: error });
+  }
+  return error;
 }
 
 async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): Promise<OpenLedger> {

@@ -101,6 +101,23 @@ describe('ecr-ledger CLI', () => {
     expect(result.err).not.toContain('    at ');
   });
 
+  it('a table it cannot reach, or no region for it, is said with what was tried and how to fix it', async () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+      delete process.env.AWS_REGION;
+      delete process.env.AWS_DEFAULT_REGION;
+      const noRegion = await cli('plan', '--table', 'ledger-t');
+      expect([noRegion.code, noRegion.err]).toEqual([2, 'ecr-ledger: no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region']);
+      Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' });
+      const unreachable = await cli('plan', '--table', 'ledger-t');
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.err).toContain('ecr-ledger: cannot reach DynamoDB (table ledger-t) at http://127.0.0.1:9: ECONNREFUSED');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('reports a broken config file with its name and line (exit 2)', async () => {
     const file = join(await tempDir(), 'bad.yaml');
     await writeFile(file, 'sweep:\n  maxDeletionsPerRun: -5\n');
