@@ -40,15 +40,48 @@ export const EXIT = { ok: 0, runtime: 1, usage: 2, notFound: 3, refused: 4, part
 
 const EXIT_WORDS: Readonly<Record<number, string>> = { 0: 'ok', 1: 'runtime error (AWS, I/O)', 2: 'usage, config or input error', 3: 'not found', 4: 'refused', 5: 'partly failed', 6: 'in-use images at risk (findings)' };
 
-/** `ecr-ledger help COMMAND` and `COMMAND --help`. */
+/** One line per flag, as `help COMMAND` lists them. */
+const FLAG_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  output: ['-o, --output table|json', 'the output: a table for people (default), JSON for scripts'],
+  debug: ['--debug', 'print the stack trace of an error'],
+  quiet: ['--quiet', 'no progress lines on stderr'],
+  snapshot: ['--snapshot FILE', 'read an account snapshot instead of live AWS or a ledger'],
+  ledger: ['--ledger DIR', 'the embedded ledger, kept in DIR'],
+  table: ['--table NAME', 'a DynamoDB ledger table (a name or its ARN; ECR_LEDGER_TABLE)'],
+  region: ['--region NAME', 'the AWS region (else AWS_REGION or the profile\'s)'],
+  profile: ['--profile NAME', 'the AWS profile whose credentials are used'],
+  scope: ['--scope ACCOUNT/REGION', 'which of the ledger\'s scopes (accounts and regions) to act on'],
+  account: ['--account ID', 'which account of the ledger to act on'],
+  config: ['--config FILE', 'the config file, YAML or JSON (ECR_LEDGER_CONFIG; absent: every default)'],
+  now: ['--now TIME', 'evaluate at this time instead of now'],
+  out: ['--out PATH', 'where to write the result'],
+  reason: ['--reason TEXT', 'who uses the image, in words'],
+  expires: ['--expires ISO|DURATION', 'when the pin ends (2027-01-31, 30d, 12h, P2W)'],
+  force: ['--force', 'act (delete, archive, purge): without it, a dry run'],
+  'dry-run': ['--dry-run', 'compute and print; send and record nothing'],
+  offline: ['--offline', 'apply only what the events carry (no AWS lookups)'],
+  preview: ['--preview', 'also ask ECR for its lifecycle-policy preview and compare'],
+  since: ['--since TIME', 'only what happened from this time on'],
+  'webhook-url': ['--webhook-url URL', 'also post the notice to this Slack-compatible webhook'],
+  source: ['--source NAME', 'the usage source (a cluster, a system) the report is from'],
+  'from-kubernetes': ['--from-kubernetes', 'read the images from the cluster of the current kube context'],
+  kubeconfig: ['--kubeconfig FILE', 'the kubeconfig to read (with --from-kubernetes)'],
+  context: ['--context NAME', 'the kube context to read (with --from-kubernetes)'],
+  url: ['--url FUNCTION_URL', 'send the report to the deployed usage-report function URL'],
+};
+
+/** `ecr-ledger help COMMAND` and `COMMAND --help`: its flags only, each with one line; SOURCE and TIME where they apply. */
 export function commandHelp(name: string): string {
   const spec = COMMANDS[name]!;
-  const flags = spec.flags.filter((f) => !['help'].includes(f)).map((f) => (f === 'output' ? '-o/--output table|json' : `--${f}`));
+  const flags = spec.flags.filter((f) => f !== 'help').map((f) => FLAG_WORDS[f] ?? [`--${f}`, '']);
+  const width = Math.max(...flags.map(([flag]) => flag.length));
+  const takesSource = spec.synopsis.includes('SOURCE');
+  const takesTime = spec.flags.includes('now') || spec.flags.includes('since');
   return [
     `ecr-ledger ${spec.synopsis}`, '', `  ${spec.summary}`, '',
-    `Flags: ${flags.join(', ')}`,
-    'SOURCE: --snapshot FILE | --ledger DIR | --table NAME (or ARN) | none: live AWS',
-    'TIME: ISO-8601 with a zone (2026-11-20T03:00:00Z, 2026-11-20T04:00:00+01:00) or epoch seconds',
-    `Exit codes: ${spec.exitCodes.map((c) => `${c} ${EXIT_WORDS[c]}`).join(', ')}`,
+    'Flags:', ...flags.map(([flag, words]) => `  ${flag.padEnd(width)}  ${words}`.trimEnd()),
+    ...(takesSource ? ['', 'SOURCE: --snapshot FILE | --ledger DIR | --table NAME (or ARN) | none: live AWS'] : []),
+    ...(takesTime ? ['TIME: ISO-8601 with a zone (2026-11-20T03:00:00Z, 2026-11-20T04:00:00+01:00) or epoch seconds'] : []),
+    '', `Exit codes: ${spec.exitCodes.map((c) => `${c} ${EXIT_WORDS[c]}`).join(', ')}`,
   ].join('\n');
 }

@@ -152,6 +152,23 @@ describe('command-line conventions', () => {
     expect((await cli('help', 'frobnicate')).code).toBe(2);
   });
 
+  it('per-command help lists only that command\'s flags, each with one line; SOURCE and TIME only where they apply (issue 22, point 8)', async () => {
+    const pin = (await cli('help', 'pin')).out;
+    expect(pin).toMatch(/^ {2}--reason TEXT +who uses the image, in words$/m);
+    expect(pin).toMatch(/^ {2}--expires ISO\|DURATION +when the pin ends/m);
+    expect(pin).not.toContain('--snapshot');
+    expect(pin).not.toContain('SOURCE:');
+    expect(pin).not.toContain('TIME:');
+    const plan = (await cli('help', 'plan')).out;
+    expect(plan).toMatch(/^ {2}--now TIME +evaluate at this time instead of now$/m);
+    expect(plan).toContain('SOURCE: --snapshot FILE');
+    expect(plan).toContain('TIME: ISO-8601 with a zone');
+    expect(plan).not.toContain('--force');
+    // Every flag of every command has its line.
+    const { COMMANDS, commandHelp } = await import('../../src/cli/command-specs.js');
+    for (const name of Object.keys(COMMANDS)) for (const line of commandHelp(name).split('\n').filter((l) => /^ {2}-/.test(l))) expect(line, `${name}: ${line}`).toMatch(/^ {2}\S.*\s{2,}\S/);
+  });
+
   it.each([
     [['plan', '--snapshot', EXAMPLE, '--out', 'x'], 'plan does not take --out'],
     [['plan', '--snapshot', EXAMPLE, '--snapshot', EXAMPLE], '--snapshot is given more than once'],
