@@ -23,10 +23,10 @@ export class LiveSweepAws implements SweepAws {
   constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config, private readonly clock: Clock) {}
 
   private read?: ReturnType<SweepAws['registry']>;
-  private caller_?: Promise<string>;
+  private identity?: Promise<string>;
 
   callerAccount(): Promise<string> {
-    return (this.caller_ ??= (async () => {
+    return (this.identity ??= (async () => {
       const { Account } = await this.caller.call('sts:GetCallerIdentity', () => this.clients.sts.send(new GetCallerIdentityCommand({})));
       if (!Account) throw new AwsReadError('sts:GetCallerIdentity returned no account id');
       return Account;

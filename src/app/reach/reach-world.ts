@@ -32,6 +32,8 @@ export interface ReachReads {
  */
 export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
   const { registry, now } = reads;
+  // The config's organization.id wins over the one discovery read.
+  const organizationId = config.organization?.id ?? reads.organizationId;
   const org = config.organization;
   const accounts = !org ? [] : 'accounts' in org ? org.accounts.map((a) => a.id) : [...(reads.discovered ?? [])];
   const configuredRegions = (accountId: string): string[] => {
@@ -66,7 +68,7 @@ export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
     workloadRegions: regionsOf(registry.accountId).filter((r) => r !== registry.region),
     regionsOf,
     regionNote: (accountId, region) => probed.get(accountId)?.get(region),
-    ...(org && { organization: { ...((org.id ?? reads.organizationId) !== undefined && { id: (org.id ?? reads.organizationId)! }), accounts } }),
+    ...(org && { organization: { ...(organizationId !== undefined && { id: organizationId }), accounts } }),
     members: new Set(accounts),
     standing,
   };
