@@ -132,7 +132,8 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
   try {
     const scope = open ? await chooseScope(open.ledger, flags) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
     const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events, index: open.index() };
-    const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }) },
+    const clusters = cfg.eks.clusters.length > 0 ? new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) : undefined;
+    const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }), ...(clusters && { clusters }) },
       scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
     print(io, flags, report, () => [
       report.dryRun

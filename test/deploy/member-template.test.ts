@@ -1,18 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse, type Tags } from 'yaml';
+import { readCfnYaml } from '../support/cfn-yaml.js';
 
-/** CloudFormation's short-form tags, read as their long form (`!Sub x` → `{ 'Fn::Sub': x }`). */
-const cfnTags: Tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'Equals', 'If', 'Not', 'Select'].flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-  const tag = `!${name}`;
-  return [
-    { tag, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) },
-    { tag, collection: 'seq' as const, resolve: (value: unknown) => ({ [key]: (value as { toJSON(): unknown }).toJSON() }) },
-  ];
-});
-
-const member = parse(readFileSync('deploy/member-account.yml', 'utf8'), { customTags: cfnTags }) as { Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }> };
+const member = readCfnYaml<{ Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }> }>('deploy/member-account.yml');
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 const LONG_TEMPLATE = '.serverless-long/cloudformation-template-update-stack.json';
 if (!existsSync(TEMPLATE)) throw new Error(`${TEMPLATE} is missing: run \`npm run package\` (npm test does) before these tests`);

@@ -14,6 +14,7 @@ import type { EventLedger, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
 import { RunLease } from './lease.js';
 import { sweepImage, type SweepImage } from './report.js';
+import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.js';
 
 export interface PurgeDeps {
   readonly aws: SweepAws;
@@ -21,6 +22,8 @@ export interface PurgeDeps {
   readonly clock: () => Date;
   /** With a ledger: its facts are reused, its pins protect, and deletions are recorded (tombstones, audit). */
   readonly ledger?: { readonly facts: AccountFacts; readonly store: SweepStore; readonly events: EventLedger; readonly index: UsageIndex };
+  /** EKS clusters read live (config `eks.clusters`), as the sweep reads them: one that cannot be read now refuses the purge. */
+  readonly clusters?: ClusterReader;
 }
 
 export interface PurgeReport {
@@ -58,7 +61,11 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
   const reach = deps.ledger
     ? await readRunReach({ index: deps.ledger.index, config: deps.config, held: async () => undefined }, scope, [repository], images, now)
     : { world: reachWorld(deps.config, { registry: scope, home: 'live', held: [], now }), others: [] };
-  const facts: AccountFacts = { scope, capturedAt: now, repositories: [repository], images, ...keptByLedger(deps.ledger?.facts), ...usage.facts };
+  const clusterReads = deps.clusters ? await readClusters(deps.clusters, scope) : [];
+  const unreadable = clusterReads.filter((r) => r.error !== undefined);
+  if (unreadable.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: ${unreadable.map((r) => `EKS cluster ${r.cluster} cannot be read now (${r.error})`).join('; ')}; a pod there may run any of its images`);
+  const kept = keptByLedger(deps.ledger?.facts);
+  const facts: AccountFacts = { scope, capturedAt: now, repositories: [repository], images, ...kept, ...usage.facts, reported: withLiveClusters(kept.reported, clusterReads, now) };
   // Strict whatever the rules say (keepIfSharedWithOtherAccounts waives nothing here): the repository goes for good.
   const unseen = reachKeeps(reachOf(repository, reach.world), true, reach.world.members);
   if (unseen.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: its users cannot all be seen now. ${unseen.join('; ')}`);

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../../src/adapters/aws/caller.js';
 import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
 import { purgeRepository } from '../../../src/app/sweep/purge.js';
+import type { ClusterReader } from '../../../src/app/clusters.js';
+import { AwsReadError } from '../../../src/errors.js';
 import { DynamoDbLedger } from '../../../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../../../src/adapters/embedded-dynamodb.js';
 import { runCli } from '../../../src/cli/main.js';
@@ -27,9 +29,15 @@ function stackAccount(inUse: boolean): FakeAccount {
   return a;
 }
 
-const purge = (a: FakeAccount, dryRun: boolean) => purgeRepository({
+const purge = (a: FakeAccount, dryRun: boolean, clusters?: ClusterReader) => purgeRepository({
   aws: new LiveSweepAws(a.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, parseConfig({}), () => new Date('2026-11-20T00:00:00Z')), config: parseConfig({}), clock: () => new Date('2026-11-20T00:00:00Z'),
+  ...(clusters && { clusters }),
 }, SCOPE, 'stack-repo', { dryRun, runId: 'r1' });
+
+/** One EKS cluster running `images`, or one that cannot be read (`error`). */
+const cluster = (read: { images?: string[]; error?: string }): ClusterReader => ({
+  clusters: async () => [{ name: 'prod-1', read: async () => { if (read.error) throw new AwsReadError(read.error); return read.images!.map((image) => ({ image, workloads: ['default/Deployment/web'] })); } }],
+});
 
 describe('purge-repository', () => {
   it('empties a repository nothing uses: the index before its children', async () => {
@@ -51,6 +59,14 @@ describe('purge-repository', () => {
     expect(code).toBe(4);
     expect(err.join('\n')).toContain('stack-repo cannot be emptied: 1 of its 3 image(s) are in use');
     expect(a.ecr.deleted).toEqual([]);
+  });
+
+  it('reads the EKS clusters live: a pod running an image refuses the purge, and so does a cluster it cannot read', async () => {
+    const a = stackAccount(false);
+    await expect(purge(a, false, cluster({ images: [`${HOST}/stack-repo@${digest('plain')}`] }))).rejects.toThrow(`stack-repo@${digest('plain')} [plain] is used by`);
+    await expect(purge(a, false, cluster({ error: 'Unauthorized' }))).rejects.toThrow('stack-repo cannot be emptied: EKS cluster prod-1 cannot be read now (Unauthorized)');
+    expect(a.ecr.deleted).toEqual([]);
+    expect((await purge(a, false, cluster({ images: [`${HOST}/other@${digest('x')}`] }))).images).toHaveLength(3);
   });
 
   it('takes the scope\'s run lock while it deletes: refused while a sweep holds it, free again afterwards', async () => {

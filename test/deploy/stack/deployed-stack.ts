@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { vi } from 'vitest';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../src/adapters/embedded-dynamodb.js';
+import { ensureLedgerTable } from '../../../src/adapters/ledger-table.js';
+import type { FakeAccount } from '../../fakes/fake-account.js';
+import { FakeCloud } from './fake-cloud.js';
+import { readPackagedStack, type PackagedStack } from './packaged-stack.js';
+
+/** Requests a local HTTP endpoint received (the advance notice's webhook, CloudFormation's response URL). */
+export class LocalEndpoint {
+  readonly received: Array<{ method: string; body: string }> = [];
+  url = '';
+  private server?: Server;
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => {
+        this.received.push({ method: req.method ?? '', body });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+    return this;
+  }
+
+  close(): void {
+    this.server?.close();
+  }
+}
+
+/**
+ * A packaged stack run as Lambda would run it: each function's handler module, imported afresh with that function's
+ * environment from the template, in the account and region the stack is deployed to, against a FakeCloud that
+ * records every AWS call and a real DynamoDB-compatible engine holding the stack's table.
+ */
+export class DeployedStack {
+  readonly logs: Array<{ fn: string; line: string }> = [];
+
+  private constructor(readonly template: PackagedStack, readonly cloud: FakeCloud, private readonly db: EmbeddedDynamoDb) {}
+
+  static async start(file: string, home: FakeAccount, readerRoleName = 'ecr-ledger-reader'): Promise<DeployedStack> {
+    const template = readPackagedStack(file, home.accountId, home.region);
+    const db = await startEmbeddedDynamoDb();
+    await ensureLedgerTable(db.client, template.ref('LedgerTable'));
+    const cloud = new FakeCloud(home, readerRoleName);
+    cloud.install();
+    return new DeployedStack(template, cloud, db);
+  }
+
+  get tableName(): string {
+    return this.template.ref('LedgerTable');
+  }
+
+  /** Invokes one function with `event` (`environment` overrides a stage parameter the template took, e.g. DRY_RUN). */
+  async invoke(fn: string, event: unknown, options: { environment?: Record<string, string>; remainingMs?: number } = {}): Promise<any> {
+    const packaged = this.template.functions.get(fn);
+    if (!packaged) throw new Error(`the packaged stack has no function ${fn}`);
+    const endpoint = await this.db.client.config.endpoint!();
+    const env: Record<string, string> = {
+      ...packaged.environment, ...options.environment,
+      AWS_REGION: this.template.region, AWS_ACCESS_KEY_ID: 'AKIAHOMEEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_ENDPOINT_URL_DYNAMODB: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`, AWS_LAMBDA_FUNCTION_NAME: `ecr-ledger-${fn}`,
+    };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { this.logs.push({ fn, line: args.map(String).join(' ') }); });
+    this.cloud.running = fn;
+    try {
+      vi.resetModules();
+      const module = await import(pathToFileURL(resolve(packaged.module)).href);
+      return await module[packaged.exportName](event, { getRemainingTimeInMillis: () => options.remainingMs ?? 900_000, functionName: `ecr-ledger-${fn}`, awsRequestId: 'request' });
+    } finally {
+      log.mockRestore();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  /** The log lines of a function that say `message` (its JSON lines), parsed. */
+  logged(fn: string, message: string): Array<Record<string, any>> {
+    return this.logs.filter((l) => l.fn === fn && l.line.startsWith('{')).map((l) => JSON.parse(l.line) as Record<string, any>).filter((l) => l.message === message);
+  }
+
+  async close(): Promise<void> {
+    this.cloud.uninstall();
+    await this.db.close();
+  }
+}

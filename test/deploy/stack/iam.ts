@@ -1,0 +1,20 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { Statement } from './packaged-stack.js';
+
+/** Calls IAM does not authorise: GetCallerIdentity needs no permission (AWS STS API reference). */
+const NEEDS_NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
+
+/** Whether a role's statements allow `action` on `resource` (IAM's identity-policy evaluation, offline). */
+export async function allows(statements: readonly Statement[], principal: string, accountId: string, action: string, resource: string): Promise<boolean> {
+  if (NEEDS_NO_PERMISSION.has(action)) return true;
+  const result = await runSimulation({
+    identityPolicies: [{ name: 'role', policy: { Version: '2012-10-17', Statement: statements as never } }],
+    serviceControlPolicies: [], resourceControlPolicies: [],
+    request: { action, principal, resource: { resource, accountId }, contextVariables: {} },
+  } as never, {});
+  if (result.resultType === 'error') throw new Error(`the IAM simulator cannot evaluate ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
+  return result.overallResult === 'Allowed';
+}
+
+/** Whether a statement's action list names `action` (IAM action names are case-insensitive; wildcards are not used). */
+export const statementActions = (statements: readonly Statement[]): string[] => [...new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()))];
