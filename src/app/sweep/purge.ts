@@ -65,7 +65,7 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
   const unreadable = clusterReads.filter((r) => r.error !== undefined);
   if (unreadable.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: ${unreadable.map((r) => `EKS cluster ${r.cluster} cannot be read now (${r.error})`).join('; ')}; a pod there may run any of its images`);
   const kept = keptByLedger(deps.ledger?.facts);
-  const facts: AccountFacts = { scope, capturedAt: now, repositories: [repository], images, ...kept, ...usage.facts, reported: withLiveClusters(kept.reported, clusterReads, now) };
+  const facts: AccountFacts = { scope, capturedAt: now, repositories: [repository], images, ...kept, ...usage.facts, reported: withLiveClusters(kept.reported ?? [], clusterReads, now) };
   // Strict whatever the rules say (keepIfSharedWithOtherAccounts waives nothing here): the repository goes for good.
   const unseen = reachKeeps(reachOf(repository, reach.world), true, reach.world.members);
   if (unseen.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: its users cannot all be seen now. ${unseen.join('; ')}`);

@@ -28,7 +28,7 @@ function memberReaderStatements(): Statement[] {
  * A resource ARN a call named, as a pattern over the stack (`${LedgerTable.Arn}/index/byRepository`, `${ManagedRepository}`):
  * the same for every stage, region and account, and what `doctor` fills in from the deployed stack.
  */
-export function patternOf(stack: DeployedStack, resource: string, accountId: string): string {
+export function patternOf(stack: DeployedStack, action: string, resource: string, accountId: string): string {
   if (resource === '*') return '*';
   const t = stack.template;
   const named: Array<[string, string]> = [];
@@ -37,7 +37,7 @@ export function patternOf(stack: DeployedStack, resource: string, accountId: str
   let pattern = resource;
   for (const [value, name] of named) if (pattern.startsWith(value)) pattern = name + pattern.slice(value.length);
   const managed = (stack.template.functions.get('sweep')!.environment.MANAGED_REPOSITORIES ?? '').split(',');
-  if (/^arn:aws:ecr:/.test(pattern) && managed.some((m) => picomatch(m)(pattern))) return '${ManagedRepository}';
+  if (DESTRUCTIVE.has(action) && managed.some((m) => picomatch(m)(pattern))) return '${ManagedRepository}';
   pattern = pattern
     .replace(/^\$\{ReportBucket\.Arn\}\/reports\/.*$/, '${ReportBucket.Arn}/reports/*')
     .replace(/^arn:aws:ssm:[^:]+:\d{12}:parameter\/.*$/, '${WebhookParameter.Arn}')
@@ -46,6 +46,9 @@ export function patternOf(stack: DeployedStack, resource: string, accountId: str
   const home = stack.cloud.home.accountId;
   return pattern.replaceAll('arn:aws:', 'arn:${AWS::Partition}:').replaceAll(`:${t.region}:`, ':${AWS::Region}:').replaceAll(`:${accountId === home ? home : accountId}:`, accountId === home ? ':${AWS::AccountId}:' : ':${MemberAccountId}:');
 }
+
+/** The only actions that destroy: granted on the stack's managedRepositories alone. */
+const DESTRUCTIVE = new Set(['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass']);
 
 const sorted = (list: Array<{ action: string; resource: string }>) => [...new Map(list.map((p) => [`${p.action} ${p.resource}`, p])).values()].sort((a, b) => `${a.action} ${a.resource}`.localeCompare(`${b.action} ${b.resource}`));
 
@@ -69,13 +72,13 @@ export async function checkRoles(runs: readonly StackRun[]) {
       const statements = own ? fn.statements : member;
       const role = own ? fn.roleName : MEMBER_ROLE;
       if (!(await allows(statements, `arn:aws:iam::${call.accountId}:role/${role}`, call.accountId, call.action, call.resource))) denied.push(`${name}: ${call.fn} (role ${role}) is denied ${call.action} on ${call.resource}`);
-      (needed[own ? call.fn : MEMBER_ROLE] ??= []).push({ action: call.action, resource: patternOf(stack, call.resource, call.accountId) });
+      (needed[own ? call.fn : MEMBER_ROLE] ??= []).push({ action: call.action, resource: patternOf(stack, call.action, call.resource, call.accountId) });
     }
     for (const fn of stack.template.functions.values()) {
       for (const statement of fn.statements.filter((s) => s.Effect === 'Allow')) {
         for (const action of [statement.Action].flat()) {
           for (const resource of [statement.Resource].flat()) {
-            const key = `${fn.name} ${action} ${patternOf(stack, resource, home)}`;
+            const key = `${fn.name} ${action} ${patternOf(stack, action, resource, home)}`;
             granted.add(key);
             const calls = unique.filter((c) => c.fn === fn.name && c.accountId === home && c.action === action);
             for (const call of calls) if (await allows([{ Effect: 'Allow', Action: action, Resource: resource }], `arn:aws:iam::${home}:role/${fn.roleName}`, home, action, call.resource)) used.add(key);

@@ -4,4 +4,6 @@
  */
 export const UNEXERCISED_GRANTS: ReadonlyArray<{ readonly matches: RegExp; readonly reason: string }> = [
   { matches: /^\S+ logs:(CreateLogGroup|CreateLogStream|PutLogEvents) /, reason: 'Lambda writes the function\'s logs with its role' },
+  { matches: /^(ecrEvents|ecsEvents|apiCallEvents|reconcile|sweep) sqs:SendMessage \$\{FailedEventsQueue\.Arn\}$/, reason: 'the function\'s on-failure destination: Lambda sends a failed invocation there with the function\'s role' },
+  { matches: /^(reconcileScope sqs:(ReceiveMessage|DeleteMessage|GetQueueAttributes) \$\{ReconcileWorkQueue\.Arn\}|sweepContinue sqs:(ReceiveMessage|DeleteMessage|GetQueueAttributes) \$\{SweepContinueQueue\.Arn\})$/, reason: 'the SQS event source mapping polls, deletes and reads the queue\'s attributes with the function\'s role' },
 ];
