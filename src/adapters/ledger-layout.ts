@@ -46,6 +46,14 @@ interface Step {
 export class LedgerLayout {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
+  /** The table's layout as it is, without marking an empty table (undefined): for read-only checks (`doctor`). */
+  async peek(): Promise<number | undefined> {
+    const marker = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: MARKER, ConsistentRead: true }))).Item;
+    if (marker) return Number(marker.version);
+    const any = await this.doc.send(new ScanCommand({ TableName: this.tableName, Limit: 1 }));
+    return (any.Items ?? []).length > 0 ? 1 : undefined;
+  }
+
   /** The table's layout: the marker's version, LAYOUT_VERSION for an empty table (which gets the marker), else 1. */
   async version(): Promise<number> {
     const marker = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: MARKER, ConsistentRead: true }))).Item;

@@ -28,6 +28,7 @@ const OPTIONS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   url: { type: 'string' },
+  stage: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -59,6 +60,7 @@ export interface Flags {
   kubeconfig?: string;
   context?: string;
   url?: string;
+  stage?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -130,6 +132,7 @@ Commands:
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
   config check FILE                                        validate a config file (exit 0, or 2 naming file, key and line)
+  doctor    --stage STAGE [--config FILE]                  check a deployed stack, read only (exit 5 with findings, each with its fix)
   init      [SOURCE] [--out FILE]                          write a commented starter config from the account (never overwrites)
   report-usage --source NAME [--from-kubernetes] [FILE|-] (--ledger DIR | --table NAME | --url URL)  the images a source runs now
   sources   (--ledger DIR | --table NAME)                  usage sources, their last report and whether they are stale
@@ -142,4 +145,4 @@ IMAGE:  repo:tag | repo@sha256:… | ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:
 AWS:    --region NAME, --profile NAME, the standard credential chain and AWS_ENDPOINT_URL[_ECR|_ECS|_LAMBDA]
 
 Options: --output table|json, --scope ACCOUNT/REGION (which of the ledger's scopes), --account ID, --quiet (no progress on stderr), --debug (stack traces), -h/--help
-Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed (e.g. ingest skipped events), 6 findings (lifecycle-check: in-use images at risk)`;
+Exit codes: 0 ok, 1 runtime error, 2 usage/config/input error, 3 not found, 4 refused, 5 partly failed (e.g. ingest skipped events; doctor: findings), 6 findings (lifecycle-check: in-use images at risk)`;

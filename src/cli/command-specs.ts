@@ -32,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'report-usage': { synopsis: 'report-usage --source NAME [--from-kubernetes [--kubeconfig F --context C]] [FILE|-] (--ledger DIR | --table NAME | --url FUNCTION_URL)', summary: 'send the full set of images a source (a cluster, anything) runs now; it replaces the previous report', flags: [...COMMON, ...LEDGER, ...SCOPE, 'source', 'from-kubernetes', 'kubeconfig', 'context', 'url'], positionals: { min: 0, max: 1, name: 'FILE' }, exitCodes: [0, 1, 2, 3, 4] },
   sources: { synopsis: 'sources (--ledger DIR | --table NAME) [--config FILE]', summary: 'every usage source with its last report time, image count and whether it is stale', flags: [...COMMON, ...LEDGER, ...SCOPE, 'config'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 3, 4] },
   upgrade: { synopsis: 'upgrade (--ledger DIR | --table NAME)', summary: 'convert a ledger of an older layout in place (resumable)', flags: [...COMMON, ...LEDGER], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 4] },
+  doctor: { synopsis: 'doctor --stage STAGE [--config FILE] [--region R] [--profile P]', summary: 'check a deployed stack, read only: its roles against what the code calls, members, CloudTrail, the ledger, dry run', flags: [...COMMON, 'stage', 'config', 'region', 'profile'], positionals: { min: 0, max: 0 }, exitCodes: [0, 1, 2, 5] },
   config: { synopsis: 'config check FILE', summary: 'validate a config file as every command and the deployed stack read it', flags: [...COMMON], positionals: { min: 2, max: 2, name: 'check FILE' }, exitCodes: [0, 2] },
 };
 
@@ -58,6 +59,7 @@ const FLAG_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   reason: ['--reason TEXT', 'who uses the image, in words'],
   expires: ['--expires ISO|DURATION', 'when the pin ends (2027-01-31, 30d, 12h, P2W)'],
   force: ['--force', 'act (delete, archive, purge): without it, a dry run'],
+  stage: ['--stage STAGE', 'the stage the stack was deployed with (its name is ecr-ledger-STAGE)'],
   'dry-run': ['--dry-run', 'compute and print; send and record nothing'],
   offline: ['--offline', 'apply only what the events carry (no AWS lookups)'],
   preview: ['--preview', 'also ask ECR for its lifecycle-policy preview and compare'],

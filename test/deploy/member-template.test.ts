@@ -55,10 +55,13 @@ describe('the member-account template (deploy/member-account.yml)', () => {
     }
   });
 
-  it('carries exactly the read actions of the central reconcile', () => {
+  it('carries exactly the read actions of the central reconcile, and the reads of `doctor`', () => {
     const reconcile = central.Resources.ReconcileIamRoleLambdaExecution!;
     const reads = statementsOf(reconcile).find((s: any) => [s.Action].flat().includes('ecr:DescribeRegistry'));
-    expect(actionsOf(member.Resources.ReaderRole!).sort()).toEqual([reads.Action].flat().sort());
+    const [own, ...doctor] = statementsOf(member.Resources.ReaderRole!);
+    expect([own.Action].flat().sort()).toEqual([reads.Action].flat().sort());
+    expect(doctor.flatMap((s: any) => [s.Action].flat()).sort()).toEqual(['cloudtrail:DescribeTrails', 'cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus', 'events:ListRuleNamesByTarget', 'iam:GetRole']);
+    expect(doctor[0].Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ReaderRoleName}' });
   });
 
   it('forwards exactly the events the central rules follow, to the central bus with the forwarding role', () => {

@@ -26,6 +26,8 @@ export interface PackagedStack {
   readonly functions: ReadonlyMap<string, PackagedFunction>;
   /** Roles no function runs with (a grant nobody holds is a grant nobody reviews). */
   readonly unattachedRoles: readonly string[];
+  /** Every resource's type, by logical id. */
+  readonly resourceTypes: Readonly<Record<string, string>>;
   /** The physical value a resource would have once created (`Ref`), and its attributes (`Fn::GetAtt`). */
   ref(logicalId: string): string;
   attribute(logicalId: string, name: string): string;
@@ -111,5 +113,6 @@ export function readPackagedStack(file: string, accountId: string, region: strin
     });
   }
   const unattachedRoles = Object.entries(resources).filter(([id, r]) => r.Type === 'AWS::IAM::Role' && !attached.has(id) && !(r.Properties.AssumeRolePolicyDocument?.Statement ?? []).every((s: any) => !JSON.stringify(s.Principal ?? {}).includes('lambda.amazonaws.com'))).map(([id]) => id);
-  return { accountId, region, functions, unattachedRoles, ref, attribute };
+  const resourceTypes = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type]));
+  return { accountId, region, functions, unattachedRoles, resourceTypes, ref, attribute };
 }

@@ -17,11 +17,11 @@ export type RequiredPermissions = Record<string, Array<{ action: string; resourc
 export const PERMISSIONS_FILE = 'deploy/required-permissions.json';
 export const MEMBER_ROLE = 'member reader role';
 
-/** The member reader role's statements, as deploy/member-account.yml gives them (Resource "*" only: no intrinsic to resolve). */
-function memberReaderStatements(): Statement[] {
+/** The member reader role's statements in `accountId`, as deploy/member-account.yml gives them (its `!Sub` resources resolved). */
+function memberReaderStatements(accountId: string): Statement[] {
   const template = readCfnYaml<{ Resources: { ReaderRole: { Properties: { Policies: Array<{ PolicyDocument: { Statement: Statement[] } }> } } } }>('deploy/member-account.yml');
-  const policies = template.Resources.ReaderRole.Properties.Policies;
-  return policies.flatMap((p) => p.PolicyDocument.Statement);
+  const sub = (r: unknown) => (typeof r === 'string' ? r : (r as { 'Fn::Sub': string })['Fn::Sub'].replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', accountId).replaceAll('${ReaderRoleName}', 'ecr-ledger-reader'));
+  return template.Resources.ReaderRole.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement).map((st) => ({ ...st, Resource: [st.Resource].flat().map(sub) }));
 }
 
 /**
@@ -62,14 +62,13 @@ export async function checkRoles(runs: readonly StackRun[]) {
   const used = new Set<string>();
   const granted = new Set<string>();
   const needed: Record<string, Array<{ action: string; resource: string }>> = {};
-  const member = memberReaderStatements();
   for (const { name, stack } of runs) {
     const home = stack.cloud.home.accountId;
     const unique = [...new Map(stack.cloud.calls.map((c) => [`${c.fn} ${c.action} ${c.resource} ${c.accountId}`, c])).values()];
     for (const call of unique) {
       const fn = stack.template.functions.get(call.fn)!;
       const own = call.accountId === home;
-      const statements = own ? fn.statements : member;
+      const statements = own ? fn.statements : memberReaderStatements(call.accountId);
       const role = own ? fn.roleName : MEMBER_ROLE;
       if (!(await allows(statements, `arn:aws:iam::${call.accountId}:role/${role}`, call.accountId, call.action, call.resource))) denied.push(`${name}: ${call.fn} (role ${role}) is denied ${call.action} on ${call.resource}`);
       (needed[own ? call.fn : MEMBER_ROLE] ??= []).push({ action: call.action, resource: patternOf(stack, call.action, call.resource, call.accountId) });
