@@ -13,6 +13,7 @@ import { DynamoDbUsageReports } from './dynamodb-usage-reports.js';
 import { DynamoDbSweepProgress } from './dynamodb-sweep-progress.js';
 import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.js';
 import { requireFits } from './item-size.js';
+import { DynamoDbRunLog } from './dynamodb-run-log.js';
 import { LedgerLayout } from './ledger-layout.js';
 import { DynamoDbUsageIndex } from './dynamodb-usage-index.js';
 import type { ReferenceItem } from './reference-items.js';
@@ -39,6 +40,7 @@ export class DynamoDbLedger implements LedgerStore {
   readonly sweepProgress: DynamoDbSweepProgress;
   /** The table's layout version and its in-place upgrade. */
   readonly layout: LedgerLayout;
+  readonly runs: DynamoDbRunLog;
 
   constructor(client: DynamoDBClient, private readonly tableName: string) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -48,6 +50,7 @@ export class DynamoDbLedger implements LedgerStore {
     this.reports = new DynamoDbUsageReports(this.doc, tableName);
     this.sweepProgress = new DynamoDbSweepProgress(this.doc, tableName);
     this.layout = new LedgerLayout(this.doc, tableName);
+    this.runs = new DynamoDbRunLog(this.doc, tableName);
   }
 
   /** Bounded reads of the index ("who uses this image"), with their own request counts. */

@@ -29,6 +29,7 @@ const OPTIONS = {
   context: { type: 'string' },
   url: { type: 'string' },
   stage: { type: 'string' },
+  limit: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -61,6 +62,7 @@ export interface Flags {
   context?: string;
   url?: string;
   stage?: string;
+  limit?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -129,6 +131,7 @@ Commands:
   sweep     (--ledger DIR | --table NAME) [--force]        delete what the plan deletes, after a live check; dry run unless --force
             [--snapshot FILE]                              rehearse: the snapshot stands in for live AWS (never deletes)
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
+  runs      [RUN_ID] (--ledger DIR | --table NAME) [--since ISO] [--limit N]  the sweep's runs, newest first; one run's images and why
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
   config check FILE                                        validate a config file (exit 0, or 2 naming file, key and line)

@@ -46,7 +46,10 @@ export async function doctorCommand(flags: Flags, io: Io): Promise<number> {
       return {
         layout: async () => ({ version: await ledger.layout.peek(), current: LAYOUT_VERSION }),
         lastReconcile: async (scope) => (await ledger.watermark(scope))?.reconciledAt,
-        lastSweep: async () => undefined,
+        lastSweep: async (scope) => {
+          const [last] = await ledger.runs.runs(scope, { limit: 1, now: io.clock().toISOString() });
+          return last && { at: last.finishedAt, mode: `${last.mode}, ${last.images} image(s), run ${last.runId}` };
+        },
       };
     },
   }, { stage: flags.stage, region, config: cfg });

@@ -35,6 +35,8 @@ export interface OpenLedger {
   readonly announcements: AnnouncementStore;
   /** The same table's usage reports (`report-usage`). */
   readonly reports: UsageReportStore;
+  /** The same table's sweep run log (`runs`). */
+  readonly runs: RunLog;
   readonly describe: string;
   close(): Promise<void>;
 }
@@ -83,15 +85,16 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
     const region = flags.region ?? table.region;
     const client = new DynamoDBClient({ ...(region && { region }), ...(flags.profile !== undefined && { profile: flags.profile }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, table.name);
-    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
+    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
+  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 import { chooseScope } from '../app/choose-scope.js';
+import type { RunLog } from '../app/sweep/run-log.js';
 export { chooseScope };
 
 /**

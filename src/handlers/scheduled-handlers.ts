@@ -15,6 +15,7 @@ import type { ClusterReader } from '../app/clusters.js';
 import type { LifecycleCheckReport } from '../app/lifecycle-check.js';
 import { sweepInBatches, type SweepProgressStore } from '../app/sweep/batched.js';
 import { sweep } from '../app/sweep/sweep.js';
+import type { RunLog } from '../app/sweep/run-log.js';
 import type { Config } from '../config.js';
 import type { Scope } from '../domain/facts.js';
 import { LayoutError, RefusedError } from '../errors.js';
@@ -109,6 +110,8 @@ export interface SweepHandlerDeps {
   /** The stack's managedRepositories: the sweep plans deletions only there. */
   readonly managed?: ManagedRepositories;
   readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string, invocations: number): Promise<void>; readonly batchRepositories?: number };
+  /** The run log: each finished run is recorded (`ecr-ledger runs`). */
+  readonly runs?: RunLog;
 }
 
 /** The run's figures as CloudWatch metrics (Embedded Metric Format, through Powertools). */
@@ -148,7 +151,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext; invocations?: number }) {
   try {
     await requireCurrentLayout(deps);
-    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), ...(deps.managed && { managed: deps.managed }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), ...(deps.managed && { managed: deps.managed }), ...(deps.runs && { runs: deps.runs }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

@@ -49,7 +49,7 @@ const queueUrl = process.env.SWEEP_QUEUE_URL;
 const sqs = queueUrl ? new SQSClient({}) : undefined;
 
 const deps: SweepHandlerDeps = {
-  store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, config, log, clock: systemClock,
+  store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, runs: ledger.runs, config, log, clock: systemClock,
   scope: async () => (scope ??= await reader.scope()),
   index: () => ledger.usageIndex(),
   requireLayout: () => ledger.layout.require(`the ledger table ${process.env.LEDGER_TABLE}`, `--table ${process.env.LEDGER_TABLE}`),
@@ -87,10 +87,12 @@ const deps: SweepHandlerDeps = {
   lifecycleCheck: async (runScope: Scope, report) => lifecycleCheck(await viewAfter(runScope, report.runId), config, systemClock().toISOString()),
   ...(bucket && {
     publishReport: async (runScope: Scope, report) => {
-      const page = await ledgerReportPage({ store: ledger.sweep, config }, await viewAfter(runScope, report.runId), report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}`);
+      const page = await ledgerReportPage({ store: ledger.sweep, config }, await viewAfter(runScope, report.runId), report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ecr-ledger runs ${report.runId} --table ${process.env.LEDGER_TABLE}`);
       const key = reportKey(runScope, report.now, report.runId);
       await bucket.put(key.replace(/index\.html$/, 'report.json'), JSON.stringify(page.data), 'application/json');
-      return bucket.put(key, page.html, 'text/html; charset=utf-8');
+      const written = await bucket.put(key, page.html, 'text/html; charset=utf-8');
+      await ledger.runs.attachReport(report.runId, key);
+      return written;
     },
   }),
 };

@@ -54,6 +54,14 @@ describe('doctor (a deployed single-account stack)', () => {
     expect(text.out).toContain('Every check holds.');
   });
 
+  it('reports the last sweep from the ledger\'s run log', async () => {
+    await deployed(SINGLE);
+    const summary = { runId: 'r-1', scope: { accountId: '123456789012', region: 'us-east-1' }, startedAt: '2026-11-21T03:00:00.000Z', finishedAt: '2026-11-21T03:04:00.000Z', mode: 'dry-run' as const, action: 'delete' as const, images: 7, bytes: 0, failures: 0, skippedByCap: 0, awaitingNotice: 0, keptWhole: [], notManaged: [], unreadableScopes: [], unreadableClusters: [], warnings: [] };
+    await new DynamoDbLedger(engine.client, 'ecr-ledger-ci').runs.recordRun(summary, [], '2027-12-01T00:00:00Z');
+    const checks = (await doctor(SINGLE)).json().checks as Array<{ check: string; detail: string }>;
+    expect(checks.find((c) => c.check === 'last sweep')!.detail).toBe('2026-11-21T03:04:00.000Z (dry-run, 7 image(s), run r-1)');
+  });
+
   it('finds no stack: exit 5 with how to deploy it', async () => {
     await deployed(SINGLE);
     stack.exists = false;

@@ -104,6 +104,11 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     expect(deleted.totals.failures).toBe(0);
     expect(deleted.notManaged).toContain('checkout');
     expect(stack.cloud.home.ecr.hasImage('preview/frontend', podImage)).toBe(true);
+    // Each run is one entry in the run log, however many invocations it took; each has its report.
+    const runs = await stack.ledger().runs.runs({ accountId: '123456789012', region: 'us-east-1' }, { now: clock.now });
+    expect(runs.map((r) => [r.mode, r.action, r.images])).toEqual([['deleting', 'delete', deleted.totals.images], ['deleting', 'archive', 3], ['dry-run', 'delete', expect.any(Number)]]);
+    expect(runs.every((r) => r.reportKey?.endsWith('/index.html'))).toBe(true);
+    expect(stack.cloud.objects.get(`${stack.template.ref('ReportBucket')}/${runs[0]!.reportKey}`)).toContain(`ecr-ledger runs ${runs[0]!.runId} --table ecr-ledger-ci`);
   });
 
   it('purges a repository its stack deletes (the custom resource\'s Create and Delete)', async () => {

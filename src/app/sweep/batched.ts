@@ -3,6 +3,7 @@ import type { Scope } from '../../domain/facts.js';
 import type { AuditRecord } from '../ports.js';
 import { RunLease } from './lease.js';
 import type { SweepImage, SweepReport } from './report.js';
+import { logRun } from './run-log.js';
 import { sweep, type SweepDeps } from './sweep.js';
 import { usdPerMonth } from '../../domain/plan-summary.js';
 
@@ -108,7 +109,9 @@ export async function sweepInBatches(
     if (lease && finished) await lease.release();
     else if (lease) await lease.handOver();
   }
-  return { report: await merged(deps, scope, options, progress, reports, finished), finished, invocations: progress.invocations };
+  const report = await merged(deps, scope, options, progress, reports, finished);
+  if (finished) await logRun(deps.runs, report, { finishedAt: deps.clock().toISOString(), config: deps.config });
+  return { report, finished, invocations: progress.invocations };
 }
 
 const uniqueScopes = <T extends { account: string; region: string }>(list: readonly T[]) => [...new Map(list.map((s) => [`${s.account}/${s.region}`, s])).values()];

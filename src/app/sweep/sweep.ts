@@ -20,6 +20,7 @@ import type { ManagedRepositories } from '../../domain/managed-repositories.js';
 import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
 import { keptWholeByReach } from '../reach/kept-whole.js';
+import { logRun, type RunLog } from './run-log.js';
 
 
 export interface SweepDeps {
@@ -43,6 +44,8 @@ export interface SweepDeps {
   readonly clusters?: ClusterReader;
   /** A deployed stack's `managedRepositories`: deletions are planned only there (absent: every repository the config selects). */
   readonly managed?: ManagedRepositories;
+  /** The run log: every finished run is recorded there (`ecr-ledger runs`). */
+  readonly runs?: RunLog;
 }
 
 
@@ -98,6 +101,8 @@ export interface SweepOptions {
   readonly lease?: RunLease;
   /** The sweep index as the caller already read it this invocation (its batches share one read). */
   readonly view?: LedgerContents;
+  /** A rehearsal (`sweep --snapshot`): recorded as such in the run log. */
+  readonly rehearsal?: boolean;
 }
 
 export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions): Promise<SweepReport> {
@@ -146,12 +151,15 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const lastRun = await deps.store.lastRun(scope);
     const expiredPins = facts.pins.filter((p) => p.expiresAt !== undefined && p.expiresAt <= now && (lastRun === undefined || p.expiresAt > lastRun));
     if (lease) await deps.store.recordRun(scope, now);
-    return {
+    const report: SweepReport = {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
       images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
       skippedByCap: later.length, awaitingNotice: waiting, notManaged, unreadableAccounts: reach.unreadableAccounts, unreadableScopes, keptWhole: keptWhole.map(({ repositoryName, scopes }) => ({ repositoryName, scopes })), unreadableClusters, staleSources, expiredPins, repositories, totals,
       warnings: [...warnings, ...reach.warnings, ...keptWhole.flatMap((k) => k.lines), ...staleSources.map((s) => staleSourceWarning(s, now)), ...notManagedWarning], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };
+    // A whole run (not one batch of a run spread over invocations, which sweepInBatches records when it finishes).
+    if (!only) await logRun(deps.runs, report, { ...(options.rehearsal && { rehearsal: true }), finishedAt: deps.clock().toISOString(), config: deps.config });
+    return report;
   } finally {
     if (ownLease) await lease?.release();
   }

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { vi } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../src/adapters/embedded-dynamodb.js';
 import { ensureLedgerTable } from '../../../src/adapters/ledger-table.js';
+import { DynamoDbLedger } from '../../../src/adapters/dynamodb-ledger.js';
 import type { FakeAccount } from '../../fakes/fake-account.js';
 import { FakeCloud } from './fake-cloud.js';
 import { readPackagedStack, type PackagedStack } from './packaged-stack.js';
@@ -51,6 +52,11 @@ export class DeployedStack {
     const cloud = new FakeCloud(home, readerRoleName);
     cloud.install();
     return new DeployedStack(template, cloud, db);
+  }
+
+  /** The stack's ledger table, read as the CLI would (`--table`). */
+  ledger(): DynamoDbLedger {
+    return new DynamoDbLedger(this.db.client, this.tableName);
   }
 
   get tableName(): string {
