@@ -45,6 +45,10 @@ const repositoryRuleSchema = z.strictObject({
   keepTags: z.array(glob).default(['latest']),
   keepPulledWithinDays: count.default(30),
   keepIfSharedWithOtherAccounts: z.boolean().default(true),
+  /** How the images this rule selects go (absent: sweep.action): deleted, or archived first (ECR's archive storage class). */
+  action: z.enum(['delete', 'archive']).optional(),
+  /** Archived images this rule still selects are deleted once archived this many days (absent: sweep.deleteArchivedAfterDays). */
+  deleteArchivedAfterDays: z.number().int().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -77,6 +81,8 @@ export const configSchema = z.strictObject({
       minimumImageAgeHours: count.default(24),
       auditRetentionDays: count.default(400),
       action: z.enum(['delete', 'archive']).default('delete'),
+      /** With `archive`: an archived image the policy still selects is deleted once archived this many days (absent: never). */
+      deleteArchivedAfterDays: z.number().int().min(1).optional(),
     })
     .prefault({}),
   /**

@@ -123,7 +123,8 @@ export class DynamoDbEventLedger implements EventLedger {
   async setImageStatus(scope: Scope, repositoryName: string, imageDigest: string, status: string, at: string): Promise<boolean> {
     return this.conditional(`setting the storage class of ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
       TableName: this.tableName, Key: { pk: factPk(scope, 'image', imageKey(repositoryName, imageDigest)), sk: 'F' },
-      UpdateExpression: 'SET #fact.imageStatus = :status, observedAt = :at',
+      // Archived: when, for deleteArchivedAfterDays (as DescribeImages' lastArchivedAt says it).
+      UpdateExpression: `SET #fact.imageStatus = :status, observedAt = :at${status === 'ARCHIVED' ? ', #fact.lastArchivedAt = :at' : ''}`,
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND observedAt <= :at',
       ExpressionAttributeNames: { '#fact': 'fact' }, ExpressionAttributeValues: { ':status': status, ':at': at },
     })));

@@ -52,6 +52,10 @@ export class SnapshotSweepAws implements SweepAws {
     return this.deleteImages();
   }
 
+  restoreImages(): Promise<DeleteResult> {
+    return this.deleteImages();
+  }
+
   calls(): Readonly<Record<string, number>> {
     return {};
   }

@@ -92,7 +92,7 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
     registry: scope, home: 'ledger', held: await deps.index.watermarks(), probes: await deps.index.regionProbes(), discovered, ...(organizationId && { organizationId }), now,
   });
   const plan = planRetention(facts, view.history, { config: deps.config, now: deletableFrom, historySource: 'ledger', others, world });
-  const scheduled = plan.images.filter((p) => p.action === 'delete' && !(deps.config.sweep.action === 'archive' && p.image.imageStatus === 'ARCHIVED') && (deps.managed?.(scope, p.image.repositoryName) ?? true));
+  const scheduled = plan.images.filter((p) => p.action === 'delete' && (deps.managed?.(scope, p.image.repositoryName) ?? true));
   const existing = await deps.announcements.announcements(scope, scheduled.map((p) => p.image));
   const fresh = scheduled.filter((p) => !isCurrent(existing.get(imageKey(p.image.repositoryName, p.image.imageDigest)), p));
   const notice = noticeOf(scope, now, daysAhead, deletableFrom, fresh, scheduled.length - fresh.length, options.ledgerFlag);

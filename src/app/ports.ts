@@ -234,5 +234,7 @@ export interface SweepAws {
   repositoryImages(repositoryName: string): Promise<ImageFact[]>;
   deleteImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
   archiveImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
+  /** Back to the standard storage class (UpdateImageStorageClass to STANDARD). */
+  restoreImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult>;
   calls(): Readonly<Record<string, number>>;
 }

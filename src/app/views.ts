@@ -10,6 +10,10 @@ export interface ImageView {
   readonly imagePushedAt: string;
   readonly imageSizeInBytes: number;
   readonly action: 'keep' | 'delete';
+  /** How an image that goes goes: deleted, or archived (archive first, delete later). */
+  readonly disposal?: 'delete' | 'archive';
+  /** ARCHIVED or ACTIVATING: in ECR's archive storage class (a pull fails until it is restored). */
+  readonly imageStatus?: string;
   readonly reasons: readonly string[];
   readonly referrers: readonly Referrer[];
 }
@@ -18,7 +22,8 @@ export function imageView(planned: PlannedImage): ImageView {
   const { image } = planned;
   return {
     repositoryName: image.repositoryName, imageDigest: image.imageDigest, imageTags: image.imageTags, imagePushedAt: image.imagePushedAt,
-    imageSizeInBytes: image.imageSizeInBytes, action: planned.action, reasons: planned.reasons, referrers: planned.referrers,
+    imageSizeInBytes: image.imageSizeInBytes, action: planned.action, ...(planned.disposal && { disposal: planned.disposal }),
+    ...(image.imageStatus && image.imageStatus !== 'ACTIVE' && { imageStatus: image.imageStatus }), reasons: planned.reasons, referrers: planned.referrers,
   };
 }
 

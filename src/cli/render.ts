@@ -24,9 +24,10 @@ export function renderPlan(report: PlanReport): string {
   rows.push(['TOTAL', String(t.images), String(t.toDelete), String(t.kept), formatBytes(t.bytes), formatBytes(t.bytesToDelete), t.usdPerMonthSaved.toFixed(2)]);
   const out = [`Plan at ${report.now}`, '', table(['REPOSITORY', 'IMAGES', 'DELETE', 'KEEP', 'SIZE', 'DELETE SIZE', 'USD/MONTH SAVED'], rows, num)];
   const deletions = report.images.filter((i) => i.action === 'delete');
-  out.push('', deletions.length ? `Would delete ${deletions.length} image(s):` : 'Nothing would be deleted.');
+  const archives = deletions.filter((i) => i.disposal === 'archive').length;
+  out.push('', deletions.length ? `Would ${archives === 0 ? 'delete' : archives === deletions.length ? 'archive' : `archive ${archives} and delete ${deletions.length - archives} of`} ${deletions.length} image(s):` : 'Nothing would be deleted.');
   for (const i of deletions) {
-    out.push(`  ${i.repositoryName}@${shortDigest(i.imageDigest)}  ${i.imageTags.length ? i.imageTags.join(',') : '<untagged>'}  pushed ${i.imagePushedAt.slice(0, 10)}  ${formatBytes(i.imageSizeInBytes)}`);
+    out.push(`  ${i.disposal === 'archive' ? 'archive' : 'delete'}  ${i.repositoryName}@${shortDigest(i.imageDigest)}  ${i.imageTags.length ? i.imageTags.join(',') : '<untagged>'}  pushed ${i.imagePushedAt.slice(0, 10)}  ${formatBytes(i.imageSizeInBytes)}${i.imageStatus ? `  (${i.imageStatus})` : ''}`);
   }
   // What is kept only until a known time: a first plan that deletes nothing does not look broken.
   const kinds = [...new Set(report.waiting.flatMap((w) => w.for))];
@@ -55,7 +56,7 @@ export function renderExplanation(planned: ExplainedImage, announcement?: Announ
     `${image.repositoryName}@${image.imageDigest}`,
     `  tags: ${image.imageTags.join(', ') || '<untagged>'}; pushed ${image.imagePushedAt}; ${formatBytes(image.imageSizeInBytes)}`,
     '',
-    planned.action === 'keep' ? 'It is KEPT because:' : 'It WOULD BE DELETED: every rule allows it:',
+    planned.action === 'keep' ? 'It is KEPT because:' : planned.disposal === 'archive' ? 'It WOULD BE ARCHIVED (archive first, delete later): every rule allows it:' : 'It WOULD BE DELETED: every rule allows it:',
     ...planned.reasons.map((r) => `  - ${r}`),
   ];
   if (planned.unreferencedSince) lines.push('', `Unreferenced since ${planned.unreferencedSince.at} (from ${planned.unreferencedSince.source}).`);

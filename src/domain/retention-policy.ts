@@ -1,4 +1,5 @@
 import { compileGlob } from './glob.js';
+import { disposalOf, disposalRule, type Disposal } from './disposal.js';
 import type { Config, RepositoryRule } from '../config.js';
 import type { AccountFacts, ImageFact, ImageHistory, PinFact } from './facts.js';
 import { imageKey } from './facts.js';
@@ -14,11 +15,13 @@ const DAY_MS = 24 * HOUR_MS;
 export type UnreferencedSource = 'push' | 'ledger' | 'snapshot' | 'now';
 
 /** The settings whose time-based protection keeps an image until a known moment. */
-export type TimeHold = 'graceDays' | 'olderThanDays' | 'minimumImageAgeHours' | 'keepPulledWithinDays' | 'protectedUntil';
+export type TimeHold = 'graceDays' | 'olderThanDays' | 'minimumImageAgeHours' | 'keepPulledWithinDays' | 'protectedUntil' | 'deleteArchivedAfterDays';
 
 export interface PlannedImage {
   readonly image: ImageFact;
   readonly action: 'keep' | 'delete';
+  /** For an image that goes: deleted, or archived (archive first, delete later). */
+  readonly disposal?: Disposal;
   readonly reasons: readonly string[];
   readonly referrers: readonly Referrer[];
   readonly inUse: boolean;
@@ -181,13 +184,18 @@ export function planRetention(facts: AccountFacts, recorded: ReadonlyMap<string,
   const decided = new Map<string, PlannedImage>();
   for (const [repositoryName, images] of [...byRepository].sort(([a], [b]) => a.localeCompare(b))) {
     const rule = matchRule(repositoryName);
-    const plan = (image: ImageFact, action: 'keep' | 'delete', reasons: string[], a?: Pick<Assessment, 'since' | 'countedPullAt' | 'timeHolds'>) => {
+    const plan = (image: ImageFact, selected: 'keep' | 'delete', selectedReasons: string[], assessed?: Pick<Assessment, 'since' | 'countedPullAt' | 'timeHolds'>) => {
       const key = imageKey(image.repositoryName, image.imageDigest);
+      // How a selected image goes: deleted, archived, or (archived already) kept until deleteArchivedAfterDays.
+      const disposal = selected === 'delete' && rule ? disposalOf(image, disposalRule(rule, config), options.now) : undefined;
+      const action = disposal && 'keep' in disposal ? 'keep' : selected;
+      const reasons = disposal && 'keep' in disposal ? [disposal.keep] : disposal?.reason ? [...selectedReasons, disposal.reason] : selectedReasons;
+      const a = disposal && 'keep' in disposal && disposal.until !== undefined && assessed ? { ...assessed, timeHolds: [{ kind: 'deleteArchivedAfterDays' as const, reason: disposal.keep, until: disposal.until }] } : assessed;
       // Waiting: every reason to keep it ends at a known time.
       const timed = action === 'keep' && a !== undefined && reasons.length > 0 && reasons.every((r) => a.timeHolds.some((h) => h.reason === r));
       const waiting = timed ? { eligibleAt: new Date(Math.max(...a.timeHolds.map((h) => h.until))).toISOString(), for: [...new Set(a.timeHolds.map((h) => h.kind))], reasons } : undefined;
       decided.set(key, {
-        image, action, reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key),
+        image, action, ...(disposal && 'go' in disposal && { disposal: disposal.go }), reasons, referrers: usage.referrers.get(key) ?? [], inUse: usage.inUse.has(key),
         ...(a?.since && { unreferencedSince: a.since }), ...(a?.countedPullAt && { countedPullAt: a.countedPullAt }), ...(waiting && { waiting }),
       });
     };

@@ -33,6 +33,10 @@ export class FakeEcr {
   readonly deleted: string[] = [];
   /** Repositories whose BatchDeleteImage IAM denies (outside the role's grant). */
   readonly deleteDenied = new Set<string>();
+  /** `ARCHIVE repo@digest` / `STANDARD repo@digest`, in call order. */
+  readonly storageClassUpdates: string[] = [];
+  /** The time storage-class changes are stamped with (lastArchivedAt, lastActivatedAt). */
+  clock: () => Date = () => new Date();
   /** The registry's replication rules, as DescribeRegistry returns them (deleteReplication included). */
   replicationRules: Array<{ destinations: Array<{ region: string; registryId: string }>; repositoryFilters?: Array<{ filter: string; filterType: 'PREFIX_MATCH' }>; deleteReplication?: { enabled: boolean } }> = [];
 
@@ -143,8 +147,14 @@ export class FakeEcr {
       this.faults.check('ecr:UpdateImageStorageClass');
       const image = repository(input.repositoryName).images.get(input.imageId?.imageDigest ?? '');
       if (!image) throw awsError('ImageNotFoundException', 'no such image');
-      image.detail.imageStatus = 'ARCHIVED';
-      return { repositoryName: input.repositoryName, imageId: input.imageId, imageStatus: 'ARCHIVED' };
+      // Archiving is immediate; a restore goes through ACTIVATING (`activate` ends it, as ECR does after a while).
+      const archive = input.targetStorageClass !== 'STANDARD';
+      if (!archive && image.detail.imageStatus !== 'ARCHIVED') throw awsError('ImageStorageClassUpdateNotSupportedException', 'the image is not archived');
+      image.detail.imageStatus = archive ? 'ARCHIVED' : 'ACTIVATING';
+      if (archive) image.detail.lastArchivedAt = this.clock();
+      else image.detail.lastActivatedAt = this.clock();
+      this.storageClassUpdates.push(`${archive ? 'ARCHIVE' : 'STANDARD'} ${input.repositoryName}@${input.imageId?.imageDigest}`);
+      return { repositoryName: input.repositoryName, imageId: input.imageId, imageStatus: image.detail.imageStatus };
     });
   }
 
@@ -174,6 +184,15 @@ export class FakeEcr {
     if (existing) existing.detail.imageTags = [...(existing.detail.imageTags ?? []), tag];
     else this.addImage(repositoryName, { ...detail, imageDigest, imageTags: [tag] });
     return this;
+  }
+
+  /** A restore finished: the image is ACTIVE (pullable) again. */
+  activate(repositoryName: string, imageDigest: string): void {
+    this.repositories.get(repositoryName)!.images.get(imageDigest)!.detail.imageStatus = 'ACTIVE';
+  }
+
+  statusOf(repositoryName: string, imageDigest: string): string | undefined {
+    return this.repositories.get(repositoryName)?.images.get(imageDigest)?.detail.imageStatus;
   }
 
   hasRepository(repositoryName: string): boolean {

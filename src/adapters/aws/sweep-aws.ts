@@ -109,12 +109,21 @@ export class LiveSweepAws implements SweepAws {
     return { done, failures };
   }
 
-  async archiveImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult> {
+  archiveImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult> {
+    return this.storageClass(repositoryName, imageDigests, 'ARCHIVE');
+  }
+
+  /** Restores archived images (UpdateImageStorageClass to STANDARD): they answer pulls again once ACTIVE. */
+  restoreImages(repositoryName: string, imageDigests: readonly string[]): Promise<DeleteResult> {
+    return this.storageClass(repositoryName, imageDigests, 'STANDARD');
+  }
+
+  private async storageClass(repositoryName: string, imageDigests: readonly string[], targetStorageClass: 'ARCHIVE' | 'STANDARD'): Promise<DeleteResult> {
     const done: string[] = [];
     const failures: Array<{ imageDigest: string; code: string; reason: string }> = [];
     for (const imageDigest of imageDigests) {
       try {
-        await this.caller.call('ecr:UpdateImageStorageClass', () => this.clients.ecr.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass: 'ARCHIVE' })));
+        await this.caller.call('ecr:UpdateImageStorageClass', () => this.clients.ecr.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass })));
         done.push(imageDigest);
       } catch (error) {
         if (!(error instanceof AwsCallError)) throw error;
@@ -123,4 +132,5 @@ export class LiveSweepAws implements SweepAws {
     }
     return { done, failures };
   }
+
 }

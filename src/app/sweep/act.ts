@@ -28,6 +28,9 @@ export function auditRecord(p: PlannedImage, runId: string, at: string, action: 
   };
 }
 
+/** How a planned image goes: as the plan says, else the sweep's action (a plan made without dispositions). */
+export const disposalOf = (p: PlannedImage, config: Config): 'delete' | 'archive' => p.disposal ?? config.sweep.action;
+
 export const auditExpiry = (config: Config, now: string) => new Date(Date.parse(now) + config.sweep.auditRetentionDays * DAY).toISOString();
 
 /**
@@ -36,12 +39,14 @@ export const auditExpiry = (config: Config, now: string) => new Date(Date.parse(
  * an image that left ECR always has an audit record, even when the run dies between the call and the response.
  */
 export async function act(deps: ActDeps, scope: Scope, batch: readonly PlannedImage[], runId: string, now: string) {
-  const action = deps.config.sweep.action;
   const expires = auditExpiry(deps.config, now);
   const done: PlannedImage[] = [];
   const failed: Array<{ planned: PlannedImage; code: string; reason: string }> = [];
   for (const phase of [0, 1, 2]) {
-    for (const [repositoryName, inRepository] of groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => p.image.repositoryName)) {
+    // Per repository and per disposal (a rule archives, another deletes; an archived image goes for good): 100 ids a call.
+    const calls = groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => `${disposalOf(p, deps.config)} ${p.image.repositoryName}`);
+    for (const [key, inRepository] of [...calls].sort(([a], [b]) => a.localeCompare(b))) {
+      const [action, repositoryName] = [key.slice(0, key.indexOf(' ')) as 'delete' | 'archive', key.slice(key.indexOf(' ') + 1)];
       for (const planned of chunks(inRepository, CALL_SIZE)) {
         await deps.beforeCall?.();
         const byDigest = new Map(planned.map((p) => [p.image.imageDigest, p]));

@@ -13,6 +13,8 @@ export interface SweepImage {
   readonly imageTags: readonly string[];
   readonly imageSizeInBytes: number;
   readonly reasons: readonly string[];
+  /** Deleted or archived (absent: the run's action). */
+  readonly action?: 'delete' | 'archive';
 }
 
 export interface SweepReport {
@@ -52,6 +54,7 @@ export interface SweepReport {
 
 export const sweepImage = (p: PlannedImage): SweepImage => ({
   repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags, imageSizeInBytes: p.image.imageSizeInBytes, reasons: p.reasons,
+  ...(p.disposal && { action: p.disposal }),
 });
 
 /** Per-repository counts; bytes of image indexes are not counted (their size repeats their children's). */

@@ -61,7 +61,7 @@ export function runRecord(report: SweepReport, o: { mode: RunMode; finishedAt: s
     unreadableClusters: report.unreadableClusters.map((c) => `${c.cluster}: ${c.reason}`), warnings: report.warnings,
   };
   const image = (i: SweepReport['images'][number], failed?: { code: string; reason: string }): RunImage => ({
-    repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, action: report.action, reasons: i.reasons, imageSizeInBytes: i.imageSizeInBytes, ...(failed && { failed }),
+    repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, action: i.action ?? report.action, reasons: i.reasons, imageSizeInBytes: i.imageSizeInBytes, ...(failed && { failed }),
   });
   return { summary, images: [...report.images.map((i) => image(i)), ...report.failures.map((f) => image(f, { code: f.code, reason: f.reason }))] };
 }

@@ -138,9 +138,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const deletable = managed ? planned.filter((p) => managed(scope, p.image.repositoryName)) : planned;
     const notManaged = [...new Set(planned.filter((p) => !deletable.includes(p)).map((p) => p.image.repositoryName))].sort();
     const notManagedWarning = notManaged.length > 0 ? [`the config selects ${notManaged.join(', ')}, outside the stack's managedRepositories: nothing is deleted there (add them to managedRepositories, or narrow the config's repositories)`] : [];
-    // Archiving what is already archived would be a no-op call per image.
-    const actionable = deps.config.sweep.action === 'archive' ? deletable.filter((p) => p.image.imageStatus !== 'ARCHIVED') : deletable;
-    const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, actionable, now);
+    // (An archived image the policy archives is kept by the plan until deleteArchivedAfterDays: never archived twice.)
+    const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, deletable, now);
     const { now: batch, later } = orderDeletions(ready, options.cap ?? deps.config.sweep.maxDeletionsPerRun);
     const { done, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, failed: [] };
     const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);

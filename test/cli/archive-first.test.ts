@@ -1,0 +1,85 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeAccount } from '../fakes/fake-account.js';
+import { digest } from '../fixtures/account-builder.js';
+import { day } from '../fixtures/sweep-world.js';
+import { runAt } from '../support/cli.js';
+
+const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+async function world(rule: string) {
+  const a = new FakeAccount();
+  a.ecr.addRepository('app');
+  for (const name of ['live', 'old1', 'old2', 'old3']) a.ecr.addImage('app', { imageDigest: digest(name), imageTags: [name], imagePushedAt: new Date('2026-09-01T00:00:00Z'), imageSizeInBytes: 2 ** 20 });
+  const td = a.ecs.addTaskDefinition('app', 1, { app: `${HOST}/app:live` });
+  a.ecs.addService('prod', { serviceName: 'web', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-archive-'));
+  const config = join(dir, 'config.yaml');
+  await writeFile(config, `repositories:\n  - pattern: "*"\n    keepLatest: 0\n${rule}`);
+  const ledger = join(dir, 'ledger');
+  const at = (d: number, ...argv: string[]) => {
+    a.ecr.clock = () => day(d);
+    return runAt(day(d), argv, { account: a });
+  };
+  return { a, config, ledger, at };
+}
+
+describe('archive first, delete later', () => {
+  it('archives what the policy selects; deleteArchivedAfterDays later deletes only what it still selects', async () => {
+    const { a, config, ledger, at } = await world('    action: archive\n    deleteArchivedAfterDays: 30\n');
+    await at(0, 'reconcile', '--ledger', ledger, '--quiet');
+    await at(8, 'reconcile', '--ledger', ledger, '--quiet');
+    const plan = (await at(8, 'plan', '--ledger', ledger, '--config', config, '-o', 'json')).json();
+    expect(plan.images.filter((i: { action: string }) => i.action === 'delete').map((i: { imageTags: string[]; disposal: string }) => [i.imageTags[0], i.disposal]).sort()).toEqual([['old1', 'archive'], ['old2', 'archive'], ['old3', 'archive']]);
+    expect((await at(8, 'plan', '--ledger', ledger, '--config', config)).out).toContain('Would archive 3 image(s):');
+    const archived = (await at(8, 'sweep', '--ledger', ledger, '--config', config, '--force', '-o', 'json')).json();
+    expect(archived.totals.images).toBe(3);
+    expect(a.ecr.storageClassUpdates.sort()).toEqual(['old1', 'old2', 'old3'].map((n) => `ARCHIVE app@${digest(n)}`).sort());
+    expect(a.ecr.deleted).toEqual([]);
+
+    // Archived, not yet deletable: the plan says when, and waits.
+    await at(9, 'reconcile', '--ledger', ledger, '--quiet');
+    const waiting = (await at(9, 'plan', '--ledger', ledger, '--config', config, '-o', 'json')).json();
+    expect(waiting.images.find((i: { imageTags: string[] }) => i.imageTags[0] === 'old1')).toMatchObject({ action: 'keep', imageStatus: 'ARCHIVED', reasons: [expect.stringMatching(/^archived on \d{4}-\d\d-\d\d: deletable from \d{4}-\d\d-\d\d \(deleteArchivedAfterDays 30\)$/)] });
+    expect(waiting.waiting.map((w: { for: string[] }) => w.for)).toEqual([['deleteArchivedAfterDays'], ['deleteArchivedAfterDays'], ['deleteArchivedAfterDays']]);
+    const explain = await at(9, 'explain', 'app:old1', '--ledger', ledger, '--config', config);
+    expect(explain.out).toContain('(deleteArchivedAfterDays 30)');
+    // A second archiving run does not archive them again.
+    expect((await at(9, 'sweep', '--ledger', ledger, '--config', config, '--force', '-o', 'json')).json().totals.images).toBe(0);
+
+    // old2 comes into use again; 30 days after archiving, the others go, old2 stays.
+    a.ecs.addTaskDefinition('batch', 1, { job: `${HOST}/app:old2` });
+    await at(39, 'reconcile', '--ledger', ledger, '--quiet');
+    const deleted = (await at(39, 'sweep', '--ledger', ledger, '--config', config, '--force', '-o', 'json')).json();
+    expect(deleted.images.map((i: { imageTags: string[]; action: string }) => [i.imageTags[0], i.action]).sort()).toEqual([['old1', 'delete'], ['old3', 'delete']]);
+    expect(a.ecr.hasImage('app', digest('old2'))).toBe(true);
+    expect(a.ecr.hasImage('app', digest('live'))).toBe(true);
+  });
+
+  it('never deletes an archived image without deleteArchivedAfterDays', async () => {
+    const { a, config, ledger, at } = await world('    action: archive\n');
+    await at(0, 'reconcile', '--ledger', ledger, '--quiet');
+    await at(8, 'reconcile', '--ledger', ledger, '--quiet');
+    await at(8, 'sweep', '--ledger', ledger, '--config', config, '--force');
+    await at(300, 'reconcile', '--ledger', ledger, '--quiet');
+    expect((await at(300, 'sweep', '--ledger', ledger, '--config', config, '--force', '-o', 'json')).json().totals.images).toBe(0);
+    const plan = (await at(300, 'plan', '--ledger', ledger, '--config', config, '-o', 'json')).json();
+    expect(plan.images.find((i: { imageTags: string[] }) => i.imageTags[0] === 'old1').reasons[0]).toMatch(/: the sweep does not delete archived images \(deleteArchivedAfterDays is not set\)$/);
+    expect(a.ecr.deleted).toEqual([]);
+  });
+
+  it('takes action and deleteArchivedAfterDays per rule (the rule wins over sweep), and names a bad value', async () => {
+    const { config, ledger, at } = await world('    action: delete\n');
+    await writeFile(config, 'repositories:\n  - pattern: "*"\n    keepLatest: 0\n    action: delete\nsweep:\n  action: archive\n  deleteArchivedAfterDays: 10\n');
+    await at(0, 'reconcile', '--ledger', ledger, '--quiet');
+    await at(8, 'reconcile', '--ledger', ledger, '--quiet');
+    const plan = (await at(8, 'plan', '--ledger', ledger, '--config', config, '-o', 'json')).json();
+    expect(new Set(plan.images.filter((i: { action: string }) => i.action === 'delete').map((i: { disposal: string }) => i.disposal))).toEqual(new Set(['delete']));
+    await writeFile(config, 'repositories:\n  - pattern: "*"\n    deleteArchivedAfterDays: 0\n');
+    const bad = await at(8, 'plan', '--ledger', ledger, '--config', config);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('repositories[0].deleteArchivedAfterDays');
+  });
+});
