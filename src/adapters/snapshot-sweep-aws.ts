@@ -22,6 +22,10 @@ export class SnapshotSweepAws implements SweepAws {
     return this.facts.scope.accountId;
   }
 
+  async callerArn(): Promise<string> {
+    return `the snapshot ${this.file}`;
+  }
+
   async registry() {
     const repositories = new Map(this.facts.repositories.map((r) => [r.repositoryName, r]));
     return { deleteReplicatesTo: (name: string) => repositories.get(name)?.deleteReplicatesTo ?? [] };

@@ -139,13 +139,14 @@ export interface AwsLookups {
  * call (write-ahead); the response settles it. A pending record a dead run left is settled by a later run:
  * `deleted`/`archived` when the image is gone/archived (`confirmedBy` that run), `not-deleted` when it is still there.
  */
-export type AuditStatus = 'pending' | 'deleted' | 'archived' | 'failed' | 'not-deleted';
+export type AuditStatus = 'pending' | 'deleted' | 'archived' | 'failed' | 'not-deleted' | 'restored' | 'deleted-elsewhere';
 
 /** One image the sweep deleted, archived or tried to, as the audit trail keeps it. */
 export interface AuditRecord {
   readonly runId: string;
   readonly at: string;
-  readonly action: 'delete' | 'archive';
+  /** `restore`: back from the archive; `outside`: an ECR deletion ecr-ledger did not make (a lifecycle rule, a person). */
+  readonly action: 'delete' | 'archive' | 'restore' | 'outside';
   readonly status: AuditStatus;
   readonly repositoryName: string;
   readonly imageDigest: string;
@@ -158,6 +159,8 @@ export interface AuditRecord {
   readonly confirmedBy?: string;
   /** ECR's failure code and reason, for `failed`. */
   readonly failure?: { readonly code: string; readonly reason: string };
+  /** Who asked for a restore (the credentials' ARN), or what used the image (a restore on use). */
+  readonly requestedBy?: string;
 }
 
 /** Who holds the run lock. */
@@ -223,6 +226,8 @@ export interface DeleteResult {
 export interface SweepAws {
   /** The account the credentials act for (sts:GetCallerIdentity). Read once per run. */
   callerAccount(): Promise<string>;
+  /** Who the credentials are (their ARN, from the same call): audit records of a restore name who asked. */
+  callerArn(): Promise<string>;
   /** Per repository, where the registry's replication rules replicate a deletion (DescribeRegistry's deleteReplication). Read once per run. */
   registry(): Promise<{ deleteReplicatesTo(repositoryName: string): readonly Scope[] }>;
   /** The usage facts that change (and the immutable ones the ledger lacked), read live for the sweep's check. */

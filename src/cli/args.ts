@@ -30,6 +30,7 @@ const OPTIONS = {
   url: { type: 'string' },
   stage: { type: 'string' },
   limit: { type: 'string' },
+  run: { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -63,6 +64,7 @@ export interface Flags {
   url?: string;
   stage?: string;
   limit?: string;
+  run?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -132,6 +134,7 @@ Commands:
             [--snapshot FILE]                              rehearse: the snapshot stands in for live AWS (never deletes)
   history   [IMAGE] (--ledger DIR | --table NAME) [--since ISO]  what the sweep deleted or archived, and why
   runs      [RUN_ID] (--ledger DIR | --table NAME) [--since ISO] [--limit N]  the sweep's runs, newest first; one run's images and why
+  restore   (IMAGE... | --run RUN_ID) (--ledger DIR | --table NAME) [--force]  archived images back to standard storage; dry run unless --force
   purge-repository REPO [--force] [--ledger DIR | --table NAME]  empty a repository about to be deleted; refuses if in use
   upgrade   (--ledger DIR | --table NAME)                  convert a ledger of an older layout in place (resumable)
   config check FILE                                        validate a config file (exit 0, or 2 naming file, key and line)

@@ -59,9 +59,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       case 'sources': return await (await import('./usage-commands.js')).sourcesCommand(flags, io);
       case 'upgrade': return await (await import('./upgrade-command.js')).upgradeCommand(flags, positionals, io);
       case 'config': return await (await import('./config-command.js')).configCommand(flags, positionals, io);
+      case 'restore': return await (await import('./restore-command.js')).restoreCommand(flags, positionals, io);
       case 'runs': return await (await import('./runs-command.js')).runsCommand(flags, positionals, io);
       case 'doctor': return await (await import('./doctor-command.js')).doctorCommand(flags, io);
-      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report, report-usage, sources, pins, runs, config, doctor)`);
+      default: throw new UsageError(`unknown command "${command}" (commands: snapshot, reconcile, plan, who-uses, explain, pin, unpin, ingest, sweep, history, purge-repository, upgrade, lifecycle-check, init, notice, report, report-usage, sources, pins, runs, restore, config, doctor)`);
     }
   } catch (error) {
     const code = exitCodeFor(error);

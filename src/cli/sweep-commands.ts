@@ -83,14 +83,15 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   }
 }
 
-const STATUS_WORDS: Record<AuditRecord['status'], string> = { pending: 'PENDING', deleted: 'deleted', archived: 'archived', failed: 'FAILED', 'not-deleted': 'not deleted' };
+const STATUS_WORDS: Record<AuditRecord['status'], string> = { pending: 'PENDING', deleted: 'deleted', archived: 'archived', failed: 'FAILED', 'not-deleted': 'not deleted', restored: 'restored', 'deleted-elsewhere': 'DELETED OUTSIDE ecr-ledger' };
 
 function renderHistory(records: readonly AuditRecord[]): string {
   if (records.length === 0) return 'No deletions recorded.';
   return records.map((r) => {
     const confirmed = r.confirmedBy ? ` (its run died; confirmed by ${r.confirmedBy})` : '';
     const failure = r.failure ? `\n    ECR: ${r.failure.code} ${r.failure.reason}` : '';
-    return `${r.at}  ${STATUS_WORDS[r.status]}  ${r.repositoryName}@${shortDigest(r.imageDigest)} [${r.imageTags.join(', ') || 'untagged'}]  ${formatBytes(r.imageSizeInBytes)}  run ${r.runId}${confirmed}${failure}\n    ${r.reasons.join('\n    ')}`;
+    const by = r.requestedBy ? ` (asked by ${r.requestedBy})` : '';
+    return `${r.at}  ${STATUS_WORDS[r.status]}  ${r.repositoryName}@${shortDigest(r.imageDigest)} [${r.imageTags.join(', ') || 'untagged'}]  ${formatBytes(r.imageSizeInBytes)}  run ${r.runId}${by}${confirmed}${failure}\n    ${r.reasons.join('\n    ')}`;
   }).join('\n');
 }
 

@@ -23,14 +23,22 @@ export class LiveSweepAws implements SweepAws {
   constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config, private readonly clock: Clock) {}
 
   private read?: ReturnType<SweepAws['registry']>;
-  private identity?: Promise<string>;
+  private identity?: Promise<{ account: string; arn: string }>;
 
-  callerAccount(): Promise<string> {
+  private whoAmI(): Promise<{ account: string; arn: string }> {
     return (this.identity ??= (async () => {
-      const { Account } = await this.caller.call('sts:GetCallerIdentity', () => this.clients.sts.send(new GetCallerIdentityCommand({})));
+      const { Account, Arn } = await this.caller.call('sts:GetCallerIdentity', () => this.clients.sts.send(new GetCallerIdentityCommand({})));
       if (!Account) throw new AwsReadError('sts:GetCallerIdentity returned no account id');
-      return Account;
+      return { account: Account, arn: Arn ?? Account };
     })());
+  }
+
+  async callerAccount(): Promise<string> {
+    return (await this.whoAmI()).account;
+  }
+
+  async callerArn(): Promise<string> {
+    return (await this.whoAmI()).arn;
   }
 
   registry(): ReturnType<SweepAws['registry']> {

@@ -58,7 +58,7 @@ function sharingLiveReads(deps: SweepDeps): SweepDeps {
   };
 }
 
-const fromAudit = (r: AuditRecord): SweepImage => ({ repositoryName: r.repositoryName, imageDigest: r.imageDigest, imageTags: r.imageTags, imageSizeInBytes: r.imageSizeInBytes, reasons: r.reasons, action: r.action });
+const fromAudit = (r: AuditRecord): SweepImage => ({ repositoryName: r.repositoryName, imageDigest: r.imageDigest, imageTags: r.imageTags, imageSizeInBytes: r.imageSizeInBytes, reasons: r.reasons, ...((r.action === 'delete' || r.action === 'archive') && { action: r.action }) });
 
 /**
  * The sweep of a registry too large for one invocation: its candidate repositories in batches, in name order, as many

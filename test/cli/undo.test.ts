@@ -83,3 +83,37 @@ describe('archive first, delete later', () => {
     expect(bad.err).toContain('repositories[0].deleteArchivedAfterDays');
   });
 });
+
+describe('restore', () => {
+  it('restores archived images by IMAGE and by --run, a dry run unless --force, audited with who asked', async () => {
+    const { a, config, ledger, at } = await world('    action: archive\n');
+    await at(0, 'reconcile', '--ledger', ledger, '--quiet');
+    await at(8, 'reconcile', '--ledger', ledger, '--quiet');
+    const run = (await at(8, 'sweep', '--ledger', ledger, '--config', config, '--force', '-o', 'json')).json();
+    expect(a.ecr.statusOf('app', digest('old1'))).toBe('ARCHIVED');
+
+    const dry = await at(9, 'restore', 'app:old1', '--ledger', ledger);
+    expect([dry.code, dry.out.split('\n')[0]]).toEqual([0, 'DRY RUN (nothing was changed): 1 archived image(s) would be restored. Run again with --force to restore them.']);
+    expect(a.ecr.statusOf('app', digest('old1'))).toBe('ARCHIVED');
+    const one = (await at(9, 'restore', `app@${digest('old1')}`, '--ledger', ledger, '--force', '-o', 'json')).json();
+    expect(one).toMatchObject({ dryRun: false, images: [{ repositoryName: 'app', imageDigest: digest('old1'), imageTags: ['old1'], status: 'restored' }] });
+    expect(a.ecr.statusOf('app', digest('old1'))).toBe('ACTIVATING');
+
+    const byRun = (await at(9, 'restore', '--run', run.runId, '--ledger', ledger, '--force', '-o', 'json')).json();
+    expect(byRun.images.map((i: { imageTags: string[]; status: string }) => [i.imageTags[0], i.status]).sort()).toEqual([['old1', 'restoring already'], ['old2', 'restored'], ['old3', 'restored']]);
+    expect(a.ecr.storageClassUpdates.filter((u) => u.startsWith('STANDARD')).sort()).toEqual(['old1', 'old2', 'old3'].map((n) => `STANDARD app@${digest(n)}`).sort());
+
+    const history = await at(10, 'history', 'app:old2', '--ledger', ledger);
+    expect(history.out).toMatch(/restored {2}app@sha256:\S+ \[old2\] .* \(asked by arn:aws:sts::123456789012:assumed-role\/ecr-ledger\/session\)/);
+    expect(history.out).toContain(`restored with the images run ${run.runId} archived`);
+  });
+
+  it('says what is not archived, and exits 3 when nothing named exists', async () => {
+    const { ledger, at } = await world('');
+    await at(0, 'reconcile', '--ledger', ledger, '--quiet');
+    const live = (await at(1, 'restore', 'app:live', '--ledger', ledger, '--force', '-o', 'json')).json();
+    expect(live.images).toEqual([expect.objectContaining({ status: 'not archived' })]);
+    expect((await at(1, 'restore', 'app:nope', '--ledger', ledger)).code).toBe(3);
+    expect((await at(1, 'restore', '--ledger', ledger)).code).toBe(2);
+  });
+});
