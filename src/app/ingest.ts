@@ -4,6 +4,7 @@ import { AwsReadError } from '../errors.js';
 import { EventError } from '../events/envelope.js';
 import { parseEvent } from '../events/parse-event.js';
 import { applyEvent } from './events/apply-event.js';
+import type { OutsideDeletions } from './undo/outside-deletion.js';
 import type { AwsLookups, EventLedger } from './ports.js';
 
 /** One event as read from a file: where it came from (for messages), and its JSON, or why it could not be read. */
@@ -24,6 +25,8 @@ export interface IngestDeps {
   readonly debug?: (message: string) => void;
   /** Organisation-wide: which accounts' events are followed. */
   readonly admits?: (scope: Scope) => boolean | Promise<boolean>;
+  /** A deletion of an image the ledger holds in use: recorded and told. */
+  readonly deletions?: OutsideDeletions;
 }
 
 /** Missing or expired AWS credentials: every lookup would fail the same way, so ingest stops at the first. */
@@ -53,7 +56,7 @@ export async function ingestEvents(deps: IngestDeps, events: Iterable<RawEvent>)
       }
       const scope = { accountId: parsed.apply.accountId, region: parsed.apply.region };
       const lookups = deps.lookupsFor(scope);
-      await applyEvent({ ledger: deps.ledger, ...(lookups && { lookups }), config: deps.config, warn: deps.warn, ...(deps.admits && { admits: deps.admits }) }, parsed.apply);
+      await applyEvent({ ledger: deps.ledger, ...(lookups && { lookups }), config: deps.config, warn: deps.warn, ...(deps.admits && { admits: deps.admits }), ...(deps.deletions && { deletions: deps.deletions }) }, parsed.apply);
       applied += 1;
     } catch (error) {
       if (isCredentialsFailure(error)) {

@@ -2,6 +2,7 @@ import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients, type AwsClients } from '../adapters/aws/clients.js';
 import { LiveLookups } from '../adapters/aws/lookups.js';
 import { ingestEvents } from '../app/ingest.js';
+import { inUseDeletionText, outsideDeletions } from '../app/undo/outside-deletion.js';
 import type { AwsLookups } from '../app/ports.js';
 import type { Scope } from '../domain/facts.js';
 import { UsageError } from '../errors.js';
@@ -42,6 +43,8 @@ export async function ingestCommand(flags: Flags, files: readonly string[], io: 
     const result = await ingestEvents({
       ledger: open.events, lookupsFor, config: cfg, warn: (m) => { if (!flags.offline) io.err(`warning: ${m}`); },
       ...(flags.debug && { debug: (m: string) => io.err(m) }), ...(org && { admits: org.admits }),
+      // Offline too: an image in use that ECR deleted is worth hearing about (and is audited: `history` shows it).
+      deletions: outsideDeletions({ index: () => open.index(), store: open.sweep, config: cfg, tell: async (d) => io.err(`warning: ${inUseDeletionText(d)}`) }),
     }, events);
     for (const { where, message } of result.skipped) io.err(`skipped ${where}: ${message}`);
     const readable = files.length - unreadableFiles.length;

@@ -117,3 +117,28 @@ describe('restore', () => {
     expect((await at(1, 'restore', '--ledger', ledger)).code).toBe(2);
   });
 });
+
+describe('deletions made elsewhere', () => {
+  const deleteEvent = (name: string) => ({
+    version: '0', id: `delete-${name}`, 'detail-type': 'ECR Image Action', source: 'aws.ecr', account: '123456789012', time: '2026-11-10T10:00:00Z', region: 'us-east-1', resources: [],
+    detail: { result: 'SUCCESS', 'repository-name': 'app', 'image-digest': digest(name), 'action-type': 'DELETE' },
+  });
+
+  it('an ECR DELETE of an image in use: ingest warns with who used it and how to recover, history shows it as deleted outside ecr-ledger', async () => {
+    const { a, ledger, at } = await world('');
+    await at(0, 'reconcile', '--ledger', ledger, '--quiet');
+    a.ecr.removeImage('app', digest('live'));
+    a.ecr.removeImage('app', digest('old1'));
+    const file = join(ledger, '..', 'events.jsonl');
+    await writeFile(file, [deleteEvent('live'), deleteEvent('old1')].map((e) => JSON.stringify(e)).join('\n'));
+    const ingested = await at(1, 'ingest', file, '--ledger', ledger, '--offline');
+    expect(ingested.code).toBe(0);
+    const warnings = ingested.err.split('\n').filter((l) => l.includes('deleted outside ecr-ledger'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`app@${digest('live')} [live] was deleted outside ecr-ledger at 2026-11-10T10:00:00.000Z while in use by ecs-service arn:aws:ecs:us-east-1:123456789012:service/prod/web`);
+    expect(warnings[0]).toContain('To recover: push the same image again');
+    const history = await at(2, 'history', '--ledger', ledger);
+    expect(history.out).toMatch(/DELETED OUTSIDE ecr-ledger {2}app@sha256:\S+ \[live\]/);
+    expect(history.out).not.toContain('[old1]');
+  });
+});

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FakeAccount } from '../fakes/fake-account.js';
 import type { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { DeployedStack, LocalEndpoint } from './stack/deployed-stack.js';
-import { customResource, sqsEvent, urlRequest } from './stack/events.js';
+import { customResource, sampleFrom, sqsEvent, urlRequest } from './stack/events.js';
 import { everyEvent } from './stack/every-event.js';
 import { checkRoles, type StackRun } from './stack/role-check.js';
 import { lateChanges, organizationWorld, singleAccountWorld } from './stack/worlds.js';
@@ -71,6 +71,22 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
   it('applies one event of every kind', async () => {
     at('2026-11-20T02:10:00Z');
     await applyEveryEvent(stack, stack.cloud.home, 'app');
+  });
+
+  it('tells of an image in use that ECR deleted outside ecr-ledger: audited, the alarm\'s metric, SNS and the webhook', async () => {
+    const home = stack.cloud.home;
+    const used = home.ecr.digestOf('payments', '2.2')!;
+    home.ecr.removeImage('payments', used);
+    const published = stack.cloud.published.length;
+    const hooks = webhook.received.length;
+    const event = sampleFrom('ecr-image-action-delete', { accountId: '123456789012', region: 'us-east-1', time: clock.now }, { 'my-repository-name': 'payments', 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234': used, latest: '2.2' });
+    delete event.detail['image-tag'];
+    expect(await stack.invoke('ecrEvents', event)).toMatchObject({ outcome: 'applied' });
+    expect(stack.cloud.published.slice(published)).toEqual([expect.objectContaining({ subject: 'ecr-ledger: an image in use was deleted outside ecr-ledger', message: expect.stringContaining(`payments@${used}`) })]);
+    expect(webhook.received.length).toBe(hooks + 1);
+    expect(stack.logged('ecrEvents', 'in-use image deleted outside ecr-ledger')).toEqual([expect.objectContaining({ image: `payments@${used}`, usedBy: expect.arrayContaining([expect.stringMatching(/^ecs-service /)]) })]);
+    const audit = await stack.ledger().sweep.audit({ accountId: '123456789012', region: 'us-east-1' }, { now: clock.now });
+    expect(audit.filter((r) => r.status === 'deleted-elsewhere')).toEqual([expect.objectContaining({ repositoryName: 'payments', imageDigest: used, referrers: expect.arrayContaining([expect.objectContaining({ kind: 'ecs-service' })]) })]);
   });
 
   it('runs the nightly dry run: the advance notice on SNS and the webhook, the report in S3', async () => {

@@ -46,3 +46,28 @@ export async function deliverNotice(channels: NoticeChannels, notice: Notice): P
   }
   return deliveries;
 }
+
+/** An alert (not an announcement): one subject and text, to the stack's topic and the webhook; each channel's failure is reported, not thrown. */
+export async function deliverAlert(channels: NoticeChannels, subject: string, text: string): Promise<Delivery[]> {
+  const deliveries: Delivery[] = [];
+  if (channels.sns) {
+    try {
+      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: `ecr-ledger: ${subject}`.slice(0, 100), Message: text }));
+      deliveries.push({ channel: 'sns', ok: true });
+    } catch (error) {
+      deliveries.push({ channel: 'sns', ok: false, error: `sns:Publish failed: ${(error as Error).message}` });
+    }
+  }
+  if (channels.webhook) {
+    const { client, parameterName } = channels.webhook;
+    try {
+      const url = (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value;
+      if (!url) throw new Error(`the SSM parameter ${parameterName} has no value`);
+      await (channels.webhook.post ?? postWebhook)(url, { text: `*${subject}*\n${text}` });
+      deliveries.push({ channel: `webhook ${webhookHost(url)}`, ok: true });
+    } catch (error) {
+      deliveries.push({ channel: `webhook (${parameterName})`, ok: false, error: (error as Error).message });
+    }
+  }
+  return deliveries;
+}

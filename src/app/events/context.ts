@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
 import { parseImageReference } from '../../domain/image-reference.js';
 import type { AwsLookups, EventLedger } from '../ports.js';
+import type { OutsideDeletions } from '../undo/outside-deletion.js';
 
 export interface EventDeps {
   readonly ledger: EventLedger;
@@ -12,6 +13,8 @@ export interface EventDeps {
   readonly warn: (message: string) => void;
   /** Organisation-wide: whether events of this account and region are followed (config `organization`); absent: all are. */
   readonly admits?: (scope: Scope) => boolean | Promise<boolean>;
+  /** A deletion ECR reports of an image the ledger holds in use: recorded and told (`InUseImageDeleted`). */
+  readonly deletions?: OutsideDeletions;
 }
 
 /** One event being applied: its scope, its time, and helpers shared by the change handlers. */

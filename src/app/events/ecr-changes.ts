@@ -27,16 +27,19 @@ export async function imagePushed(ctx: EventContext, change: Change<'image-pushe
 /** A delete: of one tag (ECR deletes the image with its last tag), or of the whole image. */
 export async function imageDeleted(ctx: EventContext, change: Change<'image-deleted'>): Promise<void> {
   const { repositoryName, imageDigest } = change;
-  if (change.tag === undefined) {
+  const gone = async () => {
+    // Before the ledger forgets it: was it in use? (ecr-ledger's own deletions never are: they are gone from the ledger first.)
+    await ctx.deps.deletions?.deleted(ctx.scope, repositoryName, imageDigest, ctx.at, ctx.eventId);
     await ctx.ledger.removeImage(ctx.scope, repositoryName, imageDigest, ctx.at);
+  };
+  if (change.tag === undefined) {
+    await gone();
     return;
   }
   const removed = await ctx.ledger.applyFact(ctx.scope, 'tag', `${repositoryName}:${change.tag}`, undefined, ctx.at);
   if (removed.applied) await ctx.ledger.releaseImage(ctx.scope, repositoryName, imageDigest, ctx.at);
   const lookups = ctx.online(`checking whether ${imageKey(repositoryName, imageDigest)} lost its last tag and is gone`);
-  if (lookups && (await lookups.describeImage(repositoryName, imageDigest)) === undefined) {
-    await ctx.ledger.removeImage(ctx.scope, repositoryName, imageDigest, ctx.at);
-  }
+  if (lookups && (await lookups.describeImage(repositoryName, imageDigest)) === undefined) await gone();
 }
 
 export async function imageStorageClass(ctx: EventContext, change: Change<'image-storage-class'>): Promise<void> {

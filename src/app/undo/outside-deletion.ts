@@ -1,0 +1,59 @@
+import type { Config } from '../../config.js';
+import { scopeKey, imageKey, type ImageFact, type Scope } from '../../domain/facts.js';
+import type { Referrer } from '../../domain/usage.js';
+import { indexedReferrers } from '../indexed-usage.js';
+import type { SweepStore } from '../ports.js';
+import { auditExpiry } from '../sweep/act.js';
+import type { UsageIndex } from '../usage-index.js';
+
+/** An image ECR deleted (a lifecycle expiration, a person, a replicated delete) while the ledger held it in use. */
+export interface InUseDeletion {
+  readonly scope: Scope;
+  readonly image: ImageFact;
+  readonly at: string;
+  readonly eventId: string;
+  /** What used it: the referrers that protected it. */
+  readonly usedBy: readonly Referrer[];
+  /** How to get it back. */
+  readonly recovery: string;
+}
+
+/** What the event path does about a deletion made outside ecr-ledger (absent: nothing but removing the image). */
+export interface OutsideDeletions {
+  /** Before the ledger removes a deleted image: whether it was in use, and if so, record and tell. */
+  deleted(scope: Scope, repositoryName: string, imageDigest: string, at: string, eventId: string): Promise<InUseDeletion | undefined>;
+}
+
+const RECOVERY = 'push the same image again (its digest is the same: docker push of the image built or pulled earlier), or pull it from a replica in another region or account if replication keeps one, and push it back';
+
+/** A one-line summary, for logs, warnings and notifications. */
+export function inUseDeletionText(d: InUseDeletion): string {
+  const who = d.usedBy.map((r) => `${r.kind} ${r.id}`).join(', ');
+  return `${d.scope.accountId}/${d.scope.region} ${d.image.repositoryName}@${d.image.imageDigest} [${d.image.imageTags.join(', ') || 'untagged'}] was deleted outside ecr-ledger at ${d.at} while in use by ${who}; its next pull fails. To recover: ${d.recovery}`;
+}
+
+/**
+ * Checks an ECR deletion against the ledger's index before the image is removed: an image something uses (a
+ * protecting referrer, in any scope) is recorded in the audit trail as `deleted-elsewhere` with its users, and
+ * `tell` (the alarm metric, the notice channels, a warning) is called with it.
+ */
+export function outsideDeletions(deps: { index: () => UsageIndex; store?: SweepStore; config: Config; tell: (d: InUseDeletion) => Promise<void> }): OutsideDeletions {
+  return {
+    async deleted(scope, repositoryName, imageDigest, at, eventId) {
+      const index = deps.index();
+      const { image } = await index.image(scope, repositoryName, imageDigest);
+      if (!image) return undefined;
+      const referrers = await indexedReferrers(index, [{ registry: scope, image }], deps.config, at);
+      const usedBy = (referrers.get(`${scopeKey(scope)}#${imageKey(repositoryName, imageDigest)}`) ?? []).filter((r) => r.protecting);
+      if (usedBy.length === 0) return undefined;
+      const deletion: InUseDeletion = { scope, image, at, eventId, usedBy, recovery: RECOVERY };
+      await deps.store?.recordAudit(scope, [{
+        runId: `event-${eventId}`, at, action: 'outside', status: 'deleted-elsewhere', repositoryName, imageDigest, imageTags: image.imageTags,
+        imageSizeInBytes: image.imageSizeInBytes, imagePushedAt: image.imagePushedAt, referrers: usedBy.map((r) => ({ kind: r.kind, id: r.id })),
+        reasons: [`deleted outside ecr-ledger (ECR Image Action DELETE, event ${eventId}) while in use by ${usedBy.map((r) => `${r.kind} ${r.id}`).join(', ')}`, `to recover: ${RECOVERY}`],
+      }], auditExpiry(deps.config, at));
+      await deps.tell(deletion);
+      return deletion;
+    },
+  };
+}
