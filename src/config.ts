@@ -103,6 +103,8 @@ export const configSchema = z.strictObject({
       sources: z.record(z.string().min(1), z.strictObject({ staleAfterHours: z.number().positive() })).default({}),
     })
     .prefault({}),
+  /** An archived image something uses is restored at once by the deployed event functions and reconcile (its next pull would fail). */
+  restoreOnUse: z.boolean().default(true),
   /** Advance notice: announce deletions `daysAhead` days early; the sweep then deletes only what was announced that long ago. */
   notice: z
     .strictObject({

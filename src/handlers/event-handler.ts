@@ -28,7 +28,7 @@ export function createEventHandler(deps: EventHandlerDeps) {
     try {
       await applyEvent({
         ledger: deps.ledger, config: deps.config, lookups: deps.lookupsFor({ accountId: apply.accountId, region: apply.region }),
-        warn: (message) => deps.log('warn', message, { eventId: apply.eventId }), ...(deps.admits && { admits: deps.admits }), ...(deps.deletions && { deletions: deps.deletions }),
+        warn: (message) => deps.log('warn', message, { eventId: apply.eventId }), ...(deps.admits && { admits: deps.admits }), ...(deps.deletions && { deletions: deps.deletions }), ...(deps.archived && { archived: deps.archived }),
       }, apply);
     } catch (error) {
       // A refusal is final (retrying cannot change the config): logged with the event's id, not retried.

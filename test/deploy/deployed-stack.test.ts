@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FakeAccount } from '../fakes/fake-account.js';
 import type { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { DeployedStack, LocalEndpoint } from './stack/deployed-stack.js';
-import { customResource, sampleFrom, sqsEvent, urlRequest } from './stack/events.js';
+import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
+import { apiCallFrom, customResource, sampleFrom, sqsEvent, urlRequest, type Origin } from './stack/events.js';
 import { everyEvent } from './stack/every-event.js';
 import { checkRoles, type StackRun } from './stack/role-check.js';
 import { lateChanges, organizationWorld, singleAccountWorld } from './stack/worlds.js';
@@ -28,6 +30,12 @@ async function sweepInInvocations(stack: DeployedStack, environment: Record<stri
   expect(stack.cloud.take(stack.template.ref('SweepContinueQueue'))).toEqual([]);
   return stack.logged('sweepContinue', 'sweep report').at(-1)!;
 }
+
+/** The `n`th oldest image of a repository in the bundled example account. */
+const digestOf = (repositoryName: string, n: number) => {
+  const example = JSON.parse(readFileSync('examples/account.json', 'utf8')) as { ecr: { repositories: Array<{ repositoryName: string; images: Array<{ imageDigest: string; imagePushedAt: string }> }> } };
+  return [...example.ecr.repositories.find((r) => r.repositoryName === repositoryName)!.images].sort((a, b) => a.imagePushedAt.localeCompare(b.imagePushedAt))[n]!.imageDigest;
+};
 
 /** The stack's config with `sweep.action: archive` and at most `cap` images a run (a mode of the same role). */
 const archiving = (stack: DeployedStack, cap: number) => JSON.stringify({ ...JSON.parse(stack.template.functions.get('sweep')!.environment.ECR_LEDGER_CONFIG!), sweep: { action: 'archive', maxDeletionsPerRun: cap } });
@@ -57,6 +65,7 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     runs.push({ name: 'single account', stack });
   });
   afterAll(async () => { kube?.close(); webhook.close(); cloudFormation.close(); await stack?.close(); });
+  const origin = (): Origin => ({ accountId: '123456789012', region: 'us-east-1', time: clock.now });
 
   it('reconciles the account, its EKS cluster, Inspector\'s coverage and probes its other region', async () => {
     at('2026-11-10T06:00:00Z');
@@ -71,6 +80,39 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
   it('applies one event of every kind', async () => {
     at('2026-11-20T02:10:00Z');
     await applyEveryEvent(stack, stack.cloud.home, 'app');
+  });
+
+  it('restores an archived image a new task definition (API call) or a service deployment (ECS event) refers to, in the managed repositories', async () => {
+    const home = stack.cloud.home;
+    const registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+    const [first, second] = [digestOf('preview/frontend', 3), digestOf('preview/frontend', 4)];
+    const archive = async (digest: string) => {
+      await home.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName: 'preview/frontend', imageId: { imageDigest: digest }, targetStorageClass: 'ARCHIVE' }));
+      const event = sampleFrom('ecr-image-action-archive', origin());
+      Object.assign(event.detail, { 'repository-name': 'preview/frontend', 'image-digest': digest });
+      expect(await stack.invoke('ecrEvents', event)).toMatchObject({ outcome: 'applied' });
+    };
+    const register = async (revision: number, digest: string) => {
+      const arn = home.ecs.addTaskDefinition('preview', revision, { web: `${registry}/preview/frontend@${digest}` });
+      const event = apiCallFrom('ecs', 'RegisterTaskDefinition', origin(), { requestParameters: { family: 'preview' }, responseElements: { taskDefinition: { ...home.ecs.taskDefinitions.get(`preview:${revision}`)!, taskDefinitionArn: arn } } });
+      expect(await stack.invoke('apiCallEvents', event)).toMatchObject({ outcome: 'applied' });
+      return arn;
+    };
+    const published = stack.cloud.published.length;
+    // A task definition registered with an archived image: restored at once.
+    await archive(first);
+    await register(1, first);
+    expect(home.ecr.statusOf('preview/frontend', first)).toBe('ACTIVATING');
+    // A service rolled out to a task definition whose image was archived since it was registered: restored at once.
+    const td = await register(2, second);
+    await archive(second);
+    home.ecs.addService('prod', { serviceName: 'preview', deployments: [{ id: 'ecs-svc/p2', status: 'PRIMARY', taskDefinition: td, rolloutState: 'COMPLETED' }] });
+    const deployed = sampleFrom('ecs-deployment-state-change-completed', origin(), { 'service/default/servicetest': 'service/prod/preview', 'ecs-svc/123': 'ecs-svc/p2' });
+    expect(await stack.invoke('ecsEvents', deployed)).toMatchObject({ outcome: 'applied' });
+    expect(home.ecr.statusOf('preview/frontend', second)).toBe('ACTIVATING');
+    expect(stack.cloud.published.slice(published).map((p) => p.subject)).toEqual(['ecr-ledger: 1 archived image(s) in use', 'ecr-ledger: 1 archived image(s) in use']);
+    const audit = await stack.ledger().sweep.audit({ accountId: '123456789012', region: 'us-east-1' }, { now: clock.now });
+    expect(audit.filter((r) => r.status === 'restored').map((r) => [r.imageDigest, r.requestedBy])).toEqual([[first, expect.stringContaining('task-definition')], [second, expect.stringContaining('service')]]);
   });
 
   it('tells of an image in use that ECR deleted outside ecr-ledger: audited, the alarm\'s metric, SNS and the webhook', async () => {

@@ -4,6 +4,8 @@ import type { Scope } from '../../domain/facts.js';
 import { parseImageReference } from '../../domain/image-reference.js';
 import type { AwsLookups, EventLedger } from '../ports.js';
 import type { OutsideDeletions } from '../undo/outside-deletion.js';
+import type { RestoreOnUseDeps } from '../undo/restore-on-use.js';
+import type { UsageIndex } from '../usage-index.js';
 
 export interface EventDeps {
   readonly ledger: EventLedger;
@@ -15,6 +17,8 @@ export interface EventDeps {
   readonly admits?: (scope: Scope) => boolean | Promise<boolean>;
   /** A deletion ECR reports of an image the ledger holds in use: recorded and told (`InUseImageDeleted`). */
   readonly deletions?: OutsideDeletions;
+  /** Restore on use (config `restoreOnUse`): an archived image a change refers to is restored, or told. */
+  readonly archived?: { readonly index: () => UsageIndex; readonly restore: RestoreOnUseDeps };
 }
 
 /** One event being applied: its scope, its time, and helpers shared by the change handlers. */

@@ -1,0 +1,107 @@
+import type { Config } from '../../config.js';
+import { scopeKey, type ImageFact, type Scope, type ServiceFact } from '../../domain/facts.js';
+import type { ManagedRepositories } from '../../domain/managed-repositories.js';
+import { namedImages, type NamedImage, type ReferrerFact } from '../../domain/named-images.js';
+import { taskDefinitionKey } from '../../domain/protection-window.js';
+import type { DeleteResult, SweepStore } from '../ports.js';
+import { auditExpiry } from '../sweep/act.js';
+import type { UsageIndex } from '../usage-index.js';
+
+/** An image in ECR's archive storage class that something uses: its next pull fails until it is restored. */
+export interface ArchivedInUse {
+  readonly registry: Scope;
+  readonly image: ImageFact;
+  /** What uses it, in words (`ecs-task-definition arn:…`). */
+  readonly usedBy: readonly string[];
+}
+
+export interface RestoredOnUse extends ArchivedInUse {
+  readonly outcome: 'restored' | 'restoring already' | 'not restored' | 'failed';
+  /** Why it was not restored, or how the call failed. */
+  readonly why?: string;
+  /** The command that restores it by hand. */
+  readonly command: string;
+}
+
+const archived = (image: ImageFact) => image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING';
+const REFERRING = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'batch-job-definition', 'apprunner-service', 'reported-image']);
+const idOf = (fact: Record<string, unknown>) => String(fact.taskDefinitionArn ?? fact.serviceArn ?? fact.serviceRevisionArn ?? fact.taskArn ?? fact.functionArn ?? fact.jobDefinitionArn ?? fact.image ?? '?');
+
+/**
+ * The archived images the facts an event wrote refer to (a task definition, a service's task definitions, a Lambda
+ * function, a Batch job definition, an App Runner service, a usage report), read in the ledger's index.
+ */
+export async function archivedReferences(index: UsageIndex, scope: Scope, written: ReadonlyArray<{ kind: string; fact: object }>): Promise<ArchivedInUse[]> {
+  const named: Array<{ image: NamedImage; by: string }> = [];
+  for (const { kind, fact } of written) {
+    const by = `${kind} ${idOf(fact as Record<string, unknown>)}`;
+    if (kind === 'service') {
+      const service = fact as ServiceFact;
+      const ids = [...service.deployments.map((d) => d.taskDefinition), ...(service.taskSets ?? []).map((t) => t.taskDefinition)].map((td) => `${scopeKey(scope)}#task-definition#${taskDefinitionKey(td)}`);
+      for (const td of await index.facts(ids)) named.push(...namedImages(td.scope, { kind: 'task-definition', fact: td.fact } as unknown as ReferrerFact).map((image) => ({ image, by })));
+    } else if (REFERRING.has(kind)) named.push(...namedImages(scope, { kind, fact } as ReferrerFact).map((image) => ({ image, by })));
+  }
+  const found = new Map<string, ArchivedInUse>();
+  for (const { image: n, by } of named) {
+    const digests = n.digest !== undefined ? [n.digest] : await index.tagged(n.registry, n.repositoryName, n.tag!);
+    for (const digest of digests) {
+      const { image } = await index.image(n.registry, n.repositoryName, digest);
+      if (!image || !archived(image)) continue;
+      const key = `${scopeKey(n.registry)}#${n.repositoryName}@${digest}`;
+      const known = found.get(key);
+      found.set(key, { registry: n.registry, image, usedBy: [...new Set([...(known?.usedBy ?? []), by])] });
+    }
+  }
+  return [...found.values()];
+}
+
+export interface RestoreOnUseDeps {
+  readonly config: Config;
+  readonly clock: () => Date;
+  /** Restores in a registry this function may restore in (the stack's own account and region), else undefined. */
+  readonly restorer: (registry: Scope) => { restoreImages(repositoryName: string, digests: readonly string[]): Promise<DeleteResult> } | undefined;
+  /** The stack's managedRepositories: only there may it restore. */
+  readonly managed?: ManagedRepositories;
+  readonly store?: SweepStore;
+  /** The metric, the log and the notice channels: every archived image found in use, restored or not. */
+  readonly tell: (found: readonly RestoredOnUse[]) => Promise<void>;
+}
+
+/**
+ * Restores every archived image found in use (config `restoreOnUse`, on by default): an outage waiting, since its
+ * next pull fails. Only in the stack's managed repositories; each restore is audited (`restored`, asked by what
+ * uses it). What it cannot or may not restore is told with the command that does.
+ */
+export async function restoreOnUse(deps: RestoreOnUseDeps, found: readonly ArchivedInUse[]): Promise<RestoredOnUse[]> {
+  const now = deps.clock().toISOString();
+  const results: RestoredOnUse[] = [];
+  for (const f of found) {
+    const command = `ecr-ledger restore ${f.image.repositoryName}@${f.image.imageDigest} --force`;
+    const restorer = deps.restorer(f.registry);
+    const denied = !deps.config.restoreOnUse ? 'restoreOnUse is off'
+      : !restorer ? `${f.registry.accountId}/${f.registry.region} is not this stack's registry`
+      : deps.managed && !deps.managed(f.registry, f.image.repositoryName) ? `${f.image.repositoryName} is outside the stack's managedRepositories` : undefined;
+    if (f.image.imageStatus === 'ACTIVATING') results.push({ ...f, outcome: 'restoring already', command });
+    else if (denied || !restorer) results.push({ ...f, outcome: 'not restored', why: denied ?? 'no restorer', command });
+    else {
+      const { failures } = await restorer.restoreImages(f.image.repositoryName, [f.image.imageDigest]);
+      const failure = failures[0];
+      await deps.store?.recordAudit(f.registry, [{
+        runId: `restore-on-use-${now}`, at: now, action: 'restore', status: failure ? 'failed' : 'restored', repositoryName: f.image.repositoryName, imageDigest: f.image.imageDigest,
+        imageTags: f.image.imageTags, imageSizeInBytes: f.image.imageSizeInBytes, imagePushedAt: f.image.imagePushedAt, referrers: [], requestedBy: `in use by ${f.usedBy.join(', ')}`,
+        reasons: ['restored on use: it is archived and in use, so its next pull would fail'], ...(failure && { failure: { code: failure.code, reason: failure.reason } }),
+      }], auditExpiry(deps.config, now));
+      results.push({ ...f, outcome: failure ? 'failed' : 'restored', ...(failure && { why: `${failure.code}: ${failure.reason}` }), command });
+    }
+  }
+  if (results.length > 0) await deps.tell(results);
+  return results;
+}
+
+/** One line per image, for logs, warnings and notifications. */
+export function restoredOnUseText(r: RestoredOnUse): string {
+  const what = `${r.registry.accountId}/${r.registry.region} ${r.image.repositoryName}@${r.image.imageDigest} [${r.image.imageTags.join(', ') || 'untagged'}] is archived and in use by ${r.usedBy.join(', ')}`;
+  if (r.outcome === 'restored') return `${what}: restored (it answers pulls once ACTIVE)`;
+  if (r.outcome === 'restoring already') return `${what}: ECR is restoring it (ACTIVATING)`;
+  return `${what}: NOT restored (${r.why}); its next pull fails until: ${r.command}`;
+}
