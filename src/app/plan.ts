@@ -6,6 +6,7 @@ import { neverReconciled, unheldRegistryWarnings, type OtherScopes } from './led
 import { reachWorld } from './reach/reach-world.js';
 import type { Watermark } from './ports.js';
 import { imageView, type ImageView } from './views.js';
+import { archivedInUseOf, archivedInUseWarning } from './undo/restore-on-use.js';
 
 /** Facts to evaluate, with the history that goes with them. */
 export interface FactView {
@@ -57,5 +58,7 @@ export function planReport(view: FactView, config: Config, now: string): PlanRep
     .map(imageView);
   const waiting = plan.images.flatMap((p) => (p.waiting ? [{ repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, eligibleAt: p.waiting.eligibleAt, for: p.waiting.for, reason: p.waiting.reasons.join('; ') }] : []))
     .sort((a, b) => a.eligibleAt.localeCompare(b.eligibleAt) || a.repositoryName.localeCompare(b.repositoryName) || a.imageDigest.localeCompare(b.imageDigest));
-  return { now, images, repositories, totals, waiting, warnings: viewWarnings(view, plan) };
+  // Whoever archived it (a lifecycle rule often did): an archived image in use is an outage waiting.
+  const archived = archivedInUseOf(plan, view.facts.scope).map(archivedInUseWarning);
+  return { now, images, repositories, totals, waiting, warnings: [...viewWarnings(view, plan), ...archived] };
 }

@@ -3,6 +3,7 @@ import { reachLines } from '../domain/reach.js';
 import type { PlanReport } from '../app/plan.js';
 import type { WhoUsesReport } from '../app/who-uses.js';
 import { shortDigest } from '../app/views.js';
+import { archivedInUseWarning } from '../app/undo/restore-on-use.js';
 import type { Referrer } from '../domain/usage.js';
 import type { Announcement } from '../domain/notice.js';
 
@@ -56,6 +57,9 @@ export function renderExplanation(planned: ExplainedImage, announcement?: Announ
     `${image.repositoryName}@${image.imageDigest}`,
     `  tags: ${image.imageTags.join(', ') || '<untagged>'}; pushed ${image.imagePushedAt}; ${formatBytes(image.imageSizeInBytes)}`,
     '',
+    ...(planned.inUse && (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING')
+      ? [`WARNING: ${archivedInUseWarning({ registry: { accountId: '', region: '' }, image, usedBy: planned.referrers.filter((r) => r.protecting).map((r) => `${r.kind} ${r.id}`) })}`, '']
+      : []),
     planned.action === 'keep' ? 'It is KEPT because:' : planned.disposal === 'archive' ? 'It WOULD BE ARCHIVED (archive first, delete later): every rule allows it:' : 'It WOULD BE DELETED: every rule allows it:',
     ...planned.reasons.map((r) => `  - ${r}`),
   ];

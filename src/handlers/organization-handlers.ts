@@ -43,6 +43,8 @@ export interface ScopeWorkerDeps {
   readonly readerFor: (scope: Scope, stopAt: number) => Promise<AccountReader>;
   /** After the scope: its EKS clusters (config `eks.clusters`), each read replacing its usage report. */
   readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
+  /** After the scope: its archived images in use restored (the home registry) or told (restore on use). */
+  readonly restoreInUse?: (scope: Scope) => Promise<unknown>;
 }
 
 /**
@@ -74,6 +76,7 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
           const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, skip), clock: deps.clock }, deps.config, item.scope.accountId);
           for (const warning of probed.warnings) deps.log('warn', warning, { account: item.scope.accountId });
         }
+        await deps.restoreInUse?.(item.scope);
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
       } catch (error) {
         if (error instanceof ReadDeadlineError) {

@@ -45,6 +45,8 @@ export interface ReconcileHandlerDeps {
   readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
   /** After the account: which of its other regions run workloads (the region probe). */
   readonly probeRegions?: (accountId: string, skip: readonly string[]) => Promise<RegionProbe>;
+  /** After the account: its archived images in use restored or told (restore on use). */
+  readonly restoreInUse?: (scope: Scope) => Promise<unknown>;
 }
 
 /**
@@ -68,6 +70,7 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
         const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, [result.scope.region]), clock: deps.clock }, deps.config, result.scope.accountId);
         for (const warning of probed.warnings) deps.log('warn', warning);
       }
+      await deps.restoreInUse?.(result.scope);
       deps.log('info', 'reconcile finished', { ...result });
       return { complete: true, images: result.images, written: result.written, removed: result.removed };
     } catch (error) {

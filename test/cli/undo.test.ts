@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { describe, expect, it } from 'vitest';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { digest } from '../fixtures/account-builder.js';
@@ -140,5 +141,17 @@ describe('deletions made elsewhere', () => {
     const history = await at(2, 'history', '--ledger', ledger);
     expect(history.out).toMatch(/DELETED OUTSIDE ecr-ledger {2}app@sha256:\S+ \[live\]/);
     expect(history.out).not.toContain('[old1]');
+  });
+});
+
+describe('archived images in use', () => {
+  it('plan and explain name an archived image something uses, with the restore command, whoever archived it', async () => {
+    const { a, ledger, config, at } = await world('');
+    await a.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName: 'app', imageId: { imageDigest: digest('live') }, targetStorageClass: 'ARCHIVE' }));
+    await at(1, 'reconcile', '--ledger', ledger, '--quiet');
+    const plan = await at(1, 'plan', '--ledger', ledger, '--config', config, '-o', 'json');
+    expect(plan.json().warnings).toContainEqual(`app@${digest('live')} [live] is archived and in use by ecs-service arn:aws:ecs:us-east-1:123456789012:service/prod/web, ecs-task-definition arn:aws:ecs:us-east-1:123456789012:task-definition/app:1: its next pull fails until it is restored: ecr-ledger restore app@${digest('live')} --force`);
+    const explain = await at(1, 'explain', 'app:live', '--ledger', ledger, '--config', config);
+    expect(explain.out).toContain(`WARNING: app@${digest('live')} [live] is archived and in use by`);
   });
 });

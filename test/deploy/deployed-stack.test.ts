@@ -8,6 +8,7 @@ import { apiCallFrom, customResource, sampleFrom, sqsEvent, urlRequest, type Ori
 import { everyEvent } from './stack/every-event.js';
 import { checkRoles, type StackRun } from './stack/role-check.js';
 import { lateChanges, organizationWorld, singleAccountWorld } from './stack/worlds.js';
+import { digest } from '../fixtures/account-builder.js';
 
 // The packaged stacks (npm test packages both before vitest): every function's handler runs with its environment from
 // the template, against the project's fakes, in every mode the code has; each AWS call is then judged by its role.
@@ -86,12 +87,7 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     const home = stack.cloud.home;
     const registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
     const [first, second] = [digestOf('preview/frontend', 3), digestOf('preview/frontend', 4)];
-    const archive = async (digest: string) => {
-      await home.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName: 'preview/frontend', imageId: { imageDigest: digest }, targetStorageClass: 'ARCHIVE' }));
-      const event = sampleFrom('ecr-image-action-archive', origin());
-      Object.assign(event.detail, { 'repository-name': 'preview/frontend', 'image-digest': digest });
-      expect(await stack.invoke('ecrEvents', event)).toMatchObject({ outcome: 'applied' });
-    };
+    const archive = (digest: string) => archiveInFake(stack, origin(), 'preview/frontend', digest);
     const register = async (revision: number, digest: string) => {
       const arn = home.ecs.addTaskDefinition('preview', revision, { web: `${registry}/preview/frontend@${digest}` });
       const event = apiCallFrom('ecs', 'RegisterTaskDefinition', origin(), { requestParameters: { family: 'preview' }, responseElements: { taskDefinition: { ...home.ecs.taskDefinitions.get(`preview:${revision}`)!, taskDefinitionArn: arn } } });
@@ -175,7 +171,23 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     expect(await stack.invoke('purgeRepository', customResource('Delete', 'preview/old', cloudFormation.url))).toMatchObject({ status: 'SUCCESS', reason: 'purged 2 image(s) from preview/old' });
     expect(cloudFormation.received.map((r) => JSON.parse(r.body).Status)).toEqual(['SUCCESS', 'SUCCESS']);
   });
+
+  it('restores on the next reconcile an archived image a pod runs (archived by someone else)', async () => {
+    await archiveInFake(stack, origin(), 'preview/frontend', podImage);
+    at('2026-11-22T02:00:00Z');
+    await stack.invoke('reconcile', {});
+    expect(stack.cloud.home.ecr.statusOf('preview/frontend', podImage)).toBe('ACTIVATING');
+  });
 });
+
+/** ECR archives an image (a lifecycle rule, a person), and its event reaches the ledger. */
+async function archiveInFake(stack: DeployedStack, origin: Origin, repositoryName: string, digest: string): Promise<void> {
+  const account = stack.cloud.accounts.get(origin.accountId)!.in(origin.region);
+  await account.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest: digest }, targetStorageClass: 'ARCHIVE' }));
+  const event = sampleFrom('ecr-image-action-archive', origin);
+  Object.assign(event.detail, { 'repository-name': repositoryName, 'image-digest': digest });
+  expect(await stack.invoke('ecrEvents', event)).toMatchObject({ outcome: 'applied' });
+}
 
 describe('the organisation stack as deployed (stage production-eu, ap-southeast-2)', () => {
   let stack: DeployedStack;
@@ -189,9 +201,12 @@ describe('the organisation stack as deployed (stage production-eu, ap-southeast-
     stack = await DeployedStack.start('.serverless-long/cloudformation-template-update-stack.json', world.home);
     stack.cloud.member(world.member);
     stack.cloud.organizationId = 'o-abcdefghij';
+    await webhook.start();
+    stack.cloud.parameters.set('/ecr-ledger/slack', webhook.url);
     runs.push({ name: 'organisation', stack });
   });
-  afterAll(async () => { kube?.close(); await stack?.close(); });
+  const webhook = new LocalEndpoint();
+  afterAll(async () => { kube?.close(); webhook.close(); await stack?.close(); });
 
   const reconcile = async () => {
     await stack.invoke('reconcile', {});
@@ -232,6 +247,14 @@ describe('the organisation stack as deployed (stage production-eu, ap-southeast-
     at('2026-11-21T05:00:00Z');
     lateChanges(stack.cloud.home, WEB, 3);
     expect(await sweepInInvocations(stack, {}, 2)).toMatchObject({ dryRun: true });
+  });
+
+  it('restores, in the worker of the central scope, an archived image in use', async () => {
+    await archiveInFake(stack, { accountId: '123456789012', region: 'ap-southeast-2', time: clock.now }, 'team-a/web', digest('web-1'));
+    at('2026-11-22T02:00:00Z');
+    await reconcile();
+    expect(stack.cloud.home.ecr.statusOf('team-a/web', digest('web-1'))).toBe('ACTIVATING');
+    expect(webhook.received.length).toBeGreaterThan(0);
   });
 
   it('purges a repository of the central account, and refuses one whose image a member uses (custom resource Delete)', async () => {

@@ -6,6 +6,7 @@ import { taskDefinitionKey } from '../../domain/protection-window.js';
 import type { DeleteResult, SweepStore } from '../ports.js';
 import { auditExpiry } from '../sweep/act.js';
 import type { UsageIndex } from '../usage-index.js';
+import type { RetentionPlan } from '../../domain/retention-policy.js';
 
 /** An image in ECR's archive storage class that something uses: its next pull fails until it is restored. */
 export interface ArchivedInUse {
@@ -53,6 +54,18 @@ export async function archivedReferences(index: UsageIndex, scope: Scope, writte
     }
   }
   return [...found.values()];
+}
+
+/** The archived images a plan finds in use (whoever archived them: a lifecycle rule often did), with what uses each. */
+export function archivedInUseOf(plan: Pick<RetentionPlan, 'images'>, registry: Scope): ArchivedInUse[] {
+  return plan.images.filter((p) => p.inUse && archived(p.image)).map((p) => ({
+    registry, image: p.image, usedBy: p.referrers.filter((r) => r.protecting).map((r) => `${r.kind} ${r.id}`),
+  }));
+}
+
+/** What plan, explain and the report say of one: an outage waiting, and the command that ends it. */
+export function archivedInUseWarning(a: ArchivedInUse): string {
+  return `${a.image.repositoryName}@${a.image.imageDigest} [${a.image.imageTags.join(', ') || 'untagged'}] is ${a.image.imageStatus === 'ACTIVATING' ? 'being restored (ACTIVATING)' : 'archived'} and in use by ${a.usedBy.join(', ')}: its next pull fails until it is restored${a.image.imageStatus === 'ACTIVATING' ? '' : `: ecr-ledger restore ${a.image.repositoryName}@${a.image.imageDigest} --force`}`;
 }
 
 export interface RestoreOnUseDeps {
