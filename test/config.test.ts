@@ -22,6 +22,7 @@ describe('config', () => {
       eks: { clusters: [] },
       evidence: {},
       usageSources: { staleAfterHours: 24, sources: {} },
+      restoreOnUse: true,
     });
   });
 

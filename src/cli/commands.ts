@@ -24,7 +24,7 @@ import { config, nowOf, print, type Io } from './common.js';
 import { liveReconcileCommand } from './live-commands.js';
 import { reportWarnings } from './live-source.js';
 import { renderExplanation, renderPlan, renderWhoUses, table } from './render.js';
-import { chooseScope, openLedger, readFactView, type OpenLedger } from './sources.js';
+import { scopeFor, openLedger, readFactView, type OpenLedger } from './sources.js';
 
 
 
@@ -89,7 +89,7 @@ async function fromLedgerIndex<T>(flags: Flags, io: Io, image: string, what: str
   const cfg = await config(flags);
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags, image);
+    const scope = await scopeFor(open.ledger, flags, io, image);
     if (!(await open.ledger.watermark(scope))) reportWarnings(io, [neverReconciled(scope)]);
     const index = open.index();
     const result = await run(index, scope, cfg, nowOf(flags, io), open);
@@ -121,7 +121,7 @@ export async function pinCommand(flags: Flags, positionals: readonly string[], i
   const open = await openLedger(flags);
   let clients: AwsClients | undefined;
   try {
-    const scope = await chooseScope(open.ledger, flags, image);
+    const scope = await scopeFor(open.ledger, flags, io, image);
     const { facts } = await open.ledger.load(scope);
     if (unpin && flags.expires !== undefined) throw new UsageError('unpin does not take --expires');
     if (unpin) {
@@ -150,7 +150,7 @@ export async function pinCommand(flags: Flags, positionals: readonly string[], i
 export async function pinsCommand(flags: Flags, positionals: readonly string[], io: Io): Promise<number> {
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags, positionals[0]);
+    const scope = await scopeFor(open.ledger, flags, io, positionals[0]);
     const { facts } = await open.ledger.load(scope);
     const wanted = positionals[0] === undefined ? undefined : new Set(findImages(facts, positionals[0]).map((i) => imageKey(i.repositoryName, i.imageDigest)));
     const pins = listPins(facts, io.clock().toISOString()).filter((p) => !wanted || wanted.has(imageKey(p.repositoryName, p.imageDigest)));

@@ -5,7 +5,7 @@ import { deliverToWebhook } from '../adapters/aws/notice-channels.js';
 import { config, print, type Io } from './common.js';
 import { UsageError } from '../errors.js';
 import { parseTime, type Flags } from './args.js';
-import { chooseScope, openLedger } from './sources.js';
+import { scopeFor, openLedger } from './sources.js';
 import { openOrganization } from './organization-source.js';
 import { Organization } from '../adapters/aws/organization-members.js';
 
@@ -22,7 +22,7 @@ export async function noticeCommand(flags: Flags, io: Io): Promise<number> {
   const settings = { ...cfg, notice: cfg.notice ?? { daysAhead: 3, sns: false } };
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags);
+    const scope = await scopeFor(open.ledger, flags, io);
     const ledgerFlag = flags.table !== undefined ? `--table ${flags.table}` : `--ledger ${flags.ledger}`;
     // Organisation-wide, the notice judges the reach as the sweep will: the members (discovered ones too) and the organisation's id.
     const org = cfg.organization ? openOrganization(flags, cfg, scope, io.organization) : undefined;

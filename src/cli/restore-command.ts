@@ -8,7 +8,7 @@ import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
-import { chooseScope, openLedger } from './sources.js';
+import { scopeFor, openLedger } from './sources.js';
 
 /**
  * `ecr-ledger restore (IMAGE... | --run RUN_ID) (--ledger DIR | --table NAME) [--force]`: archived images back to the
@@ -29,7 +29,7 @@ export async function restoreCommand(flags: Flags, positionals: readonly string[
       targets = run.images.filter((i) => i.action === 'archive' && !i.failed).map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest }));
       if (run.summary.mode !== 'deleting' || targets.length === 0) throw new NotFoundError(`run ${flags.run} archived nothing (${run.summary.mode}, ${run.summary.action})`);
     } else {
-      scope = await chooseScope(open.ledger, flags, positionals[0]);
+      scope = await scopeFor(open.ledger, flags, io, positionals[0]);
       targets = positionals.map((text) => {
         const ref = parseImageReference(text, 'query');
         if (ref.kind !== 'ecr') throw new UsageError(`${text} is not an ECR image`);

@@ -5,7 +5,7 @@ import type { Flags } from './args.js';
 import { parseTime } from './args.js';
 import { print, type Io } from './common.js';
 import { formatBytes } from './render.js';
-import { chooseScope, openLedger } from './sources.js';
+import { scopeFor, openLedger } from './sources.js';
 
 const DEFAULT_LIMIT = 20;
 
@@ -27,7 +27,7 @@ export async function runsCommand(flags: Flags, positionals: readonly string[], 
       print(io, flags, { ...found.summary, images: found.images.map(({ imageSizeInBytes: _size, ...image }) => image) }, () => renderRun(found.summary, found.images));
       return 0;
     }
-    const scopes = flags.scope !== undefined || flags.account !== undefined ? [await chooseScope(open.ledger, flags)] : await open.ledger.scopes();
+    const scopes = flags.scope !== undefined || flags.account !== undefined ? [await scopeFor(open.ledger, flags, io)] : await open.ledger.scopes();
     const runs = (await Promise.all(scopes.map((scope) => open.runs.runs(scope, { ...(since && { since }), limit, now }))))
       .flat().sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
     print(io, flags, { runs }, () => renderRuns(runs));

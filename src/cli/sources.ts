@@ -1,4 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { createAwsClients } from '../adapters/aws/clients.js';
+import type { Scope } from '../domain/facts.js';
 import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
 import type { LedgerLayout } from '../adapters/ledger-layout.js';
 import type { UsageIndex } from '../app/usage-index.js';
@@ -93,9 +96,30 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
   return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
-import { chooseScope } from '../app/choose-scope.js';
+import { chooseScope, type ScopeDefault } from '../app/choose-scope.js';
 import type { RunLog } from '../app/sweep/run-log.js';
 export { chooseScope };
+
+/**
+ * The scope a ledger command acts on (chooseScope), defaulting — when the ledger holds several — to the account the
+ * credentials act for (sts:GetCallerIdentity) in the client's region, said on stderr.
+ */
+export function scopeFor(ledger: LedgerStore, flags: SourceFlags & { account?: string; scope?: string; quiet?: boolean }, io: LiveIo, image?: string): Promise<Scope> {
+  const byDefault: ScopeDefault = {
+    caller: async () => {
+      const clients = (io.aws ?? createAwsClients)({ ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
+      try {
+        const region = flags.region ?? (await clients.sts.config.region());
+        const { Account } = await clients.sts.send(new GetCallerIdentityCommand({}));
+        return Account && region ? { accountId: Account, region } : undefined;
+      } finally {
+        clients.destroy();
+      }
+    },
+    say: (message) => io.err(message),
+  };
+  return chooseScope(ledger, flags, image, byDefault);
+}
 
 /**
  * Reads the facts a read-only command evaluates: a snapshot file, a ledger, or — with no source named — the live
@@ -135,7 +159,7 @@ export async function readFactView(flags: Flags, image: string | undefined, live
   }
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags, image);
+    const scope = await scopeFor(open.ledger, flags, live.io, image);
     return {
       view: await ledgerFactView(open.ledger, scope),
       audit: (now) => open.sweep.audit(scope, { now }), store: open.sweep, close: open.close,

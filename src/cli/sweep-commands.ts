@@ -15,7 +15,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { parseTime, type Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { formatBytes, table } from './render.js';
-import { chooseScope, openLedger } from './sources.js';
+import { scopeFor, openLedger } from './sources.js';
 import { shortDigest } from '../app/views.js';
 import { Organization } from '../adapters/aws/organization-members.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
@@ -56,7 +56,7 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   const rehearsal = flags.snapshot === undefined ? undefined : await readSnapshotFile(flags.snapshot);
   const open = await openLedger(flags);
   try {
-    const scope = rehearsal?.scope ?? (await chooseScope(open.ledger, flags));
+    const scope = rehearsal?.scope ?? (await scopeFor(open.ledger, flags, io));
     const clients = rehearsal ? undefined : (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
     try {
       const aws = rehearsal ? new SnapshotSweepAws(rehearsal, flags.snapshot!) : new LiveSweepAws(clients!, new AwsCaller(), scope, cfg, () => io.clock());
@@ -105,7 +105,7 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
   const open = await openLedger(flags);
   let clients: AwsClients | undefined;
   try {
-    const scope = await chooseScope(open.ledger, flags, image);
+    const scope = await scopeFor(open.ledger, flags, io, image);
     const aws = () => {
       clients ??= (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
       return new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock());
@@ -131,7 +131,7 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
   const open = flags.ledger !== undefined || flags.table !== undefined ? await openLedger(flags) : undefined;
   const clients = (io.aws ?? createAwsClients)({ ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
   try {
-    const scope = open ? await chooseScope(open.ledger, flags) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
+    const scope = open ? await scopeFor(open.ledger, flags, io) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
     const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events, index: open.index() };
     const clusters = cfg.eks.clusters.length > 0 ? new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) : undefined;
     const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }), ...(clusters && { clusters }) },

@@ -7,7 +7,7 @@ import type { Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { reportWarnings } from './live-source.js';
 import { table } from './render.js';
-import { chooseScope, openLedger } from './sources.js';
+import { scopeFor, openLedger } from './sources.js';
 import { readUsageInput } from './usage-input.js';
 
 const readStdin = async (): Promise<string> => {
@@ -42,7 +42,7 @@ export async function reportUsageCommand(flags: Flags, positionals: readonly str
   }
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags);
+    const scope = await scopeFor(open.ledger, flags, io);
     const result = await reportUsage({ reports: open.reports, events: open.events, index: open.index() }, scope, { source, reportedAt, images });
     if (result.ignored.length > 0) reportWarnings(io, [`${result.ignored.length} reference(s) to other registries ignored (e.g. ${result.ignored[0]}): this ledger holds ECR images only`]);
     print(io, flags, result, () => `Source ${source} reported ${result.images} ECR image(s) at ${reportedAt} into ${open.describe}; ${result.removed} no longer reported (released: their grace period restarts now).`);
@@ -57,7 +57,7 @@ export async function sourcesCommand(flags: Flags, io: Io): Promise<number> {
   const cfg = await config(flags);
   const open = await openLedger(flags);
   try {
-    const scope = await chooseScope(open.ledger, flags);
+    const scope = await scopeFor(open.ledger, flags, io);
     const now = io.clock().toISOString();
     const sources = await listSources(open.reports, scope, cfg, now);
     reportWarnings(io, sources.filter((s) => s.stale).map((s) => staleSourceWarning(s, now)));

@@ -122,6 +122,7 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     expect(await stack.invoke('ecrEvents', event)).toMatchObject({ outcome: 'applied' });
     expect(stack.cloud.published.slice(published)).toEqual([expect.objectContaining({ subject: 'ecr-ledger: an image in use was deleted outside ecr-ledger', message: expect.stringContaining(`payments@${used}`) })]);
     expect(webhook.received.length).toBe(hooks + 1);
+    expect(stack.metrics.filter((m) => m.fn === 'ecrEvents' && m.InUseImageDeleted !== undefined)).toEqual([expect.objectContaining({ service: 'events', InUseImageDeleted: 1 })]);
     expect(stack.logged('ecrEvents', 'in-use image deleted outside ecr-ledger')).toEqual([expect.objectContaining({ image: `payments@${used}`, usedBy: expect.arrayContaining([expect.stringMatching(/^ecs-service /)]) })]);
     const audit = await stack.ledger().sweep.audit({ accountId: '123456789012', region: 'us-east-1' }, { now: clock.now });
     expect(audit.filter((r) => r.status === 'deleted-elsewhere')).toEqual([expect.objectContaining({ repositoryName: 'payments', imageDigest: used, referrers: expect.arrayContaining([expect.objectContaining({ kind: 'ecs-service' })]) })]);
@@ -177,6 +178,7 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     at('2026-11-22T02:00:00Z');
     await stack.invoke('reconcile', {});
     expect(stack.cloud.home.ecr.statusOf('preview/frontend', podImage)).toBe('ACTIVATING');
+    expect(stack.metrics.filter((m) => m.fn === 'reconcile' && m.ImagesRestoredOnUse !== undefined)).toEqual([expect.objectContaining({ service: 'reconcile', ImagesRestoredOnUse: 1 })]);
   });
 });
 

@@ -89,10 +89,12 @@ describe('IAM', () => {
     expect(ledgerActions('WhoUsesIamRoleLambdaExecution').sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
   });
 
-  it('allows deleting images only to the sweep and purge-repository, and only in the managed repositories', () => {
-    const destructive = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
-    expect(destructive.map((s) => s.role).sort()).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
-    for (const s of destructive) expect(s.resource).toEqual({ 'Fn::Split': [',', 'arn:aws:ecr:us-east-1:123456789012:repository/preview/*'] });
+  it('allows deleting images only to the sweep and purge-repository, changing their storage class only to the sweep and restore on use, and only in the managed repositories', () => {
+    const roles = (action: string) => statements.filter((s) => s.actions.includes(action)).map((s) => s.role).sort();
+    expect(roles('ecr:BatchDeleteImage')).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    expect(roles('ecr:UpdateImageStorageClass')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    const changing = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
+    for (const s of changing) expect(s.resource, s.role).toEqual({ 'Fn::Split': [',', 'arn:aws:ecr:us-east-1:123456789012:repository/preview/*'] });
   });
 });
 
@@ -141,11 +143,13 @@ describe('the report bucket and the advance notice', () => {
     expect(policy.Properties.PolicyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
 
-  it('lets only the sweep write reports (PutObject under reports/), and only its first invocation publish the notice and read the webhook parameter', () => {
+  it('lets only the sweep write reports (PutObject under reports/); the notice and the alerts publish and read the webhook parameter, never the continuation', () => {
     const roles = (action: string) => ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes(`"${action}"`)).map(([name]) => name);
     expect(roles('s3:PutObject')).toEqual(['SweepIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution']);
-    expect(roles('sns:Publish')).toEqual(['SweepIamRoleLambdaExecution']);
-    expect(roles('ssm:GetParameter')).toEqual(['SweepIamRoleLambdaExecution']);
+    // The notice: the sweep's first invocation; alerts (undo.md): the event and reconcile functions.
+    const notifying = ['EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ApiCallEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution'];
+    expect(roles('sns:Publish')).toEqual(notifying);
+    expect(roles('ssm:GetParameter')).toEqual(notifying);
     const sweep = ofType('AWS::Lambda::Function').find(([name]) => name === 'SweepLambdaFunction')![1];
     expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
   });

@@ -107,7 +107,9 @@ export async function restoreOnUse(deps: RestoreOnUseDeps, found: readonly Archi
       results.push({ ...f, outcome: failure ? 'failed' : 'restored', ...(failure && { why: `${failure.code}: ${failure.reason}` }), command });
     }
   }
-  if (results.length > 0) await deps.tell(results);
+  // One being restored already was told when it was restored (or is ECR's own doing): not again every night.
+  const news = results.filter((r) => r.outcome !== 'restoring already');
+  if (news.length > 0) await deps.tell(news);
   return results;
 }
 

@@ -42,6 +42,8 @@ export class LocalEndpoint {
  */
 export class DeployedStack {
   readonly logs: Array<{ fn: string; line: string }> = [];
+  /** The metrics each function emitted (Embedded Metric Format objects). */
+  readonly metrics: Array<Record<string, unknown> & { fn: string }> = [];
 
   private constructor(readonly template: PackagedStack, readonly cloud: FakeCloud, private readonly db: EmbeddedDynamoDb) {}
 
@@ -76,6 +78,15 @@ export class DeployedStack {
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { this.logs.push({ fn, line: args.map(String).join(' ') }); });
+    // Powertools writes its metrics (Embedded Metric Format) to stdout itself: kept with the logs.
+    const write = process.stdout.write.bind(process.stdout);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).startsWith('{"_aws"')) {
+        this.metrics.push(...String(chunk).trim().split('\n').map((line) => ({ fn, ...(JSON.parse(line) as Record<string, unknown>) })));
+        return true;
+      }
+      return write(chunk, ...(rest as []));
+    }) as typeof process.stdout.write);
     this.cloud.running = fn;
     try {
       vi.resetModules();
@@ -83,6 +94,7 @@ export class DeployedStack {
       return await module[packaged.exportName](event, { getRemainingTimeInMillis: () => options.remainingMs ?? 900_000, functionName: `ecr-ledger-${fn}`, awsRequestId: 'request' });
     } finally {
       log.mockRestore();
+      stdout.mockRestore();
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
