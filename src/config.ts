@@ -19,7 +19,8 @@ const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an orga
 
 const listedOrganization = z.strictObject({
   id: organizationId.optional(),
-  accounts: z.array(z.strictObject({ id: accountId, regions: z.array(region).min(1) })).min(1),
+  /** `profile` (CLI only): read this account with a named AWS profile instead of assuming its reader role. */
+  accounts: z.array(z.strictObject({ id: accountId, regions: z.array(region).min(1), profile: z.string().min(1).optional() })).min(1),
   roleName: roleName.default('ecr-ledger-reader'),
 });
 const discoveredOrganization = z.strictObject({

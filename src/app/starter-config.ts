@@ -39,7 +39,14 @@ function lifecycleWarnings(report: LifecycleCheckReport): string[] {
  * with the default retention, the clusters and functions seen, and warnings for lifecycle policies and shared
  * repositories. Everything it writes is a default or a comment: it loads as it is and changes no safety setting.
  */
-export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, source: string): StarterConfig {
+/** With `init --organization`: the member accounts, from Organizations, or (as a comment to check) the repository policies. */
+export interface StarterOrganization {
+  readonly accounts: readonly string[];
+  readonly organizationId?: string;
+  readonly from: 'organizations' | 'policies';
+}
+
+export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, source: string, organization?: StarterOrganization): StarterConfig {
   const { facts } = view;
   const names = facts.repositories.map((r) => r.repositoryName).sort();
   const imagesOf = groupBy(facts.images, (i) => i.repositoryName);
@@ -96,6 +103,7 @@ export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, s
     `  auditRetentionDays: ${d.sweep.auditRetentionDays}`,
     `  action: ${d.sweep.action}            # or archive (ECR's archive storage class)`,
     '',
+    ...(organization ? organizationSection(organization, facts.scope) : []),
   ];
   return { text: lines.join('\n'), rules: groups.size + 1, repositories: names.length, warnings };
 }
@@ -113,4 +121,22 @@ function regionComment(accountId: string, home: string, probes: readonly RegionP
 
 function scopeComment(what: string, seen: readonly string[]): string[] {
   return [`# ${what} seen: ${seen.length > 0 ? listed(seen) : 'none'}`];
+}
+
+/** The `organization` section: the accounts Organizations lists, or those the repository policies name, commented out to check. */
+function organizationSection(o: StarterOrganization, home: { accountId: string; region: string }): string[] {
+  const members = o.accounts.filter((a) => a !== home.accountId).sort();
+  const body = [
+    'organization:',
+    ...(o.organizationId ? [`  id: ${o.organizationId}`] : []),
+    '  accounts:',
+    ...members.flatMap((a) => [`    - id: "${a}"`, `      regions: [${home.region}]`]),
+    '  roleName: ecr-ledger-reader   # the reader role deploy/member-account.yml creates in each member',
+  ];
+  if (o.from === 'organizations') return [`# The organisation's ${members.length} other active account(s) (organizations:ListAccounts); add the regions each runs workloads in.`, ...body, ''];
+  return [
+    '# Organizations could not be asked (the caller may not list accounts): these are the accounts the repository policies',
+    '# let pull. CHECK the list (the whole organisation, if organization.id is set), then uncomment it.',
+    ...body.map((line) => `# ${line}`), '',
+  ];
 }

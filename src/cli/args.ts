@@ -31,6 +31,7 @@ const OPTIONS = {
   stage: { type: 'string' },
   limit: { type: 'string' },
   run: { type: 'string' },
+  organization: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -65,6 +66,7 @@ export interface Flags {
   stage?: string;
   limit?: string;
   run?: string;
+  organization: boolean;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -121,7 +123,7 @@ export const USAGE = `ecr-ledger — which ECR image is used by what, and which 
 Usage: ecr-ledger COMMAND [options]
 
 Commands:
-  snapshot  --out FILE|-                                   read live AWS and write an account snapshot
+  snapshot  --out FILE|- | --organization --out DIR        read live AWS and write an account snapshot (one per scope of the organisation)
   reconcile [--snapshot FILE] (--ledger DIR | --table NAME)  load a snapshot, or live AWS, into the ledger
   plan      [SOURCE] [--config FILE] [--now ISO]           what the retention rules would delete, and why
   who-uses  IMAGE [SOURCE]                                 every referrer of an image

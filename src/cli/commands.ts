@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { reachJson } from '../domain/reach.js';
 import { explainImages } from '../app/explain.js';
 import { neverReconciled } from '../app/ledger-view.js';
@@ -37,19 +39,44 @@ function requireImage(positionals: readonly string[], command: string): string {
 
 export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
   if (flags.snapshot === undefined) return liveReconcileCommand(flags, io);
-  const [cfg, facts] = [await config(flags), await readSnapshotFile(flags.snapshot)];
+  // A directory holds one snapshot per scope (`snapshot --organization`): each scope is reconciled on its own.
+  const files = await snapshotFiles(flags.snapshot);
+  const cfg = await config(flags);
+  const loaded = [];
+  for (const file of files) loaded.push({ file, facts: await readSnapshotFile(file) });
   const open = await openLedger(flags, { create: true });
   try {
     // --now stands for the time of the run (demos, rehearsals): the watermark says the reconcile finished then.
     const clock = () => new Date(nowOf(flags, io));
-    const result = await reconcileLedger({ ledger: open.ledger, clock }, { facts, config: cfg, source: `snapshot ${flags.snapshot}` });
-    print(io, flags, { scope: facts.scope, capturedAt: facts.capturedAt, ...result }, () =>
-      `Reconciled ${facts.scope.accountId}/${facts.scope.region} from ${flags.snapshot} into ${open.describe}: ` +
-      `${result.images} images (${result.unprotected} unprotected), ${result.written} items written, ${result.unchanged} unchanged, ${result.removed} removed.`);
+    const results = await sequentially(loaded, async ({ file, facts }) => ({
+      file, scope: facts.scope, capturedAt: facts.capturedAt, ...(await reconcileLedger({ ledger: open.ledger, clock }, { facts, config: cfg, source: `snapshot ${file}` })),
+    }));
+    const line = (r: (typeof results)[number]) => `Reconciled ${r.scope.accountId}/${r.scope.region} from ${r.file} into ${open.describe}: ` +
+      `${r.images} images (${r.unprotected} unprotected), ${r.written} items written, ${r.unchanged} unchanged, ${r.removed} removed.`;
+    if (results.length === 1 && files[0] === flags.snapshot) {
+      const { file: _file, ...one } = results[0]!;
+      print(io, flags, one, () => line(results[0]!));
+    } else print(io, flags, { scopes: results }, () => results.map(line).join('\n'));
     return 0;
   } finally {
     await open.close();
   }
+}
+
+/** Each item in turn (one ledger, one scope at a time). */
+async function sequentially<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await f(item));
+  return out;
+}
+
+/** The snapshot files `--snapshot` names: the file, or every `.json` file of a directory (sorted). */
+async function snapshotFiles(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return [path];
+  const files = (await readdir(path)).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f));
+  if (files.length === 0) throw new UsageError(`${path}: a directory with no snapshot (*.json) in it`);
+  return files;
 }
 
 /** Reads the source a read-only command names, evaluates with the config and the clock, and closes the source. */

@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { lifecycleCheck } from '../app/lifecycle-check.js';
-import { starterConfig } from '../app/starter-config.js';
+import { starterConfig, type StarterOrganization } from '../app/starter-config.js';
+import type { FactView } from '../app/plan.js';
+import { repositoryGrants } from '../domain/repository-grants.js';
+import { awsOrganization } from './organization-source.js';
 import { defaultConfig } from '../config.js';
 import { RefusedError } from '../errors.js';
 import type { Flags } from './args.js';
@@ -15,7 +18,8 @@ export async function initCommand(flags: Flags, io: Io): Promise<number> {
   try {
     const now = nowOf(flags, io, source.defaultNow);
     const from = describeSource(flags);
-    const starter = starterConfig(source.view, lifecycleCheck(source.view, cfg, now), from);
+    const organization = flags.organization ? await starterOrganization(flags, io, source.view) : undefined;
+    const starter = starterConfig(source.view, lifecycleCheck(source.view, cfg, now), from, organization);
     if (flags.out !== undefined && flags.out !== '-') {
       try {
         await writeFile(flags.out, starter.text, { flag: 'wx' });
@@ -33,5 +37,18 @@ export async function initCommand(flags: Flags, io: Io): Promise<number> {
     return 0;
   } finally {
     await source.close();
+  }
+}
+
+/** The accounts of the organisation: from Organizations when the caller may list them, else from the repository policies. */
+async function starterOrganization(flags: Flags, io: Io, view: FactView): Promise<StarterOrganization> {
+  const home = view.facts.scope;
+  try {
+    const found = await (io.organization ?? awsOrganization)({ home, roleName: 'ecr-ledger-reader', ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) }).discover();
+    return { accounts: found.accounts, ...(found.organizationId && { organizationId: found.organizationId }), from: 'organizations' };
+  } catch (error) {
+    io.err(`warning: the organisation's accounts could not be listed (${(error as Error).message}): the section lists the accounts the repository policies name, commented out to check`);
+    const named = view.facts.repositories.flatMap((r) => repositoryGrants(r.policyText, home.accountId).accounts.map((a) => a.account)).filter((a) => /^\d{12}$/.test(a));
+    return { accounts: [...new Set(named)], from: 'policies' };
   }
 }

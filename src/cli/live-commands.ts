@@ -17,6 +17,7 @@ const mergeCalls = (a: Readonly<Record<string, number>>, b: Readonly<Record<stri
 
 /** `ecr-ledger snapshot --out FILE`: reads live AWS and writes the account snapshot (`-` writes it to stdout). */
 export async function snapshotCommand(flags: Flags, io: Io): Promise<number> {
+  if (flags.organization) return (await import('./organization-commands.js')).organizationSnapshotCommand(flags, io, await config(flags));
   if (flags.out === undefined) throw new UsageError('snapshot needs --out FILE (or --out - for stdout)');
   const { reader, close } = openLiveReader(flags, io, await config(flags));
   try {

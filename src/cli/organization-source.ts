@@ -16,10 +16,10 @@ export interface OrganizationIo {
   discover(): Promise<Discovery>;
 }
 
-export type OrganizationFactory = (options: { home: Scope; roleName: string; region?: string; profile?: string }) => OrganizationIo;
+export type OrganizationFactory = (options: { home: Scope; roleName: string; region?: string; profile?: string; profiles?: ReadonlyMap<string, string> }) => OrganizationIo;
 
 /** The real organisation: STS AssumeRole from the caller's credentials (`--profile`), Organizations for discovery. */
-export const awsOrganization: OrganizationFactory = ({ home, roleName, region, profile }) => {
+export const awsOrganization: OrganizationFactory = ({ home, roleName, region, profile, profiles }) => {
   const base = { ...(profile !== undefined && { profile }) };
   const sts = new Map<string, STSClient>();
   const access = new AssumedRoleAccess({
@@ -27,8 +27,16 @@ export const awsOrganization: OrganizationFactory = ({ home, roleName, region, p
     sts: (r) => sts.get(r) ?? sts.set(r, new STSClient({ ...base, region: r })).get(r)!,
     make: (scope, credentials) => createAwsClients({ region: scope.region, ...(credentials ? { credentials } : base) }),
   });
+  // An account with its own profile (config `organization.accounts[].profile`) is read with it, not through its reader role.
+  const byProfile = new Map<string, ReturnType<typeof createAwsClients>>();
+  const clients = async (s: Scope) => {
+    const own = profiles?.get(s.accountId);
+    if (own === undefined) return access.clients(s);
+    const key = `${s.accountId}#${s.region}`;
+    return byProfile.get(key) ?? byProfile.set(key, createAwsClients({ region: s.region, profile: own })).get(key)!;
+  };
   return {
-    access: { clients: (s) => access.clients(s), destroy: () => { access.destroy(); sts.forEach((c) => c.destroy()); } },
+    access: { clients, destroy: () => { access.destroy(); sts.forEach((c) => c.destroy()); byProfile.forEach((c) => c.destroy()); } },
     discover: async () => {
       const organizations = new OrganizationsClient({ ...base, region: region ?? home.region });
       try {
@@ -42,5 +50,7 @@ export const awsOrganization: OrganizationFactory = ({ home, roleName, region, p
 
 /** Opens the organisation the config describes, for a caller whose own account and region are `home`. */
 export function openOrganization(flags: Flags, config: Config, home: Scope, factory: OrganizationFactory = awsOrganization): OrganizationIo {
-  return factory({ home, roleName: config.organization!.roleName, ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
+  const org = config.organization!;
+  const profiles = new Map('accounts' in org ? org.accounts.flatMap((a) => (a.profile !== undefined ? [[a.id, a.profile] as const] : [])) : []);
+  return factory({ home, roleName: org.roleName, ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }), ...(profiles.size > 0 && { profiles }) });
 }

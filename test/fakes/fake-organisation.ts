@@ -36,8 +36,21 @@ export class FakeOrganisation {
   }
 
   /** What the CLI's `io.organization` builds: the production AssumedRoleAccess over this fake STS. */
-  readonly factory: OrganizationFactory = ({ home, roleName }) => {
-    const access = new AssumedRoleAccess({ home: home.accountId, roleName, sts: () => this.sts, make: (scope) => this.accounts.get(scope.accountId)!.clientsIn(scope.region) });
+  readonly factory: OrganizationFactory = ({ home, roleName, profiles }) => {
+    const assumed = new AssumedRoleAccess({ home: home.accountId, roleName, sts: () => this.sts, make: (scope) => this.accounts.get(scope.accountId)!.clientsIn(scope.region) });
+    // An account with a profile is read with it (its own credentials), not through its reader role.
+    const access = {
+      clients: async (scope: { accountId: string; region: string }) => {
+        const profile = profiles?.get(scope.accountId);
+        if (profile === undefined) return assumed.clients(scope);
+        this.profilesUsed.push(`${profile} ${scope.accountId}`);
+        return this.accounts.get(scope.accountId)!.clientsIn(scope.region);
+      },
+      destroy: () => assumed.destroy(),
+    };
     return { access, discover: async () => ({ accounts: [...this.accounts.keys()].sort(), ...(this.organizationId && { organizationId: this.organizationId }) }) };
   };
+
+  /** `PROFILE ACCOUNT` for each account read with its profile instead of its reader role. */
+  readonly profilesUsed: string[] = [];
 }
