@@ -144,6 +144,12 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
       const report = await stack.invoke('usageReports', urlRequest('POST', {}, JSON.stringify({ source: 'batch-host', reportedAt: clock.now, images })));
       expect(report.statusCode, report.body).toBe(200);
     }
+    // A source reports running an archived image: restored at once.
+    const archived = digestOf('preview/frontend', 6);
+    await archiveInFake(stack, origin(), 'preview/frontend', archived);
+    const report = await stack.invoke('usageReports', urlRequest('POST', {}, JSON.stringify({ source: 'edge', reportedAt: clock.now, images: [{ image: `preview/frontend@${archived}`, workloads: ['kiosk'] }] })));
+    expect(report.statusCode, report.body).toBe(200);
+    expect(stack.cloud.home.ecr.statusOf('preview/frontend', archived)).toBe('ACTIVATING');
   });
 
   it('archives, then deletes, each run over three invocations; the image a pod runs survives', async () => {

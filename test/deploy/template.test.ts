@@ -92,7 +92,7 @@ describe('IAM', () => {
   it('allows deleting images only to the sweep and purge-repository, changing their storage class only to the sweep and restore on use, and only in the managed repositories', () => {
     const roles = (action: string) => statements.filter((s) => s.actions.includes(action)).map((s) => s.role).sort();
     expect(roles('ecr:BatchDeleteImage')).toEqual(['PurgeRepositoryIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
-    expect(roles('ecr:UpdateImageStorageClass')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    expect(roles('ecr:UpdateImageStorageClass')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution', 'UsageReportsIamRoleLambdaExecution']);
     const changing = statements.filter((s) => s.actions.some((a) => ['ecr:BatchDeleteImage', 'ecr:UpdateImageStorageClass'].includes(a)));
     for (const s of changing) expect(s.resource, s.role).toEqual({ 'Fn::Split': [',', 'arn:aws:ecr:us-east-1:123456789012:repository/preview/*'] });
   });
@@ -147,7 +147,7 @@ describe('the report bucket and the advance notice', () => {
     const roles = (action: string) => ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes(`"${action}"`)).map(([name]) => name);
     expect(roles('s3:PutObject')).toEqual(['SweepIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution']);
     // The notice: the sweep's first invocation; alerts (undo.md): the event and reconcile functions.
-    const notifying = ['EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ApiCallEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution'];
+    const notifying = ['EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ApiCallEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution', 'UsageReportsIamRoleLambdaExecution'];
     expect(roles('sns:Publish')).toEqual(notifying);
     expect(roles('ssm:GetParameter')).toEqual(notifying);
     const sweep = ofType('AWS::Lambda::Function').find(([name]) => name === 'SweepLambdaFunction')![1];
