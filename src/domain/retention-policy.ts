@@ -1,5 +1,6 @@
 import { compileGlob } from './glob.js';
 import { disposalOf, disposalRule, type Disposal } from './disposal.js';
+import { isolatedWorld } from './isolated-world.js';
 import type { Config, RepositoryRule } from '../config.js';
 import type { AccountFacts, ImageFact, ImageHistory, PinFact } from './facts.js';
 import { imageKey } from './facts.js';
@@ -156,18 +157,6 @@ function assess(image: ImageFact, rule: RepositoryRule, ctx: { facts: AccountFac
   }
   const countedPullAt = rule.keepPulledWithinDays > 0 ? image.lastRecordedPullTime : undefined;
   return { protections, holds, passes, timeHolds, topLevel: ctx.topLevel, ...(since && { since }), ...(countedPullAt && { countedPullAt }) };
-}
-
-/** A plan of one registry on its own (a snapshot, a test): the registry is readable, nothing else is held. */
-export function isolatedWorld(facts: AccountFacts, options: Pick<PlanOptions, 'config' | 'historySource'>): ReachWorld {
-  const organization = options.config.organization;
-  const members = new Set(organization && 'accounts' in organization ? organization.accounts.map((a) => a.id) : []);
-  return {
-    registry: facts.scope, workloadRegions: [], regionsOf: () => [], members,
-    standing: (scope) => (scope.accountId === facts.scope.accountId && scope.region === facts.scope.region
-      ? { readable: true, how: options.historySource === 'snapshot' ? 'snapshot' : 'ledger' }
-      : { readable: false, problem: 'unheld', why: 'the ledger does not hold it' }),
-  };
 }
 
 /** Decides keep/delete for every image with reasons: the retention rules of design.md, as one pure function. */

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FakeAccount } from '../fakes/fake-account.js';
 import type { FakeKubernetes } from '../fakes/fake-kubernetes.js';
 import { DeployedStack, LocalEndpoint } from './stack/deployed-stack.js';
-import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { apiCallFrom, customResource, sampleFrom, sqsEvent, urlRequest, type Origin } from './stack/events.js';
-import { everyEvent } from './stack/every-event.js';
+import { applyEveryEvent, archiveInFake, archiving, digestOf, sweepInInvocations } from './stack/scenario-steps.js';
 import { checkRoles, type StackRun } from './stack/role-check.js';
 import { lateChanges, organizationWorld, singleAccountWorld } from './stack/worlds.js';
 import { digest } from '../fixtures/account-builder.js';
@@ -19,35 +16,6 @@ vi.mock('../../src/system-clock.js', () => ({ systemClock: () => new Date(clock.
 
 const runs: StackRun[] = [];
 const at = (iso: string) => { clock.now = iso; };
-
-/** A sweep that runs out of time after each batch of repositories, its continuations, the last of which finishes it. */
-async function sweepInInvocations(stack: DeployedStack, environment: Record<string, string>, invocations: number) {
-  expect(await stack.invoke('sweep', {}, { environment, remainingMs: 1_000 })).toMatchObject({ continues: true });
-  for (let n = 2; n <= invocations; n += 1) {
-    const queued = stack.cloud.take(stack.template.ref('SweepContinueQueue'));
-    expect(queued).toHaveLength(1);
-    await stack.invoke('sweepContinue', sqsEvent(queued), { environment, ...(n < invocations && { remainingMs: 1_000 }) });
-  }
-  expect(stack.cloud.take(stack.template.ref('SweepContinueQueue'))).toEqual([]);
-  return stack.logged('sweepContinue', 'sweep report').at(-1)!;
-}
-
-/** The `n`th oldest image of a repository in the bundled example account. */
-const digestOf = (repositoryName: string, n: number) => {
-  const example = JSON.parse(readFileSync('examples/account.json', 'utf8')) as { ecr: { repositories: Array<{ repositoryName: string; images: Array<{ imageDigest: string; imagePushedAt: string }> }> } };
-  return [...example.ecr.repositories.find((r) => r.repositoryName === repositoryName)!.images].sort((a, b) => a.imagePushedAt.localeCompare(b.imagePushedAt))[n]!.imageDigest;
-};
-
-/** The stack's config with `sweep.action: archive` and at most `cap` images a run (a mode of the same role). */
-const archiving = (stack: DeployedStack, cap: number) => JSON.stringify({ ...JSON.parse(stack.template.functions.get('sweep')!.environment.ECR_LEDGER_CONFIG!), sweep: { action: 'archive', maxDeletionsPerRun: cap } });
-
-/** One event of every kind from `account`, each to the function its rule targets: each is applied. */
-async function applyEveryEvent(stack: DeployedStack, account: FakeAccount, repository: string) {
-  for (const [fn, given] of everyEvent(account, repository, clock.now)) {
-    const event = typeof given === 'function' ? given() : given;
-    expect(await stack.invoke(fn, event), `${fn} ${event['detail-type']} ${event.detail?.eventName ?? ''}`).toMatchObject({ outcome: 'applied' });
-  }
-}
 
 describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
   let stack: DeployedStack;
@@ -80,7 +48,7 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
 
   it('applies one event of every kind', async () => {
     at('2026-11-20T02:10:00Z');
-    await applyEveryEvent(stack, stack.cloud.home, 'app');
+    await applyEveryEvent(stack, stack.cloud.home, 'app', clock.now);
   });
 
   it('restores an archived image a new task definition (API call) or a service deployment (ECS event) refers to, in the managed repositories', async () => {
@@ -188,15 +156,6 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
   });
 });
 
-/** ECR archives an image (a lifecycle rule, a person), and its event reaches the ledger. */
-async function archiveInFake(stack: DeployedStack, origin: Origin, repositoryName: string, digest: string): Promise<void> {
-  const account = stack.cloud.accounts.get(origin.accountId)!.in(origin.region);
-  await account.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest: digest }, targetStorageClass: 'ARCHIVE' }));
-  const event = sampleFrom('ecr-image-action-archive', origin);
-  Object.assign(event.detail, { 'repository-name': repositoryName, 'image-digest': digest });
-  expect(await stack.invoke('ecrEvents', event)).toMatchObject({ outcome: 'applied' });
-}
-
 describe('the organisation stack as deployed (stage production-eu, ap-southeast-2)', () => {
   let stack: DeployedStack;
   let kube: FakeKubernetes;
@@ -233,7 +192,7 @@ describe('the organisation stack as deployed (stage production-eu, ap-southeast-
 
   it('applies one event of every kind a member forwards, looked up through its reader role', async () => {
     at('2026-11-20T02:10:00Z');
-    await applyEveryEvent(stack, stack.cloud.accounts.get('222222222222')!, 'svc');
+    await applyEveryEvent(stack, stack.cloud.accounts.get('222222222222')!, 'svc', clock.now);
   });
 
   it('sweeps: announced one night; archived, then deleted the next; the image only a member uses survives', async () => {
