@@ -58,5 +58,9 @@ module.exports = async ({ resolveVariable }) => {
     // The SSM parameter the webhook URL is read from, or none (a parameter no one may read).
     webhookParameter: notice.webhookParameter === undefined ? '/ecr-ledger/no-webhook' : notice.webhookParameter.startsWith('/') ? notice.webhookParameter : `/${notice.webhookParameter}`,
     managedRepositories,
+    // Which grants the roles need (serverless.yml's conditions): members, discovery, the webhook.
+    organization: raw.organization ? 'true' : 'false',
+    discover: raw.organization?.discover === true ? 'true' : 'false',
+    webhook: notice.webhookParameter === undefined ? 'false' : 'true',
   };
 };

@@ -123,13 +123,18 @@ describe('organisation-wide', () => {
     expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['ReconcileWorkDeadLetterQueue', 'Arn'] });
   });
 
-  it('lets the functions that read members assume only the reader role, and gives the worker exactly the reconcile\'s reads', () => {
-    const assuming = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes('"sts:AssumeRole"')).map(([name]) => name).sort();
-    expect(assuming).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
-    for (const name of assuming) {
-      const statement = (template.Resources[name]!.Properties.Policies[0].PolicyDocument.Statement as any[]).find((st) => [st.Action].flat().includes('sts:AssumeRole'));
+  it('lets the functions that read members assume only the reader role, and only in an organisation stack; discovery only with discover', () => {
+    const long = JSON.parse(readFileSync('.serverless-long/cloudformation-template-update-stack.json', 'utf8')) as typeof template;
+    const holding = (t: typeof template, action: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.Policies ?? []).includes(`"${action}"`)).map(([name]) => name).sort();
+    // The single-account ci stack: nobody assumes a member's role, nobody lists the organisation.
+    expect(holding(template, 'sts:AssumeRole')).toEqual([]);
+    expect(holding(template, 'organizations:ListAccounts')).toEqual([]);
+    expect(holding(long, 'sts:AssumeRole')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    for (const name of holding(long, 'sts:AssumeRole')) {
+      const statement = (long.Resources[name]!.Properties.Policies[0].PolicyDocument.Statement as any[]).find((st) => [st.Action].flat().includes('sts:AssumeRole'));
       expect(statement.Resource, name).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecr-ledger-reader' });
     }
+    expect(holding(long, 'organizations:ListAccounts')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
   });
 });
 

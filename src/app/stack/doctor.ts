@@ -106,13 +106,15 @@ function stackValues(stack: DeployedStackView, o: { account: string; region: str
   const webhook = o.config.notice?.webhookParameter;
   return {
     'AWS::Partition': o.partition, 'AWS::Region': o.region, 'AWS::AccountId': o.account,
+    Discovers: o.config.organization && 'discover' in o.config.organization ? 'true' : 'false',
     'LedgerTable.Arn': stack.resources.LedgerTable && arn('dynamodb', `table/${stack.resources.LedgerTable}`),
     'ReconcileWorkQueue.Arn': queue('ReconcileWorkQueue'), 'SweepContinueQueue.Arn': queue('SweepContinueQueue'), 'FailedEventsQueue.Arn': queue('FailedEventsQueue'),
     'ReportBucket.Arn': stack.resources.ReportBucket && `arn:${o.partition}:s3:::${stack.resources.ReportBucket}`,
     AlarmTopic: stack.resources.AlarmTopic,
     ManagedRepository: o.managed?.split(',')[0],
     'WebhookParameter.Arn': webhook && arn('ssm', `parameter${webhook.startsWith('/') ? '' : '/'}${webhook}`),
-    ReaderRoleName: o.config.organization?.roleName ?? 'ecr-ledger-reader',
+    // The members' reader role only organisation-wide (a single-account stack is granted no sts:AssumeRole).
+    ReaderRoleName: o.config.organization?.roleName,
   };
 }
 
@@ -124,7 +126,9 @@ async function roleChecks(deps: DoctorDeps, stack: DeployedStackView, values: St
     const roleArn = `arn:${partition}:iam::${account}:role/${role}`;
     const byResource = new Map<string, string[]>();
     const grantOf = new Map<string, string>();
-    for (const c of concreteChecks(fn, values)) {
+    // Discovery only with organization.discover: without it the role is granted no organizations:*.
+    const discovers = values.Discovers === 'true';
+    for (const c of concreteChecks(fn, values).filter((x) => discovers || !x.action.startsWith('organizations:'))) {
       byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c.action]);
       grantOf.set(c.resource, c.grant);
     }
