@@ -26,6 +26,8 @@ export interface LiveReconcileResult extends ReconcileResult {
   readonly calls: Readonly<Record<string, number>>;
   /** Immutable facts an earlier, interrupted read had checkpointed and this one did not fetch again. */
   readonly resumed: number;
+  /** Images in ECR's archive storage class (ARCHIVED or ACTIVATING): restore on use looks further only when there are any. */
+  readonly archived: number;
 }
 
 /** Saves checkpoint entries in batches while a read is running. */
@@ -70,5 +72,6 @@ export async function reconcileFromAws(
   const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.join(' | ')}`}; ${coverage})`;
   const result = await reconcileLedger(deps, { facts, config, source, ...(known && { previous: known }) });
   await deps.ledger.clearCheckpoint(scope);
-  return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length };
+  const archived = facts.images.filter((i) => i.imageStatus === 'ARCHIVED' || i.imageStatus === 'ACTIVATING').length;
+  return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length, archived };
 }

@@ -76,7 +76,7 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
           const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, skip), clock: deps.clock }, deps.config, item.scope.accountId);
           for (const warning of probed.warnings) deps.log('warn', warning, { account: item.scope.accountId });
         }
-        await deps.restoreInUse?.(item.scope);
+        if (result.archived > 0) await deps.restoreInUse?.(item.scope);
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
       } catch (error) {
         if (error instanceof ReadDeadlineError) {

@@ -70,7 +70,8 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
         const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, [result.scope.region]), clock: deps.clock }, deps.config, result.scope.accountId);
         for (const warning of probed.warnings) deps.log('warn', warning);
       }
-      await deps.restoreInUse?.(result.scope);
+      // Restore on use reads the scope's plan: only when the account holds archived images at all.
+      if (result.archived > 0) await deps.restoreInUse?.(result.scope);
       deps.log('info', 'reconcile finished', { ...result });
       return { complete: true, images: result.images, written: result.written, removed: result.removed };
     } catch (error) {
