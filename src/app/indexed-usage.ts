@@ -13,6 +13,8 @@ const MAX_DEPTH = 3;
 export interface TargetImage {
   readonly registry: Scope;
   readonly image: ImageFact;
+  /** The image's referrers, when the caller already read its group (saves reading it again). */
+  readonly referrers?: readonly string[];
 }
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
@@ -31,8 +33,7 @@ async function gatherTargets(index: UsageIndex, asked: readonly TargetImage[]): 
       const key = `${id(target.registry)}#${imageKey(target.image.repositoryName, target.image.imageDigest)}`;
       if (targets.has(key)) continue;
       targets.set(key, target);
-      const entry = await index.image(target.registry, target.image.repositoryName, target.image.imageDigest);
-      const ids = [...entry.referrers];
+      const ids = [...(target.referrers ?? (await index.image(target.registry, target.image.repositoryName, target.image.imageDigest)).referrers)];
       for (const tag of target.image.imageTags) ids.push(...await index.tagReferrers(target.registry, target.image.repositoryName, tag));
       ids.forEach((r) => referrerIds.add(r));
       // An index naming this image is a referrer whose own use decides; so is the subject of an artifact.

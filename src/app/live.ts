@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { AccountFacts } from '../domain/facts.js';
+import { isArchived, type AccountFacts } from '../domain/facts.js';
 import { knownFacts } from '../snapshot/from-facts.js';
 import { parseSnapshot } from '../snapshot/read-snapshot.js';
 import { snapshotToFacts } from '../snapshot/to-facts.js';
@@ -72,6 +72,6 @@ export async function reconcileFromAws(
   const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.join(' | ')}`}; ${coverage})`;
   const result = await reconcileLedger(deps, { facts, config, source, ...(known && { previous: known }) });
   await deps.ledger.clearCheckpoint(scope);
-  const archived = facts.images.filter((i) => i.imageStatus === 'ARCHIVED' || i.imageStatus === 'ACTIVATING').length;
+  const archived = facts.images.filter(isArchived).length;
   return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length, archived };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { ReportedImageFact, Scope } from '../domain/facts.js';
-import { parseImageReference, type EcrImageReference } from '../domain/image-reference.js';
+import { parseImageReference, type EcrImageReference, registryHost } from '../domain/image-reference.js';
 import { named } from '../domain/named-images.js';
 import { sourceStatus, staleSourceWarning, type SourceStatus } from '../domain/usage-sources.js';
 import { ImageReferenceError, UsageError } from '../errors.js';
@@ -36,6 +36,8 @@ export interface UsageReportDeps {
   readonly reports: UsageReportStore;
   readonly events: Pick<EventLedger, 'releaseImage'>;
   readonly index: Pick<UsageIndex, 'tagged' | 'image'>;
+  /** After a report is written: what it holds now (full URIs), for restore on use. */
+  readonly reported?: (scope: Scope, images: readonly ReportedImageFact[]) => Promise<unknown>;
 }
 
 /** A source name as it appears in ids and messages. */
@@ -73,6 +75,7 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
   }
   const images: ReportedImageFact[] = [...merged].sort(([a], [b]) => a.localeCompare(b)).map(([image, workloads]) => ({ source, image, workloads: [...workloads].sort(), reportedAt: input.reportedAt }));
   const { removed } = await deps.reports.replaceReport(scope, { name: source, reportedAt: input.reportedAt, images: images.length }, images);
+  await deps.reported?.(scope, images);
   let released = 0;
   for (const gone of removed) {
     for (const target of named(scope, gone.image)) {
@@ -92,7 +95,7 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
  */
 async function heldImage(index: Pick<UsageIndex, 'tagged' | 'image'>, scope: Scope, ref: EcrImageReference, text: string, at: string): Promise<string> {
   const registry = { accountId: ref.registryId ?? scope.accountId, region: ref.region ?? scope.region };
-  const uri = `${registry.accountId}.dkr.ecr.${registry.region}.amazonaws.com/${ref.repositoryName}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+  const uri = `${registryHost(registry.accountId, registry.region)}/${ref.repositoryName}${ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
   if (registry.accountId !== scope.accountId || registry.region !== scope.region) return uri;
   const held = ref.digest !== undefined ? (await index.image(registry, ref.repositoryName, ref.digest)).image !== undefined : (await index.tagged(registry, ref.repositoryName, ref.tag ?? 'latest')).length > 0;
   if (!held) throw new UsageError(`${at}: ${text} names no image the ledger holds in ${scope.accountId}/${scope.region} (${ref.digest !== undefined ? `no ${ref.repositoryName}@${ref.digest}` : `no image of ${ref.repositoryName} has the tag ${ref.tag ?? 'latest'}`}): nothing was reported`);

@@ -1,3 +1,4 @@
+import { isArchived } from '../domain/facts.js';
 import type { ExplainedImage } from '../app/explain.js';
 import { reachLines } from '../domain/reach.js';
 import type { PlanReport } from '../app/plan.js';
@@ -57,7 +58,7 @@ export function renderExplanation(planned: ExplainedImage, announcement?: Announ
     `${image.repositoryName}@${image.imageDigest}`,
     `  tags: ${image.imageTags.join(', ') || '<untagged>'}; pushed ${image.imagePushedAt}; ${formatBytes(image.imageSizeInBytes)}`,
     '',
-    ...(planned.inUse && (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING')
+    ...(planned.inUse && isArchived(image)
       ? [`WARNING: ${archivedInUseWarning({ registry: { accountId: '', region: '' }, image, usedBy: planned.referrers.filter((r) => r.protecting).map((r) => `${r.kind} ${r.id}`) })}`, '']
       : []),
     planned.action === 'keep' ? 'It is KEPT because:' : planned.disposal === 'archive' ? 'It WOULD BE ARCHIVED (archive first, delete later): every rule allows it:' : 'It WOULD BE DELETED: every rule allows it:',

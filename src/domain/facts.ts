@@ -263,3 +263,6 @@ export function scopeKey(scope: Scope): string {
 export function imageKey(repositoryName: string, imageDigest: string): string {
   return `${repositoryName}@${imageDigest}`;
 }
+
+/** In ECR's archive storage class, or on the way back from it: a pull fails until it is ACTIVE again. */
+export const isArchived = (image: Pick<ImageFact, 'imageStatus'>): boolean => image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING';

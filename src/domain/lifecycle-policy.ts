@@ -1,4 +1,4 @@
-import type { ImageFact } from './facts.js';
+import { isArchived, type ImageFact } from './facts.js';
 import type { LifecyclePolicy, LifecycleRule } from './lifecycle-rules.js';
 
 const DAY_MS = 86_400_000;
@@ -33,7 +33,7 @@ function tagsMatch(rule: LifecycleRule, image: ImageFact): boolean {
     && rule.tagPatternList.every((pattern) => image.imageTags.some(wildcard(pattern)));
 }
 
-const inStorageClass = (rule: LifecycleRule, image: ImageFact) => (rule.storageClass === 'archive') === (image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING');
+const inStorageClass = (rule: LifecycleRule, image: ImageFact) => (rule.storageClass === 'archive') === isArchived(image);
 
 const byNewest = (a: ImageFact, b: ImageFact) => b.imagePushedAt.localeCompare(a.imagePushedAt) || a.imageDigest.localeCompare(b.imageDigest);
 

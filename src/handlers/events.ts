@@ -1,8 +1,6 @@
-import { systemClock } from '../system-clock.js';
-import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveLookups } from '../adapters/aws/lookups.js';
-import { managedRepositories } from '../domain/managed-repositories.js';
+import { restoringIn } from './undo.js';
 import { outsideDeletions } from '../app/undo/outside-deletion.js';
 import { alerts } from './alerts.js';
 import { environment, log } from './environment.js';
@@ -13,9 +11,9 @@ const { ledger, config, clients } = environment();
 const caller = new AwsCaller();
 const organization = deployedOrganization(config);
 const home = { accountId: process.env.HOME_ACCOUNT_ID ?? '', region: process.env.AWS_REGION ?? '' };
-// The functions that restore on use are told the repositories they may restore in (the stack's managedRepositories).
-const managed = process.env.MANAGED_REPOSITORIES ? managedRepositories(process.env.MANAGED_REPOSITORIES) : undefined;
 const tell = alerts(config, 'events');
+// The functions that restore on use are told the repositories they may restore in (the stack's managedRepositories).
+const restoring = restoringIn(home, { config, ledger, clients: () => clients, tell: tell.restored });
 
 /**
  * The Lambda entry point for EventBridge events (ECR, ECS and CloudTrail API calls), from this account or forwarded
@@ -25,15 +23,7 @@ const tell = alerts(config, 'events');
 export const handler = createEventHandler({
   ledger: ledger.events, config, log: (level, message, fields) => log(level, message, fields),
   deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: tell.deleted }),
-  ...(managed && {
-    archived: {
-      index: () => ledger.usageIndex(),
-      restore: {
-        config, clock: systemClock, managed, store: ledger.sweep, tell: tell.restored,
-        restorer: (registry) => (registry.accountId === home.accountId && registry.region === home.region ? new LiveSweepAws(clients, caller, registry, config, systemClock) : undefined),
-      },
-    },
-  }),
+  ...(restoring && { archived: { index: () => ledger.usageIndex(), restore: restoring } }),
   lookupsFor: (scope) => organization ? organization.lookups(scope, (m) => log('warn', m)) : new LiveLookups(clients, caller, scope, (m) => log('warn', m)),
   ...(organization && { admits: organization.admits }),
 });

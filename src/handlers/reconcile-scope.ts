@@ -11,23 +11,15 @@ import { environment, log } from './environment.js';
 import { createScopeWorker } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
 import { alerts } from './alerts.js';
-import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { ledgerFactView } from '../app/ledger-view.js';
 import { restoreArchivedInUse } from '../app/undo/reconcile-restore.js';
-import { managedRepositories } from '../domain/managed-repositories.js';
+import { restoringIn } from './undo.js';
 
 const { ledger, config } = environment();
 const organization = deployedOrganization(config);
 if (!organization) throw new ConfigError('reconcileScope runs only for an organisation-wide deployment (config `organization`)');
-const managed = process.env.MANAGED_REPOSITORIES ? managedRepositories(process.env.MANAGED_REPOSITORIES) : undefined;
-const tell = alerts(config, 'reconcile');
 // Restore on use in the central registry only (a member's reader role may not restore): elsewhere it is told.
-const restoring = {
-  config, clock: systemClock, store: ledger.sweep, tell: tell.restored, ...(managed && { managed }),
-  restorer: (registry: Scope) => (registry.accountId === organization.home.accountId && registry.region === organization.home.region
-    ? { restoreImages: async (repositoryName: string, digests: readonly string[]) => new LiveSweepAws(await organization.clients(registry), new AwsCaller(), registry, config, systemClock).restoreImages(repositoryName, digests) }
-    : undefined),
-};
+const restoring = restoringIn(organization.home, { config, ledger, clients: (registry) => organization.clients(registry), tell: alerts(config, 'reconcile').restored });
 
 /** The Lambda entry point of one scope of the organisation's reconcile (an SQS work item). */
 export const handler = createScopeWorker({
@@ -35,7 +27,7 @@ export const handler = createScopeWorker({
   ...(config.eks.clusters.length > 0 && {
     clusters: async (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(await organization.clients(scope), new AwsCaller(), config.eks.clusters) }, scope, at),
   }),
-  ...(managed && { restoreInUse: async (scope: Scope) => restoreArchivedInUse({ ...restoring, view: (s) => ledgerFactView(ledger, s) }, scope) }),
+  ...(restoring && { restoreInUse: async (scope: Scope) => restoreArchivedInUse({ ...restoring, view: (s) => ledgerFactView(ledger, s) }, scope) }),
   probeRegions: regionProber({ from: organization.home.region, caller: new AwsCaller(), now: systemClock, scope: config.scope, clientsIn: (accountId, region) => organization.clients({ accountId, region }) }),
   readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: systemClock, caller: new AwsCaller({ stopAt }) }),
 });

@@ -13,22 +13,16 @@ import { environment, log } from './environment.js';
 import { createFanOutHandler } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
 import { alerts } from './alerts.js';
-import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { ledgerFactView } from '../app/ledger-view.js';
 import { restoreArchivedInUse } from '../app/undo/reconcile-restore.js';
-import { managedRepositories } from '../domain/managed-repositories.js';
+import { restoringIn } from './undo.js';
 import { createReconcileHandler } from './scheduled-handlers.js';
 
 const { ledger, config, clients } = environment();
 const organization = deployedOrganization(config);
 const regionClients = new Map<string, AwsClients>();
-const managed = process.env.MANAGED_REPOSITORIES ? managedRepositories(process.env.MANAGED_REPOSITORIES) : undefined;
-const tell = alerts(config, 'reconcile');
-/** Restore on use, in the stack's own registry and managed repositories only. */
-const restoring = (home: Scope) => ({
-  config, clock: systemClock, store: ledger.sweep, tell: tell.restored, ...(managed && { managed }),
-  restorer: (registry: Scope) => (registry.accountId === home.accountId && registry.region === home.region ? new LiveSweepAws(clients, new AwsCaller(), registry, config, systemClock) : undefined),
-});
+const home = { accountId: process.env.HOME_ACCOUNT_ID ?? '', region: process.env.AWS_REGION ?? '' };
+const restoring = restoringIn(home, { config, ledger, clients: () => clients, tell: alerts(config, 'reconcile').restored });
 
 /**
  * The Lambda entry point of the scheduled daily reconcile. For one account it reconciles that account; for an
@@ -50,7 +44,7 @@ export const handler = organization
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
     }),
     upgradeLayout: () => ledger.layout.upgradeForStack(systemClock().toISOString()),
-    ...(managed && { restoreInUse: (scope: Scope) => restoreArchivedInUse({ ...restoring(scope), view: (s) => ledgerFactView(ledger, s) }, scope) }),
+    ...(restoring && { restoreInUse: (scope: Scope) => restoreArchivedInUse({ ...restoring, view: (s) => ledgerFactView(ledger, s) }, scope) }),
     probeRegions: regionProber({
       from: process.env.AWS_REGION ?? 'us-east-1', caller: new AwsCaller(), now: systemClock, scope: config.scope,
       clientsIn: (_account, region) => (region === process.env.AWS_REGION ? clients : regionClients.get(region) ?? regionClients.set(region, createAwsClients({ region })).get(region)!),

@@ -20,8 +20,7 @@ import { environment, log } from './environment.js';
 import { createSweepContinuationHandler, createSweepHandler, type SweepHandlerDeps } from './scheduled-handlers.js';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deployedOrganization } from './organization.js';
-import { managedRepositories, type ManagedRepositories } from '../domain/managed-repositories.js';
-import { ConfigError } from '../errors.js';
+import { managedFromEnvironment } from './undo.js';
 
 const { ledger, config, clients } = environment();
 const reader = new LiveAccountReader(clients, { scope: config.scope, clock: systemClock });
@@ -38,12 +37,7 @@ const viewAfter = (runScope: Scope, runId: string) => {
 };
 
 // The repositories the role may delete from (the stack's managedRepositories): a malformed list stops the function here.
-let managed: ManagedRepositories | undefined;
-try {
-  managed = process.env.MANAGED_REPOSITORIES ? managedRepositories(process.env.MANAGED_REPOSITORIES) : undefined;
-} catch (error) {
-  throw new ConfigError((error as Error).message);
-}
+const managed = managedFromEnvironment();
 
 const queueUrl = process.env.SWEEP_QUEUE_URL;
 const sqs = queueUrl ? new SQSClient({}) : undefined;

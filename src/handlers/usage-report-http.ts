@@ -1,5 +1,4 @@
 import middy from '@middy/core';
-import { registryHost } from '../domain/image-reference.js';
 import { reportUsage, type UsageReportDeps } from '../app/usage-reports.js';
 import type { Scope } from '../domain/facts.js';
 import { EcrLedgerError, RefusedError, UsageError } from '../errors.js';
@@ -40,7 +39,7 @@ function parseBody(text: string, now: number): ReportBody {
  * `POST /` (IAM-authenticated function URL): a usage report from a source that cannot reach the table (a cluster's
  * CronJob with EKS Pod Identity or IRSA). 200 with the result, 400 for a malformed report, 409 when a newer one is held.
  */
-export function createUsageReportHandler(deps: UsageReportDeps & { readonly home: Scope; readonly clock: () => Date; readonly log: Log; readonly restoreInUse?: (scope: Scope, written: ReadonlyArray<{ kind: string; fact: object }>) => Promise<unknown> }) {
+export function createUsageReportHandler(deps: UsageReportDeps & { readonly home: Scope; readonly clock: () => Date; readonly log: Log }) {
   return middy(async (request: FunctionUrlRequest & { body?: string; isBase64Encoded?: boolean }): Promise<HttpResponse> => {
     const method = request.requestContext?.http?.method ?? 'POST';
     if (method !== 'POST') return json(405, { error: `method ${method} not allowed: POST a usage report` });
@@ -48,10 +47,6 @@ export function createUsageReportHandler(deps: UsageReportDeps & { readonly home
     try {
       const report = parseBody(text, deps.clock().getTime());
       const result = await reportUsage(deps, deps.home, report);
-      // Restore on use: an archived image the source runs now is restored (or told).
-      // A name without a registry means the ledger's own (as in who-uses).
-      const inRegistry = (image: string) => (/^[^/]+\.[^/]+\//.test(image) ? image : `${registryHost(deps.home.accountId, deps.home.region)}/${image}`);
-      if (deps.restoreInUse) await deps.restoreInUse(deps.home, report.images.map((i) => ({ kind: 'reported-image', fact: { source: report.source, image: inRegistry(i.image), workloads: i.workloads, reportedAt: report.reportedAt } })));
       deps.log('info', 'usage report', { source: result.source, images: result.images, removed: result.removed, ignored: result.ignored.length });
       return json(200, result);
     } catch (error) {

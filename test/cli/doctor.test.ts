@@ -109,6 +109,15 @@ describe('doctor (a deployed single-account stack)', () => {
 
   it('needs --stage, and a region', async () => {
     expect((await runAt(NOW, ['doctor', '--region', 'us-east-1'])).err).toContain('doctor needs --stage STAGE');
+    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      const missing = await runAt(NOW, ['doctor', '--stage', 'ci']);
+      expect([missing.code, missing.err]).toEqual([2, expect.stringContaining('no AWS region: give --region NAME')]);
+    } finally {
+      for (const [k, v] of Object.entries(region)) if (v !== undefined) process.env[k] = v;
+    }
   });
 });
 

@@ -115,7 +115,7 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     // A source reports running an archived image: restored at once.
     const archived = digestOf('preview/frontend', 6);
     await archiveInFake(stack, origin(), 'preview/frontend', archived);
-    const report = await stack.invoke('usageReports', urlRequest('POST', {}, JSON.stringify({ source: 'edge', reportedAt: clock.now, images: [{ image: `preview/frontend@${archived}`, workloads: ['kiosk'] }] })));
+    const report = await stack.invoke('usageReports', urlRequest('POST', {}, JSON.stringify({ source: 'edge', reportedAt: clock.now, images: [{ image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/preview/frontend@${archived}`, workloads: ['kiosk'] }] })));
     expect(report.statusCode, report.body).toBe(200);
     expect(stack.cloud.home.ecr.statusOf('preview/frontend', archived)).toBe('ACTIVATING');
   });

@@ -12,22 +12,27 @@ export interface NoticeChannels {
   readonly webhook?: { readonly client: SSMClient; readonly parameterName: string; readonly post?: typeof postWebhook };
 }
 
-/** Posts a notice in Slack format to an incoming webhook; a failure (after the retries) is a failed delivery, not an error. */
-export async function deliverToWebhook(url: string, notice: Notice, post: typeof postWebhook = postWebhook): Promise<Delivery> {
+/** Posts a Slack-compatible message to an incoming webhook; a failure (after the retries) is a failed delivery, not an error. */
+async function postTo(url: string, message: object, post: typeof postWebhook): Promise<Delivery> {
   try {
-    await post(url, slackMessage(notice));
+    await post(url, message);
     return { channel: `webhook ${webhookHost(url)}`, ok: true };
   } catch (error) {
     return { channel: `webhook ${webhookHost(url)}`, ok: false, error: (error as Error).message };
   }
 }
 
-/** Delivers a notice to the stack's SNS topic and a Slack-compatible webhook (URL from an SSM SecureString); each channel's failure is reported, not thrown. */
-export async function deliverNotice(channels: NoticeChannels, notice: Notice): Promise<Delivery[]> {
+/** Posts a notice in Slack format to an incoming webhook; a failure (after the retries) is a failed delivery, not an error. */
+export function deliverToWebhook(url: string, notice: Notice, post: typeof postWebhook = postWebhook): Promise<Delivery> {
+  return postTo(url, slackMessage(notice), post);
+}
+
+/** One message to the stack's SNS topic and the webhook whose URL is an SSM SecureString; each channel's failure is reported, not thrown. */
+async function send(channels: NoticeChannels, message: { subject: string; text: string; webhook: object }): Promise<Delivery[]> {
   const deliveries: Delivery[] = [];
   if (channels.sns) {
     try {
-      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: `ecr-ledger: ${noticeHeadline(notice)}`.slice(0, 100), Message: noticeText(notice, SNS_IMAGES) }));
+      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: `ecr-ledger: ${message.subject}`.slice(0, 100), Message: message.text }));
       deliveries.push({ channel: 'sns', ok: true });
     } catch (error) {
       deliveries.push({ channel: 'sns', ok: false, error: `sns:Publish failed: ${(error as Error).message}` });
@@ -42,32 +47,17 @@ export async function deliverNotice(channels: NoticeChannels, notice: Notice): P
     } catch (error) {
       deliveries.push({ channel: `webhook (${parameterName})`, ok: false, error: (error as Error).message });
     }
-    if (url) deliveries.push(await deliverToWebhook(url, notice, channels.webhook.post));
+    if (url) deliveries.push(await postTo(url, message.webhook, channels.webhook.post ?? postWebhook));
   }
   return deliveries;
 }
 
-/** An alert (not an announcement): one subject and text, to the stack's topic and the webhook; each channel's failure is reported, not thrown. */
-export async function deliverAlert(channels: NoticeChannels, subject: string, text: string): Promise<Delivery[]> {
-  const deliveries: Delivery[] = [];
-  if (channels.sns) {
-    try {
-      await channels.sns.client.send(new PublishCommand({ TopicArn: channels.sns.topicArn, Subject: `ecr-ledger: ${subject}`.slice(0, 100), Message: text }));
-      deliveries.push({ channel: 'sns', ok: true });
-    } catch (error) {
-      deliveries.push({ channel: 'sns', ok: false, error: `sns:Publish failed: ${(error as Error).message}` });
-    }
-  }
-  if (channels.webhook) {
-    const { client, parameterName } = channels.webhook;
-    try {
-      const url = (await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }))).Parameter?.Value;
-      if (!url) throw new Error(`the SSM parameter ${parameterName} has no value`);
-      await (channels.webhook.post ?? postWebhook)(url, { text: `*${subject}*\n${text}` });
-      deliveries.push({ channel: `webhook ${webhookHost(url)}`, ok: true });
-    } catch (error) {
-      deliveries.push({ channel: `webhook (${parameterName})`, ok: false, error: (error as Error).message });
-    }
-  }
-  return deliveries;
+/** Delivers a notice to the stack's SNS topic and a Slack-compatible webhook. */
+export function deliverNotice(channels: NoticeChannels, notice: Notice): Promise<Delivery[]> {
+  return send(channels, { subject: noticeHeadline(notice), text: noticeText(notice, SNS_IMAGES), webhook: slackMessage(notice) });
+}
+
+/** An alert (not an announcement): one subject and text, to the stack's topic and the webhook. */
+export function deliverAlert(channels: NoticeChannels, subject: string, text: string): Promise<Delivery[]> {
+  return send(channels, { subject, text, webhook: { text: `*${subject}*\n${text}` } });
 }

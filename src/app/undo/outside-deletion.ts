@@ -41,9 +41,9 @@ export function outsideDeletions(deps: { index: () => UsageIndex; store?: SweepS
   return {
     async deleted(scope, repositoryName, imageDigest, at, eventId) {
       const index = deps.index();
-      const { image } = await index.image(scope, repositoryName, imageDigest);
+      const { image, referrers: ids } = await index.image(scope, repositoryName, imageDigest);
       if (!image) return undefined;
-      const referrers = await indexedReferrers(index, [{ registry: scope, image }], deps.config, at);
+      const referrers = await indexedReferrers(index, [{ registry: scope, image, referrers: ids }], deps.config, at);
       const usedBy = (referrers.get(`${scopeKey(scope)}#${imageKey(repositoryName, imageDigest)}`) ?? []).filter((r) => r.protecting);
       if (usedBy.length === 0) return undefined;
       const deletion: InUseDeletion = { scope, image, at, eventId, usedBy, recovery: RECOVERY };

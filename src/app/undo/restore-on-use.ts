@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { scopeKey, type ImageFact, type Scope, type ServiceFact } from '../../domain/facts.js';
+import { isArchived, scopeKey, type ImageFact, type Scope, type ServiceFact } from '../../domain/facts.js';
 import type { ManagedRepositories } from '../../domain/managed-repositories.js';
 import { namedImages, type NamedImage, type ReferrerFact } from '../../domain/named-images.js';
 import { taskDefinitionKey } from '../../domain/protection-window.js';
@@ -24,7 +24,6 @@ export interface RestoredOnUse extends ArchivedInUse {
   readonly command: string;
 }
 
-const archived = (image: ImageFact) => image.imageStatus === 'ARCHIVED' || image.imageStatus === 'ACTIVATING';
 const REFERRING = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'batch-job-definition', 'apprunner-service', 'reported-image']);
 const idOf = (fact: Record<string, unknown>) => String(fact.taskDefinitionArn ?? fact.serviceArn ?? fact.serviceRevisionArn ?? fact.taskArn ?? fact.functionArn ?? fact.jobDefinitionArn ?? fact.image ?? '?');
 
@@ -47,7 +46,7 @@ export async function archivedReferences(index: UsageIndex, scope: Scope, writte
     const digests = n.digest !== undefined ? [n.digest] : await index.tagged(n.registry, n.repositoryName, n.tag!);
     for (const digest of digests) {
       const { image } = await index.image(n.registry, n.repositoryName, digest);
-      if (!image || !archived(image)) continue;
+      if (!image || !isArchived(image)) continue;
       const key = `${scopeKey(n.registry)}#${n.repositoryName}@${digest}`;
       const known = found.get(key);
       found.set(key, { registry: n.registry, image, usedBy: [...new Set([...(known?.usedBy ?? []), by])] });
@@ -58,7 +57,7 @@ export async function archivedReferences(index: UsageIndex, scope: Scope, writte
 
 /** The archived images a plan finds in use (whoever archived them: a lifecycle rule often did), with what uses each. */
 export function archivedInUseOf(plan: Pick<RetentionPlan, 'images'>, registry: Scope): ArchivedInUse[] {
-  return plan.images.filter((p) => p.inUse && archived(p.image)).map((p) => ({
+  return plan.images.filter((p) => p.inUse && isArchived(p.image)).map((p) => ({
     registry, image: p.image, usedBy: p.referrers.filter((r) => r.protecting).map((r) => `${r.kind} ${r.id}`),
   }));
 }
