@@ -105,6 +105,13 @@ export class DynamoDbEventLedger implements EventLedger {
       TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET observedAt = :at',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND observedAt < :at', ExpressionAttributeValues: { ':at': at },
     })));
+    // A push later than the one held (a digest deleted and pushed again, its DELETE late or lost) restarts its clocks.
+    await this.conditional(`noting the new push time of ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new UpdateCommand({
+      TableName: this.tableName, Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: 'SET #fact.imagePushedAt = :pushed, g1sk = :g1sk, firstSeenAt = :pushed, unprotectedSince = :pushed',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND #fact.imagePushedAt < :pushed',
+      ExpressionAttributeNames: { '#fact': 'fact' }, ExpressionAttributeValues: { ':pushed': image.imagePushedAt, ':g1sk': item.g1sk },
+    })));
     return false;
   }
 

@@ -161,7 +161,10 @@ export class DynamoDbLedger implements LedgerStore {
     let applied = 0;
     await inParallel(items, PARALLEL_WRITES, async (item) => {
       try {
-        if (write === 'put') await this.doc.send(new PutCommand({ ...condition, Item: item as unknown as Record<string, unknown> }));
+        // A retention an event stamped since the read (a stopped task's `protectedUntil`) is never overwritten by an earlier one.
+        const held = write === 'put' && item.kind === 'image' ? { until: (item as FactItem).protectedUntil ?? '0' } : undefined;
+        if (held) await this.doc.send(new PutCommand({ ...condition, ConditionExpression: `(${NO_NEWER_NEWS}) AND (attribute_not_exists(protectedUntil) OR protectedUntil <= :until)`, ExpressionAttributeValues: { ':at': at, ':until': held.until }, Item: item as unknown as Record<string, unknown> }));
+        else if (write === 'put') await this.doc.send(new PutCommand({ ...condition, Item: item as unknown as Record<string, unknown> }));
         else await this.doc.send(new DeleteCommand({ ...condition, Key: { pk: item.pk, sk: item.sk } }));
         applied += 1;
       } catch (error) {

@@ -54,8 +54,8 @@ export interface LedgerStore {
   regionProbes(): Promise<RegionProbe[]>;
   /** Who-uses-what by Query (a fresh request count). */
   usageIndex(): UsageIndex;
-  /** The event path's writes; a reconcile releases the images of other registries its scope stopped using. */
-  readonly events: Pick<EventLedger, 'releaseImage'>;
+  /** The event path's writes: a reconcile releases what its scope stopped using (other registries' images, stopped tasks' digests). */
+  readonly events: Pick<EventLedger, 'releaseImage' | 'getFact'>;
   load(scope: Scope): Promise<LedgerContents>;
   reconcile(write: ReconcileWrite): Promise<ReconcileCounts>;
   putPin(scope: Scope, pin: PinFact): Promise<void>;
@@ -138,8 +138,9 @@ export interface AwsLookups {
  * What became of one image the sweep (or purge) asked ECR to delete or archive. `pending` is written before the
  * call (write-ahead); the response settles it. A pending record a dead run left is settled by a later run:
  * `deleted`/`archived` when the image is gone/archived (`confirmedBy` that run), `not-deleted` when it is still there.
+ * `already-gone`: ECR answered ImageNotFound (someone or something else removed it first): the run did nothing to it.
  */
-export type AuditStatus = 'pending' | 'deleted' | 'archived' | 'failed' | 'not-deleted' | 'restored' | 'deleted-elsewhere';
+export type AuditStatus = 'pending' | 'deleted' | 'archived' | 'already-gone' | 'failed' | 'not-deleted' | 'restored' | 'deleted-elsewhere';
 
 /** One image the sweep deleted, archived or tried to, as the audit trail keeps it. */
 export interface AuditRecord {

@@ -4,6 +4,8 @@ import { imageKey } from '../domain/facts.js';
 import { computeUsage } from '../domain/usage.js';
 import { endedUses, foreignUses } from './usage/foreign-use.js';
 import type { LedgerStore, ReconcileCounts } from './ports.js';
+import { taskStops } from '../domain/task-state.js';
+import { releaseNamed } from './usage/release.js';
 
 export interface ReconcileResult extends ReconcileCounts {
   readonly images: number;
@@ -54,5 +56,9 @@ export async function reconcileLedger(
     watermark: { scope: facts.scope, reconciledAt: deps.clock().toISOString(), capturedAt: facts.capturedAt, source: input.source },
   });
   for (const use of ended) await deps.ledger.events.releaseImage(use.registry, use.repositoryName, use.imageDigest, facts.capturedAt);
+  // Stops are stored whoever sees them first: a task read STOPPED, or gone since the last picture, keeps what it ran
+  // until its retention ends (its STOPPED event may be lost, late, or older news than this picture).
+  const stops = taskStops(previous?.tasks ?? [], facts.tasks, { stoppedTaskRetentionHours: config.ecs.stoppedTaskRetentionHours, readAt: facts.capturedAt });
+  for (const stop of stops) await releaseNamed(deps.ledger.events, stop.image, { until: stop.until, noticedAt: facts.capturedAt, ...(stop.digest && { digest: stop.digest }) });
   return { ...counts, images: facts.images.length, unprotected, ...(ended.length > 0 && { releasedElsewhere: ended.length }) };
 }

@@ -26,7 +26,7 @@ export async function restoreCommand(flags: Flags, positionals: readonly string[
       const run = await open.runs.run(flags.run, io.clock().toISOString());
       if (!run) throw new NotFoundError(`no run ${flags.run} is recorded in ${open.describe}`);
       scope = run.summary.scope;
-      targets = run.images.filter((i) => i.action === 'archive' && !i.failed).map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest }));
+      targets = run.images.filter((i) => i.action === 'archive' && !i.failed && (i.outcome === undefined || i.outcome === 'archived')).map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest }));
       if (run.summary.mode !== 'deleting' || targets.length === 0) throw new NotFoundError(`run ${flags.run} archived nothing (${run.summary.mode}, ${run.summary.action})`);
     } else {
       scope = await scopeFor(open.ledger, flags, io, positionals[0]);
@@ -55,7 +55,7 @@ export async function restoreCommand(flags: Flags, positionals: readonly string[
 }
 
 function renderRestore(images: readonly RestoredImage[], dryRun: boolean): string {
-  const lines = images.map((i) => `${i.status.toUpperCase().padEnd(17)} ${i.repositoryName}${i.imageDigest ? `@${shortDigest(i.imageDigest)}` : ''} [${i.imageTags.join(', ') || 'untagged'}]${i.reason ? `  ${i.reason}` : ''}`);
+  const lines = images.map((i) => `${i.status.toUpperCase().padEnd(17)} ${i.repositoryName}${i.imageDigest ? `@${shortDigest(i.imageDigest)}` : ''} [${i.imageTags.join(', ') || 'untagged'}]${i.with ? `  with ${shortDigest(i.with)} (its family: an index's child or an artifact)` : ''}${i.reason ? `  ${i.reason}` : ''}`);
   const would = images.filter((i) => i.status === 'would restore').length;
   if (dryRun) lines.unshift(`DRY RUN (nothing was changed): ${would} archived image(s) would be restored. Run again with --force to restore them.`);
   else lines.push('', 'A restored image answers pulls once ECR has moved it back (ACTIVATING, then ACTIVE: minutes to hours).');

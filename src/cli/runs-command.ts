@@ -5,6 +5,7 @@ import type { Flags } from './args.js';
 import { parseTime } from './args.js';
 import { print, type Io } from './common.js';
 import { formatBytes } from './render.js';
+import { actionCounts } from './sweep-commands.js';
 import { scopeFor, openLedger } from './sources.js';
 
 const DEFAULT_LIMIT = 20;
@@ -37,11 +38,15 @@ export async function runsCommand(flags: Flags, positionals: readonly string[], 
   }
 }
 
-const verb = (run: RunSummary) => (run.mode === 'deleting' ? (run.action === 'archive' ? 'archived' : 'deleted') : `would ${run.action === 'archive' ? 'archive' : 'delete'}`);
+/** Each image by its own action (older records without the split: the run's action). */
+const verb = (run: RunSummary) => {
+  const [deleted, archived] = run.deleted === undefined || run.archived === undefined ? (run.action === 'archive' ? [0, run.images] : [run.images, 0]) : [run.deleted, run.archived];
+  return actionCounts({ deleted, archived, alreadyGone: run.alreadyGone ?? 0 }, run.mode !== 'deleting', { countFirst: true });
+};
 
 function renderRuns(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'No sweep run recorded yet.';
-  const rows = runs.map((r) => [r.startedAt.slice(0, 16).replace('T', ' '), r.mode, `${r.scope.accountId}/${r.scope.region}`, `${r.images} ${verb(r)}`, formatBytes(r.bytes),
+  const rows = runs.map((r) => [r.startedAt.slice(0, 16).replace('T', ' '), r.mode, `${r.scope.accountId}/${r.scope.region}`, verb(r), formatBytes(r.bytes),
     [r.failures > 0 && `${r.failures} failed`, r.keptWhole.length > 0 && `${r.keptWhole.length} kept whole`, r.unreadableScopes.length > 0 && `${r.unreadableScopes.length} unreadable`].filter(Boolean).join(', ') || '-', r.runId]);
   const head = ['STARTED', 'MODE', 'SCOPE', 'IMAGES', 'BYTES', 'NOTES', 'RUN'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
@@ -52,7 +57,7 @@ function renderRuns(runs: readonly RunSummary[]): string {
 function renderRun(run: RunSummary, images: readonly RunImage[]): string {
   const lines = [
     `Run ${run.runId} (${run.mode}) of ${run.scope.accountId}/${run.scope.region}: ${run.startedAt} to ${run.finishedAt}`,
-    `${run.images} image(s) ${verb(run)}, ${formatBytes(run.bytes)}${run.failures > 0 ? `; ${run.failures} failed` : ''}${run.skippedByCap > 0 ? `; ${run.skippedByCap} left for the next run by maxDeletionsPerRun` : ''}${run.awaitingNotice > 0 ? `; ${run.awaitingNotice} awaiting the advance notice` : ''}`,
+    `${verb(run)}: ${run.images} image(s), ${formatBytes(run.bytes)}${run.failures > 0 ? `; ${run.failures} failed` : ''}${run.skippedByCap > 0 ? `; ${run.skippedByCap} left for the next run by maxDeletionsPerRun` : ''}${run.awaitingNotice > 0 ? `; ${run.awaitingNotice} awaiting the advance notice` : ''}`,
     ...run.keptWhole.map((k) => `kept whole: ${k.repositoryName} (${k.why.join('; ')})`),
     ...(run.notManaged.length > 0 ? [`outside managedRepositories: ${run.notManaged.join(', ')}`] : []),
     ...(run.reportKey ? [`report: ${run.reportKey}`] : []),
@@ -60,7 +65,8 @@ function renderRun(run: RunSummary, images: readonly RunImage[]): string {
     '',
   ];
   for (const i of images) {
-    lines.push(`${i.failed ? 'FAILED ' : ''}${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${formatBytes(i.imageSizeInBytes)}${i.failed ? `  ${i.failed.code} ${i.failed.reason}` : ''}`);
+    const how = i.failed ? 'FAILED' : run.mode === 'deleting' ? (i.outcome ?? (i.action === 'archive' ? 'archived' : 'deleted')) : `would ${i.action}`;
+    lines.push(`${how}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${formatBytes(i.imageSizeInBytes)}${i.failed ? `  ${i.failed.code} ${i.failed.reason}` : ''}`);
     lines.push(...i.reasons.map((r) => `    ${r}`));
   }
   if (images.length === 0) lines.push('No image.');

@@ -10,6 +10,7 @@ import { purgeRepository } from '../app/sweep/purge.js';
 import { sweep } from '../app/sweep/sweep.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { SweepReport } from '../app/sweep/report.js';
+import { outcomeOf } from '../app/sweep/act.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { parseTime, type Flags } from './args.js';
@@ -21,15 +22,30 @@ import { Organization } from '../adapters/aws/organization-members.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { openOrganization } from './organization-source.js';
 
+/**
+ * Each image counted by what happened to it, not by the run's default action: `deleted 3 image(s), archived 2
+ * image(s), 1 already gone` (a dry run: `delete 3 image(s), archive 2 image(s)`; with `countFirst`: `3 deleted, 2 archived`).
+ */
+export function actionCounts(totals: { deleted: number; archived: number; alreadyGone: number }, dryRun: boolean, o: { countFirst?: boolean } = {}): string {
+  const said = (n: number, verb: string) => (o.countFirst ? `${n} ${dryRun ? `would ${verb}` : verb}` : `${verb} ${n} image(s)`);
+  const parts = [
+    totals.deleted > 0 && said(totals.deleted, dryRun ? 'delete' : 'deleted'),
+    totals.archived > 0 && said(totals.archived, dryRun ? 'archive' : 'archived'),
+    !dryRun && totals.alreadyGone > 0 && `${totals.alreadyGone} already gone`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : said(0, dryRun ? 'delete' : 'deleted');
+}
+
 function renderSweep(report: SweepReport, how: { rehearsal?: string; movedClock?: boolean } = {}): string {
-  const verb = report.action === 'archive' ? 'archive' : 'delete';
+  const { deleted, archived } = report.totals;
+  const verb = deleted > 0 && archived > 0 ? 'delete or archive' : archived > 0 ? 'archive' : deleted > 0 ? 'delete' : report.action;
   // --force applies only to a dry run against live AWS on the real clock.
   const next = how.rehearsal !== undefined
     ? ` This rehearsal checked against ${how.rehearsal} at ${report.now}; only a sweep against live AWS can ${verb} (drop --snapshot, and --now, then add --force).`
     : how.movedClock ? ` It was judged at ${report.now} (--now); a sweep that ${verb}s runs on the real clock (drop --now, then add --force).` : ` Run again with --force to ${verb} them.`;
   const head = report.dryRun
-    ? `DRY RUN (nothing was changed): the sweep would ${verb} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}.${next}`
-    : `Sweep ${report.runId}: ${report.action === 'archive' ? 'archived' : 'deleted'} ${report.totals.images} image(s) in ${report.scope.accountId}/${report.scope.region}, ${report.totals.failures} failure(s).`;
+    ? `DRY RUN (nothing was changed): the sweep would ${actionCounts(report.totals, true)} in ${report.scope.accountId}/${report.scope.region}.${next}`
+    : `Sweep ${report.runId}: ${actionCounts(report.totals, false)} in ${report.scope.accountId}/${report.scope.region}, ${report.totals.failures} failure(s).`;
   const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), formatBytes(r.bytes), String(r.failures), String(r.skippedByCap)]);
   rows.push(['TOTAL', String(report.totals.images), formatBytes(report.totals.bytes), String(report.totals.failures), String(report.totals.skippedByCap)]);
   const lines = [head, '', table(['REPOSITORY', report.dryRun ? 'WOULD GO' : 'GONE', 'SIZE', 'FAILED', 'NEXT RUN'], rows, new Set([1, 2, 3, 4])), '',
@@ -39,7 +55,8 @@ function renderSweep(report: SweepReport, how: { rehearsal?: string; movedClock?
   for (const u of report.unreadableClusters) lines.push(`NOT SWEPT: EKS cluster ${u.cluster} cannot be read now (${u.reason})`);
   for (const u of report.unreadableAccounts) lines.push(`NOT SWEPT ${u.repositories.join(', ')}: account ${u.accountId} can pull from them and cannot be read now (${u.reason})`);
   for (const f of report.failures) lines.push(`FAILED ${f.repositoryName}@${shortDigest(f.imageDigest)}: ${f.code} ${f.reason}`);
-  for (const i of report.images) lines.push(`${report.dryRun ? 'would go' : 'gone'}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);
+  const said = (i: SweepReport['images'][number]) => (report.dryRun ? `would ${i.action ?? report.action}` : i.outcome ?? outcomeOf(i.action ?? report.action));
+  for (const i of [...report.images, ...report.alreadyGone]) lines.push(`${said(i)}  ${i.repositoryName}@${shortDigest(i.imageDigest)} [${i.imageTags.join(', ') || 'untagged'}]  ${i.reasons[0] ?? ''}`);
   return lines.join('\n');
 }
 
@@ -83,7 +100,7 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   }
 }
 
-const STATUS_WORDS: Record<AuditRecord['status'], string> = { pending: 'PENDING', deleted: 'deleted', archived: 'archived', failed: 'FAILED', 'not-deleted': 'not deleted', restored: 'restored', 'deleted-elsewhere': 'DELETED OUTSIDE ecr-ledger' };
+const STATUS_WORDS: Record<AuditRecord['status'], string> = { pending: 'PENDING', deleted: 'deleted', archived: 'archived', 'already-gone': 'already gone (ECR no longer held it)', failed: 'FAILED', 'not-deleted': 'not deleted', restored: 'restored', 'deleted-elsewhere': 'DELETED OUTSIDE ecr-ledger' };
 
 function renderHistory(records: readonly AuditRecord[]): string {
   if (records.length === 0) return 'No deletions recorded.';

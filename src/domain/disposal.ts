@@ -15,12 +15,13 @@ export function disposalRule(rule: RepositoryRule, config: Config): { action: Di
 /**
  * What happens to an image the policy selects. With `delete`, it is deleted. With `archive` (archive first, delete
  * later), an active image is archived; an archived one is deleted only once archived `deleteArchivedAfterDays` days
- * (never without it, nor when the time it was archived is unknown); one being restored (ACTIVATING) stays.
+ * (never without it, nor when the time it was archived is unknown). One being restored (ACTIVATING) stays, under every rule.
  */
 export function disposalOf(image: ImageFact, how: { action: Disposal; deleteArchivedAfterDays?: number }, now: string):
   { go: Disposal; reason?: string } | { keep: string; until?: number } {
-  if (how.action === 'delete') return { go: 'delete' };
+  // Someone asked for it back: whatever the rule, it is not touched while ECR restores it.
   if (image.imageStatus === 'ACTIVATING') return { keep: 'being restored from the archive (ACTIVATING): kept' };
+  if (how.action === 'delete') return { go: 'delete' };
   if (image.imageStatus !== 'ARCHIVED') return { go: 'archive' };
   const after = how.deleteArchivedAfterDays;
   const archived = image.lastArchivedAt;

@@ -25,3 +25,25 @@ export function familyOf(images: readonly ImageFact[]): Map<string, string> {
   }
   return new Map([...keys].map((key) => [key, find(key)]));
 }
+
+/**
+ * An image with what goes with it downwards, within one repository: its children (nested indexes too, their
+ * children), and the artifacts (signatures, SBOMs) whose subject is any of those. A pull of an index needs its
+ * children: restoring the index alone leaves every platform's pull failing. The image itself comes first.
+ */
+export function descendantsOf(images: readonly ImageFact[], imageDigest: string): string[] {
+  const byDigest = new Map(images.map((i) => [i.imageDigest, i]));
+  const artifactsOf = new Map<string, string[]>();
+  for (const i of images) if (i.subjectDigest !== undefined) artifactsOf.set(i.subjectDigest, [...(artifactsOf.get(i.subjectDigest) ?? []), i.imageDigest]);
+  const found = [imageDigest];
+  const seen = new Set(found);
+  for (let k = 0; k < found.length; k += 1) {
+    const digest = found[k]!;
+    for (const next of [...(byDigest.get(digest)?.childDigests ?? []), ...(artifactsOf.get(digest) ?? [])]) {
+      if (seen.has(next) || !byDigest.has(next)) continue;
+      seen.add(next);
+      found.push(next);
+    }
+  }
+  return found;
+}

@@ -29,6 +29,7 @@ export function restoringIn(home: Scope, o: { config: Config; ledger: DynamoDbLe
   if (!managed) return undefined;
   return {
     config: o.config, clock: systemClock, managed, store: o.ledger.sweep, tell: o.tell,
+    family: async (registry, repositoryName) => (await o.ledger.usageIndex().repository(registry, repositoryName)).images,
     restorer: (registry) => (registry.accountId === home.accountId && registry.region === home.region
       ? { restoreImages: async (repositoryName, digests) => new LiveSweepAws(await o.clients(registry), new AwsCaller(), registry, o.config, systemClock).restoreImages(repositoryName, digests) }
       : undefined),

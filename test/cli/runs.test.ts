@@ -48,7 +48,7 @@ describe('ecr-ledger runs', () => {
     const one = (await at(9, 'runs', real.runId, '--ledger', ledger, '-o', 'json')).json();
     expect(one).toMatchObject({ schemaVersion: 1, runId: real.runId, mode: 'deleting' });
     expect(one.images.map((i: { imageTags: string[] }) => i.imageTags[0]).sort()).toEqual(['old', 'older']);
-    expect(one.images[0]).toEqual({ repositoryName: 'app', imageDigest: expect.stringMatching(/^sha256:/), imageTags: expect.any(Array), action: 'delete', reasons: expect.arrayContaining([expect.any(String)]) });
+    expect(one.images[0]).toEqual({ repositoryName: 'app', imageDigest: expect.stringMatching(/^sha256:/), imageTags: expect.any(Array), action: 'delete', outcome: 'deleted', reasons: expect.arrayContaining([expect.any(String)]) });
     // The dry run is kept with its images too; the image in use is in no run.
     const dryRun = (await at(9, 'runs', dry.runId, '--ledger', ledger, '-o', 'json')).json();
     expect(dryRun.images).toHaveLength(2);

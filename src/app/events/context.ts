@@ -1,7 +1,6 @@
-import { tagDigests } from '../../domain/tag-fact.js';
 import type { Config } from '../../config.js';
 import type { Scope } from '../../domain/facts.js';
-import { parseImageReference } from '../../domain/image-reference.js';
+import { releaseIn, releaseNamed } from '../usage/release.js';
 import type { AwsLookups, EventLedger } from '../ports.js';
 import type { OutsideDeletions } from '../undo/outside-deletion.js';
 import type { RestoreOnUseDeps } from '../undo/restore-on-use.js';
@@ -35,31 +34,13 @@ export class EventContext {
     return this.deps.lookups;
   }
 
-  /**
-   * Records that a reference went away at `when` (default: the event time), on the image in the registry it names —
-   * this scope's or another account's or region's (grace counts from the last use anywhere). A digest is released
-   * directly; a tag releases the image it points to now; `digest`, when given, is the digest the container actually
-   * ran. A registry the ledger does not hold has nothing to stamp.
-   */
+  /** Records that a reference went away at `when` (default: the event time): see releaseNamed. */
   async release(image: string, when = this.at, digest?: string): Promise<void> {
-    let ref;
-    try {
-      ref = parseImageReference(image, 'container');
-    } catch {
-      return; // a malformed reference protected nothing
-    }
-    if (ref.kind !== 'ecr' || ref.registryId === undefined || ref.region === undefined) return;
-    await this.releaseIn({ accountId: ref.registryId, region: ref.region }, ref.repositoryName, digest ?? ref.digest ?? ref.tag ?? 'latest', when);
+    await releaseNamed(this.ledger, image, { until: when, noticedAt: this.at, ...(digest !== undefined && { digest }) });
   }
 
   /** `target` is a digest or a tag of `repositoryName` in `registry`. */
   async releaseIn(registry: Scope, repositoryName: string, target: string, when = this.at): Promise<void> {
-    let digests = target.includes(':') ? [target] : undefined;
-    if (!digests) {
-      const tag = await this.ledger.getFact(registry, 'tag', `${repositoryName}:${target}`);
-      if (!tag || tag.deleted) return;
-      digests = tagDigests(tag.fact);
-    }
-    for (const digest of digests) await this.ledger.releaseImage(registry, repositoryName, digest, when, this.at);
+    await releaseIn(this.ledger, registry, repositoryName, target, { until: when, noticedAt: this.at });
   }
 }

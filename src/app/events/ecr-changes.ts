@@ -24,22 +24,25 @@ export async function imagePushed(ctx: EventContext, change: Change<'image-pushe
   }
 }
 
-/** A delete: of one tag (ECR deletes the image with its last tag), or of the whole image. */
+/**
+ * A delete: of one tag (ECR deletes the image with its last tag), or of the whole image. Whether it was in use is
+ * judged before the ledger forgets anything — the tag too, since scheduled jobs, rollback targets, Batch and App
+ * Runner name images by tag. A tag-only delete of an image still in ECR is no deletion and stays silent.
+ */
 export async function imageDeleted(ctx: EventContext, change: Change<'image-deleted'>): Promise<void> {
-  const { repositoryName, imageDigest } = change;
-  const gone = async () => {
-    // Before the ledger forgets it: was it in use? (ecr-ledger's own deletions never are: they are gone from the ledger first.)
-    await ctx.deps.deletions?.deleted(ctx.scope, repositoryName, imageDigest, ctx.at, ctx.eventId);
-    await ctx.ledger.removeImage(ctx.scope, repositoryName, imageDigest, ctx.at);
-  };
-  if (change.tag === undefined) {
-    await gone();
-    return;
+  const { repositoryName, imageDigest, tag } = change;
+  let gone = tag === undefined;
+  if (!gone) {
+    const lookups = ctx.online(`checking whether ${imageKey(repositoryName, imageDigest)} lost its last tag and is gone`);
+    gone = lookups !== undefined && (await lookups.describeImage(repositoryName, imageDigest)) === undefined;
   }
-  const removed = await ctx.ledger.applyFact(ctx.scope, 'tag', `${repositoryName}:${change.tag}`, undefined, ctx.at);
-  if (removed.applied) await ctx.ledger.releaseImage(ctx.scope, repositoryName, imageDigest, ctx.at);
-  const lookups = ctx.online(`checking whether ${imageKey(repositoryName, imageDigest)} lost its last tag and is gone`);
-  if (lookups && (await lookups.describeImage(repositoryName, imageDigest)) === undefined) await gone();
+  // Before the ledger forgets it: was it in use? (ecr-ledger's own deletions never are: they are gone from the ledger first.)
+  if (gone) await ctx.deps.deletions?.deleted(ctx.scope, repositoryName, imageDigest, ctx.at, ctx.eventId, tag);
+  if (tag !== undefined) {
+    const removed = await ctx.ledger.applyFact(ctx.scope, 'tag', `${repositoryName}:${tag}`, undefined, ctx.at);
+    if (removed.applied) await ctx.ledger.releaseImage(ctx.scope, repositoryName, imageDigest, ctx.at);
+  }
+  if (gone) await ctx.ledger.removeImage(ctx.scope, repositoryName, imageDigest, ctx.at);
 }
 
 export async function imageStorageClass(ctx: EventContext, change: Change<'image-storage-class'>): Promise<void> {

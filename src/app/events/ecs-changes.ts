@@ -14,10 +14,10 @@ async function releaseTaskDefinition(ctx: EventContext, td: TaskDefinitionFact |
 /** A task's state: the digests it runs stay protected until `stoppedTaskRetentionHours` after it stopped. */
 export async function taskState(ctx: EventContext, change: Change<'task-state'>): Promise<void> {
   const { task } = change;
-  const result = await ctx.ledger.applyFact(ctx.scope, 'task', task.taskArn, task, ctx.at, change.version);
-  if (!result.applied) return;
-  const before = result.previous && !result.previous.deleted ? (result.previous.fact as unknown as typeof task) : undefined;
-  if (task.lastStatus === 'STOPPED' && before?.lastStatus !== 'STOPPED') {
+  await ctx.ledger.applyFact(ctx.scope, 'task', task.taskArn, task, ctx.at, change.version);
+  // Stamped whether or not the fact was news: a reconcile that read the task STOPPED first made this event "older
+  // news", and its retention must outlive ECS forgetting the task all the same (a stamp only ever moves later).
+  if (task.lastStatus === 'STOPPED') {
     const stoppedAt = Date.parse(task.stoppedAt ?? ctx.at);
     const until = new Date(stoppedAt + ctx.deps.config.ecs.stoppedTaskRetentionHours * HOUR).toISOString();
     const seen = new Set<string>();

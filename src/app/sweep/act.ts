@@ -18,7 +18,13 @@ export interface ActDeps {
   readonly store?: SweepStore;
   /** Called before every deleting call; throws when the run may no longer delete (its lease was lost). */
   readonly beforeCall?: () => Promise<void>;
+  /** The time of each call (an archive is stamped when it was made, not when the run started). */
+  readonly clock?: () => Date;
 }
+
+/** What a run did to an image, as ECR answered: ImageNotFound is `already gone`, never archived or deleted by the run. */
+export type ImageOutcome = 'deleted' | 'archived' | 'already gone' | 'failed';
+export const outcomeOf = (action: 'delete' | 'archive'): 'deleted' | 'archived' => (action === 'archive' ? 'archived' : 'deleted');
 
 export function auditRecord(p: PlannedImage, runId: string, at: string, action: 'delete' | 'archive', status: AuditStatus): AuditRecord {
   return {
@@ -41,35 +47,42 @@ export const auditExpiry = (config: Config, now: string) => new Date(Date.parse(
 export async function act(deps: ActDeps, scope: Scope, batch: readonly PlannedImage[], runId: string, now: string) {
   const expires = auditExpiry(deps.config, now);
   const done: PlannedImage[] = [];
+  const alreadyGone: PlannedImage[] = [];
   const failed: Array<{ planned: PlannedImage; code: string; reason: string }> = [];
   for (const phase of [0, 1, 2]) {
     // Per repository and per disposal (a rule archives, another deletes; an archived image goes for good): 100 ids a call.
     const calls = groupBy(batch.filter((p) => phaseOf(p) === phase), (p) => `${disposalOf(p, deps.config)} ${p.image.repositoryName}`);
     for (const [key, inRepository] of [...calls].sort(([a], [b]) => a.localeCompare(b))) {
       const [action, repositoryName] = [key.slice(0, key.indexOf(' ')) as 'delete' | 'archive', key.slice(key.indexOf(' ') + 1)];
-      for (const planned of chunks(inRepository, CALL_SIZE)) {
+      for (const chunk of chunks(inRepository, CALL_SIZE)) {
         await deps.beforeCall?.();
+        // Each image carries how it went, whatever the run's default action.
+        const planned = chunk.map((p) => ({ ...p, disposal: action }));
         const byDigest = new Map(planned.map((p) => [p.image.imageDigest, p]));
         await deps.store?.recordIntents(scope, planned.map((p) => auditRecord(p, runId, now, action, 'pending')), expires);
         const digests = [...byDigest.keys()];
+        const calledAt = deps.clock?.().toISOString() ?? now;
         const result = action === 'archive' ? await deps.aws.archiveImages(repositoryName, digests) : await deps.aws.deleteImages(repositoryName, digests);
-        const gone = [...result.done, ...result.failures.filter((f) => f.code === 'ImageNotFound').map((f) => f.imageDigest)].flatMap((d) => (byDigest.has(d) ? [byDigest.get(d)!] : []));
+        const pick = (list: readonly string[]) => list.flatMap((d) => (byDigest.has(d) ? [byDigest.get(d)!] : []));
+        const went = pick(result.done);
+        const missing = pick(result.failures.filter((f) => f.code === 'ImageNotFound').map((f) => f.imageDigest));
         const failures = result.failures.filter((f) => f.code !== 'ImageNotFound').flatMap((f) => (byDigest.has(f.imageDigest) ? [{ planned: byDigest.get(f.imageDigest)!, code: f.code, reason: f.reason }] : []));
-        const settled = new Set([...gone, ...failures.map((f) => f.planned)]);
+        const settled = new Set([...went, ...missing, ...failures.map((f) => f.planned)]);
         await deps.store?.recordAudit(scope, [
-          ...gone.map((p) => auditRecord(p, runId, now, action, action === 'archive' ? 'archived' : 'deleted')),
+          ...went.map((p) => auditRecord(p, runId, now, action, action === 'archive' ? 'archived' : 'deleted')),
+          ...missing.map((p) => auditRecord(p, runId, now, action, 'already-gone')),
           ...failures.map((f) => ({ ...auditRecord(f.planned, runId, now, action, 'failed'), failure: { code: f.code, reason: f.reason } })),
           // An id the response names neither way was not acted on.
           ...planned.filter((p) => !settled.has(p)).map((p) => auditRecord(p, runId, now, action, 'not-deleted')),
         ], expires);
-        for (const p of gone) {
-          if (action === 'delete') await deps.events?.removeImage(scope, repositoryName, p.image.imageDigest, now);
-          else await deps.events?.setImageStatus(scope, repositoryName, p.image.imageDigest, 'ARCHIVED', now);
-        }
-        done.push(...gone);
+        // The ledger holds what ECR said: deleted and already gone are gone, archived is archived as of the call.
+        for (const p of [...(action === 'delete' ? went : []), ...missing]) await deps.events?.removeImage(scope, repositoryName, p.image.imageDigest, calledAt);
+        if (action === 'archive') for (const p of went) await deps.events?.setImageStatus(scope, repositoryName, p.image.imageDigest, 'ARCHIVED', calledAt);
+        done.push(...went);
+        alreadyGone.push(...missing);
         failed.push(...failures);
       }
     }
   }
-  return { done, failed };
+  return { done, alreadyGone, failed };
 }

@@ -2,7 +2,8 @@ import { requireOwnCredentials } from '../reach/credentials.js';
 import type { Scope } from '../../domain/facts.js';
 import type { AuditRecord } from '../ports.js';
 import { RunLease } from './lease.js';
-import type { SweepImage, SweepReport } from './report.js';
+import { byAction, type SweepImage, type SweepReport } from './report.js';
+import type { ImageOutcome } from './act.js';
 import { logRun } from './run-log.js';
 import { sweep, type SweepDeps } from './sweep.js';
 import { usdPerMonth } from '../../domain/plan-summary.js';
@@ -58,7 +59,11 @@ function sharingLiveReads(deps: SweepDeps): SweepDeps {
   };
 }
 
-const fromAudit = (r: AuditRecord): SweepImage => ({ repositoryName: r.repositoryName, imageDigest: r.imageDigest, imageTags: r.imageTags, imageSizeInBytes: r.imageSizeInBytes, reasons: r.reasons, ...((r.action === 'delete' || r.action === 'archive') && { action: r.action }) });
+const OUTCOMES: Partial<Record<AuditRecord['status'], ImageOutcome>> = { deleted: 'deleted', archived: 'archived', 'already-gone': 'already gone', failed: 'failed' };
+const fromAudit = (r: AuditRecord): SweepImage => ({
+  repositoryName: r.repositoryName, imageDigest: r.imageDigest, imageTags: r.imageTags, imageSizeInBytes: r.imageSizeInBytes, reasons: r.reasons,
+  ...((r.action === 'delete' || r.action === 'archive') && { action: r.action }), ...(OUTCOMES[r.status] && { outcome: OUTCOMES[r.status] }),
+});
 
 /**
  * The sweep of a registry too large for one invocation: its candidate repositories in batches, in name order, as many
@@ -121,6 +126,7 @@ async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: b
   // A run spread over invocations reports what it did as a whole, from its audit trail; otherwise from this invocation.
   const audit = finished && progress.invocations > 1 && !options.dryRun ? (await deps.store.audit(scope, { now: deps.clock().toISOString(), since: progress.startedAt })).filter((r) => r.runId === options.runId) : undefined;
   const images = audit ? audit.filter((r) => r.status === 'deleted' || r.status === 'archived').map(fromAudit) : reports.flatMap((r) => r.images);
+  const alreadyGone = audit ? audit.filter((r) => r.status === 'already-gone').map(fromAudit) : reports.flatMap((r) => r.alreadyGone);
   const failures = audit ? audit.filter((r) => r.status === 'failed').map((r) => ({ ...fromAudit(r), code: r.failure?.code ?? 'Unknown', reason: r.failure?.reason ?? '' })) : reports.flatMap((r) => r.failures);
   const repositories = audit
     ? [...new Set([...images, ...failures].map((i) => i.repositoryName))].sort().map((name) => ({
@@ -132,10 +138,10 @@ async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: b
   const unique = <T>(list: T[]) => [...new Set(list)];
   return {
     runId: options.runId, scope, now: progress.startedAt, dryRun: options.dryRun, action: deps.config.sweep.action,
-    images, failures, skippedByCap: progress.skippedByCap,
+    images, alreadyGone, failures, skippedByCap: progress.skippedByCap,
     awaitingNotice: reports.flatMap((r) => r.awaitingNotice), notManaged: [...new Set(reports.flatMap((r) => r.notManaged))].sort(), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableScopes: uniqueScopes(reports.flatMap((r) => r.unreadableScopes)), keptWhole: reports.flatMap((r) => r.keptWhole), unreadableClusters: last?.unreadableClusters ?? [],
     staleSources: last?.staleSources ?? [], expiredPins: reports.flatMap((r) => r.expiredPins),
-    repositories, totals: { images: images.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(bytes) },
+    repositories, totals: { images: images.length, ...byAction(images, deps.config.sweep.action), alreadyGone: alreadyGone.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(bytes) },
     warnings: unique([...reports.flatMap((r) => r.warnings), ...(finished ? [] : [`the run continues in another invocation after repository ${progress.after}`])]),
     calls: Object.fromEntries(Object.entries(reports.reduce<Record<string, number>>((acc, r) => { for (const [k, v] of Object.entries(r.calls)) acc[k] = Math.max(acc[k] ?? 0, v); return acc; }, {}))),
     settledFromEarlierRuns: reports.flatMap((r) => r.settledFromEarlierRuns),

@@ -79,9 +79,12 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
     throw new RefusedError(`${repositoryName} cannot be emptied: ${inUse.length} of its ${images.length} image(s) are in use. ${who.join('; ')}`);
   }
   const planned: PlannedImage[] = images.map((image) => ({ image, action: 'delete', reasons: [REASON], referrers: used.referrers.get(imageKey(repositoryName, image.imageDigest)) ?? [], inUse: false }));
-  if (options.dryRun) return { repositoryName, dryRun: true, images: planned.map(sweepImage), failures: [] };
+  if (options.dryRun) return { repositoryName, dryRun: true, images: planned.map((p) => sweepImage(p)), failures: [] };
   const config = { ...deps.config, sweep: { ...deps.config.sweep, action: 'delete' as const } };
   const lease = options.lease;
-  const { done, failed } = await act({ aws: deps.aws, config, ...(deps.ledger && { events: deps.ledger.events, store: deps.ledger.store }), ...(lease && { beforeCall: () => lease.renew() }) }, scope, planned, options.runId, now);
-  return { repositoryName, dryRun: false, images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })) };
+  const { done, alreadyGone, failed } = await act({ aws: deps.aws, config, clock: deps.clock, ...(deps.ledger && { events: deps.ledger.events, store: deps.ledger.store }), ...(lease && { beforeCall: () => lease.renew() }) }, scope, planned, options.runId, now);
+  return {
+    repositoryName, dryRun: false, images: [...done.map((p) => sweepImage(p, 'deleted')), ...alreadyGone.map((p) => sweepImage(p, 'already gone'))],
+    failures: failed.map((f) => ({ ...sweepImage(f.planned, 'failed'), code: f.code, reason: f.reason })),
+  };
 }

@@ -6,6 +6,7 @@ import type { PinFact } from '../../domain/facts.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import type { Scope } from '../../domain/facts.js';
 import type { AuditRecord } from '../ports.js';
+import type { ImageOutcome } from './act.js';
 
 export interface SweepImage {
   readonly repositoryName: string;
@@ -15,6 +16,8 @@ export interface SweepImage {
   readonly reasons: readonly string[];
   /** Deleted or archived (absent: the run's action). */
   readonly action?: 'delete' | 'archive';
+  /** What ECR answered when the run acted (absent in a dry run: it would `action` it). */
+  readonly outcome?: ImageOutcome;
 }
 
 export interface SweepReport {
@@ -23,8 +26,10 @@ export interface SweepReport {
   readonly now: string;
   readonly dryRun: boolean;
   readonly action: 'delete' | 'archive';
-  /** Deleted (or archived); in a dry run, what would be. */
+  /** Deleted (or archived), each with its own action and outcome; in a dry run, what would be. */
   readonly images: readonly SweepImage[];
+  /** Images ECR no longer held when the run acted (ImageNotFound): neither deleted nor archived by it. */
+  readonly alreadyGone: readonly SweepImage[];
   readonly failures: ReadonlyArray<SweepImage & { readonly code: string; readonly reason: string }>;
   /** Deletable images left for the next run by `maxDeletionsPerRun`. */
   readonly skippedByCap: number;
@@ -45,20 +50,27 @@ export interface SweepReport {
   /** Pins whose `expiresAt` passed since the last (non-dry) run: they no longer protect. */
   readonly expiredPins: readonly PinFact[];
   readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number }>;
-  readonly totals: { readonly images: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
+  /** `images` = `deleted` + `archived` (in a dry run: would be). */
+  readonly totals: { readonly images: number; readonly deleted: number; readonly archived: number; readonly alreadyGone: number; readonly bytes: number; readonly failures: number; readonly skippedByCap: number; readonly usdPerMonthSaved: number };
   readonly warnings: readonly string[];
   readonly calls: Readonly<Record<string, number>>;
   /** Intents a run that died left pending, settled by this run from what ECR holds now. */
   readonly settledFromEarlierRuns: readonly AuditRecord[];
 }
 
-export const sweepImage = (p: PlannedImage): SweepImage => ({
+export const sweepImage = (p: PlannedImage, outcome?: ImageOutcome): SweepImage => ({
   repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags, imageSizeInBytes: p.image.imageSizeInBytes, reasons: p.reasons,
-  ...(p.disposal && { action: p.disposal }),
+  ...(p.disposal && { action: p.disposal }), ...(outcome && { outcome }),
 });
 
+/** How many went each way: an image counts by its own action (a run that archives may delete archived images). */
+export function byAction(images: readonly Pick<SweepImage, 'action'>[], fallback: 'delete' | 'archive') {
+  const archived = images.filter((i) => (i.action ?? fallback) === 'archive').length;
+  return { deleted: images.length - archived, archived };
+}
+
 /** Per-repository counts; bytes of image indexes are not counted (their size repeats their children's). */
-export function summarise(done: readonly PlannedImage[], failures: readonly PlannedImage[], later: readonly PlannedImage[]) {
+export function summarise(done: readonly PlannedImage[], failures: readonly PlannedImage[], later: readonly PlannedImage[], alreadyGone: readonly PlannedImage[], fallback: 'delete' | 'archive') {
   const repos = new Map<string, { repositoryName: string; images: number; bytes: number; failures: number; skippedByCap: number }>();
   const row = (name: string) => {
     if (!repos.has(name)) repos.set(name, { repositoryName: name, images: 0, bytes: 0, failures: 0, skippedByCap: 0 });
@@ -76,7 +88,7 @@ export function summarise(done: readonly PlannedImage[], failures: readonly Plan
   return {
     repositories,
     totals: {
-      images: done.length, bytes, failures: failures.length, skippedByCap: later.length,
+      images: done.length, ...byAction(done.map((p) => ({ ...(p.disposal && { action: p.disposal }) })), fallback), alreadyGone: alreadyGone.length, bytes, failures: failures.length, skippedByCap: later.length,
       usdPerMonthSaved: usdPerMonth(bytes),
     },
   };

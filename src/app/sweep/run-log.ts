@@ -2,6 +2,7 @@ import type { Scope } from '../../domain/facts.js';
 import type { Config } from '../../config.js';
 import { auditExpiry } from './act.js';
 import type { SweepReport } from './report.js';
+import type { ImageOutcome } from './act.js';
 
 /** How a sweep ran: a dry run, a rehearsal against a snapshot (`sweep --snapshot`), or one that deleted (or archived). */
 export type RunMode = 'dry-run' | 'rehearsal' | 'deleting';
@@ -16,6 +17,11 @@ export interface RunSummary {
   readonly action: 'delete' | 'archive';
   /** Images deleted or archived; in a dry run or rehearsal, those that would be. */
   readonly images: number;
+  /** Of `images`, how many each way (each image by its own action: a run that archives also deletes what was archived long enough). */
+  readonly deleted?: number;
+  readonly archived?: number;
+  /** Images ECR no longer held when the run acted (not counted in `images`). */
+  readonly alreadyGone?: number;
   readonly bytes: number;
   readonly failures: number;
   readonly skippedByCap: number;
@@ -35,6 +41,8 @@ export interface RunImage {
   readonly imageDigest: string;
   readonly imageTags: readonly string[];
   readonly action: 'delete' | 'archive';
+  /** What ECR answered (`deleted`, `archived`, `already gone`, `failed`); absent in a dry run or rehearsal. */
+  readonly outcome?: ImageOutcome;
   readonly reasons: readonly string[];
   readonly imageSizeInBytes: number;
   /** Set when the call failed: the run left the image in place. */
@@ -55,15 +63,16 @@ export interface RunLog {
 export function runRecord(report: SweepReport, o: { mode: RunMode; finishedAt: string }): { summary: RunSummary; images: RunImage[] } {
   const summary: RunSummary = {
     runId: report.runId, scope: report.scope, startedAt: report.now, finishedAt: o.finishedAt, mode: o.mode, action: report.action,
-    images: report.totals.images, bytes: report.totals.bytes, failures: report.totals.failures, skippedByCap: report.totals.skippedByCap, awaitingNotice: report.awaitingNotice.length,
+    images: report.totals.images, deleted: report.totals.deleted, archived: report.totals.archived, alreadyGone: report.totals.alreadyGone, bytes: report.totals.bytes, failures: report.totals.failures, skippedByCap: report.totals.skippedByCap, awaitingNotice: report.awaitingNotice.length,
     keptWhole: report.keptWhole.map((k) => ({ repositoryName: k.repositoryName, why: k.scopes.map((s) => `${s.account}/${s.region}: ${s.why}`) })),
     notManaged: report.notManaged, unreadableScopes: report.unreadableScopes.map((s) => ({ account: s.account, region: s.region, why: s.why })),
     unreadableClusters: report.unreadableClusters.map((c) => `${c.cluster}: ${c.reason}`), warnings: report.warnings,
   };
   const image = (i: SweepReport['images'][number], failed?: { code: string; reason: string }): RunImage => ({
-    repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, action: i.action ?? report.action, reasons: i.reasons, imageSizeInBytes: i.imageSizeInBytes, ...(failed && { failed }),
+    repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, action: i.action ?? report.action, ...(i.outcome && { outcome: i.outcome }),
+    reasons: i.reasons, imageSizeInBytes: i.imageSizeInBytes, ...(failed && { failed }),
   });
-  return { summary, images: [...report.images.map((i) => image(i)), ...report.failures.map((f) => image(f, { code: f.code, reason: f.reason }))] };
+  return { summary, images: [...report.images.map((i) => image(i)), ...report.alreadyGone.map((i) => image(i)), ...report.failures.map((f) => image(f, { code: f.code, reason: f.reason }))] };
 }
 
 /** Records a finished run in the log (when there is one), as long as the audit trail is kept. */

@@ -1,12 +1,13 @@
 import type { Config } from '../../config.js';
 import { keptByLedger, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
+import { asEcrAnswers } from '../../domain/live-image.js';
 import { planRetention } from '../../domain/retention-policy.js';
 import { sourceStatus, staleSourceWarning } from '../../domain/usage-sources.js';
 import { AwsReadError, RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
 import type { AnnouncementStore, EventLedger, LedgerContents, SweepAws, SweepStore } from '../ports.js';
-import { act } from './act.js';
+import { act, disposalOf, outcomeOf } from './act.js';
 import { splitByNotice } from './notice-gate.js';
 import type { MemberUsage } from './member-usage.js';
 import { readRunReach } from '../reach/run-reach.js';
@@ -50,8 +51,9 @@ export interface SweepDeps {
 
 
 /**
- * The live check: what the ledger says may be deletable, re-read now. Candidates get their current tags (gone ones
- * drop out), repositories their current policy, and every mutable usage fact is replaced by a live read;
+ * The live check: what the ledger says may be deletable, re-read now. Candidates are as ECR answers (gone ones drop
+ * out; push time, storage class, archive time and tags are ECR's), repositories get their current policy, and every
+ * mutable usage fact is replaced by a live read;
  * immutable facts (task-definition contents, manifests, published Lambda versions) come from the ledger.
  */
 async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, now: string, dryRun: boolean): Promise<{ facts: AccountFacts; warnings: readonly string[] }> {
@@ -67,9 +69,8 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
       // Gone since the ledger last heard of it: recorded as an ECR DELETE event would be (a rehearsal writes nothing).
       if (!dryRun) for (const digest of byDigest.keys()) if (!present.has(digest)) await deps.events.removeImage(scope, repositoryName, digest, now);
       for (const current of found) {
-        const known = byDigest.get(current.imageDigest)!;
-        // Links come from the ledger (manifests are immutable); tags, status and pull time are current.
-        images.push({ ...known, imageTags: current.imageTags, ...(current.imageStatus && { imageStatus: current.imageStatus }), ...(current.lastRecordedPullTime && { lastRecordedPullTime: current.lastRecordedPullTime }) });
+        // Links come from the ledger (manifests are immutable); the image itself is as ECR answers now.
+        images.push(asEcrAnswers(byDigest.get(current.imageDigest)!, current));
       }
       const policyText = await deps.aws.repositoryPolicy(repositoryName);
       const deleteReplicatesTo = registry.deleteReplicatesTo(repositoryName);
@@ -141,8 +142,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     // (An archived image the policy archives is kept by the plan until deleteArchivedAfterDays: never archived twice.)
     const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, deletable, now);
     const { now: batch, later } = orderDeletions(ready, options.cap ?? deps.config.sweep.maxDeletionsPerRun);
-    const { done, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, failed: [] };
-    const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later);
+    const { done, alreadyGone, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, alreadyGone: [], failed: [] };
+    const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later, alreadyGone, deps.config.sweep.action);
     // A stale usage source keeps protecting what it last reported; the report says so (and the alarm fires).
     const staleSources = (facts.sources ?? []).map((s) => sourceStatus(s, deps.config, now)).filter((s) => s.stale);
     staleSources.forEach((s) => deps.warn?.(staleSourceWarning(s, now)));
@@ -152,7 +153,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     if (lease) await deps.store.recordRun(scope, now);
     const report: SweepReport = {
       runId: options.runId, scope, now, dryRun: options.dryRun, action: deps.config.sweep.action,
-      images: done.map(sweepImage), failures: failed.map((f) => ({ ...sweepImage(f.planned), code: f.code, reason: f.reason })),
+      images: done.map((p) => sweepImage(p, lease ? outcomeOf(disposalOf(p, deps.config)) : undefined)), alreadyGone: alreadyGone.map((p) => sweepImage(p, 'already gone')),
+      failures: failed.map((f) => ({ ...sweepImage(f.planned, 'failed'), code: f.code, reason: f.reason })),
       skippedByCap: later.length, awaitingNotice: waiting, notManaged, unreadableAccounts: reach.unreadableAccounts, unreadableScopes, keptWhole: keptWhole.map(({ repositoryName, scopes }) => ({ repositoryName, scopes })), unreadableClusters, staleSources, expiredPins, repositories, totals,
       warnings: [...warnings, ...reach.warnings, ...keptWhole.flatMap((k) => k.lines), ...staleSources.map((s) => staleSourceWarning(s, now)), ...notManagedWarning], calls: deps.aws.calls(), settledFromEarlierRuns: settled,
     };

@@ -21,7 +21,7 @@ export interface InUseDeletion {
 /** What the event path does about a deletion made outside ecr-ledger (absent: nothing but removing the image). */
 export interface OutsideDeletions {
   /** Before the ledger removes a deleted image: whether it was in use, and if so, record and tell. */
-  deleted(scope: Scope, repositoryName: string, imageDigest: string, at: string, eventId: string): Promise<InUseDeletion | undefined>;
+  deleted(scope: Scope, repositoryName: string, imageDigest: string, at: string, eventId: string, tag?: string): Promise<InUseDeletion | undefined>;
 }
 
 const RECOVERY = 'push the same image again (its digest is the same: docker push of the image built or pulled earlier), or pull it from a replica in another region or account if replication keeps one, and push it back';
@@ -39,10 +39,12 @@ export function inUseDeletionText(d: InUseDeletion): string {
  */
 export function outsideDeletions(deps: { index: () => UsageIndex; store?: SweepStore; config: Config; tell: (d: InUseDeletion) => Promise<void> }): OutsideDeletions {
   return {
-    async deleted(scope, repositoryName, imageDigest, at, eventId) {
+    async deleted(scope, repositoryName, imageDigest, at, eventId, tag) {
       const index = deps.index();
-      const { image, referrers: ids } = await index.image(scope, repositoryName, imageDigest);
-      if (!image) return undefined;
+      const { image: held, referrers: ids } = await index.image(scope, repositoryName, imageDigest);
+      if (!held) return undefined;
+      // By digest and by the event's tag (the ledger may not have heard of that tag yet): who names either used it.
+      const image = tag !== undefined && !held.imageTags.includes(tag) ? { ...held, imageTags: [...held.imageTags, tag] } : held;
       const referrers = await indexedReferrers(index, [{ registry: scope, image, referrers: ids }], deps.config, at);
       const usedBy = (referrers.get(`${scopeKey(scope)}#${imageKey(repositoryName, imageDigest)}`) ?? []).filter((r) => r.protecting);
       if (usedBy.length === 0) return undefined;

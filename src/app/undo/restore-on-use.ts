@@ -3,10 +3,11 @@ import { isArchived, scopeKey, type ImageFact, type Scope, type ServiceFact } fr
 import type { ManagedRepositories } from '../../domain/managed-repositories.js';
 import { namedImages, type NamedImage, type ReferrerFact } from '../../domain/named-images.js';
 import { taskDefinitionKey } from '../../domain/protection-window.js';
-import type { DeleteResult, SweepStore } from '../ports.js';
+import type { AuditRecord, DeleteResult, SweepStore } from '../ports.js';
 import { auditExpiry } from '../sweep/act.js';
 import type { UsageIndex } from '../usage-index.js';
 import type { RetentionPlan } from '../../domain/retention-policy.js';
+import { descendantsOf } from '../../domain/image-family.js';
 
 /** An image in ECR's archive storage class that something uses: its next pull fails until it is restored. */
 export interface ArchivedInUse {
@@ -18,11 +19,16 @@ export interface ArchivedInUse {
 
 export interface RestoredOnUse extends ArchivedInUse {
   readonly outcome: 'restored' | 'restoring already' | 'not restored' | 'failed';
-  /** Why it was not restored, or how the call failed. */
+  /** Why it was not restored, or how the call failed; for a child, that its index stays archived. */
   readonly why?: string;
+  /** Restored with it: an index's children and the artifacts (signatures, SBOMs) of the family. */
+  readonly withFamily?: readonly string[];
   /** The command that restores it by hand. */
   readonly command: string;
 }
+
+/** A family member that is not archived (or gone) needs no restore. */
+const FINE_FOR_A_MEMBER = new Set(['ImageStorageClassUpdateNotSupportedException', 'ImageNotFound']);
 
 const REFERRING = new Set(['task-definition', 'service-revision', 'task', 'lambda-function', 'batch-job-definition', 'apprunner-service', 'reported-image']);
 const idOf = (fact: Record<string, unknown>) => String(fact.taskDefinitionArn ?? fact.serviceArn ?? fact.serviceRevisionArn ?? fact.taskArn ?? fact.functionArn ?? fact.jobDefinitionArn ?? fact.image ?? '?');
@@ -74,6 +80,8 @@ export interface RestoreOnUseDeps {
   readonly restorer: (registry: Scope) => { restoreImages(repositoryName: string, digests: readonly string[]): Promise<DeleteResult> } | undefined;
   /** The stack's managedRepositories: only there may it restore. */
   readonly managed?: ManagedRepositories;
+  /** The ledger's images of a repository (for an index's children and artifacts); absent: the children the image names. */
+  readonly family?: (registry: Scope, repositoryName: string) => Promise<readonly ImageFact[]>;
   readonly store?: SweepStore;
   /** The metric, the log and the notice channels: every archived image found in use, restored or not. */
   readonly tell: (found: readonly RestoredOnUse[]) => Promise<void>;
@@ -96,14 +104,31 @@ export async function restoreOnUse(deps: RestoreOnUseDeps, found: readonly Archi
     if (f.image.imageStatus === 'ACTIVATING') results.push({ ...f, outcome: 'restoring already', command });
     else if (denied || !restorer) results.push({ ...f, outcome: 'not restored', why: denied ?? 'no restorer', command });
     else {
-      const { failures } = await restorer.restoreImages(f.image.repositoryName, [f.image.imageDigest]);
-      const failure = failures[0];
-      await deps.store?.recordAudit(f.registry, [{
-        runId: `restore-on-use-${now}`, at: now, action: 'restore', status: failure ? 'failed' : 'restored', repositoryName: f.image.repositoryName, imageDigest: f.image.imageDigest,
-        imageTags: f.image.imageTags, imageSizeInBytes: f.image.imageSizeInBytes, imagePushedAt: f.image.imagePushedAt, referrers: [], requestedBy: `in use by ${f.usedBy.join(', ')}`,
-        reasons: ['restored on use: it is archived and in use, so its next pull would fail'], ...(failure && { failure: { code: failure.code, reason: failure.reason } }),
-      }], auditExpiry(deps.config, now));
-      results.push({ ...f, outcome: failure ? 'failed' : 'restored', ...(failure && { why: `${failure.code}: ${failure.reason}` }), command });
+      // The whole family goes back (a pull of an index needs its children); the ledger's status may be behind ECR's,
+      // so every member is asked and ECR's "not archived" for a member is fine.
+      const images = deps.family ? await deps.family(f.registry, f.image.repositoryName) : [];
+      const known = images.some((i) => i.imageDigest === f.image.imageDigest) ? images : [f.image, ...images];
+      const members = descendantsOf(known, f.image.imageDigest).slice(1);
+      const { done, failures } = await restorer.restoreImages(f.image.repositoryName, [f.image.imageDigest, ...members]);
+      const memberFailures = failures.filter((x) => x.imageDigest !== f.image.imageDigest && !FINE_FOR_A_MEMBER.has(x.code));
+      const failure = failures.find((x) => x.imageDigest === f.image.imageDigest) ?? memberFailures[0];
+      const parents = known.filter((i) => i.childDigests.includes(f.image.imageDigest) && isArchived(i) && i.imageStatus !== 'ACTIVATING');
+      const parentNote = parents.length > 0 ? `its image index ${parents.map((p) => `${p.imageDigest} [${p.imageTags.join(', ') || 'untagged'}]`).join(', ')} stays archived (a pull through it still fails until it is restored too)` : undefined;
+      const withFamily = done.filter((d) => d !== f.image.imageDigest);
+      const byDigest = new Map(known.map((i) => [i.imageDigest, i]));
+      const audited = (image: ImageFact, reason: string, failed?: { code: string; reason: string }): AuditRecord => ({
+        runId: `restore-on-use-${now}`, at: now, action: 'restore', status: failed ? 'failed' : 'restored', repositoryName: image.repositoryName, imageDigest: image.imageDigest,
+        imageTags: image.imageTags, imageSizeInBytes: image.imageSizeInBytes, imagePushedAt: image.imagePushedAt, referrers: [], requestedBy: `in use by ${f.usedBy.join(', ')}`,
+        reasons: [reason], ...(failed && { failure: { code: failed.code, reason: failed.reason } }),
+      });
+      const own = failures.find((x) => x.imageDigest === f.image.imageDigest);
+      await deps.store?.recordAudit(f.registry, [
+        audited(f.image, 'restored on use: it is archived and in use, so its next pull would fail', own),
+        ...withFamily.flatMap((d) => (byDigest.has(d) ? [audited(byDigest.get(d)!, `restored on use with ${f.image.repositoryName}@${f.image.imageDigest}: a pull of it needs its family`)] : [])),
+        ...memberFailures.flatMap((x) => (byDigest.has(x.imageDigest) ? [audited(byDigest.get(x.imageDigest)!, `restore on use with ${f.image.repositoryName}@${f.image.imageDigest} failed`, x)] : [])),
+      ], auditExpiry(deps.config, now));
+      const why = failure ? `${failure.imageDigest === f.image.imageDigest ? '' : `its family member ${failure.imageDigest}: `}${failure.code}: ${failure.reason}` : parentNote;
+      results.push({ ...f, outcome: failure ? 'failed' : 'restored', ...(why && { why }), ...(withFamily.length > 0 && { withFamily }), command });
     }
   }
   // One being restored already was told when it was restored (or is ECR's own doing): not again every night.
@@ -115,7 +140,7 @@ export async function restoreOnUse(deps: RestoreOnUseDeps, found: readonly Archi
 /** One line per image, for logs, warnings and notifications. */
 export function restoredOnUseText(r: RestoredOnUse): string {
   const what = `${r.registry.accountId}/${r.registry.region} ${r.image.repositoryName}@${r.image.imageDigest} [${r.image.imageTags.join(', ') || 'untagged'}] is archived and in use by ${r.usedBy.join(', ')}`;
-  if (r.outcome === 'restored') return `${what}: restored (it answers pulls once ACTIVE)`;
+  if (r.outcome === 'restored') return `${what}: restored${r.withFamily ? ` with ${r.withFamily.length} image(s) of its family (children, signatures)` : ''} (it answers pulls once ACTIVE)${r.why ? `; ${r.why}` : ''}`;
   if (r.outcome === 'restoring already') return `${what}: ECR is restoring it (ACTIVATING)`;
   return `${what}: NOT restored (${r.why}); its next pull fails until: ${r.command}`;
 }

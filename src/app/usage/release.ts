@@ -1,0 +1,33 @@
+import type { Scope } from '../../domain/facts.js';
+import { parseImageReference } from '../../domain/image-reference.js';
+import { tagDigests } from '../../domain/tag-fact.js';
+import type { EventLedger } from '../ports.js';
+
+/**
+ * Records that a use of an image ended at `until`, learnt at `noticedAt`, on the image in the registry it names —
+ * this scope's or another account's or region's (grace counts from the last use anywhere). A digest is released
+ * directly; a tag releases the image it points to now; `digest`, when given, is the digest actually run. A malformed
+ * reference protected nothing; a registry the ledger does not hold has nothing to stamp. The event path and the
+ * reconcile both stamp through here: a stop is stored whoever sees it first.
+ */
+export async function releaseNamed(ledger: Pick<EventLedger, 'getFact' | 'releaseImage'>, image: string, o: { until: string; noticedAt: string; digest?: string }): Promise<void> {
+  let ref;
+  try {
+    ref = parseImageReference(image, 'container');
+  } catch {
+    return;
+  }
+  if (ref.kind !== 'ecr' || ref.registryId === undefined || ref.region === undefined) return;
+  await releaseIn(ledger, { accountId: ref.registryId, region: ref.region }, ref.repositoryName, o.digest ?? ref.digest ?? ref.tag ?? 'latest', o);
+}
+
+/** `target` is a digest or a tag of `repositoryName` in `registry`. */
+export async function releaseIn(ledger: Pick<EventLedger, 'getFact' | 'releaseImage'>, registry: Scope, repositoryName: string, target: string, o: { until: string; noticedAt: string }): Promise<void> {
+  let digests = target.includes(':') ? [target] : undefined;
+  if (!digests) {
+    const tag = await ledger.getFact(registry, 'tag', `${repositoryName}:${target}`);
+    if (!tag || tag.deleted) return;
+    digests = tagDigests(tag.fact);
+  }
+  for (const digest of digests) await ledger.releaseImage(registry, repositoryName, digest, o.until, o.noticedAt);
+}

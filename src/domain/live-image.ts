@@ -1,0 +1,19 @@
+import type { ImageFact } from './facts.js';
+
+/**
+ * The image as ECR answers now, with the links the ledger already knows (children, subject: a manifest never
+ * changes). At the moment of acting ECR's answer wins over the ledger's memory: tags, storage class, push time (a
+ * digest deleted and pushed again is new), `lastArchivedAt` (archived again by hand or by a lifecycle rule) and the
+ * last recorded pull. What ECR does not say is not filled in from the ledger: an archive time ECR omits is unknown.
+ */
+export function asEcrAnswers(known: ImageFact, current: ImageFact): ImageFact {
+  const { imageStatus: _status, lastArchivedAt: _archived, lastRecordedPullTime: _pulled, ...links } = known;
+  return {
+    ...links,
+    imageTags: current.imageTags,
+    imagePushedAt: current.imagePushedAt,
+    ...(current.imageStatus !== undefined && { imageStatus: current.imageStatus }),
+    ...(current.lastArchivedAt !== undefined && { lastArchivedAt: current.lastArchivedAt }),
+    ...(current.lastRecordedPullTime !== undefined && { lastRecordedPullTime: current.lastRecordedPullTime }),
+  };
+}
