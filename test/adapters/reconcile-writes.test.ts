@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inParallel } from '../../src/adapters/dynamodb-writes.js';
 import { embeddedLedger } from '../fixtures/embedded-ledger.js';
+import { factPk } from '../../src/adapters/ledger-items.js';
 import { reconcileLedger } from '../../src/app/reconcile.js';
 import { defaultConfig } from '../../src/config.js';
 import type { AccountFacts } from '../../src/domain/facts.js';
@@ -13,11 +14,13 @@ const embedded = embeddedLedger('each');
 const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const reconcile = (facts: AccountFacts) => reconcileLedger({ ledger: embedded.ledger, clock: () => new Date(facts.capturedAt) }, { facts, config: defaultConfig(), source: 'test' });
 
-/** Runs `hook` once, just before the first write request the reconcile sends: between its read and its writes. */
-function beforeFirstWrite(hook: () => Promise<void>): void {
+/** Runs `hook` once, just before the first write request the reconcile sends (of `pk`, if given): between its read and its writes. */
+function beforeFirstWrite(hook: () => Promise<void>, pk?: string): void {
   let fired = false;
   embedded.engine.client.middlewareStack.add((next, context) => async (args) => {
-    if (!fired && ['PutItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand'].includes(String(context.commandName))) {
+    const item = (args.input as { Item?: { pk?: string | { S?: string } } }).Item;
+    const itemPk = typeof item?.pk === 'string' ? item.pk : item?.pk?.S; // marshalled or not, depending on the middleware's place
+    if (!fired && ['PutItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand'].includes(String(context.commandName)) && (pk === undefined || itemPk === pk)) {
       fired = true;
       await hook();
     }
@@ -82,6 +85,15 @@ describe('duplicate keys and items that do not fit', () => {
     expect(inUse(held.facts)).toEqual([digest('new'), digest('old')].sort());
     expect(inUse(held.facts)).toEqual(inUse(facts, new Map()));
     expect(held.facts.images.find((i) => i.imageDigest === digest('old'))?.imageTags).toEqual(['live']);
+  });
+
+  it('a stopped task\'s protectedUntil an event stamps between the picture\'s read and its writes is not overwritten (issue 29, point 1)', async () => {
+    await reconcile(account(daysAgo(1)));
+    const until = new Date(Date.parse(NOW) + 20 * 3_600_000).toISOString();
+    beforeFirstWrite(() => embedded.ledger.events.releaseImage(SCOPE, 'app', digest('x'), until, NOW), factPk(SCOPE, 'image', `app@${digest('x')}`)); // the STOPPED event, stamped ahead
+    const later = account(NOW);
+    await reconcile({ ...later, images: later.images.map((i) => (i.imageDigest === digest('x') ? { ...i, lastRecordedPullTime: NOW } : i)) }); // the image item changed: rewritten
+    expect((await embedded.ledger.load(SCOPE)).history.get(`app@${digest('x')}`)?.protectedUntil).toBe(until);
   });
 
   it('refuses, before writing anything, a fact that cannot fit one item, naming it; the watermark does not move', async () => {

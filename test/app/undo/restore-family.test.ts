@@ -18,7 +18,7 @@ const [index, amd64, arm64, signature] = [digest('index'), digest('amd64'), dige
 
 function archivedFamily(): FakeAccount {
   const account = new FakeAccount();
-  const archived = { imagePushedAt: new Date('2026-09-01T00:00:00Z'), imageSizeInBytes: 10_000_000, imageStatus: 'ARCHIVED', lastArchivedAt: new Date('2026-10-01T00:00:00Z') };
+  const archived = { imagePushedAt: new Date('2026-09-01T00:00:00Z'), imageSizeInBytes: 10_000_000, imageStatus: 'ARCHIVED' as const, lastArchivedAt: new Date('2026-10-01T00:00:00Z') };
   account.ecr.addRepository('web');
   account.ecr.addImage('web', { ...archived, imageDigest: amd64, imageTags: [], imageManifestMediaType: OCI_IMAGE });
   account.ecr.addImage('web', { ...archived, imageDigest: arm64, imageTags: [], imageManifestMediaType: OCI_IMAGE });
