@@ -16,6 +16,7 @@ import { imageView } from '../app/views.js';
 import { whoUses, whoUsesFromIndex } from '../app/who-uses.js';
 import { staleReferrerWarnings } from '../app/usage-reports.js';
 import type { Config } from '../config.js';
+import { staleness } from '../domain/freshness.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import { AwsCaller } from '../adapters/aws/caller.js';
@@ -51,6 +52,11 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
     const results = await sequentially(loaded, async ({ file, facts }) => ({
       file, scope: facts.scope, capturedAt: facts.capturedAt, ...(await reconcileLedger({ ledger: open.ledger, clock }, { facts, config: cfg, source: `snapshot ${file}` })),
     }));
+    // A scope is as fresh as its picture: an old one is loaded, and stays stale (the sweep treats it as unreadable).
+    for (const r of results) {
+      const stale = staleness({ capturedAt: r.capturedAt, reconciledAt: clock().toISOString() }, cfg.sweep.maxLedgerAgeHours, clock().toISOString());
+      if (stale) io.err(`warning: ${r.scope.accountId}/${r.scope.region} from ${r.file} is loaded but stale: ${stale}. A sweep treats it as unreadable until a newer picture is loaded (snapshot it again, or reconcile live).`);
+    }
     const line = (r: (typeof results)[number]) => `Reconciled ${r.scope.accountId}/${r.scope.region} from ${r.file} into ${open.describe}: ` +
       `${r.images} images (${r.unprotected} unprotected), ${r.written} items written, ${r.unchanged} unchanged, ${r.removed} removed.`;
     if (results.length === 1 && files[0] === flags.snapshot) {

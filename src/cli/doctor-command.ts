@@ -45,7 +45,7 @@ export async function doctorCommand(flags: Flags, io: Io): Promise<number> {
       const ledger = new DynamoDbLedger(new DynamoDBClient({ ...client, retryMode: 'adaptive' }), table);
       return {
         layout: async () => ({ version: await ledger.layout.peek(), current: LAYOUT_VERSION }),
-        lastReconcile: async (scope) => (await ledger.watermark(scope))?.reconciledAt,
+        lastReconcile: async (scope) => { const w = await ledger.watermark(scope); return w && (w.capturedAt < w.reconciledAt ? w.capturedAt : w.reconciledAt); },
         lastSweep: async (scope) => {
           const [last] = await ledger.runs.runs(scope, { limit: 1, now: io.clock().toISOString() });
           return last && { at: last.finishedAt, mode: `${last.mode}, ${last.images} image(s), run ${last.runId}` };

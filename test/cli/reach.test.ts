@@ -85,6 +85,22 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     expect(stale.unreadableScopes).toEqual([{ account: A, region: WEST, why: expect.stringContaining('more than maxLedgerAgeHours') }]);
   });
 
+  it('an old snapshot loaded now is as old as its picture: stale, said on stderr, and the scope keeps the repository whole (issue 30, point 3)', async () => {
+    const org = organisation();
+    const w = await world(org);
+    org.accounts.get(A)!.ecr.replicationRules = [{ destinations: [{ region: WEST, registryId: A }], deleteReplication: { enabled: true } }];
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    // A picture of the destination captured ten days ago, loaded today: whatever it ran since, the picture cannot say.
+    const old = await westSnapshot(w.dir, `${A}.dkr.ecr.${WEST}.amazonaws.com/other:1`, at(-9));
+    const loaded = await cli(org, at(1), 'reconcile', '--snapshot', old, '--ledger', w.ledger, '--config', w.config);
+    expect(loaded.code).toBe(0);
+    expect(loaded.err).toContain(`warning: ${A}/${WEST} from ${old} is loaded but stale: its picture was captured ${at(-9).toISOString()}`);
+    const report = (await sweepA(org, w, at(1))).json();
+    expect(swept(report).filter((i) => i.startsWith('fluentd:'))).toEqual([]);
+    expect(org.accounts.get(A)!.ecr.deleted).not.toContain(`fluentd@${digest('fluentd-zzzz')}`);
+    expect(report.unreadableScopes).toEqual([{ account: A, region: WEST, why: expect.stringContaining(`its picture was captured ${at(-9).toISOString()}`) }]);
+  });
+
   it('an organisation grant (aws:PrincipalOrgID) is judged by the organisation\'s accounts when organization.id names it', async () => {
     const orgGrant = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'], Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }] });
     const run = async (organizationId?: string) => {

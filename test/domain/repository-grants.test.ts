@@ -13,8 +13,14 @@ describe('repositoryGrants: whether a repository policy lets other accounts pull
     ['another account id', policy({ Effect: 'Allow', Principal: { AWS: ['210987654321'] }, Action: 'ecr:BatchGetImage' }), true],
     ['everyone', policy({ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }), true],
     ['a deny for others', policy({ Effect: 'Deny', Principal: '*', Action: 'ecr:*' }), false],
-    ['Lambda of this account', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'ecr:BatchGetImage' }), false],
+    ['Lambda pinned to this account (aws:SourceAccount)', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'ecr:BatchGetImage', Condition: { StringEquals: { 'aws:SourceAccount': ME } } }), false],
+    ['Lambda pinned to this account (aws:SourceArn)', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'ecr:BatchGetImage', Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:lambda:us-east-1:${ME}:function:*` } } }), false],
     ['Lambda of another account', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Condition: { StringLike: { 'aws:sourceArn': 'arn:aws:lambda:us-east-1:210987654321:function:*' } } }), true],
+    // What ecr-ledger cannot bound to named accounts reaches everything (issue 30, point 2).
+    ['Lambda with no condition: any account\'s function', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'ecr:BatchGetImage' }), true],
+    ['Lambda with a wildcard account in aws:sourceArn', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Condition: { StringLike: { 'aws:sourceArn': 'arn:aws:lambda:us-east-1:*:function:*' } } }), true],
+    ['Lambda with a condition key ecr-ledger does not read', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceVpc': 'vpc-1' } } }), true],
+    ['Lambda with aws:SourceAccount only if it exists', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Condition: { StringEqualsIfExists: { 'aws:SourceAccount': ME } } }), true],
     ['an unreadable policy', '{not json', true],
   ])('%s → shared %s', (_, text, shared) => {
     expect(sharingReason(repositoryGrants(text, ME)) !== undefined).toBe(shared);
@@ -42,6 +48,9 @@ describe('a repository policy judged with the accounts the ledger holds', () => 
     ['an organisation the config does not name', policy({ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } } }), /organisation o-abc1234567.*organization.id is not set/],
     ['a role by name', policy({ Effect: 'Allow', Principal: { AWS: 'AROAEXAMPLEID' }, Action: 'ecr:BatchGetImage' }), /AROAEXAMPLEID/],
     ['an unreadable policy', '{', /cannot be read/],
+    ['a service principal with no condition, naming the statement', policy({ Sid: 'LambdaECRImageRetrievalPolicy', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'ecr:BatchGetImage' }), /service principal lambda\.amazonaws\.com to pull for any account.*\(statement "LambdaECRImageRetrievalPolicy"\)/],
+    ['a service principal under aws:SourceOrgID the config does not name', policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'ecr:BatchGetImage', Condition: { StringEquals: { 'aws:SourceOrgID': 'o-abc1234567' } } }), /organisation o-abc1234567.*organization.id is not set/],
+    ['a wildcard account in a principal ARN, by position', JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: '210987654321' }, Action: 'ecr:BatchGetImage' }, { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::*:root' }, Action: 'ecr:BatchGetImage' }] }), /arn:aws:iam::\*:root.*\(statement #2\)/],
   ])('still keeps the repository whole for %s', (_, text, why) => {
     const reach = judge(text);
     expect(reachKeeps(reach, true, new Set()).join('; ')).toMatch(why);

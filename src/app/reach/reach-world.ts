@@ -3,8 +3,8 @@ import { scopeKey, type Scope } from '../../domain/facts.js';
 import type { ReachWorld, Standing } from '../../domain/reach.js';
 import { workloadRegionsOf, type RegionProbe } from '../../domain/region-probe.js';
 import type { Watermark } from '../ports.js';
+import { staleness } from '../../domain/freshness.js';
 
-const HOUR = 3_600_000;
 
 export interface ReachReads {
   readonly registry: Scope;
@@ -59,8 +59,8 @@ export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
     if (!watermarks.has(key)) return { readable: false, problem: 'unheld', why: 'the ledger does not hold it' };
     const watermark = watermarks.get(key);
     if (!watermark) return { readable: false, problem: 'stale', why: 'the ledger holds it but it was never reconciled' };
-    const age = (Date.parse(now) - Date.parse(watermark.reconciledAt)) / HOUR;
-    if (age > maxAge) return { readable: false, problem: 'stale', why: `the ledger last reconciled it ${watermark.reconciledAt} (${age.toFixed(1)} h ago, more than maxLedgerAgeHours ${maxAge})` };
+    const stale = staleness(watermark, maxAge, now);
+    if (stale) return { readable: false, problem: 'stale', why: `the ledger holds it, but ${stale}` };
     return { readable: true, how: 'ledger' };
   };
   return {

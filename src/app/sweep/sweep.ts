@@ -110,7 +110,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
   const now = deps.clock().toISOString();
   await requireOwnCredentials(deps.aws, scope, 'sweep');
   const whole = options.view ?? await deps.store.sweepView(scope);
-  requireFreshLedger(whole, deps.config, now);
+  requireFreshLedger(whole, deps.config, now, { ...(options.rehearsal && { rehearsal: true }), ...(deps.warn && { warn: deps.warn }) });
   const only = options.repositories;
   const view = only ? { ...whole, facts: { ...whole.facts, images: whole.facts.images.filter((i) => only.has(i.repositoryName)) } } : whole;
   const ownLease = !options.dryRun && !options.lease;
