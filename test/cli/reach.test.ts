@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digest } from '../fixtures/account-builder.js';
@@ -99,6 +99,33 @@ describe('the reach of a deletion: every scope a deletion can touch is read live
     expect(swept(report).filter((i) => i.startsWith('fluentd:'))).toEqual([]);
     expect(org.accounts.get(A)!.ecr.deleted).not.toContain(`fluentd@${digest('fluentd-zzzz')}`);
     expect(report.unreadableScopes).toEqual([{ account: A, region: WEST, why: expect.stringContaining(`its picture was captured ${at(-9).toISOString()}`) }]);
+  });
+
+  it('scope.ignoreRegions never waives a member\'s region: C\'s task there keeps its image, and config check says so (issue 30, point 4)', async () => {
+    const org = organisation();
+    const w = await world(org);
+    // C also works in a region the config does not list: the region probe finds it, and the warning says "reconcile
+    // it, or list it in scope.ignoreRegions". The operator lists it, meaning the registry account's unrelated cluster there.
+    org.accounts.get(C)!.enabledRegions = [REGION, WEST];
+    org.accounts.get(A)!.enabledRegions = [REGION, WEST];
+    org.accounts.get(A)!.in(WEST).ecs.addCluster('unrelated');
+    await writeFile(w.config, `${await readFile(w.config, 'utf8')}\nscope:\n  ignoreRegions: [${WEST}]\n`);
+    const member = org.accounts.get(C)!.in(WEST);
+    const image = `${registry}/fluentd:zzzz`;
+    const td = member.ecs.addTaskDefinition('west-job', 1, { job: image });
+    member.ecs.addCluster('west');
+    member.ecs.addTask('west', { taskArn: `arn:aws:ecs:${WEST}:${C}:task/west/1`, taskDefinitionArn: td, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containers: [{ name: 'job', image, imageDigest: digest('fluentd-zzzz') }] } as never);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const report = (await sweepA(org, w, at(1))).json();
+    expect(swept(report)).not.toContain('fluentd:zzzz');
+    expect(org.accounts.get(A)!.ecr.deleted).not.toContain(`fluentd@${digest('fluentd-zzzz')}`);
+    expect(report.unreadableScopes).toContainEqual(expect.objectContaining({ account: C, region: WEST }));
+
+    // A region the config lists for a member is never ignored, and config check says so.
+    const listed = (await readFile(w.config, 'utf8')).replace(`    - id: "${C}"\n      regions: [${REGION}]`, `    - id: "${C}"\n      regions: [${REGION}, ${WEST}]`);
+    await writeFile(w.config, listed);
+    const checked = await cli(org, at(1), 'config', 'check', w.config);
+    expect(checked.out).toContain(`warning: scope.ignoreRegions lists ${WEST}, a region of member account(s) ${C}: it is ignored only for the registry account's own probed regions`);
   });
 
   it('an organisation grant (aws:PrincipalOrgID) is judged by the organisation\'s accounts when organization.id names it', async () => {

@@ -42,11 +42,12 @@ export function reachWorld(config: Config, reads: ReachReads): ReachWorld {
     return accounts.includes(accountId) || accountId === registry.accountId ? [...org.regions] : [];
   };
   const heldRegions = (accountId: string) => reads.held.filter((h) => h.scope.accountId === accountId).map((h) => h.scope.region);
-  const ignored = new Set(config.scope.ignoreRegions);
-  const probed = new Map((reads.probes ?? []).map((p) => [p.accountId, workloadRegionsOf(p, config.scope.ignoreRegions)]));
+  // scope.ignoreRegions speaks only for the registry account's own probed regions (the operator knows its workloads
+  // there do not pull from here): never for a member's region, a configured or held one, or a replication destination.
+  const probed = new Map((reads.probes ?? []).map((p) => [p.accountId, workloadRegionsOf(p, p.accountId === registry.accountId ? config.scope.ignoreRegions : [])]));
   const regionsOf = (accountId: string) => [...new Set([
     ...configuredRegions(accountId), ...heldRegions(accountId), ...(reads.live ?? []).filter((s) => s.accountId === accountId).map((s) => s.region), ...(probed.get(accountId)?.keys() ?? []),
-  ])].filter((r) => !ignored.has(r) || (accountId === registry.accountId && r === registry.region)).sort();
+  ])].sort();
   const watermarks = new Map(reads.held.map((h) => [scopeKey(h.scope), h.watermark]));
   const live = new Set((reads.live ?? []).map(scopeKey));
   const maxAge = config.sweep.maxLedgerAgeHours;
