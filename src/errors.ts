@@ -27,6 +27,9 @@ export class RefusedError extends EcrLedgerError {}
 /** A deleting or settling path could not tell which account its credentials act for now: it refuses, nothing changed. */
 export class CredentialsUnknownError extends RefusedError {}
 
+/** Refused because something a deletion reaches could not be read at all (not merely unheld): exit 5. */
+export class UnreadableReachError extends RefusedError {}
+
 /** The ledger store failed (I/O, DynamoDB). */
 export class LedgerStoreError extends EcrLedgerError {}
 

@@ -22,6 +22,10 @@ export class SnapshotSweepAws implements SweepAws {
     return this.facts.scope.accountId;
   }
 
+  async region(): Promise<string> {
+    return this.facts.scope.region;
+  }
+
   async callerArn(): Promise<string> {
     return `the snapshot ${this.file}`;
   }

@@ -229,6 +229,8 @@ export interface SweepAws {
   callerAccount(): Promise<string>;
   /** Who the credentials are (their ARN, from the same call): audit records of a restore name who asked. */
   callerArn(): Promise<string>;
+  /** The region the ECR calls go to (the clients' region): a path that deletes checks it is the scope's. */
+  region(): Promise<string>;
   /** Per repository, where the registry's replication rules replicate a deletion (DescribeRegistry's deleteReplication). Read once per run. */
   registry(): Promise<{ deleteReplicatesTo(repositoryName: string): readonly Scope[] }>;
   /** The usage facts that change (and the immutable ones the ledger lacked), read live for the sweep's check. */

@@ -1,5 +1,5 @@
 import { systemClock } from '../system-clock.js';
-import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedError, SnapshotError, UsageError } from '../errors.js';
+import { ConfigError, ImageReferenceError, LayoutError, NotFoundError, RefusedError, SnapshotError, UnreadableReachError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
 import { commandHelp, COMMANDS, EXIT } from './command-specs.js';
 import { VERSION } from './version.js';
@@ -10,6 +10,7 @@ export { EXIT };
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof SnapshotError || error instanceof ImageReferenceError || error instanceof LayoutError) return EXIT.usage;
   if (error instanceof NotFoundError) return EXIT.notFound;
+  if (error instanceof UnreadableReachError) return EXIT.partial;
   if (error instanceof RefusedError) return EXIT.refused;
   return EXIT.runtime;
 }

@@ -21,6 +21,8 @@ import { shortDigest } from '../app/views.js';
 import { Organization } from '../adapters/aws/organization-members.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { openOrganization } from './organization-source.js';
+import { openRegionClients } from './live-source.js';
+import { regionProber } from '../adapters/aws/region-probe.js';
 
 /**
  * Each image counted by what happened to it, not by the run's default action: `deleted 3 image(s), archived 2
@@ -146,13 +148,22 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
   refuseMovedClock(flags, 'purge-repository');
   const cfg = await config(flags);
   const open = flags.ledger !== undefined || flags.table !== undefined ? await openLedger(flags) : undefined;
-  const clients = (io.aws ?? createAwsClients)({ ...(flags.region !== undefined && { region: flags.region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
+  // The ECR clients call the scope's region (a --scope of another region is another registry), else --region or the default.
+  const named = open ? await scopeFor(open.ledger, flags, io) : undefined;
+  const region = named?.region ?? flags.region;
+  const clients = (io.aws ?? createAwsClients)({ ...(region !== undefined && { region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
+  const regions = openRegionClients(flags, io);
   try {
-    const scope = open ? await scopeFor(open.ledger, flags, io) : await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
-    const ledger = open && { facts: (await open.ledger.load(scope)).facts, store: open.sweep, events: open.events, index: open.index() };
+    const scope = named ?? await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
+    // A scope the ledger does not hold reads as empty: its other scopes, probes and pins still count.
+    const held = open && await open.ledger.load(scope);
+    const ledger = open && held && { facts: held.facts, history: held.history, store: open.sweep, events: open.events, index: open.index(), announcements: open.announcements };
+    // Without a ledger, the account's regions are probed now: one running workloads could pull from here.
+    const probe = regionProber({ from: scope.region, clientsIn: (_account, r) => (r === scope.region ? clients : regions.clientsIn(r)), caller: new AwsCaller(), now: () => io.clock(), scope: cfg.scope });
     const clusters = cfg.eks.clusters.length > 0 ? new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) : undefined;
-    const report = await purgeRepository({ aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger && { ledger }), ...(clusters && { clusters }) },
-      scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
+    const report = await purgeRepository({
+      aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger ? { ledger } : { probe: () => probe(scope.accountId, []) }), ...(clusters && { clusters }),
+    }, scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
     print(io, flags, report, () => [
       report.dryRun
         ? `DRY RUN: nothing in ${repositoryName} is in use; --force would delete its ${report.images.length} image(s).`
@@ -162,6 +173,7 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
     return report.failures.length > 0 ? 5 : 0;
   } finally {
     clients.destroy();
+    regions.close();
     await open?.close();
   }
 }

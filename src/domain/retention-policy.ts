@@ -2,12 +2,13 @@ import { compileGlob } from './glob.js';
 import { disposalOf, disposalRule, type Disposal } from './disposal.js';
 import { isolatedWorld } from './isolated-world.js';
 import type { Config, RepositoryRule } from '../config.js';
-import type { AccountFacts, ImageFact, ImageHistory, PinFact } from './facts.js';
+import type { AccountFacts, ImageFact, ImageHistory } from './facts.js';
 import { imageKey } from './facts.js';
 import { groupBy } from './group-by.js';
 import { blockingScopes, coveredAccounts, reachKeeps, reachOf, type ReachWorld, type RepositoryReach, type UnreadableScope } from './reach.js';
 import type { Referrer, Usage } from './usage.js';
 import { usageAcrossScopes } from './usage-across-scopes.js';
+import { lastUseEnded, releasedByExpiredPins } from './past-use.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -74,24 +75,10 @@ function unreferencedSince(image: ImageFact, history: ImageHistory | undefined, 
   let observed: { at: string; source: UnreferencedSource } = history?.unprotectedSince
     ? { at: history.unprotectedSince, source: 'ledger' }
     : options.historySource === 'snapshot' ? { at: facts.capturedAt, source: 'snapshot' } : { at: options.now, source: 'now' };
-  // A reference that went away later than that restarts the clock.
-  if (history?.releasedAt && Date.parse(history.releasedAt) > Date.parse(observed.at)) observed = { at: history.releasedAt, source: 'ledger' };
-  // A protection recorded ahead of time ends later still (a stopped task's retention).
-  if (history?.protectedUntil && Date.parse(history.protectedUntil) > Date.parse(observed.at)) observed = { at: history.protectedUntil, source: 'ledger' };
+  // A use that ended later than that restarts the clock (a release; a stopped task's retention, which may end later still).
+  const ended = lastUseEnded(history);
+  if (ended && Date.parse(ended) > Date.parse(observed.at)) observed = { at: ended, source: 'ledger' };
   return Date.parse(image.imagePushedAt) >= Date.parse(observed.at) ? { at: image.imagePushedAt, source: 'push' as const } : observed;
-}
-
-/** A pin that expired is a reference that went away at its expiry: it restarts the image's unreferenced clock. */
-function releasedByExpiredPins(history: ReadonlyMap<string, ImageHistory>, pins: readonly PinFact[], now: string): ReadonlyMap<string, ImageHistory> {
-  const expired = pins.filter((p) => p.expiresAt !== undefined && Date.parse(p.expiresAt) <= Date.parse(now));
-  if (expired.length === 0) return history;
-  const next = new Map(history);
-  for (const pin of expired) {
-    const key = imageKey(pin.repositoryName, pin.imageDigest);
-    const before = next.get(key);
-    if ((before?.releasedAt ?? '') < pin.expiresAt!) next.set(key, { ...before, releasedAt: pin.expiresAt! });
-  }
-  return next;
 }
 
 const SOURCE_WORDS: Record<UnreferencedSource, string> = {

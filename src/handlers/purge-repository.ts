@@ -16,11 +16,12 @@ export const handler = createPurgeResourceHandler({
   log, respond: putResponse,
   purge: async (repositoryName) => {
     const scope = await reader.scope();
-    const facts = (await ledger.scopes()).some((s) => s.accountId === scope.accountId && s.region === scope.region) ? (await ledger.load(scope)).facts : undefined;
+    // The ledger always judges, also when it does not hold this scope: its other scopes, region probes and pins count.
+    const held = await ledger.load(scope);
     return purgeRepository({
       aws: new LiveSweepAws(clients, new AwsCaller(), scope, config, systemClock), config, clock: systemClock,
       ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),
-      ...(facts && { ledger: { facts, store: ledger.sweep, events: ledger.events, index: ledger.usageIndex() } }),
+      ledger: { facts: held.facts, history: held.history, store: ledger.sweep, events: ledger.events, index: ledger.usageIndex(), announcements: ledger.announcements },
     }, scope, repositoryName, { dryRun: false, runId: randomUUID() });
   },
 });

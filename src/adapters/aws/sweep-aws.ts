@@ -37,6 +37,10 @@ export class LiveSweepAws implements SweepAws {
     return (await this.whoAmI()).account;
   }
 
+  async region(): Promise<string> {
+    return this.clients.ecr.config.region();
+  }
+
   async callerArn(): Promise<string> {
     return (await this.whoAmI()).arn;
   }

@@ -10,7 +10,7 @@ export interface HistoryDeps {
   readonly events: EventLedger;
   readonly config: Config;
   /** Live ECR, opened only when a dead run left intents to settle. */
-  readonly aws: () => Pick<SweepAws, 'describeImages' | 'callerAccount'>;
+  readonly aws: () => Pick<SweepAws, 'describeImages' | 'callerAccount' | 'region'>;
   readonly warn: (message: string) => void;
 }
 

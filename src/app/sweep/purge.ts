@@ -1,16 +1,19 @@
 import type { Config } from '../../config.js';
-import type { AccountFacts, Scope } from '../../domain/facts.js';
+import type { AccountFacts, ImageFact, ImageHistory, RepositoryFact, Scope } from '../../domain/facts.js';
 import { imageKey, keptByLedger } from '../../domain/facts.js';
+import { releasedByExpiredPins, timeHold } from '../../domain/past-use.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
+import { ruleMatcher } from '../../domain/retention-policy.js';
 import { reachKeeps, reachOf } from '../../domain/reach.js';
+import type { RegionProbe } from '../../domain/region-probe.js';
 import { usageAcrossScopes } from '../../domain/usage-across-scopes.js';
 import { requireOwnCredentials } from '../reach/credentials.js';
 import { readRunReach } from '../reach/run-reach.js';
 import { reachWorld } from '../reach/reach-world.js';
 import type { UsageIndex } from '../usage-index.js';
-import { RefusedError } from '../../errors.js';
+import { AwsReadError, RefusedError, UnreadableReachError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
-import type { EventLedger, SweepAws, SweepStore } from '../ports.js';
+import type { AnnouncementStore, EventLedger, SweepAws, SweepStore } from '../ports.js';
 import { act } from './act.js';
 import { RunLease } from './lease.js';
 import { sweepImage, type SweepImage } from './report.js';
@@ -20,10 +23,19 @@ export interface PurgeDeps {
   readonly aws: SweepAws;
   readonly config: Config;
   readonly clock: () => Date;
-  /** With a ledger: its facts are reused, its pins protect, and deletions are recorded (tombstones, audit). */
-  readonly ledger?: { readonly facts: AccountFacts; readonly store: SweepStore; readonly events: EventLedger; readonly index: UsageIndex };
+  /**
+   * With a ledger: its facts are reused, its pins, reports and time-based protection (stopped tasks' retention,
+   * releases within grace, the notice's promises) hold, and deletions are recorded (tombstones, audit). A scope the
+   * ledger does not hold has empty `facts`, never no ledger: its other scopes and region probes still count.
+   */
+  readonly ledger?: {
+    readonly facts: AccountFacts; readonly history?: ReadonlyMap<string, ImageHistory>; readonly store: SweepStore; readonly events: EventLedger; readonly index: UsageIndex;
+    readonly announcements?: AnnouncementStore;
+  };
   /** EKS clusters read live (config `eks.clusters`), as the sweep reads them: one that cannot be read now refuses the purge. */
   readonly clusters?: ClusterReader;
+  /** Without a ledger: the account's regions probed live now (a region running workloads could pull from here). */
+  readonly probe?: () => Promise<RegionProbe>;
 }
 
 export interface PurgeReport {
@@ -36,8 +48,10 @@ export interface PurgeReport {
 const REASON = 'purged: its repository is about to be deleted and nothing uses it';
 
 /**
- * Empties a repository that is about to be deleted (a stack that owns it is being removed). Refuses, naming who
- * uses what, if any of its images is in use — by a workload the live read sees or by an operator's pin.
+ * Empties a repository that is about to be deleted (a stack that owns it is being removed): a sweep of one
+ * repository. Refuses, naming who uses what, if any of its images is in use — by a workload the live read sees, an
+ * operator's pin, a usage report, a use that ended within grace, a promise of the notice — or if a scope its deletion
+ * reaches cannot be judged.
  */
 export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryName: string, options: { dryRun: boolean; runId: string }): Promise<PurgeReport> {
   await requireOwnCredentials(deps.aws, scope, 'purge');
@@ -50,6 +64,20 @@ export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryN
   }
 }
 
+/** Where a deletion in the repository reaches: from the ledger, or (without one) from a live probe of the account's regions. */
+async function purgeReach(deps: PurgeDeps, scope: Scope, repository: RepositoryFact, images: readonly ImageFact[], now: string) {
+  if (deps.ledger) return readRunReach({ index: deps.ledger.index, config: deps.config, held: async () => undefined }, scope, [repository], images, now);
+  if (!deps.probe) throw new UnreadableReachError(`${repository.repositoryName} cannot be emptied: without a ledger, the regions of ${scope.accountId} where workloads could pull from it cannot be read (give --ledger or --table)`);
+  let probe: RegionProbe;
+  try {
+    probe = await deps.probe();
+  } catch (error) {
+    if (!(error instanceof AwsReadError)) throw error;
+    throw new UnreadableReachError(`${repository.repositoryName} cannot be emptied: the regions of ${scope.accountId} where workloads could pull from it cannot be read (${error.message})`, { cause: error });
+  }
+  return { world: reachWorld(deps.config, { registry: scope, home: 'live', held: [], probes: [probe], now }), others: [] };
+}
+
 async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, options: { dryRun: boolean; runId: string; lease?: RunLease }): Promise<PurgeReport> {
   const now = deps.clock().toISOString();
   const images = await deps.aws.repositoryImages(repositoryName);
@@ -58,9 +86,7 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
   const deleteReplicatesTo = (await deps.aws.registry()).deleteReplicatesTo(repositoryName);
   const repository = { repositoryName, ...(policyText !== undefined && { policyText }), ...(deleteReplicatesTo.length > 0 && { deleteReplicatesTo }) };
   // Every scope a deletion here reaches: its users count (the ledger's other scopes, replicas' users), and one that cannot be judged refuses.
-  const reach = deps.ledger
-    ? await readRunReach({ index: deps.ledger.index, config: deps.config, held: async () => undefined }, scope, [repository], images, now)
-    : { world: reachWorld(deps.config, { registry: scope, home: 'live', held: [], now }), others: [] };
+  const reach = await purgeReach(deps, scope, repository, images, now);
   const clusterReads = deps.clusters ? await readClusters(deps.clusters, scope) : [];
   const unreadable = clusterReads.filter((r) => r.error !== undefined);
   if (unreadable.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: ${unreadable.map((r) => `EKS cluster ${r.cluster} cannot be read now (${r.error})`).join('; ')}; a pod there may run any of its images`);
@@ -78,6 +104,16 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
     });
     throw new RefusedError(`${repositoryName} cannot be emptied: ${inUse.length} of its ${images.length} image(s) are in use. ${who.join('; ')}`);
   }
+  // Time is protection too, as in the sweep: a stopped task's retention, a use that ended within grace, a notice's promise.
+  const history = releasedByExpiredPins(deps.ledger?.history ?? new Map(), kept.pins, now);
+  const graceDays = ruleMatcher(deps.config.repositories)(repositoryName)?.graceDays ?? Math.max(0, ...deps.config.repositories.map((r) => r.graceDays));
+  const announced = deps.config.notice && deps.ledger?.announcements ? await deps.ledger.announcements.announcements(scope, images) : new Map();
+  const held = images.flatMap((image) => {
+    const key = imageKey(repositoryName, image.imageDigest);
+    const why = timeHold(history.get(key), { graceDays, now, ...(announced.get(key) && { deletableFrom: announced.get(key)!.deletableFrom }) });
+    return why ? [`${repositoryName}@${image.imageDigest} [${image.imageTags.join(', ') || 'untagged'}]: ${why}`] : [];
+  });
+  if (held.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: ${held.length} of its ${images.length} image(s) are still protected by time. ${held.join('; ')}`);
   const planned: PlannedImage[] = images.map((image) => ({ image, action: 'delete', reasons: [REASON], referrers: used.referrers.get(imageKey(repositoryName, image.imageDigest)) ?? [], inUse: false }));
   if (options.dryRun) return { repositoryName, dryRun: true, images: planned.map((p) => sweepImage(p)), failures: [] };
   const config = { ...deps.config, sweep: { ...deps.config.sweep, action: 'delete' as const } };

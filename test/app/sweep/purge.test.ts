@@ -12,6 +12,7 @@ import { runCli } from '../../../src/cli/main.js';
 import { parseConfig } from '../../../src/config.js';
 import { createPurgeResourceHandler, putResponse } from '../../../src/handlers/purge-resource.js';
 import { FakeAccount } from '../../fakes/fake-account.js';
+import { regionProber } from '../../../src/adapters/aws/region-probe.js';
 import { digest } from '../../fixtures/account-builder.js';
 
 const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -29,9 +30,12 @@ function stackAccount(inUse: boolean): FakeAccount {
   return a;
 }
 
+/** Without a ledger, the account's regions are probed live (the fake account's enabled regions). */
+const liveProbe = (a: FakeAccount) => () => regionProber({ from: SCOPE.region, clientsIn: (_account, region) => a.clientsIn(region), caller: new AwsCaller({ sleep: async () => undefined }), now: () => new Date('2026-11-20T00:00:00Z'), scope: parseConfig({}).scope })(SCOPE.accountId, []);
+
 const purge = (a: FakeAccount, dryRun: boolean, clusters?: ClusterReader) => purgeRepository({
   aws: new LiveSweepAws(a.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, parseConfig({}), () => new Date('2026-11-20T00:00:00Z')), config: parseConfig({}), clock: () => new Date('2026-11-20T00:00:00Z'),
-  ...(clusters && { clusters }),
+  probe: liveProbe(a), ...(clusters && { clusters }),
 }, SCOPE, 'stack-repo', { dryRun, runId: 'r1' });
 
 /** One EKS cluster running `images`, or one that cannot be read (`error`). */
