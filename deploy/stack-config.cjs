@@ -25,6 +25,22 @@ function check(file) {
   }
 }
 
+/**
+ * The statement that lets the central functions assume the members' reader role: in the accounts the config lists,
+ * or (members discovered) in any account of the organisation (`aws:ResourceOrgID`). A discovering config without the
+ * organisation's id cannot be limited, and is refused. Outside an organisation it is removed (trim-roles.cjs).
+ */
+function readMembers(organization, roleName, organizationId) {
+  const statement = { Sid: 'OrganizationMembers', Effect: 'Allow', Action: ['sts:AssumeRole'] };
+  const role = (account) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role/${roleName}` });
+  if (organization && Array.isArray(organization.accounts)) return { ...statement, Resource: organization.accounts.map((a) => role(String(a.id))) };
+  if (organization) {
+    if (!organizationId) throw new Error('organization.discover needs the organisation\'s id (organization.id in the config, or --param organizationId=o-…): the central roles may assume the reader role only in its accounts');
+    return { ...statement, Resource: role('*'), Condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } } };
+  }
+  return { ...statement, Resource: role('*') };
+}
+
 module.exports = async ({ resolveVariable }) => {
   const param = async (name) => {
     try {
@@ -51,10 +67,14 @@ module.exports = async ({ resolveVariable }) => {
     raw = parse(require('node:fs').readFileSync(path, 'utf8')) ?? {};
   }
   const notice = raw.notice ?? {};
+  const roleName = raw.organization?.roleName ?? 'ecr-ledger-reader';
+  const organizationId = raw.organization?.id ?? (await param('organizationId')) ?? '';
   return {
+    // sts:AssumeRole of the members' reader role, limited to the members: the listed accounts, or the organisation.
+    readMembers: readMembers(raw.organization, roleName, organizationId),
     // As written (defaults are filled in by the functions): Lambda environment variables are limited to 4 KB.
     json: JSON.stringify(raw),
-    roleName: raw.organization?.roleName ?? 'ecr-ledger-reader',
+    roleName,
     // The SSM parameter the webhook URL is read from, or none (a parameter no one may read).
     webhookParameter: notice.webhookParameter === undefined ? '/ecr-ledger/no-webhook' : notice.webhookParameter.startsWith('/') ? notice.webhookParameter : `/${notice.webhookParameter}`,
     managedRepositories,

@@ -15,6 +15,12 @@ const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region s
 const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name');
 
 /** An organisation id, as in `aws:PrincipalOrgID`. */
+/** One usage source's settings: its own staleAfterHours, and who may report it (ARN globs; default: its first reporter). */
+const sourceSettings = z.strictObject({
+  staleAfterHours: z.number().positive().optional(),
+  principals: z.array(z.string().regex(/^(arn:aws[a-z-]*:(iam|sts)::[\d*?]{1,12}:\S+|\*)$/, 'expected an IAM or STS ARN pattern such as arn:aws:iam::123456789012:role/edge-reporter or arn:aws:sts::123456789012:assumed-role/edge-reporter')).min(1).optional(),
+});
+
 const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id: o- and 10 to 32 lowercase letters or digits');
 
 const listedOrganization = z.strictObject({
@@ -99,10 +105,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Usage sources (`report-usage`): one not heard from within staleAfterHours is stale (it keeps protecting, and says so). */
   usageSources: z
-    .strictObject({
+    .object({
       staleAfterHours: z.number().positive().default(24),
-      sources: z.record(z.string().min(1), z.strictObject({ staleAfterHours: z.number().positive() })).default({}),
+      sources: z.record(z.string().min(1), sourceSettings).default({}),
     })
+    // A source's settings may also sit directly under usageSources (`usageSources: { NAME: { principals } }`).
+    .catchall(sourceSettings)
+    .transform(({ staleAfterHours, sources, ...named }) => ({ staleAfterHours, sources: { ...(named as Record<string, z.infer<typeof sourceSettings>>), ...sources } }))
     .prefault({}),
   /** An archived image something uses is restored at once by the deployed event functions and reconcile (its next pull would fail). */
   restoreOnUse: z.boolean().default(true),

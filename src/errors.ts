@@ -27,6 +27,9 @@ export class RefusedError extends EcrLedgerError {}
 /** A deleting or settling path could not tell which account its credentials act for now: it refuses, nothing changed. */
 export class CredentialsUnknownError extends RefusedError {}
 
+/** Refused because the caller may not do this (another principal's usage source): HTTP 403, exit 4. */
+export class ForbiddenError extends RefusedError {}
+
 /** Refused because something a deletion reaches could not be read at all (not merely unheld): exit 5. */
 export class UnreadableReachError extends RefusedError {}
 

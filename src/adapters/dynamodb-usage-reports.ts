@@ -39,10 +39,14 @@ export class DynamoDbUsageReports implements UsageReportStore {
    * The new set first (references before facts), then the source item, then the images it no longer reports: a
    * crash part-way leaves more images protected, never fewer. A report older than the one held is refused.
    */
-  async replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[]): Promise<{ written: number; removed: readonly ReportedImageFact[] }> {
+  async replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[], admit?: (held: UsageSourceFact | undefined) => void): Promise<{ written: number; removed: readonly ReportedImageFact[] }> {
     return this.guard('replacing a usage report', async () => {
       const held = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: factPk(scope, 'usage-source', source.name), sk: 'F' }, ConsistentRead: true }))).Item;
-      const heldAt = (held?.fact as UsageSourceFact | undefined)?.reportedAt;
+      const heldFact = held && !held.deleted ? (held.fact as UsageSourceFact) : undefined;
+      admit?.(heldFact);
+      // A report that names no sender (the reconcile, a local ledger) leaves the source's owner as it was.
+      if (source.principal === undefined && heldFact?.principal !== undefined) source = { ...source, principal: heldFact.principal };
+      const heldAt = heldFact?.reportedAt;
       if (heldAt !== undefined && heldAt > source.reportedAt) throw new RefusedError(`source ${source.name} already has a newer report (${heldAt}) than this one (${source.reportedAt}); nothing was written`);
       const before = await this.reportedImages(scope, source.name);
       const items = images.map((r) => factItem(scope, 'reported-image', r, r.reportedAt));

@@ -203,8 +203,11 @@ import type { Announcement } from '../domain/notice.js';
 export interface UsageReportStore {
   /** The images a source reported last: its current set. */
   reportedImages(scope: Scope, source: string): Promise<ReportedImageFact[]>;
-  /** Replaces a source's set with a newer report (an older one is refused, RefusedError); returns what it no longer reports. */
-  replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[]): Promise<{ written: number; removed: readonly ReportedImageFact[] }>;
+  /**
+   * Replaces a source's set with a newer report (an older one is refused, RefusedError); returns what it no longer
+   * reports. `admit`, given the source as held, throws to refuse the report before anything is written.
+   */
+  replaceReport(scope: Scope, source: UsageSourceFact, images: readonly ReportedImageFact[], admit?: (held: UsageSourceFact | undefined) => void): Promise<{ written: number; removed: readonly ReportedImageFact[] }>;
   sources(scope: Scope): Promise<UsageSourceFact[]>;
 }
 export type { Announcement };

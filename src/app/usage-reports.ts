@@ -1,9 +1,9 @@
-import type { Config } from '../config.js';
-import type { ReportedImageFact, Scope } from '../domain/facts.js';
+import { defaultConfig, type Config } from '../config.js';
+import type { ReportedImageFact, Scope, UsageSourceFact } from '../domain/facts.js';
 import { parseImageReference, type EcrImageReference, registryHost } from '../domain/image-reference.js';
 import { named } from '../domain/named-images.js';
-import { sourceStatus, staleSourceWarning, type SourceStatus } from '../domain/usage-sources.js';
-import { ImageReferenceError, UsageError } from '../errors.js';
+import { ownerOf, reportRefusal, sourceStatus, staleSourceWarning, type SourceStatus } from '../domain/usage-sources.js';
+import { ForbiddenError, ImageReferenceError, UsageError } from '../errors.js';
 import type { EventLedger, UsageReportStore } from './ports.js';
 import type { UsageIndex } from './usage-index.js';
 
@@ -34,6 +34,8 @@ export interface UsageReportResult {
 
 export interface UsageReportDeps {
   readonly reports: UsageReportStore;
+  /** Who may report which source (`usageSources`): needed when a report carries its sender. */
+  readonly config?: Config;
   readonly events: Pick<EventLedger, 'releaseImage'>;
   readonly index: Pick<UsageIndex, 'tagged' | 'image'>;
   /** After a report is written: what it holds now (full URIs), for restore on use. */
@@ -50,8 +52,20 @@ export function requireSourceName(name: string): string {
  * `report-usage`: the full set of images a source runs now replaces its previous set. What it no longer reports is
  * released at the report time (so the grace period counts from then); a malformed reference fails the whole report.
  */
-export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { source: string; reportedAt: string; images: readonly ReportedImage[] }): Promise<UsageReportResult> {
+export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: {
+  source: string; reportedAt: string; images: readonly ReportedImage[];
+  /** Who sent it (the caller's ARN): the source must be theirs. Absent: the reconcile's own reads, or a local ledger. */
+  principal?: string;
+  /** The time the client said it reported at (kept for display; `reportedAt` is the time of receipt). */
+  clientReportedAt?: string;
+}): Promise<UsageReportResult> {
   const source = requireSourceName(input.source);
+  const { principal } = input;
+  const admit = principal === undefined ? undefined : (held: UsageSourceFact | undefined) => {
+    const refused = reportRefusal(source, held, principal, deps.config ?? defaultConfig());
+    if (refused) throw new ForbiddenError(refused);
+  };
+  if (admit && source.startsWith('eks:')) admit(undefined); // refused before anything is read
   const merged = new Map<string, Set<string>>();
   const ignored: string[] = [];
   // Every entry is checked before anything is written: a report is taken whole or not at all.
@@ -74,7 +88,11 @@ export async function reportUsage(deps: UsageReportDeps, scope: Scope, input: { 
     merged.set(image, workloads);
   }
   const images: ReportedImageFact[] = [...merged].sort(([a], [b]) => a.localeCompare(b)).map(([image, workloads]) => ({ source, image, workloads: [...workloads].sort(), reportedAt: input.reportedAt }));
-  const { removed } = await deps.reports.replaceReport(scope, { name: source, reportedAt: input.reportedAt, images: images.length }, images);
+  const sourceFact: UsageSourceFact = {
+    name: source, reportedAt: input.reportedAt, images: images.length,
+    ...(principal !== undefined && { principal: ownerOf(principal) }), ...(input.clientReportedAt !== undefined && { clientReportedAt: input.clientReportedAt }),
+  };
+  const { removed } = await deps.reports.replaceReport(scope, sourceFact, images, admit);
   await deps.reported?.(scope, images);
   let released = 0;
   for (const gone of removed) {

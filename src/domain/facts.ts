@@ -187,8 +187,13 @@ export interface ReportedImageFact {
 /** A usage source and its last report (which replaced the one before). */
 export interface UsageSourceFact {
   readonly name: string;
+  /** When ecr-ledger received the report (the release of what it no longer names is stamped then). */
   readonly reportedAt: string;
   readonly images: number;
+  /** Who sends it: the first principal to report the source owns it (an assumed role without its session name). */
+  readonly principal?: string;
+  /** The time the client said it reported at, for display only. */
+  readonly clientReportedAt?: string;
 }
 
 /** What the ledger remembers about an image beyond the current facts. */

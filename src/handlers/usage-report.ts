@@ -15,7 +15,7 @@ const restoring = restoringIn(home, { config, ledger, clients: () => clients, te
 
 /** The Lambda entry point of the IAM-authenticated usage-report function URL (`report-usage --url`). */
 export const handler = createUsageReportHandler({
-  reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), home, clock: systemClock, log,
+  reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), home, clock: systemClock, log, config,
   // Restore on use: an archived image the source runs now is restored (or told).
   ...(restoring && { reported: async (scope, images) => restoreOnUse(restoring, await archivedReferences(ledger.usageIndex(), scope, images.map((fact) => ({ kind: 'reported-image', fact })))) }),
 });

@@ -9,7 +9,8 @@ import type { Log } from './scheduled-handlers.js';
 export interface FunctionUrlRequest {
   readonly rawPath?: string;
   readonly queryStringParameters?: Record<string, string | undefined>;
-  readonly requestContext?: { readonly http?: { readonly method?: string } };
+  /** With AWS_IAM auth, `authorizer.iam` names the caller (function URL payload format 2.0). */
+  readonly requestContext?: { readonly http?: { readonly method?: string }; readonly authorizer?: { readonly iam?: { readonly userArn?: string; readonly accountId?: string } } };
 }
 
 export interface HttpResponse {

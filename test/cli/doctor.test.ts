@@ -27,7 +27,7 @@ async function deployed(which: typeof SINGLE, reconciledAt: string | null = '202
   Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`, AWS_ACCESS_KEY_ID: 'AKIAOPERATOR', AWS_SECRET_ACCESS_KEY: 'secret' });
   if (reconciledAt) {
     await new DynamoDbLedger(engine.client, table).layout.version();
-    const facts = snapshotToFacts(parseSnapshot({ ...JSON.parse(readFileSync('examples/account.json', 'utf8')), region: which.region }));
+    const facts = snapshotToFacts(parseSnapshot({ ...JSON.parse(readFileSync('examples/account.json', 'utf8')), region: which.region, capturedAt: reconciledAt }));
     await reconcileLedger({ ledger: new DynamoDbLedger(engine.client, table), clock: () => new Date(reconciledAt) }, { facts, config: defaultConfig(), source: 'test' });
   }
 }

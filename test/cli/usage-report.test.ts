@@ -116,14 +116,21 @@ describe('usage reports (report-usage, sources)', () => {
       expect(account.ecr.deleted).not.toContain(`checkout@${await digestOf('checkout', 'r4')}`);
       return JSON.parse(out.join('\n')).images.map((i: { repositoryName: string; imageTags: string[] }) => `${i.repositoryName}:${i.imageTags.join(',')}`) as string[];
     };
+    // A scope is as fresh as its picture: the example account, as captured at each reconcile.
+    const pictureAt = async (at: string) => {
+      const file = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-picture-')), 'account.json');
+      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(EXAMPLE, 'utf8')), capturedAt: at }));
+      return file;
+    };
     // The images were unprotected (and sweep candidates) since the first reconcile; only the report protects them now.
-    expect((await cli('2026-11-19T12:00:00Z', 'reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', w.ledger, '--now', '2026-11-19T12:00:00Z')).code).toBe(0);
+    expect((await cli('2026-11-10T00:00:00Z', 'reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', w.ledger, '--now', '2026-11-10T00:00:00Z')).code).toBe(0);
+    expect((await cli('2026-11-19T12:00:00Z', 'reconcile', '--snapshot', await pictureAt('2026-11-19T12:00:00Z'), '--config', CONFIG, '--ledger', w.ledger, '--now', '2026-11-19T12:00:00Z')).code).toBe(0);
     expect((await cli('2026-11-19T13:00:00Z', 'report-usage', '--source', 'prod-eks', '--from-kubernetes', '--kubeconfig', w.kubeconfig, '--ledger', w.ledger)).code).toBe(0);
     const gone = await sweep('2026-11-20T00:00:00Z');
     expect(gone).toContain('checkout:r3');
     for (const kept of ['checkout:r4', 'checkout:r5', 'checkout:r6', 'jobs/report:2026.1', 'preview/frontend:pr-1210']) expect(gone).not.toContain(kept);
     // A reconcile keeps the reports; the next sweep still spares what they name.
-    expect((await cli('2026-11-20T12:00:00Z', 'reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', w.ledger, '--now', '2026-11-20T12:00:00Z')).code).toBe(0);
+    expect((await cli('2026-11-20T12:00:00Z', 'reconcile', '--snapshot', await pictureAt('2026-11-20T12:00:00Z'), '--config', CONFIG, '--ledger', w.ledger, '--now', '2026-11-20T12:00:00Z')).code).toBe(0);
     expect((await cli('2026-11-20T12:00:00Z', 'sources', '--ledger', w.ledger, '--output', 'json')).json().sources).toHaveLength(1);
     for (const kept of ['checkout:r4', 'checkout:r5', 'checkout:r6']) expect(await sweep('2026-11-21T00:00:00Z')).not.toContain(kept);
     // The sweep's report names the source gone stale (reported 35 h before, staleAfterHours 24).

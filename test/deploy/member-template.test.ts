@@ -27,7 +27,7 @@ describe('the member-account template (deploy/member-account.yml)', () => {
     expect(statementsOf(member.Resources.ForwardingRole!)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } }]);
   });
 
-  it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role, matched by pattern', () => {
+  it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role, named exactly (issue 30, point 8)', () => {
     const trust = member.Resources.ReaderRole!.Properties.AssumeRolePolicyDocument.Statement;
     expect(trust).toHaveLength(2);
     // Optional operator roles (for CLI runs from a workstation) are roles of the central account too.
@@ -37,13 +37,16 @@ describe('the member-account template (deploy/member-account.yml)', () => {
     expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][1].Names['Fn::Join'][0]).toEqual({ 'Fn::Sub': ',arn:${AWS::Partition}:iam::${CentralAccountId}:role/' });
     // The central account as principal (valid before the central stack exists), narrowed to its roles by ARN pattern.
     expect(trust[0].Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${CentralAccountId}:root' } });
-    const patterns: string[] = trust[0].Condition.ArnLike['aws:PrincipalArn'].map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+    expect(Object.keys(trust[0].Condition)).toEqual(['ArnEquals']); // no pattern: nothing named like them is trusted
+    const patterns: string[] = trust[0].Condition.ArnEquals['aws:PrincipalArn'].map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+    expect(patterns.filter((p) => /[*?]/.test(p))).toEqual([]);
     // Packaged twice (npm test): the ci stage, and a long stage in a long region whose role names the plugin shortens.
     for (const [file, stage, region] of [[TEMPLATE, 'ci', 'us-east-1'], [LONG_TEMPLATE, 'production-eu', 'ap-southeast-2']] as const) {
       expect(existsSync(file), `${file}: run npm run package:long (npm test does)`).toBe(true);
       const template = JSON.parse(readFileSync(file, 'utf8')) as typeof central;
       const resolve = (p: string) => p.replaceAll('${AWS::Partition}', 'aws').replaceAll('${CentralAccountId}', '111111111111').replaceAll('${CentralStage}', stage).replaceAll('${CentralRegion}', region);
-      const matchers = patterns.map((p) => new RegExp(`^${resolve(p).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+      const exact = patterns.map(resolve);
+      const matchers = exact.map((arn) => ({ test: (candidate: string) => candidate === arn, toString: () => arn }));
       const assuming = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && actionsOf(r).includes('sts:AssumeRole'));
       const arns = assuming.map((r) => `arn:aws:iam::111111111111:role/${(r.Properties.RoleName['Fn::Join'][1] as Array<string | { Ref: string }>).map((part) => (typeof part === 'string' ? part : region)).join('-')}`);
       for (const arn of arns) expect(matchers.some((m) => m.test(arn)), `${arn} is not trusted`).toBe(true);
@@ -53,10 +56,15 @@ describe('the member-account template (deploy/member-account.yml)', () => {
         expect(arns).toEqual([]);
         continue;
       }
-      for (const m of matchers) expect(arns.some((arn) => m.test(arn)), `${m} matches no role`).toBe(true);
+      // Each function is named in both forms (with and without "-lambdaRole"): one of the two is the role packaged.
+      for (let i = 0; i < exact.length; i += 2) expect(arns.filter((arn) => arn === exact[i] || arn === exact[i + 1]), `${exact[i]} names no role`).toHaveLength(1);
+      expect(arns.length * 2).toBe(exact.length);
       const others = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName && !assuming.includes(r))
         .map((r) => `arn:aws:iam::111111111111:role/${(r.Properties.RoleName['Fn::Join'][1] as Array<string | { Ref: string }>).map((part) => (typeof part === 'string' ? part : region)).join('-')}`);
       for (const arn of others) expect(matchers.some((m) => m.test(arn)), `${arn} must not be trusted`).toBe(false);
+      // What the ArnLike patterns of cb9d8b8 let in: a role with a suffix, a path, another stage whose name starts alike.
+      const lookalikes = [`arn:aws:iam::111111111111:role/ecr-ledger-${stage}-sweep-${region}-my-debug-role`, `arn:aws:iam::111111111111:role/team/ecr-ledger-${stage}-sweep-${region}-lambdaRole`, `arn:aws:iam::111111111111:role/ecr-ledger-${stage}-sweep-${region}-dev-sweep-${region}-lambdaRole`];
+      for (const arn of lookalikes) expect(matchers.some((m) => m.test(arn)), `${arn} must not be trusted`).toBe(false);
     }
   });
 

@@ -50,7 +50,8 @@ describe('the stack reads the CLI\'s config file, checked before anything is dep
       organization: { accounts: [{ id: '222222222222', regions: ['us-east-1'] }], roleName: 'platform-ecr-reader' },
     });
     const grants = (printed.functions.sweep.iamRoleStatements as Array<{ Action: string[]; Resource: unknown }>);
-    expect(grants.find((s) => s.Action.includes('sts:AssumeRole'))!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/platform-ecr-reader' });
+    // The reader role of the listed member accounts only (issue 30, point 8), never the role of that name anywhere.
+    expect(grants.find((s) => s.Action.includes('sts:AssumeRole'))!.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::222222222222:role/platform-ecr-reader' }]);
     expect(grants.find((s) => s.Action.includes('ssm:GetParameter'))!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/platform/slack-webhook' });
   }, 60_000);
 

@@ -133,6 +133,8 @@ describe('organisation-wide', () => {
     for (const name of holding(long, 'sts:AssumeRole')) {
       const statement = (long.Resources[name]!.Properties.Policies[0].PolicyDocument.Statement as any[]).find((st) => [st.Action].flat().includes('sts:AssumeRole'));
       expect(statement.Resource, name).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecr-ledger-reader' });
+      // Only in the organisation's accounts (issue 30, point 8): never the role of that name in any account.
+      expect(statement.Condition, name).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } });
     }
     expect(holding(long, 'organizations:ListAccounts')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
   });

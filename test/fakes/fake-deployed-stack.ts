@@ -107,6 +107,6 @@ export class FakeDeployedStack {
     const member = readCfnYaml<any>('deploy/member-account.yml');
     const trust = member.Resources.ReaderRole.Properties.AssumeRolePolicyDocument.Statement[0];
     const sub = (text: string) => text.replaceAll('${AWS::Partition}', 'aws').replaceAll('${CentralAccountId}', this.accountId).replaceAll('${CentralStage}', central.stage).replaceAll('${CentralRegion}', central.region);
-    return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: sub(trust.Principal.AWS['Fn::Sub']) }, Condition: { ArnLike: { 'aws:PrincipalArn': trust.Condition.ArnLike['aws:PrincipalArn'].map((p: { 'Fn::Sub': string }) => sub(p['Fn::Sub'])) } } }] };
+    return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: sub(trust.Principal.AWS['Fn::Sub']) }, Condition: { ArnEquals: { 'aws:PrincipalArn': trust.Condition.ArnEquals['aws:PrincipalArn'].map((p: { 'Fn::Sub': string }) => sub(p['Fn::Sub'])) } } }] };
   }
 }

@@ -5,12 +5,12 @@ import type { Statement } from './packaged-stack.js';
 const NEEDS_NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
 
 /** Whether a role's statements allow `action` on `resource` (IAM's identity-policy evaluation, offline). */
-export async function allows(statements: readonly Statement[], principal: string, accountId: string, action: string, resource: string): Promise<boolean> {
+export async function allows(statements: readonly Statement[], principal: string, accountId: string, action: string, resource: string, contextVariables: Record<string, string> = {}): Promise<boolean> {
   if (NEEDS_NO_PERMISSION.has(action)) return true;
   const result = await runSimulation({
     identityPolicies: [{ name: 'role', policy: { Version: '2012-10-17', Statement: statements as never } }],
     serviceControlPolicies: [], resourceControlPolicies: [],
-    request: { action, principal, resource: { resource, accountId }, contextVariables: {} },
+    request: { action, principal, resource: { resource, accountId }, contextVariables },
   } as never, {});
   if (result.resultType === 'error') throw new Error(`the IAM simulator cannot evaluate ${action} on ${resource}: ${JSON.stringify(result.errors)}`);
   return result.overallResult === 'Allowed';

@@ -17,6 +17,9 @@ export type RequiredPermissions = Record<string, Array<{ action: string; resourc
 export const PERMISSIONS_FILE = 'deploy/required-permissions.json';
 export const MEMBER_ROLE = 'member reader role';
 
+/** The organisation the fake members belong to (test/deploy/stacks/organization.yaml's organization.id). */
+const MEMBERS_ORGANIZATION = 'o-abcdefghij';
+
 /** The member reader role's statements in `accountId`, as deploy/member-account.yml gives them (its `!Sub` resources resolved). */
 function memberReaderStatements(accountId: string): Statement[] {
   const template = readCfnYaml<{ Resources: { ReaderRole: { Properties: { Policies: Array<{ PolicyDocument: { Statement: Statement[] } }> } } } }>('deploy/member-account.yml');
@@ -57,6 +60,12 @@ const sorted = (list: Array<{ action: string; resource: string }>) => [...new Ma
  * for calls with its credentials), and every grant against the calls: a grant no call used is a finding unless
  * UNEXERCISED_GRANTS gives the reason. Also derives what the code needs (RequiredPermissions).
  */
+/** What IAM knows of a request beyond its action and resource: the organisation of a member's role being assumed. */
+const contextOf = (stack: StackRun['stack'], call: { action: string; resource: string }): Record<string, string> => {
+  const account = /^arn:aws:iam::(\d{12}):role\//.exec(call.resource)?.[1];
+  return call.action === 'sts:AssumeRole' && account !== undefined && stack.cloud.accounts.has(account) && account !== stack.cloud.home.accountId ? { 'aws:ResourceOrgID': stack.cloud.organizationId ?? MEMBERS_ORGANIZATION } : {};
+};
+
 export async function checkRoles(runs: readonly StackRun[]) {
   const denied: string[] = [];
   const used = new Set<string>();
@@ -70,7 +79,7 @@ export async function checkRoles(runs: readonly StackRun[]) {
       const own = call.accountId === home;
       const statements = own ? fn.statements : memberReaderStatements(call.accountId);
       const role = own ? fn.roleName : MEMBER_ROLE;
-      if (!(await allows(statements, `arn:aws:iam::${call.accountId}:role/${role}`, call.accountId, call.action, call.resource))) denied.push(`${name}: ${call.fn} (role ${role}) is denied ${call.action} on ${call.resource}`);
+      if (!(await allows(statements, `arn:aws:iam::${call.accountId}:role/${role}`, call.accountId, call.action, call.resource, contextOf(stack, call)))) denied.push(`${name}: ${call.fn} (role ${role}) is denied ${call.action} on ${call.resource}`);
       (needed[own ? call.fn : MEMBER_ROLE] ??= []).push({ action: call.action, resource: patternOf(stack, call.action, call.resource, call.accountId) });
     }
     for (const fn of stack.template.functions.values()) {
@@ -80,7 +89,7 @@ export async function checkRoles(runs: readonly StackRun[]) {
             const key = `${fn.name} ${action} ${patternOf(stack, action, resource, home)}`;
             granted.add(key);
             const calls = unique.filter((c) => c.fn === fn.name && c.accountId === home && c.action === action);
-            for (const call of calls) if (await allows([{ Effect: 'Allow', Action: action, Resource: resource }], `arn:aws:iam::${home}:role/${fn.roleName}`, home, action, call.resource)) used.add(key);
+            for (const call of calls) if (await allows([{ Effect: 'Allow', Action: action, Resource: resource, ...(statement.Condition && { Condition: statement.Condition }) }], `arn:aws:iam::${home}:role/${fn.roleName}`, home, action, call.resource, contextOf(stack, call))) used.add(key);
           }
         }
       }
