@@ -9,8 +9,9 @@ import { planRetention } from '../../src/domain/retention-policy.js';
 import { digest } from '../fixtures/account-builder.js';
 
 /**
- * The reach of a deletion, as a property (issue 20): for random organisations — repository policies with account,
- * organisation and open grants; replication rules with and without deleteReplication; member scopes read live, held
+ * The reach of a deletion, as a property (issues 20 and 30): for random organisations — repository policies with account,
+ * organisation, open and service-principal grants (bounded by aws:SourceAccount / SourceArn / SourceOrgID, or by a
+ * wildcard, an unknown key, an IfExists, or nothing); old snapshots loaded now; ignored regions of the registry account; replication rules with and without deleteReplication; member scopes read live, held
  * fresh, held stale, never held, or failing now — no image the plan deletes is used by any scope its deletion reaches.
  * The truth each world is checked against is computed here, apart from the code under test: who can pull (or loses a
  * replica), and who runs the image now (stale ledgers may say otherwise).
@@ -34,9 +35,12 @@ const policyArb = fc.oneof(
   fc.record({ kind: fc.constant('accounts' as const), accounts: fc.subarray(ACCOUNTS, { minLength: 1 }) }),
   fc.record({ kind: fc.constant('organization' as const), org: fc.constantFrom(ORG, 'o-zzzzzzzzzz') }),
   fc.constant({ kind: 'anyone' as const }),
+  // A service principal (Lambda pulling for a function), bounded or not by its condition (issue 30, point 2).
+  fc.record({ kind: fc.constant('service' as const), accounts: fc.subarray(ACCOUNTS, { minLength: 1 }), condition: fc.constantFrom('none', 'sourceAccount', 'sourceArn', 'wildcardArn', 'unknownKey', 'ifExists', 'sourceOrg') }),
 );
 const destinationArb = fc.constantFrom<Scope>({ accountId: A, region: 'us-west-2' }, { accountId: ACCOUNTS[0]!, region: HOME });
-const standingArb = fc.constantFrom('live', 'fresh', 'stale', 'unheld', 'failed');
+// `old`: a snapshot captured ten days ago, loaded just now (issue 30, point 3).
+const standingArb = fc.constantFrom('live', 'fresh', 'stale', 'old', 'unheld', 'failed');
 const usageArb = fc.subarray(REPOS.flatMap((r) => Array.from({ length: IMAGES_PER_REPO }, (_, n) => imageName(r, n))), { maxLength: 3 });
 
 const worldArb = fc.record({
@@ -46,6 +50,8 @@ const worldArb = fc.record({
   organizationId: fc.option(fc.constantFrom(ORG, 'o-zzzzzzzzzz'), { nil: undefined }),
   scopes: fc.tuple(...otherScopes.map(() => fc.record({ standing: standingArb, uses: usageArb, ledgerSays: usageArb }))),
   replicationTargets: fc.tuple(destinationArb, destinationArb),
+  // The operator says the registry account's workloads there do not pull from it (issue 30, point 4).
+  ignoreRegions: fc.subarray(['us-west-2']),
 });
 type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -54,6 +60,19 @@ const policyText = (p: World['repositories'][number]['policy']): string | undefi
   if (p.kind === 'none') return undefined;
   if (p.kind === 'accounts') return allow({ AWS: p.accounts.map((a) => `arn:aws:iam::${a}:root`) });
   if (p.kind === 'organization') return allow('*', { StringEquals: { 'aws:PrincipalOrgID': p.org } });
+  if (p.kind === 'service') {
+    const lambda = { Service: 'lambda.amazonaws.com' };
+    const arns = p.accounts.map((a) => `arn:aws:lambda:${HOME}:${a}:function:*`);
+    switch (p.condition) {
+      case 'none': return allow(lambda);
+      case 'sourceAccount': return allow(lambda, { StringEquals: { 'aws:SourceAccount': p.accounts } });
+      case 'sourceArn': return allow(lambda, { ArnLike: { 'aws:SourceArn': arns } });
+      case 'wildcardArn': return allow(lambda, { ArnLike: { 'aws:SourceArn': `arn:aws:lambda:${HOME}:*:function:*` } });
+      case 'unknownKey': return allow(lambda, { StringEquals: { 'aws:SourceVpce': 'vpce-1' } });
+      case 'ifExists': return allow(lambda, { StringEqualsIfExists: { 'aws:SourceAccount': p.accounts } });
+      case 'sourceOrg': return allow(lambda, { StringEquals: { 'aws:SourceOrgID': ORG } });
+    }
+  }
   return allow('*');
 };
 
@@ -77,7 +96,7 @@ function evaluate(w: World) {
   const deleting = (i: number) => (w.repositories[i]!.deleteReplication ? destinations(i) : []);
   const config = parseConfig({
     repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 0, keepTags: [], keepPulledWithinDays: 0, keepIfSharedWithOtherAccounts: true }],
-    sweep: { minimumImageAgeHours: 0 },
+    sweep: { minimumImageAgeHours: 0 }, scope: { ignoreRegions: w.ignoreRegions },
     ...(w.members.length > 0 && { organization: { ...(w.organizationId && { id: w.organizationId }), accounts: w.members.map((id) => ({ id, regions: w.memberRegions })) } }),
   });
   const facts = emptyFacts(registry, NOW);
@@ -102,8 +121,9 @@ function evaluate(w: World) {
   const held = otherScopes.flatMap((scope, i) => {
     const s = standingOf(i);
     if (s === 'unheld' || s === 'live') return [];
-    const reconciledAt = new Date(Date.parse(NOW) - (s === 'stale' ? 240 : 2) * HOUR).toISOString();
-    return [{ scope, watermark: { scope, reconciledAt, capturedAt: reconciledAt, source: 'test' } }];
+    const capturedAt = new Date(Date.parse(NOW) - (s === 'stale' || s === 'old' ? 240 : 2) * HOUR).toISOString();
+    const reconciledAt = s === 'old' ? new Date(Date.parse(NOW) - HOUR).toISOString() : capturedAt; // loaded just now
+    return [{ scope, watermark: { scope, reconciledAt, capturedAt, source: 'test' } }];
   });
   const live = otherScopes.filter((_, i) => standingOf(i) === 'live');
   const failed = new Map(otherScopes.filter((_, i) => standingOf(i) === 'failed').map((s) => [s.accountId, 'AccessDenied']));
@@ -131,11 +151,18 @@ function evaluate(w: World) {
   const canReach = (repoIndex: number, scope: Scope): boolean => {
     // A scope that runs the replica loses it only when the rule replicates deletes.
     if (replicaOf(scope)(REPOS[repoIndex]!)) return deleting(repoIndex).some((d) => scopeKey(d) === scopeKey(scope));
-    if (scope.accountId === A) return true; // the registry's own account pulls from any region
+    // The registry's own account pulls from any region — but where the operator says its workloads do not (ignoreRegions).
+    if (scope.accountId === A) return !w.ignoreRegions.includes(scope.region);
     const p = w.repositories[repoIndex]!.policy;
     if (p.kind === 'anyone') return true;
     if (p.kind === 'accounts') return p.accounts.includes(scope.accountId);
     if (p.kind === 'organization') return p.org !== w.organizationId || organisation.includes(scope.accountId) || organisation.length === 0;
+    if (p.kind === 'service') {
+      // What IAM admits: any account's function, unless a condition pins the source account or organisation.
+      if (p.condition === 'sourceAccount' || p.condition === 'sourceArn') return p.accounts.includes(scope.accountId);
+      if (p.condition === 'sourceOrg') return ORG !== w.organizationId || organisation.includes(scope.accountId) || organisation.length === 0;
+      return true;
+    }
     return false;
   };
   const violations = plan.images.filter((p) => p.action === 'delete').flatMap((p) => {
