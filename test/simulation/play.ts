@@ -1,0 +1,294 @@
+import { AwsCaller } from '../../src/adapters/aws/caller.js';
+import { LiveLookups } from '../../src/adapters/aws/lookups.js';
+import { LiveSweepAws } from '../../src/adapters/aws/sweep-aws.js';
+import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
+import { startEmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { applyEvent } from '../../src/app/events/apply-event.js';
+import { reconcileFromAws } from '../../src/app/live.js';
+import { pinImage, unpinImage } from '../../src/app/pins.js';
+import { sweep } from '../../src/app/sweep/sweep.js';
+import { outsideDeletions } from '../../src/app/undo/outside-deletion.js';
+import { restoreImages } from '../../src/app/undo/restore.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { RefusedError } from '../../src/errors.js';
+import { parseEvent } from '../../src/events/parse-event.js';
+import { digest as digestOf } from '../fixtures/account-builder.js';
+import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
+import { FakeAccount } from '../fakes/fake-account.js';
+import type { Delivery, Op, Timeline } from './timeline.js';
+import { Truth, type Promises } from './truth.js';
+
+const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
+const HOST = `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com`;
+const START = Date.parse('2026-10-01T00:00:00Z');
+const HOUR = 3_600_000;
+const OCI_IMAGE = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const REPO = 'app';
+
+export interface Played {
+  readonly violations: readonly string[];
+  /** Images nothing used past every window at least three nights before the end: how many, and how many went. */
+  readonly liveness: { readonly due: number; readonly gone: number };
+  readonly stats: { readonly deleted: number; readonly archived: number; readonly refused: number; readonly sweeps: number };
+}
+
+/** The world's config, from its setting: every rule but time and use waived, so that the promises are the ones checked. */
+export function configOf(t: Timeline): Config {
+  const s = t.setting;
+  return parseConfig({
+    repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: s.graceDays, keepTags: [], keepPulledWithinDays: s.keepPulledWithinDays, action: s.action, ...(s.deleteArchivedAfterDays && { deleteArchivedAfterDays: s.deleteArchivedAfterDays }) }],
+    sweep: { minimumImageAgeHours: s.minimumImageAgeHours, maxDeletionsPerRun: s.maxDeletionsPerRun },
+  });
+}
+
+/**
+ * Plays a timeline: the product's real code (event application, live reconcile, sweep, pins, restore, outside
+ * deletions) against the project's fake account, events delivered as the timeline says, the truth kept apart.
+ * After every sweep, restore and delivered deletion the oracle checks what really happened.
+ */
+export async function play(t: Timeline): Promise<Played> {
+  const config = configOf(t);
+  const promises: Promises = { ...t.setting, stoppedTaskRetentionHours: config.ecs.stoppedTaskRetentionHours };
+  const engine = await startEmbeddedDynamoDb();
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+  const account = new FakeAccount(SCOPE.accountId, SCOPE.region);
+  account.ecr.addRepository(REPO);
+  const truth = new Truth();
+  const violations: string[] = [];
+  const stats = { deleted: 0, archived: 0, refused: 0, sweeps: 0 };
+  let hour = 0;
+  const nowMs = () => START + hour * HOUR;
+  const now = () => new Date(nowMs());
+  account.ecr.clock = now;
+  const told = new Set<string>();
+  const caller = () => new AwsCaller({ sleep: async () => undefined });
+  const lookups = new LiveLookups(account.clients(), caller(), SCOPE, () => undefined);
+  let late: Array<{ event: object; check?: () => Promise<void> }> = [];
+  let builds = 0;
+  let events = 0;
+  const tasks: Array<{ id: string; family: string; digest: string; running: boolean }> = [];
+
+  const apply = async (event: object) => {
+    const parsed = parseEvent(event);
+    if (!('apply' in parsed)) return;
+    await applyEvent({
+      ledger: ledger.events, lookups, config, warn: () => undefined,
+      deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } }),
+    }, parsed.apply);
+  };
+  /** Sends an event as EventBridge would: its check runs when (if ever) it is applied. */
+  const emit = async (event: object, delivery: Delivery, check?: () => Promise<void>) => {
+    if (delivery === 'lost') return;
+    if (delivery === 'late') { late.push({ event, ...(check && { check }) }); return; }
+    await apply(event);
+    await check?.();
+    if (delivery === 'twice') late.push({ event });
+  };
+  const envelope = (detailType: string, source: string, detail: object, resources: string[] = []) => ({
+    version: '0', id: `sim-${(events += 1)}`, 'detail-type': detailType, source, account: SCOPE.accountId, time: now().toISOString(), region: SCOPE.region, resources, detail,
+  });
+  const ecrAction = (detail: object) => envelope('ECR Image Action', 'aws.ecr', { result: 'SUCCESS', 'repository-name': REPO, ...detail });
+  const tagged = (tag: string) => account.ecr.digestOf(REPO, tag);
+  const present = (d: string) => account.ecr.hasImage(REPO, d);
+
+  const push = async (tag: string, imageDigest: string, media = OCI_IMAGE, manifest?: object) => {
+    account.ecr.retag(REPO, tag, imageDigest, { imagePushedAt: now(), imageSizeInBytes: 1_000_000, imageManifestMediaType: media });
+    if (manifest) (account.ecr as unknown as { repositories: Map<string, { images: Map<string, { manifest: string }> }> }).repositories.get(REPO)!.images.get(imageDigest)!.manifest = JSON.stringify(manifest);
+    truth.pushedAt.set(imageDigest, nowMs());
+    await emit(ecrAction({ 'image-digest': imageDigest, 'action-type': 'PUSH', 'image-tag': tag, 'manifest-media-type': media }), 'now');
+  };
+  /** Whether the fake ECR matches what a sweep report says it did, image by image. */
+  const snapshot = () => new Map([...((account.ecr as unknown as { repositories: Map<string, { images: Map<string, { detail: { imageStatus?: string } }> }> }).repositories.get(REPO)?.images ?? [])].map(([d, i]) => [d, i.detail.imageStatus ?? 'ACTIVE']));
+
+  const step = async (o: Op): Promise<void> => {
+    switch (o.op) {
+      case 'push': await push(o.tag, digestOf(`build-${(builds += 1)}`)); break;
+      case 'pushIndex': {
+        const n = (builds += 1);
+        const kids = [digestOf(`build-${n}-amd64`), digestOf(`build-${n}-arm64`)];
+        for (const kid of kids) {
+          account.ecr.addImage(REPO, { imageDigest: kid, imageTags: [], imagePushedAt: now(), imageSizeInBytes: 1_000_000, imageManifestMediaType: OCI_IMAGE });
+          truth.pushedAt.set(kid, nowMs());
+          await emit(ecrAction({ 'image-digest': kid, 'action-type': 'PUSH', 'manifest-media-type': OCI_IMAGE }), 'now');
+        }
+        const index = digestOf(`build-${n}-index`);
+        truth.children.set(index, kids);
+        await push(o.tag, index, OCI_INDEX, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: kids.map((d) => ({ mediaType: OCI_IMAGE, digest: d, size: 1 })) });
+        break;
+      }
+      case 'repush': {
+        const d = tagged(o.tag);
+        if (!d || truth.children.has(d)) break; // an index is pushed again with its children: not modelled
+        account.ecr.removeImage(REPO, d);
+        const deleted = ecrAction({ 'image-digest': d, 'action-type': 'DELETE' });
+        if (o.deleteEvent === 'late') late.push({ event: deleted });
+        hour += 1;
+        await push(o.tag, d);
+        break;
+      }
+      case 'run': {
+        const d = tagged(o.tag);
+        if (!d) break;
+        const family = `job${tasks.length}`;
+        const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
+        for (const [revision, main] of [[1, image], [2, 'public.ecr.aws/docker/library/busybox:1']] as const) {
+          const arn = account.ecs.addTaskDefinition(family, revision, { main });
+          await emit(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: now().toISOString(), requestParameters: { family }, responseElements: { taskDefinition: { ...account.ecs.taskDefinitions.get(`${family}:${revision}`)!, taskDefinitionArn: arn } } }), 'now');
+        }
+        tasks.push({ id: family, family, digest: d, running: true });
+        truth.runs.push({ task: family, digest: d, from: nowMs() });
+        await taskChange(tasks.at(-1)!, 'RUNNING', 'now');
+        break;
+      }
+      case 'stop': {
+        const task = tasks.filter((x) => x.running)[o.task];
+        if (!task) break;
+        task.running = false;
+        truth.runs.find((r) => r.task === task.id)!.to = nowMs();
+        await taskChange(task, 'STOPPED', o.delivery);
+        break;
+      }
+      case 'forget': {
+        const cluster = account.ecs.clusters.get(account.ecs.clusterArn('prod'));
+        for (const [arn, task] of cluster?.tasks ?? []) if (task.lastStatus === 'STOPPED') cluster!.tasks.delete(arn);
+        break;
+      }
+      case 'pin': case 'unpin': {
+        const d = tagged(o.tag);
+        const facts = (await ledger.load(SCOPE)).facts;
+        if (!d || !facts.images.some((i) => i.imageDigest === d)) break;
+        if (o.op === 'pin') {
+          const until = o.hours === undefined ? undefined : nowMs() + o.hours * HOUR;
+          await pinImage({ ledger, clock: now }, facts, `${REPO}@${d}`, 'simulation', until === undefined ? undefined : new Date(until).toISOString());
+          truth.pins.set(d, [...(truth.pins.get(d) ?? []), { from: nowMs(), ...(until !== undefined && { to: until }) }]);
+        } else if (facts.pins.some((p) => p.imageDigest === d)) {
+          await unpinImage({ ledger, clock: now }, facts, `${REPO}@${d}`);
+          for (const pin of truth.pins.get(d) ?? []) if (pin.to === undefined || pin.to > nowMs()) pin.to = nowMs();
+        }
+        break;
+      }
+      case 'pull': {
+        const d = tagged(o.tag);
+        const image = d && (account.ecr as unknown as { repositories: Map<string, { images: Map<string, { detail: { lastRecordedPullTime?: Date } }> }> }).repositories.get(REPO)!.images.get(d);
+        if (image) { image.detail.lastRecordedPullTime = now(); truth.pulledAt.set(d, nowMs()); }
+        break;
+      }
+      case 'outsideDelete': {
+        const d = tagged(o.tag);
+        if (!d || truth.children.has(d)) break; // ECR deletes an index with its children: not modelled
+        account.ecr.removeImage(REPO, d);
+        // (5) Told when applied, if something used it then.
+        await emit(ecrAction({ 'image-digest': d, 'action-type': 'DELETE', ...(o.withTag && { 'image-tag': o.tag }) }), o.delivery, async () => {
+          if (truth.inUse(d, nowMs()) && !told.has(d)) violations.push(`${iso()}: ${short(d)} [${o.tag}] was deleted outside ecr-ledger while in use, and nobody was told`);
+        });
+        break;
+      }
+      case 'outsideArchive': case 'activate': {
+        const d = tagged(o.tag);
+        if (!d) break;
+        const status = account.ecr.statusOf(REPO, d);
+        if (o.op === 'outsideArchive' && status === 'ACTIVE') await storageClass(d, 'ARCHIVE', o.delivery);
+        if (o.op === 'activate' && status === 'ACTIVATING') {
+          account.ecr.activate(REPO, d);
+          await emit(ecrAction({ 'image-digest': d, 'action-type': 'UPDATE_STORAGE_CLASS', 'target-storage-class': 'STANDARD' }), o.delivery);
+        }
+        break;
+      }
+      case 'restore': {
+        const d = tagged(o.tag);
+        if (!d) break;
+        const aws = new LiveSweepAws(account.clients(), caller(), SCOPE, config, now);
+        await restoreImages({ aws, config, clock: now, store: ledger.sweep, events: ledger.events }, SCOPE, [{ repositoryName: REPO, imageDigest: d }], { dryRun: false, runId: `restore-${iso()}`, by: 'simulation', reasons: ['asked'] });
+        // (4) A restore leaves the whole family on its way back (an index with its children).
+        const family = [d, ...(truth.children.get(d) ?? [])]; // the oracle's own model of the family, not the product's
+        for (const member of family) if (present(member) && account.ecr.statusOf(REPO, member) === 'ARCHIVED') violations.push(`${iso()}: restoring ${short(d)} left ${short(member)} of its family archived`);
+        break;
+      }
+      case 'deliver': {
+        const due = late.reverse();
+        late = [];
+        for (const { event, check } of due) { await apply(event); await check?.(); }
+        break;
+      }
+      case 'reconcile':
+        await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now }, config);
+        break;
+      case 'sweep': await sweepNow(); break;
+      case 'tick': hour += o.hours; break;
+    }
+  };
+
+  const taskChange = async (task: { id: string; family: string; digest: string }, lastStatus: 'RUNNING' | 'STOPPED', delivery: Delivery) => {
+    const td = account.ecs.taskDefinitions.get(`${task.family}:1`)!;
+    const taskArn = `arn:aws:ecs:${SCOPE.region}:${SCOPE.accountId}:task/prod/${task.id}`;
+    const detail = {
+      taskArn, clusterArn: account.ecs.clusterArn('prod'), taskDefinitionArn: td.taskDefinitionArn!, lastStatus, desiredStatus: lastStatus, version: lastStatus === 'RUNNING' ? 1 : 2,
+      ...(lastStatus === 'STOPPED' && { stoppedAt: now().toISOString() }), containers: [{ name: 'main', image: td.containerDefinitions![0]!.image!, imageDigest: task.digest }],
+    };
+    account.ecs.addTask('prod', { ...detail, stoppedAt: lastStatus === 'STOPPED' ? now() : undefined } as never);
+    await emit(envelope('ECS Task State Change', 'aws.ecs', detail, [taskArn]), delivery);
+  };
+
+  const storageClass = async (d: string, target: 'ARCHIVE' | 'STANDARD', delivery: Delivery) => {
+    const { UpdateImageStorageClassCommand } = await import('@aws-sdk/client-ecr');
+    await account.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName: REPO, imageId: { imageDigest: d }, targetStorageClass: target }));
+    await emit(ecrAction({ 'image-digest': d, 'action-type': 'UPDATE_STORAGE_CLASS', 'target-storage-class': target }), delivery);
+  };
+
+  const sweepNow = async () => {
+    stats.sweeps += 1;
+    const before = snapshot();
+    const at = nowMs();
+    const aws = new LiveSweepAws(account.clients(), caller(), SCOPE, config, now);
+    let report;
+    try {
+      report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: now, index: ledger.usageIndex(), runs: ledger.runs }, SCOPE, { dryRun: false, runId: `night-${iso()}` });
+    } catch (error) {
+      if (!(error instanceof RefusedError)) throw error;
+      stats.refused += 1; // a stale ledger: refusing is keeping
+      return;
+    }
+    const after = snapshot();
+    // (1) Nothing deleted or archived inside the protection the config promises; nothing being restored touched.
+    for (const [d, status] of before) {
+      const changed = !after.has(d) ? 'deleted' : after.get(d) !== status && after.get(d) === 'ARCHIVED' ? 'archived' : undefined;
+      if (!changed) continue;
+      const why = truth.broken(d, at, promises);
+      if (why) violations.push(`${iso()}: ${short(d)} ${changed} by the sweep: ${why}`);
+      if (status === 'ACTIVATING') violations.push(`${iso()}: ${short(d)} ${changed} by the sweep while ECR restored it (ACTIVATING)`);
+      // (3) The run's record says what ECR did.
+      const said = report.images.find((i) => i.imageDigest === d);
+      if (said?.outcome !== changed) violations.push(`${iso()}: ${short(d)} was ${changed}; the run's record says ${said?.outcome ?? 'nothing'}`);
+      if (changed === 'deleted') stats.deleted += 1; else stats.archived += 1;
+    }
+    for (const i of report.images) {
+      const happened = !after.has(i.imageDigest) && before.has(i.imageDigest) ? 'deleted' : after.get(i.imageDigest) === 'ARCHIVED' && before.get(i.imageDigest) !== 'ARCHIVED' ? 'archived' : 'nothing';
+      if (happened !== i.outcome) violations.push(`${iso()}: the run says ${short(i.imageDigest)} ${i.outcome}; ECR shows ${happened}`);
+    }
+  };
+
+  const iso = () => now().toISOString();
+  try {
+    for (const o of t.ops) await step(o);
+    // Liveness: what nothing used past every window three nights before the end should be gone (or archived, for a
+    // rule that archives and never deletes).
+    const end = nowMs();
+    const keepsArchived = t.setting.action === 'archive' && t.setting.deleteArchivedAfterDays === undefined;
+    let due = 0;
+    let gone = 0;
+    for (const d of new Set([...truth.pushedAt.keys()])) {
+      const free = truth.freeFrom(d, promises);
+      if (free === undefined || free > end - 3 * 24 * HOUR) continue;
+      const status = present(d) ? account.ecr.statusOf(REPO, d) : 'GONE';
+      if (status === 'ACTIVATING') continue; // kept by every rule while ECR restores it
+      due += 1;
+      if (status === 'GONE' || (keepsArchived && status === 'ARCHIVED')) gone += 1;
+    }
+    return { violations, liveness: { due, gone }, stats };
+  } finally {
+    await engine.close();
+  }
+}
+
+const short = (d: string) => d.slice(0, 19);

@@ -1,0 +1,98 @@
+import { Rng } from './rng.js';
+
+/** How EventBridge delivers one event: at once, some steps later (reordered), twice, or never. */
+export type Delivery = 'now' | 'late' | 'twice' | 'lost';
+
+/** One thing that happens in the simulated world; referents that do not exist when it is played make it a no-op. */
+export type Op =
+  | { op: 'push'; tag: string }
+  | { op: 'pushIndex'; tag: string }
+  | { op: 'repush'; tag: string; deleteEvent: 'late' | 'lost' }
+  | { op: 'run'; tag: string; byDigest: boolean }
+  | { op: 'stop'; task: number; delivery: Delivery }
+  | { op: 'forget' }
+  | { op: 'pin'; tag: string; hours?: number }
+  | { op: 'unpin'; tag: string }
+  | { op: 'pull'; tag: string }
+  | { op: 'outsideDelete'; tag: string; withTag: boolean; delivery: Delivery }
+  | { op: 'outsideArchive'; tag: string; delivery: Delivery }
+  | { op: 'restore'; tag: string }
+  | { op: 'activate'; tag: string; delivery: Delivery }
+  | { op: 'deliver' }
+  | { op: 'reconcile' }
+  | { op: 'sweep' }
+  | { op: 'tick'; hours: number };
+
+/** The world's settings, drawn per seed ("swarm": each seed turns its own mix of faults and rules on). */
+export interface Setting {
+  readonly graceDays: number;
+  readonly minimumImageAgeHours: number;
+  readonly keepPulledWithinDays: number;
+  readonly action: 'delete' | 'archive';
+  readonly deleteArchivedAfterDays?: number;
+  readonly maxDeletionsPerRun: number;
+  readonly rates: { readonly lost: number; readonly late: number; readonly twice: number };
+}
+
+export interface Timeline {
+  readonly seed: number;
+  readonly setting: Setting;
+  readonly ops: readonly Op[];
+}
+
+const TAGS = ['v1', 'v2', 'v3', 'm1', 'm2'];
+
+/** The world a seed makes: its setting and its timeline, each from its own stream. */
+export function generate(seed: number, length = 60): Timeline {
+  const root = new Rng(seed);
+  const rules = root.stream('rules');
+  const workload = root.stream('workload');
+  const delivery = root.stream('delivery');
+  const clock = root.stream('clock');
+  const archive = rules.chance(0.3);
+  const setting: Setting = {
+    graceDays: rules.int(0, 2),
+    minimumImageAgeHours: rules.pick([0, 0, 24]),
+    keepPulledWithinDays: rules.pick([0, 0, 1]),
+    action: archive ? 'archive' : 'delete',
+    ...(archive && rules.chance(0.7) && { deleteArchivedAfterDays: rules.int(1, 2) }),
+    maxDeletionsPerRun: rules.chance(0.3) ? rules.int(1, 3) : 500,
+    rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
+  };
+  const deliver = (): Delivery => {
+    const r = delivery.next();
+    if (r < setting.rates.lost) return 'lost';
+    if (r < setting.rates.lost + setting.rates.late) return 'late';
+    if (r < setting.rates.lost + setting.rates.late + setting.rates.twice) return 'twice';
+    return 'now';
+  };
+  const tag = () => workload.pick(TAGS.slice(0, 3));
+  const indexTag = () => workload.pick(TAGS.slice(3));
+  const ops: Op[] = [{ op: 'push', tag: 'v1' }, { op: 'reconcile' }];
+  while (ops.length < length) {
+    const kind = workload.weighted({
+      push: 3, pushIndex: 1, repush: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 1,
+      restore: 1, activate: 1, deliver: 2, reconcile: 3, sweep: 4, tick: 5,
+    });
+    const any = () => (workload.chance(0.25) ? indexTag() : tag());
+    switch (kind) {
+      case 'push': ops.push({ op: 'push', tag: tag() }); break;
+      case 'pushIndex': ops.push({ op: 'pushIndex', tag: indexTag() }); break;
+      case 'repush': ops.push({ op: 'repush', tag: any(), deleteEvent: workload.chance(0.5) ? 'late' : 'lost' }); break;
+      case 'run': ops.push({ op: 'run', tag: any(), byDigest: workload.chance(0.3) }); break;
+      case 'stop': ops.push({ op: 'stop', task: workload.int(0, 2), delivery: deliver() }); break;
+      case 'pin': ops.push({ op: 'pin', tag: any(), ...(workload.chance(0.5) && { hours: workload.int(1, 48) }) }); break;
+      case 'unpin': ops.push({ op: 'unpin', tag: any() }); break;
+      case 'pull': ops.push({ op: 'pull', tag: any() }); break;
+      case 'outsideDelete': ops.push({ op: 'outsideDelete', tag: any(), withTag: workload.chance(0.5), delivery: deliver() }); break;
+      case 'outsideArchive': ops.push({ op: 'outsideArchive', tag: any(), delivery: deliver() }); break;
+      case 'restore': ops.push({ op: 'restore', tag: any() }); break;
+      case 'activate': ops.push({ op: 'activate', tag: any(), delivery: deliver() }); break;
+      case 'tick': ops.push({ op: 'tick', hours: clock.pick([1, 1, 2, 6, 12, 24, 30]) }); break;
+      default: ops.push({ op: kind } as Op);
+    }
+  }
+  // Nights at the end, so that what nothing uses any more has time to go (the liveness figure).
+  for (let night = 0; night < 6; night += 1) ops.push({ op: 'tick', hours: 24 }, { op: 'deliver' }, { op: 'reconcile' }, { op: 'sweep' });
+  return { seed, setting, ops };
+}

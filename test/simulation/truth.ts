@@ -1,0 +1,76 @@
+/**
+ * What really happened in a simulated world, kept apart from the product: which task ran which digest from when to
+ * when, pins, pushes, pulls, the children of each index. The oracle asks it, never the ledger.
+ */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface Promises {
+  readonly graceDays: number;
+  readonly minimumImageAgeHours: number;
+  readonly keepPulledWithinDays: number;
+  readonly stoppedTaskRetentionHours: number;
+}
+
+export class Truth {
+  readonly runs: Array<{ task: string; digest: string; from: number; to?: number }> = [];
+  readonly pins = new Map<string, Array<{ from: number; to?: number }>>();
+  readonly pushedAt = new Map<string, number>();
+  readonly pulledAt = new Map<string, number>();
+  readonly children = new Map<string, readonly string[]>();
+
+  /** The image and the indexes that name it: a pull of an index needs its children, so their uses are its uses. */
+  private usedThrough(digest: string): string[] {
+    return [digest, ...[...this.children].filter(([, kids]) => kids.includes(digest)).map(([index]) => index)];
+  }
+
+  /** Something uses it now: a running task, or a pin that has not ended (directly or through its index). */
+  inUse(digest: string, at: number): boolean {
+    return this.usedThrough(digest).some((d) => this.runs.some((r) => r.digest === d && r.to === undefined)
+      || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at));
+  }
+
+  /** Why deleting or archiving `digest` at `at` breaks a promise of the config, or undefined when none does. */
+  broken(digest: string, at: number, o: Promises): string | undefined {
+    const grace = o.graceDays * DAY;
+    for (const d of this.usedThrough(digest)) {
+      const via = d === digest ? '' : ` (through its index ${d.slice(0, 19)})`;
+      for (const run of this.runs.filter((r) => r.digest === d)) {
+        if (run.to === undefined) return `task ${run.task} runs it${via}`;
+        if (at < run.to + o.stoppedTaskRetentionHours * HOUR + grace) return `task ${run.task} stopped at ${iso(run.to)}: within stoppedTaskRetentionHours + graceDays${via}`;
+      }
+      for (const pin of this.pins.get(d) ?? []) {
+        if (pin.to === undefined || at < pin.to) return `pinned${via}`;
+        if (at < pin.to + grace) return `its pin ended at ${iso(pin.to)}: within graceDays${via}`;
+      }
+      const pulled = this.pulledAt.get(d);
+      if (o.keepPulledWithinDays > 0 && pulled !== undefined && at < pulled + o.keepPulledWithinDays * DAY) return `pulled at ${iso(pulled)}: within keepPulledWithinDays${via}`;
+    }
+    const pushed = this.pushedAt.get(digest);
+    if (pushed !== undefined && at < pushed + o.minimumImageAgeHours * HOUR) return `pushed at ${iso(pushed)}: younger than minimumImageAgeHours`;
+    if (pushed !== undefined && at < pushed + grace) return `pushed at ${iso(pushed)}: within graceDays`;
+    return undefined;
+  }
+
+  /** When every window that protects `digest` has passed (undefined while something uses it). */
+  freeFrom(digest: string, o: Promises): number | undefined {
+    let free = 0;
+    const grace = o.graceDays * DAY;
+    for (const d of this.usedThrough(digest)) {
+      for (const run of this.runs.filter((r) => r.digest === d)) {
+        if (run.to === undefined) return undefined;
+        free = Math.max(free, run.to + o.stoppedTaskRetentionHours * HOUR + grace);
+      }
+      for (const pin of this.pins.get(d) ?? []) {
+        if (pin.to === undefined) return undefined;
+        free = Math.max(free, pin.to + grace);
+      }
+      const pulled = this.pulledAt.get(d);
+      if (o.keepPulledWithinDays > 0 && pulled !== undefined) free = Math.max(free, pulled + o.keepPulledWithinDays * DAY);
+    }
+    const pushed = this.pushedAt.get(digest) ?? 0;
+    return Math.max(free, pushed + Math.max(grace, o.minimumImageAgeHours * HOUR));
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
