@@ -22,6 +22,7 @@ import { Organization } from '../adapters/aws/organization-members.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { openOrganization } from './organization-source.js';
 import { openRegionClients } from './live-source.js';
+import { inUseDeletionText, outsideDeletions } from '../app/undo/outside-deletion.js';
 import { regionProber } from '../adapters/aws/region-probe.js';
 
 /**
@@ -87,7 +88,8 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
       try {
         const members = org && new Organization(cfg, scope, org.access, () => org.discover(), () => io.clock());
         const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
-        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, runs: open.runs, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), ...(members && { members }), ...(clusters && { clusters }) },
+        const deletions = outsideDeletions({ index: () => open.index(), store: open.sweep, config: cfg, tell: async (d) => io.err(`warning: ${inUseDeletionText(d)}`) });
+        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, runs: open.runs, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), deletions, ...(members && { members }), ...(clusters && { clusters }) },
           scope, { dryRun: !flags.force, runId: randomUUID(), ...(rehearsal && { rehearsal: true }) });
         print(io, flags, report, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined }));
         return report.failures.length > 0 ? 5 : 0;

@@ -38,7 +38,9 @@ export function concreteChecks(fn: string, values: StackValues, permissions: Req
       return value ?? '';
     });
     if (missing) continue;
-    const resource = filled === '*' ? '*' : filled.replace(/::\*:/, `::${values['AWS::AccountId'] ?? SAMPLE}:`).replace(/\*/g, SAMPLE);
+    // A member's reader role is assumed in a member account (the roles may assume it nowhere else).
+    const account = (action === 'sts:AssumeRole' ? values.MemberAccount : undefined) ?? values['AWS::AccountId'] ?? SAMPLE;
+    const resource = filled === '*' ? '*' : filled.replace(/::\*:/, `::${account}:`).replace(/\*/g, SAMPLE);
     checks.push({ action, resource, grant: filled });
   }
   return checks;

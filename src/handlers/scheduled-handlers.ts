@@ -1,3 +1,4 @@
+import type { OutsideDeletions } from '../app/undo/outside-deletion.js';
 import type { ManagedRepositories } from '../domain/managed-repositories.js';
 import type { RegionProbe } from '../domain/region-probe.js';
 import { recordRegionProbe } from '../app/usage/region-probe.js';
@@ -83,6 +84,8 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
 
 export interface SweepHandlerDeps {
   readonly store: SweepStore;
+  /** An in-use image the live read finds deleted outside ecr-ledger: recorded and told (InUseImageDeleted). */
+  readonly deletions?: OutsideDeletions;
   readonly events: EventLedger;
   readonly announcements?: AnnouncementStore;
   /** Live AWS for one run (fresh call counts). */
@@ -155,7 +158,7 @@ export function createSweepContinuationHandler(deps: SweepHandlerDeps) {
 async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: string; continuing: boolean; context?: InvocationContext; invocations?: number }) {
   try {
     await requireCurrentLayout(deps);
-    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), ...(deps.managed && { managed: deps.managed }), ...(deps.runs && { runs: deps.runs }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
+    const sweepDeps = { store: deps.store, events: deps.events, ...(deps.announcements && { announcements: deps.announcements }), ...(deps.members && { members: deps.members }), ...(deps.clusters && { clusters: deps.clusters }), ...(deps.managed && { managed: deps.managed }), ...(deps.runs && { runs: deps.runs }), ...(deps.deletions && { deletions: deps.deletions }), aws: deps.aws(scope), config: deps.config, clock: deps.clock, warn: (m: string) => deps.log('warn', m), index: deps.index() };
     let report: SweepReport;
     if (deps.batched) {
       const timeLeft = () => run.context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;

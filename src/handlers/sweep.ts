@@ -10,6 +10,7 @@ import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { S3ReportBucket } from '../adapters/aws/report-bucket.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { announceDeletions } from '../app/notice.js';
+import { inUseDeletionText, outsideDeletions } from '../app/undo/outside-deletion.js';
 import { noticeText } from '../app/notice-message.js';
 import { ledgerReportPage, reportKey } from '../app/report-page.js';
 import { lifecycleCheck } from '../app/lifecycle-check.js';
@@ -46,6 +47,8 @@ const deps: SweepHandlerDeps = {
   store: ledger.sweep, events: ledger.events, announcements: ledger.announcements, runs: ledger.runs, config, log, clock: systemClock,
   scope: async () => (scope ??= await reader.scope()),
   index: () => ledger.usageIndex(),
+  // An in-use image the live read finds gone (its DELETE event late or lost): audited and logged as deleted elsewhere.
+  deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => log('error', 'in-use image deleted outside ecr-ledger', { image: `${d.image.repositoryName}@${d.image.imageDigest}`, text: inUseDeletionText(d) }) }),
   requireLayout: () => ledger.layout.require(`the ledger table ${process.env.LEDGER_TABLE}`, `--table ${process.env.LEDGER_TABLE}`),
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config, systemClock),
   dryRun: process.env.DRY_RUN !== 'false',

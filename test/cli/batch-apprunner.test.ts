@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAt } from '../support/cli.js';
+import { pictureAt } from '../support/picture.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 
@@ -44,7 +45,8 @@ describe('AWS Batch and App Runner consumers', () => {
   it('the sweep\'s live check reads them: a job definition registered after the reconcile protects its image', async () => {
     const { a } = await account();
     const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-consumers-')), 'ledger');
-    expect((await cli(a, '2026-11-19T12:00:00Z', 'reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-19T12:00:00Z')).code).toBe(0);
+    expect((await cli(a, '2026-11-10T12:00:00Z', 'reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-10T12:00:00Z')).code).toBe(0);
+    expect((await cli(a, '2026-11-19T12:00:00Z', 'reconcile', '--snapshot', await pictureAt(EXAMPLE, '2026-11-19T12:00:00Z'), '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-19T12:00:00Z')).code).toBe(0);
     a.batch.register('backfill', 1, `${HOST}/checkout:r4`);
     const swept = (await cli(a, '2026-11-20T00:00:00Z', 'sweep', '--ledger', ledger, '--config', CONFIG, '--force', '--output', 'json')).json();
     const gone = swept.images.map((i: { repositoryName: string; imageTags: string[] }) => `${i.repositoryName}:${i.imageTags[0]}`);

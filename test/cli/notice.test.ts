@@ -8,6 +8,7 @@ import { runAt } from '../support/cli.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 
 const EXAMPLE = 'examples/account.json';
+import { pictureAt } from '../support/picture.js';
 
 const run = (argv: string[], at: string, account?: FakeAccount) => runAt(at, argv, { ...(account && { account }) });
 /** As the nightly schedule runs it: the notice an hour after a reconcile (it refuses a stale ledger, as the sweep does). */
@@ -16,7 +17,7 @@ async function cli(argv: string[], at: string, account?: FakeAccount) {
   const config = argv[argv.indexOf('--config') + 1];
   if (argv[0] === 'notice' && argv.includes('--ledger') && argv.includes('--config')) {
     const before = new Date(Date.parse(at) - 3_600_000).toISOString();
-    expect((await run(['reconcile', '--snapshot', EXAMPLE, '--config', config!, '--ledger', ledger!, '--now', before], before)).code).toBe(0);
+    expect((await run(['reconcile', '--snapshot', await pictureAt(EXAMPLE, before), '--config', config!, '--ledger', ledger!, '--now', before], before)).code).toBe(0);
   }
   return run(argv, at, account);
 }
@@ -27,7 +28,7 @@ async function world() {
   const config = join(dir, 'config.yaml');
   await writeFile(config, `${await readFile('examples/config.yaml', 'utf8')}notice:\n  daysAhead: 3\n`);
   const ledger = join(dir, 'ledger');
-  const reconcile = async (at: string) => expect((await cli(['reconcile', '--snapshot', EXAMPLE, '--config', config, '--ledger', ledger, '--now', at], at)).code).toBe(0);
+  const reconcile = async (at: string) => expect((await cli(['reconcile', '--snapshot', await pictureAt(EXAMPLE, at), '--config', config, '--ledger', ledger, '--now', at], at)).code).toBe(0);
   await reconcile('2026-11-10T06:00:00Z');
   return { config, ledger, reconcile, account: FakeAccount.fromSnapshot(JSON.parse(await readFile(EXAMPLE, 'utf8'))) };
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
 import { runCli } from '../../src/cli/main.js';
+import { pictureAt } from '../support/picture.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 
 const EXAMPLE = 'examples/account.json';
@@ -19,7 +20,9 @@ async function cli(at: string, argv: string[], account?: FakeAccount) {
 
 async function world() {
   const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-pins-')), 'ledger');
-  const loaded = await cli('2026-11-19T12:00:00Z', ['reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-19T12:00:00Z']);
+  // First seen ten days earlier (grace has passed), and read again the night before (fresh).
+  expect((await cli('2026-11-10T00:00:00Z', ['reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-10T00:00:00Z'])).code).toBe(0);
+  const loaded = await cli('2026-11-19T12:00:00Z', ['reconcile', '--snapshot', await pictureAt(EXAMPLE, '2026-11-19T12:00:00Z'), '--config', CONFIG, '--ledger', ledger, '--now', '2026-11-19T12:00:00Z']);
   expect(loaded.code, loaded.err).toBe(0);
   return ledger;
 }

@@ -75,7 +75,8 @@ export class FakeDeployedStack {
       const statements = this.roleStatements(roleName);
       const results = [];
       for (const action of input.ActionNames!) {
-        const allowed = await allows(statements, input.PolicySourceArn!, this.accountId, action, input.ResourceArns![0]!);
+        const context = Object.fromEntries((input.ContextEntries ?? []).map((e: { ContextKeyName?: string; ContextKeyValues?: string[] }) => [e.ContextKeyName!, e.ContextKeyValues![0]!]));
+        const allowed = await allows(statements, input.PolicySourceArn!, this.accountId, action, input.ResourceArns![0]!, context);
         results.push({ EvalActionName: action, EvalResourceName: input.ResourceArns![0], EvalDecision: allowed ? 'allowed' : 'implicitDeny' });
       }
       return { EvaluationResults: results, IsTruncated: false };

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAt } from '../support/cli.js';
+import { pictureAt } from '../support/picture.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { launchChromium } from '../support/browser.js';
 
@@ -26,7 +27,8 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     const capped = join(dir, 'config.yaml');
     await writeFile(capped, (await readFile(CONFIG, 'utf8')).replace('maxDeletionsPerRun: 500', 'maxDeletionsPerRun: 10'));
     // A ledger with history: reconcile, a real sweep against the fake account (its deletions feed the chart), then the report.
-    expect((await cli(['reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger], '2026-11-19T00:00:00Z')).code).toBe(0);
+    expect((await cli(['reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger], '2026-11-10T00:00:00Z')).code).toBe(0);
+    expect((await cli(['reconcile', '--snapshot', await pictureAt(EXAMPLE, '2026-11-19T00:00:00Z'), '--config', CONFIG, '--ledger', ledger], '2026-11-19T00:00:00Z')).code).toBe(0); // the night's read
     const swept = await cli(['sweep', '--ledger', ledger, '--config', capped, '--force', '--output', 'json'], '2026-11-19T01:00:00Z', account);
     expect(swept.code).toBe(0);
     expect(swept.json().totals.images).toBe(10);

@@ -161,6 +161,8 @@ export async function play(t: Timeline): Promise<Played> {
         if (o.op === 'pin') {
           const until = o.hours === undefined ? undefined : nowMs() + o.hours * HOUR;
           await pinImage({ ledger, clock: now }, facts, `${REPO}@${d}`, 'simulation', until === undefined ? undefined : new Date(until).toISOString());
+          // One pin per reason: a new pin with the same reason replaces the one held (its protection ends now).
+          for (const pin of truth.pins.get(d) ?? []) if (pin.to === undefined || pin.to > nowMs()) pin.to = nowMs();
           truth.pins.set(d, [...(truth.pins.get(d) ?? []), { from: nowMs(), ...(until !== undefined && { to: until }) }]);
         } else if (facts.pins.some((p) => p.imageDigest === d)) {
           await unpinImage({ ledger, clock: now }, facts, `${REPO}@${d}`);
@@ -243,7 +245,8 @@ export async function play(t: Timeline): Promise<Played> {
     const aws = new LiveSweepAws(account.clients(), caller(), SCOPE, config, now);
     let report;
     try {
-      report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: now, index: ledger.usageIndex(), runs: ledger.runs }, SCOPE, { dryRun: false, runId: `night-${iso()}` });
+      const deletions = outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } });
+      report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: now, index: ledger.usageIndex(), runs: ledger.runs, deletions }, SCOPE, { dryRun: false, runId: `night-${iso()}` });
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
       stats.refused += 1; // a stale ledger: refusing is keeping

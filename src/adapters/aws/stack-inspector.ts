@@ -73,11 +73,12 @@ export class AwsCentralInspector implements CentralInspector {
     return config.Environment?.Variables ?? {};
   }
 
-  async simulate(roleArn: string, actions: readonly string[], resource: string) {
+  async simulate(roleArn: string, actions: readonly string[], resource: string, context?: Readonly<Record<string, string>>) {
+    const ContextEntries = context && Object.entries(context).map(([ContextKeyName, value]) => ({ ContextKeyName, ContextKeyValues: [value], ContextKeyType: 'string' as const }));
     const decisions: Array<{ action: string; allowed: boolean }> = [];
     let marker: string | undefined;
     do {
-      const page = await this.caller.call('iam:SimulatePrincipalPolicy', () => this.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [resource], Marker: marker })));
+      const page = await this.caller.call('iam:SimulatePrincipalPolicy', () => this.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...actions], ResourceArns: [resource], Marker: marker, ...(ContextEntries && { ContextEntries }) })));
       for (const r of page.EvaluationResults ?? []) decisions.push({ action: r.EvalActionName!, allowed: r.EvalDecision === 'allowed' });
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);

@@ -27,7 +27,7 @@ export interface CentralInspector extends AccountInspector {
   stack(name: string): Promise<DeployedStackView | undefined>;
   functionEnvironment(functionName: string): Promise<Readonly<Record<string, string>>>;
   /** iam:SimulatePrincipalPolicy of `actions` on `resource` for a role: the decision of each. */
-  simulate(roleArn: string, actions: readonly string[], resource: string): Promise<ReadonlyArray<{ action: string; allowed: boolean }>>;
+  simulate(roleArn: string, actions: readonly string[], resource: string, context?: Readonly<Record<string, string>>): Promise<ReadonlyArray<{ action: string; allowed: boolean }>>;
 }
 
 export interface MemberInspector extends AccountInspector {
@@ -113,8 +113,11 @@ function stackValues(stack: DeployedStackView, o: { account: string; region: str
     AlarmTopic: stack.resources.AlarmTopic,
     ManagedRepository: o.managed?.split(',')[0],
     'WebhookParameter.Arn': webhook && arn('ssm', `parameter${webhook.startsWith('/') ? '' : '/'}${webhook}`),
-    // The members' reader role only organisation-wide (a single-account stack is granted no sts:AssumeRole).
+    // The members' reader role only organisation-wide (a single-account stack is granted no sts:AssumeRole), and only
+    // in a member: a listed account, or (discovered) any account of the organisation.
     ReaderRoleName: o.config.organization?.roleName,
+    MemberAccount: o.config.organization && 'accounts' in o.config.organization ? o.config.organization.accounts[0]?.id : undefined,
+    OrganizationId: o.config.organization?.id,
   };
 }
 
@@ -134,7 +137,9 @@ async function roleChecks(deps: DoctorDeps, stack: DeployedStackView, values: St
     }
     const denied: Array<{ action: string; resource: string; grant: string }> = [];
     for (const [resource, actions] of byResource) {
-      for (const decision of await deps.central.simulate(roleArn, actions, resource)) if (!decision.allowed) denied.push({ action: decision.action, resource, grant: grantOf.get(resource)! });
+      // The organisation of the account whose role is assumed (IAM's aws:ResourceOrgID), as AWS would see it.
+      const context = actions.includes('sts:AssumeRole') && values.OrganizationId ? { 'aws:ResourceOrgID': values.OrganizationId } : undefined;
+      for (const decision of await deps.central.simulate(roleArn, actions, resource, context)) if (!decision.allowed) denied.push({ action: decision.action, resource, grant: grantOf.get(resource)! });
     }
     const asked = [...byResource.values()].reduce((n, a) => n + a.length, 0);
     if (denied.length === 0) checks.push(ok(`role ${fn}`, `${role}: allows the ${asked} calls its code makes`));

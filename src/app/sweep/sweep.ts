@@ -22,6 +22,7 @@ import { orderDeletions } from './order.js';
 import { summarise, sweepImage, type SweepReport } from './report.js';
 import { keptWholeByReach } from '../reach/kept-whole.js';
 import { logRun, type RunLog } from './run-log.js';
+import type { OutsideDeletions } from '../undo/outside-deletion.js';
 
 
 export interface SweepDeps {
@@ -47,6 +48,8 @@ export interface SweepDeps {
   readonly managed?: ManagedRepositories;
   /** The run log: every finished run is recorded there (`ecr-ledger runs`). */
   readonly runs?: RunLog;
+  /** An image the live read finds gone that the ledger held in use was deleted outside ecr-ledger: recorded and told. */
+  readonly deletions?: OutsideDeletions;
 }
 
 
@@ -66,8 +69,15 @@ async function liveFacts(deps: SweepDeps, scope: Scope, view: LedgerContents, no
       const byDigest = new Map(held.map((i) => [i.imageDigest, i]));
       const found = await deps.aws.describeImages(repositoryName, [...byDigest.keys()]);
       const present = new Set(found.map((i) => i.imageDigest));
-      // Gone since the ledger last heard of it: recorded as an ECR DELETE event would be (a rehearsal writes nothing).
-      if (!dryRun) for (const digest of byDigest.keys()) if (!present.has(digest)) await deps.events.removeImage(scope, repositoryName, digest, now);
+      // Gone since the ledger last heard of it: judged and recorded as an ECR DELETE event would be — its event may be
+      // late or lost, and this read is then the first to see an in-use image deleted elsewhere (a rehearsal writes nothing).
+      if (!dryRun) {
+        for (const digest of byDigest.keys()) {
+          if (present.has(digest)) continue;
+          await deps.deletions?.deleted(scope, repositoryName, digest, now, `sweep-live-read-${now}`);
+          await deps.events.removeImage(scope, repositoryName, digest, now);
+        }
+      }
       for (const current of found) {
         // Links come from the ledger (manifests are immutable); the image itself is as ECR answers now.
         images.push(asEcrAnswers(byDigest.get(current.imageDigest)!, current));
