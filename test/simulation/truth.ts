@@ -18,6 +18,18 @@ export class Truth {
   readonly pushedAt = new Map<string, number>();
   readonly pulledAt = new Map<string, number>();
   readonly children = new Map<string, readonly string[]>();
+  /** Which digest each tag named, from when to when. */
+  readonly tagged = new Map<string, Array<{ digest: string; from: number; to?: number }>>();
+  /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */
+  readonly tagRuns: Array<{ task: string; tag: string; from: number; to?: number }> = [];
+
+  /** The tag now names `digest` (it leaves whatever it named). */
+  tag(tag: string, digest: string | undefined, at: number): void {
+    const history = this.tagged.get(tag) ?? [];
+    for (const h of history) if (h.to === undefined && h.digest !== digest) h.to = at;
+    if (digest !== undefined && !history.some((h) => h.to === undefined && h.digest === digest)) history.push({ digest, from: at });
+    this.tagged.set(tag, history);
+  }
 
   /** The image and the indexes that name it: a pull of an index needs its children, so their uses are its uses. */
   private usedThrough(digest: string): string[] {
@@ -67,6 +79,21 @@ export class Truth {
       }
       const pulled = this.pulledAt.get(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined) free = Math.max(free, pulled + o.keepPulledWithinDays * DAY);
+    }
+    // A running task's revision protects what its tag names (ECS resolves a tag when it starts a task): a liveness
+    // matter only (the safety promise above is the digest each task runs).
+    for (const d of this.usedThrough(digest)) {
+      for (const [tag, history] of this.tagged) {
+        for (const held of history.filter((h) => h.digest === d)) {
+          for (const run of this.tagRuns.filter((r) => r.tag === tag)) {
+            const runEnd = run.to === undefined ? Number.POSITIVE_INFINITY : run.to + o.stoppedTaskRetentionHours * HOUR;
+            if (held.from > runEnd || (held.to !== undefined && held.to < run.from)) continue;
+            const end = Math.min(held.to ?? Number.POSITIVE_INFINITY, runEnd);
+            if (end === Number.POSITIVE_INFINITY) return undefined;
+            free = Math.max(free, end + grace);
+          }
+        }
+      }
     }
     const pushed = this.pushedAt.get(digest) ?? 0;
     return Math.max(free, pushed + Math.max(grace, o.minimumImageAgeHours * HOUR));
