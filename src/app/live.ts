@@ -1,3 +1,4 @@
+import type { OutsideDeletions } from './undo/outside-deletion.js';
 import type { Config } from '../config.js';
 import { isArchived, type AccountFacts } from '../domain/facts.js';
 import { knownFacts } from '../snapshot/from-facts.js';
@@ -51,7 +52,7 @@ class CheckpointBuffer {
  * so that a read that fails or runs out of time resumes where it stopped.
  */
 export async function reconcileFromAws(
-  deps: { ledger: LedgerStore; reader: AccountReader; clock: () => Date },
+  deps: { ledger: LedgerStore; reader: AccountReader; clock: () => Date; deletions?: OutsideDeletions },
   config: Config,
 ): Promise<LiveReconcileResult> {
   const scope = await deps.reader.scope();

@@ -6,6 +6,7 @@ import { endedUses, foreignUses } from './usage/foreign-use.js';
 import type { LedgerStore, ReconcileCounts } from './ports.js';
 import { taskStops } from '../domain/task-state.js';
 import { releaseNamed } from './usage/release.js';
+import type { OutsideDeletions } from './undo/outside-deletion.js';
 
 export interface ReconcileResult extends ReconcileCounts {
   readonly images: number;
@@ -34,7 +35,7 @@ export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMa
 
 /** Loads a complete picture of an account into the ledger: facts it no longer has are removed, history survives. */
 export async function reconcileLedger(
-  deps: { ledger: LedgerStore; clock: () => Date },
+  deps: { ledger: LedgerStore; clock: () => Date; /** An image in use the picture no longer has was deleted elsewhere: recorded and told. */ deletions?: OutsideDeletions },
   input: { facts: AccountFacts; config: Config; source: string; previous?: AccountFacts },
 ): Promise<ReconcileResult> {
   const { facts, config } = input;
@@ -44,6 +45,13 @@ export async function reconcileLedger(
   const ended = previous
     ? await endedUses(deps.ledger.usageIndex(), foreignUses(previous, { ...config.ecs, now: previous.capturedAt }), foreignUses(facts, { ...config.ecs, now: facts.capturedAt }))
     : [];
+  // Gone since the last picture, its DELETE event late or lost: judged before the ledger forgets it, as the event would be.
+  if (deps.deletions && previous) {
+    const held = new Set(facts.images.map((i) => imageKey(i.repositoryName, i.imageDigest)));
+    for (const gone of previous.images.filter((i) => !held.has(imageKey(i.repositoryName, i.imageDigest)))) {
+      await deps.deletions.deleted(facts.scope, gone.repositoryName, gone.imageDigest, facts.capturedAt, `reconcile-${facts.capturedAt}`);
+    }
+  }
   let unprotected = 0;
   const counts = await deps.ledger.reconcile({
     facts,

@@ -17,6 +17,7 @@ import { whoUses, whoUsesFromIndex } from '../app/who-uses.js';
 import { staleReferrerWarnings } from '../app/usage-reports.js';
 import type { Config } from '../config.js';
 import { staleness } from '../domain/freshness.js';
+import { inUseDeletionText, outsideDeletions } from '../app/undo/outside-deletion.js';
 import { UsageError } from '../errors.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import { AwsCaller } from '../adapters/aws/caller.js';
@@ -49,8 +50,9 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
   try {
     // --now stands for the time of the run (demos, rehearsals): the watermark says the reconcile finished then.
     const clock = () => new Date(nowOf(flags, io));
+    const deletions = outsideDeletions({ index: () => open.index(), store: open.sweep, config: cfg, tell: async (d) => io.err(`warning: ${inUseDeletionText(d)}`) });
     const results = await sequentially(loaded, async ({ file, facts }) => ({
-      file, scope: facts.scope, capturedAt: facts.capturedAt, ...(await reconcileLedger({ ledger: open.ledger, clock }, { facts, config: cfg, source: `snapshot ${file}` })),
+      file, scope: facts.scope, capturedAt: facts.capturedAt, ...(await reconcileLedger({ ledger: open.ledger, clock, deletions }, { facts, config: cfg, source: `snapshot ${file}` })),
     }));
     // A scope is as fresh as its picture: an old one is loaded, and stays stale (the sweep treats it as unreadable).
     for (const r of results) {

@@ -1,3 +1,4 @@
+import { inUseDeletionText, outsideDeletions } from '../app/undo/outside-deletion.js';
 import { writeFile } from 'node:fs/promises';
 import { readLiveFacts, reconcileFromAws } from '../app/live.js';
 import { reconcileClusters } from '../app/clusters.js';
@@ -51,7 +52,8 @@ export async function liveReconcileCommand(flags: Flags, io: Io): Promise<number
   const { reader, clients, close } = openLiveReader(flags, io, cfg);
   const regions = openRegionClients(flags, io);
   try {
-    const reconciled = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock() }, cfg);
+    const deletions = outsideDeletions({ index: () => open.index(), store: open.sweep, config: cfg, tell: async (d) => io.err(`warning: ${inUseDeletionText(d)}`) });
+    const reconciled = await reconcileFromAws({ ledger: open.ledger, reader, clock: () => io.clock(), deletions }, cfg);
     // EKS clusters the config names: each read replaces its source's report (usage source eks:NAME).
     const eks = cfg.eks.clusters.length > 0
       ? await reconcileClusters({ reports: open.reports, events: open.events, index: open.index(), clusters: new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) }, reconciled.scope, io.clock().toISOString())

@@ -13,6 +13,7 @@ import { environment, log } from './environment.js';
 import { createFanOutHandler } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
 import { alerts } from './alerts.js';
+import { outsideDeletions } from '../app/undo/outside-deletion.js';
 import { ledgerFactView } from '../app/ledger-view.js';
 import { restoreArchivedInUse } from '../app/undo/reconcile-restore.js';
 import { restoringIn } from './undo.js';
@@ -40,6 +41,7 @@ export const handler = organization
   })
   : createReconcileHandler({
     ledger, config, log, clock: systemClock,
+    deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: alerts(config, 'reconcile').deleted }),
     ...(config.eks.clusters.length > 0 && {
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
     }),

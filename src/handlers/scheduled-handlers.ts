@@ -35,6 +35,8 @@ const MARGIN_MS = 60_000;
 
 export interface ReconcileHandlerDeps {
   readonly ledger: LedgerStore;
+  /** An in-use image the picture no longer has (its DELETE event late or lost): recorded and told. */
+  readonly deletions?: OutsideDeletions;
   readonly clock: Clock;
   /** A reader whose calls stop at `stopAt` (epoch ms). */
   readonly reader: (stopAt: number) => AccountReader;
@@ -60,7 +62,7 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
     const upgraded = await deps.upgradeLayout?.();
     if (upgraded && upgraded.from !== upgraded.to) deps.log('info', 'ledger table upgraded in place', { ...upgraded });
     try {
-      const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: deps.clock }, deps.config);
+      const result = await reconcileFromAws({ ledger: deps.ledger, reader: deps.reader(stopAt), clock: deps.clock, ...(deps.deletions && { deletions: deps.deletions }) }, deps.config);
       for (const warning of result.warnings) deps.log('warn', warning);
       if (deps.clusters) {
         const eks = await deps.clusters(result.scope, deps.clock().toISOString());

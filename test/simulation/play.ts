@@ -219,7 +219,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         break;
       }
       case 'reconcile':
-        await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now }, config);
+        await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now, deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } }) }, config);
         break;
       case 'sweep': await sweepNow(); break;
       case 'tick': hour += o.hours; break;
