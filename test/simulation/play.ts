@@ -203,7 +203,9 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         break;
       }
       case 'restore': {
-        const d = tagged(o.tag);
+        // Someone restores the tag's image, or (when it is not archived) an archived image: restores are of archived images.
+        const archived = [...snapshot()].filter(([, status]) => status === 'ARCHIVED').map(([digest]) => digest).sort();
+        const d = tagged(o.tag) !== undefined && account.ecr.statusOf(REPO, tagged(o.tag)!) === 'ARCHIVED' ? tagged(o.tag) : archived[0];
         if (!d) break;
         const aws = new LiveSweepAws(account.clients(), caller(), SCOPE, config, now);
         await restoreImages({ aws, config, clock: now, store: ledger.sweep, events: ledger.events }, SCOPE, [{ repositoryName: REPO, imageDigest: d }], { dryRun: false, runId: `restore-${iso()}`, by: 'simulation', reasons: ['asked'] });
