@@ -13,6 +13,10 @@ if (process.argv.includes('--events')) {
   await benchEvents();
   process.exit(0);
 }
+if (process.argv.includes('--simulate')) {
+  await (await import('./simulate.js')).benchSimulation();
+  process.exit(0);
+}
 if (process.argv.includes('--organisation')) {
   await import('./organisation.js');
   process.exit(0);
@@ -48,6 +52,7 @@ const sizes = await Promise.all(zips.map(async (f) => [f.replace(/\.zip$/, ''), 
 console.log(`bundles (zipped): ${sizes.map(([name, bytes]) => `${name} ${(bytes / 2 ** 20).toFixed(2)} MiB`).join(', ')} ` +
   `(target < 1 MiB each: ${sizes.filter(([, bytes]) => bytes >= 2 ** 20).length} over)`);
 if (process.argv.includes('--bundles')) process.exit(0);
+await (await import('./simulate.js')).benchSimulation();
 
 const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-bench-'));
 const snapshot = join(dir, 'account.json');

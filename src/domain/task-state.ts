@@ -25,7 +25,7 @@ export interface TaskStop {
 /**
  * The retention each stop ends with, whoever sees the stop first: every task a picture reads STOPPED (from its stop
  * time; unknown: from the read), and every task the previous picture held that this one no longer lists (ECS forgot
- * it: it stopped at an unknown time before the read, so from the read). Only stops whose retention is still running.
+ * it: it stopped at an unknown time before the read, so from the read).
  */
 export function taskStops(previous: readonly TaskFact[], current: readonly TaskFact[], options: { readonly stoppedTaskRetentionHours: number; readonly readAt: string }): TaskStop[] {
   const retention = options.stoppedTaskRetentionHours * HOUR_MS;
@@ -36,7 +36,8 @@ export function taskStops(previous: readonly TaskFact[], current: readonly TaskF
     ...previous.filter((t) => !listed.has(t.taskArn)).map((t) => ({ task: t, until: ended(t.lastStatus === 'STOPPED' ? t.stoppedAt : undefined) })),
   ];
   const seen = new Set<string>();
-  return stops.filter((s) => s.until > options.readAt).flatMap(({ task, until }) => task.containers.flatMap((c) => {
+  // Every stop is stamped, also one whose retention has already ended: grace counts from that end (a release then).
+  return stops.flatMap(({ task, until }) => task.containers.flatMap((c) => {
     const key = `${c.imageDigest ?? c.image}|${until}`;
     if (seen.has(key)) return [];
     seen.add(key);

@@ -5,6 +5,7 @@ import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
 import { applyEvent } from '../../src/app/events/apply-event.js';
 import { reconcileFromAws } from '../../src/app/live.js';
+import { announceDeletions } from '../../src/app/notice.js';
 import { pinImage, unpinImage } from '../../src/app/pins.js';
 import { sweep } from '../../src/app/sweep/sweep.js';
 import { outsideDeletions } from '../../src/app/undo/outside-deletion.js';
@@ -39,6 +40,7 @@ export function configOf(t: Timeline): Config {
   return parseConfig({
     repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: s.graceDays, keepTags: [], keepPulledWithinDays: s.keepPulledWithinDays, action: s.action, ...(s.deleteArchivedAfterDays && { deleteArchivedAfterDays: s.deleteArchivedAfterDays }) }],
     sweep: { minimumImageAgeHours: s.minimumImageAgeHours, maxDeletionsPerRun: s.maxDeletionsPerRun },
+    ...(s.notice !== undefined && { notice: { daysAhead: s.notice } }),
   });
 }
 
@@ -220,6 +222,16 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         for (const { event, check } of due) { await apply(event); await check?.(); }
         break;
       }
+      case 'notice': {
+        if (!config.notice) break;
+        try {
+          const { notice } = await announceDeletions({ store: ledger.sweep, announcements: ledger.announcements, config, clock: now, index: ledger.usageIndex(), deliver: async () => [{ channel: 'simulation', ok: true }] }, SCOPE, { ledgerFlag: '--ledger sim' });
+          for (const image of notice.repositories.flatMap((r) => r.images)) truth.promised.set(image.imageDigest, Date.parse(notice.deletableFrom));
+        } catch (error) {
+          if (!(error instanceof RefusedError)) throw error; // a stale ledger announces nothing
+        }
+        break;
+      }
       case 'reconcile':
         await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now, deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } }) }, config);
         break;
@@ -253,7 +265,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
     let report;
     try {
       const deletions = outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } });
-      report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: now, index: ledger.usageIndex(), runs: ledger.runs, deletions }, SCOPE, { dryRun: false, runId: `night-${iso()}` });
+      report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: now, index: ledger.usageIndex(), runs: ledger.runs, deletions, announcements: ledger.announcements }, SCOPE, { dryRun: false, runId: `night-${iso()}` });
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
       stats.refused += 1; // a stale ledger: refusing is keeping
@@ -268,6 +280,9 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       const why = truth.broken(d, at, promises);
       if (why) violations.push(`${iso()}: ${short(d)} ${changed} by the sweep: ${why}`);
       if (status === 'ACTIVATING') violations.push(`${iso()}: ${short(d)} ${changed} by the sweep while ECR restored it (ACTIVATING)`);
+      // (2) Nothing goes before the deletableFrom a notice promised (nor unannounced, with notice on).
+      const promised = truth.promised.get(d);
+      if (config.notice && (promised === undefined || at < promised)) violations.push(`${iso()}: ${short(d)} ${changed} by the sweep ${promised === undefined ? 'without an announcement' : `before the ${new Date(promised).toISOString()} its notice promised`}`);
       // (3) The run's record says what ECR did.
       const said = report.images.find((i) => i.imageDigest === d);
       if (said?.outcome !== changed) violations.push(`${iso()}: ${short(d)} was ${changed}; the run's record says ${said?.outcome ?? 'nothing'}`);

@@ -19,6 +19,7 @@ export type Op =
   | { op: 'restore'; tag: string }
   | { op: 'activate'; tag: string; delivery: Delivery }
   | { op: 'deliver' }
+  | { op: 'notice' }
   | { op: 'reconcile' }
   | { op: 'sweep' }
   | { op: 'tick'; hours: number };
@@ -31,6 +32,8 @@ export interface Setting {
   readonly action: 'delete' | 'archive';
   readonly deleteArchivedAfterDays?: number;
   readonly maxDeletionsPerRun: number;
+  /** The advance notice's daysAhead, when the world announces deletions. */
+  readonly notice?: number;
   readonly rates: { readonly lost: number; readonly late: number; readonly twice: number };
 }
 
@@ -57,6 +60,7 @@ export function generate(seed: number, length = 60): Timeline {
     action: archive ? 'archive' : 'delete',
     ...(archive && rules.chance(0.7) && { deleteArchivedAfterDays: rules.int(1, 2) }),
     maxDeletionsPerRun: rules.chance(0.3) ? rules.int(1, 3) : 500,
+    ...(rules.chance(0.3) && { notice: rules.int(1, 2) }),
     rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
   };
   const deliver = (): Delivery => {
@@ -72,7 +76,7 @@ export function generate(seed: number, length = 60): Timeline {
   while (ops.length < length) {
     const kind = workload.weighted({
       push: 3, pushIndex: 1, repush: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 1,
-      restore: 1, activate: 1, deliver: 2, reconcile: 3, sweep: 4, tick: 5,
+      restore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
     });
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
     switch (kind) {
@@ -93,6 +97,6 @@ export function generate(seed: number, length = 60): Timeline {
     }
   }
   // Nights at the end, so that what nothing uses any more has time to go (the liveness figure).
-  for (let night = 0; night < 6; night += 1) ops.push({ op: 'tick', hours: 24 }, { op: 'deliver' }, { op: 'reconcile' }, { op: 'sweep' });
+  for (let night = 0; night < 6; night += 1) ops.push({ op: 'tick', hours: 24 }, { op: 'deliver' }, { op: 'reconcile' }, { op: 'notice' }, { op: 'sweep' });
   return { seed, setting, ops };
 }

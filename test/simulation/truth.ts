@@ -18,6 +18,8 @@ export class Truth {
   readonly pushedAt = new Map<string, number>();
   readonly pulledAt = new Map<string, number>();
   readonly children = new Map<string, readonly string[]>();
+  /** What a delivered notice promised: not deleted before this time (the latest announcement of each image). */
+  readonly promised = new Map<string, number>();
   /** Which digest each tag named, from when to when. */
   readonly tagged = new Map<string, Array<{ digest: string; from: number; to?: number }>>();
   /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */

@@ -93,6 +93,21 @@ describe('a stop is stored whoever sees it first (point 1)', () => {
     expect((await embedded.ledger.load(SCOPE)).history.get(`job@${v1}`)?.protectedUntil).toBe(new Date(Date.parse(readAt) + 24 * HOUR).toISOString());
   });
 
+  it('the reconcile reads a task stopped exactly a retention ago (its STOPPED event lost): grace counts from the end of the retention (found by the simulator, seed 238)', async () => {
+    const graceful = rules({ graceDays: 1 });
+    const { world, v1 } = await jobWorld();
+    await world.task('nightly', 'job', 1, 'RUNNING');
+    await world.task('nightly', 'job', 1, 'STOPPED', undefined, { held: true }); // lost
+    world.tick(24);
+    await reconcile(world, graceful); // ECS still lists it STOPPED; its retention ends now
+    await sweepNow(world, graceful, 'night');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true); // a day of grace from the end of the retention
+    world.tick(25);
+    await reconcile(world, graceful);
+    await sweepNow(world, graceful, 'next-night');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(false);
+  });
+
   it('graceDays 1 and 72 h retention: kept 50 h after the stop the reconcile saw first', async () => {
     const longer = parseConfig({ repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 1, keepTags: [], keepPulledWithinDays: 0 }], sweep: { minimumImageAgeHours: 0 }, ecs: { stoppedTaskRetentionHours: 72 } });
     const { world, v1 } = await jobWorld();
