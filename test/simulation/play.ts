@@ -18,6 +18,9 @@ import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import type { Delivery, Op, Timeline } from './timeline.js';
 import { Truth, type Promises } from './truth.js';
+import { judgeLiveness, judgeSweep } from './oracle.js';
+import { SimulatedBus } from './bus.js';
+import { ecrState, recordPull, setManifest } from './registry.js';
 
 const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const HOST = `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com`;
@@ -66,31 +69,24 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
   const told = new Set<string>();
   const caller = () => new AwsCaller({ sleep: async () => undefined });
   const lookups = new LiveLookups(account.clients(), caller(), SCOPE, () => undefined);
-  let late: Array<{ event: object; check?: () => Promise<void> }> = [];
   let builds = 0;
   let lastCapped = Number.NEGATIVE_INFINITY;
-  let events = 0;
   const tasks: Array<{ id: string; family: string; digest: string; running: boolean }> = [];
 
+  /** Deletions made elsewhere of images in use: each told one is noted, for the oracle's (5). */
+  const deletions = outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } });
   const apply = async (event: object) => {
     const parsed = parseEvent(event);
     if (!('apply' in parsed)) return;
     await applyEvent({
       ledger: ledger.events, lookups, config, warn: () => undefined,
-      deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } }),
+      deletions,
     }, parsed.apply);
   };
   /** Sends an event as EventBridge would: its check runs when (if ever) it is applied. */
-  const emit = async (event: object, delivery: Delivery, check?: () => Promise<void>) => {
-    if (delivery === 'lost') return;
-    if (delivery === 'late') { late.push({ event, ...(check && { check }) }); return; }
-    await apply(event);
-    await check?.();
-    if (delivery === 'twice') late.push({ event });
-  };
-  const envelope = (detailType: string, source: string, detail: object, resources: string[] = []) => ({
-    version: '0', id: `sim-${(events += 1)}`, 'detail-type': detailType, source, account: SCOPE.accountId, time: now().toISOString(), region: SCOPE.region, resources, detail,
-  });
+  const bus = new SimulatedBus(apply, SCOPE);
+  const emit = (event: object, delivery: Delivery, check?: () => Promise<void>) => bus.send(event, delivery, check);
+  const envelope = (detailType: string, source: string, detail: object, resources: string[] = []) => bus.envelope(now().toISOString(), detailType, source, detail, resources);
   const ecrAction = (detail: object) => envelope('ECR Image Action', 'aws.ecr', { result: 'SUCCESS', 'repository-name': REPO, ...detail });
   const tagged = (tag: string) => account.ecr.digestOf(REPO, tag);
   const present = (d: string) => account.ecr.hasImage(REPO, d);
@@ -98,12 +94,12 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
   const push = async (tag: string, imageDigest: string, media = OCI_IMAGE, manifest?: object) => {
     account.ecr.retag(REPO, tag, imageDigest, { imagePushedAt: now(), imageSizeInBytes: 1_000_000, imageManifestMediaType: media });
     truth.tag(tag, imageDigest, nowMs());
-    if (manifest) (account.ecr as unknown as { repositories: Map<string, { images: Map<string, { manifest: string }> }> }).repositories.get(REPO)!.images.get(imageDigest)!.manifest = JSON.stringify(manifest);
+    if (manifest) setManifest(account.ecr, REPO, imageDigest, manifest);
     truth.pushedAt.set(imageDigest, nowMs());
     await emit(ecrAction({ 'image-digest': imageDigest, 'action-type': 'PUSH', 'image-tag': tag, 'manifest-media-type': media }), 'now');
   };
   /** Whether the fake ECR matches what a sweep report says it did, image by image. */
-  const snapshot = () => new Map([...((account.ecr as unknown as { repositories: Map<string, { images: Map<string, { detail: { imageStatus?: string } }> }> }).repositories.get(REPO)?.images ?? [])].map(([d, i]) => [d, i.detail.imageStatus ?? 'ACTIVE']));
+  const snapshot = () => ecrState(account.ecr, REPO);
 
   const step = async (o: Op): Promise<void> => {
     switch (o.op) {
@@ -126,7 +122,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         if (!d || truth.children.has(d)) break; // an index is pushed again with its children: not modelled
         account.ecr.removeImage(REPO, d);
         const deleted = ecrAction({ 'image-digest': d, 'action-type': 'DELETE' });
-        if (o.deleteEvent === 'late') late.push({ event: deleted });
+        if (o.deleteEvent === 'late') bus.hold(deleted);
         hour += 1;
         await push(o.tag, d);
         break;
@@ -178,8 +174,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       }
       case 'pull': {
         const d = tagged(o.tag);
-        const image = d && (account.ecr as unknown as { repositories: Map<string, { images: Map<string, { detail: { lastRecordedPullTime?: Date } }> }> }).repositories.get(REPO)!.images.get(d);
-        if (image) { image.detail.lastRecordedPullTime = now(); truth.pulledAt.set(d, nowMs()); }
+        if (d && recordPull(account.ecr, REPO, d, now())) truth.pulledAt.set(d, nowMs());
         break;
       }
       case 'outsideDelete': {
@@ -216,12 +211,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         for (const member of family) if (present(member) && account.ecr.statusOf(REPO, member) === 'ARCHIVED') violations.push(`${iso()}: restoring ${short(d)} left ${short(member)} of its family archived`);
         break;
       }
-      case 'deliver': {
-        const due = late.reverse();
-        late = [];
-        for (const { event, check } of due) { await apply(event); await check?.(); }
-        break;
-      }
+      case 'deliver': await bus.deliverHeld(); break;
       case 'notice': {
         if (!config.notice) break;
         try {
@@ -233,7 +223,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         break;
       }
       case 'reconcile':
-        await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now, deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } }) }, config);
+        await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now, deletions }, config);
         break;
       case 'sweep': await sweepNow(); break;
       case 'tick': hour += o.hours; break;
@@ -264,7 +254,6 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
     const aws = new LiveSweepAws(account.clients(), caller(), SCOPE, config, now);
     let report;
     try {
-      const deletions = outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: async (d) => { told.add(d.image.imageDigest); } });
       report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: now, index: ledger.usageIndex(), runs: ledger.runs, deletions, announcements: ledger.announcements }, SCOPE, { dryRun: false, runId: `night-${iso()}` });
     } catch (error) {
       if (!(error instanceof RefusedError)) throw error;
@@ -272,53 +261,19 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       return;
     }
     if (report.skippedByCap > 0) lastCapped = at;
-    const after = snapshot();
-    // (1) Nothing deleted or archived inside the protection the config promises; nothing being restored touched.
-    for (const [d, status] of before) {
-      const changed = !after.has(d) ? 'deleted' : after.get(d) !== status && after.get(d) === 'ARCHIVED' ? 'archived' : undefined;
-      if (!changed) continue;
-      const why = truth.broken(d, at, promises);
-      if (why) violations.push(`${iso()}: ${short(d)} ${changed} by the sweep: ${why}`);
-      if (status === 'ACTIVATING') violations.push(`${iso()}: ${short(d)} ${changed} by the sweep while ECR restored it (ACTIVATING)`);
-      // (2) Nothing goes before the deletableFrom a notice promised (nor unannounced, with notice on).
-      const promised = truth.promised.get(d);
-      if (config.notice && (promised === undefined || at < promised)) violations.push(`${iso()}: ${short(d)} ${changed} by the sweep ${promised === undefined ? 'without an announcement' : `before the ${new Date(promised).toISOString()} its notice promised`}`);
-      // (3) The run's record says what ECR did.
-      const said = report.images.find((i) => i.imageDigest === d);
-      if (said?.outcome !== changed) violations.push(`${iso()}: ${short(d)} was ${changed}; the run's record says ${said?.outcome ?? 'nothing'}`);
-      if (changed === 'deleted') stats.deleted += 1; else stats.archived += 1;
-    }
-    for (const i of report.images) {
-      const happened = !after.has(i.imageDigest) && before.has(i.imageDigest) ? 'deleted' : after.get(i.imageDigest) === 'ARCHIVED' && before.get(i.imageDigest) !== 'ARCHIVED' ? 'archived' : 'nothing';
-      if (happened !== i.outcome) violations.push(`${iso()}: the run says ${short(i.imageDigest)} ${i.outcome}; ECR shows ${happened}`);
-    }
+    const judged = judgeSweep({ before, after: snapshot(), report, truth, at, promises, notice: config.notice !== undefined });
+    violations.push(...judged.violations);
+    stats.deleted += judged.deleted;
+    stats.archived += judged.archived;
   };
 
   const iso = () => now().toISOString();
   try {
     for (const o of t.ops) await step(o);
-    // Liveness: what nothing used past every window three nights before the end should be gone (or archived, for a
-    // rule that archives and never deletes).
-    const end = nowMs();
-    const keepsArchived = t.setting.action === 'archive' && t.setting.deleteArchivedAfterDays === undefined;
-    let due = 0;
-    let gone = 0;
-    const kept: string[] = [];
-    // maxDeletionsPerRun still holding images back in the last three nights: they wait by the config's promise.
-    const capped = lastCapped > end - 3 * 24 * HOUR;
-    for (const d of capped ? [] : new Set([...truth.pushedAt.keys()])) {
-      const free = truth.freeFrom(d, promises);
-      if (free === undefined || free > end - 3 * 24 * HOUR) continue;
-      const status = present(d) ? account.ecr.statusOf(REPO, d) : 'GONE';
-      if (status === 'ACTIVATING') continue; // kept by every rule while ECR restores it
-      // Known and left (docs/development.md): the children of an index kept archived stay active with it.
-      if ([...truth.children].some(([index, kids]) => kids.includes(d) && present(index) && account.ecr.statusOf(REPO, index) === 'ARCHIVED')) continue;
-      due += 1;
-      if (status === 'GONE' || (keepsArchived && status === 'ARCHIVED')) gone += 1;
-      else kept.push(`${short(d)} ${status}, free from ${new Date(free).toISOString()}`);
-    }
+    const liveness = judgeLiveness({ truth, promises, ecr: snapshot(), end: nowMs(), keepsArchived: t.setting.action === 'archive' && t.setting.deleteArchivedAfterDays === undefined, cappedAt: lastCapped });
+    const { kept } = liveness;
     await o.inspect?.(ledger, config, now().toISOString(), kept);
-    return { violations, liveness: { due, gone, kept }, stats };
+    return { violations, liveness, stats };
   } finally {
     await engine.close();
   }
