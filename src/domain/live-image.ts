@@ -4,7 +4,8 @@ import type { ImageFact } from './facts.js';
  * The image as ECR answers now, with the links the ledger already knows (children, subject: a manifest never
  * changes). At the moment of acting ECR's answer wins over the ledger's memory: tags, storage class, push time (a
  * digest deleted and pushed again is new), `lastArchivedAt` (archived again by hand or by a lifecycle rule) and the
- * last recorded pull. What ECR does not say is not filled in from the ledger: an archive time ECR omits is unknown.
+ * last recorded pull (the later of ECR's and the ledger's). What ECR does not say is not filled in from the ledger:
+ * an archive time ECR omits is unknown.
  */
 export function asEcrAnswers(known: ImageFact, current: ImageFact): ImageFact {
   const { imageStatus: _status, lastArchivedAt: _archived, lastRecordedPullTime: _pulled, ...links } = known;
@@ -14,6 +15,9 @@ export function asEcrAnswers(known: ImageFact, current: ImageFact): ImageFact {
     imagePushedAt: current.imagePushedAt,
     ...(current.imageStatus !== undefined && { imageStatus: current.imageStatus }),
     ...(current.lastArchivedAt !== undefined && { lastArchivedAt: current.lastArchivedAt }),
-    ...(current.lastRecordedPullTime !== undefined && { lastRecordedPullTime: current.lastRecordedPullTime }),
+    // A pull is evidence of use: the later of ECR's and the ledger's (ECR forgets a deleted digest's pulls when it is pushed again).
+    ...(latest(current.lastRecordedPullTime, known.lastRecordedPullTime) !== undefined && { lastRecordedPullTime: latest(current.lastRecordedPullTime, known.lastRecordedPullTime)! }),
   };
 }
+
+const latest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b);

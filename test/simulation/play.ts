@@ -121,6 +121,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         const d = tagged(o.tag);
         if (!d || truth.children.has(d)) break; // an index is pushed again with its children: not modelled
         account.ecr.removeImage(REPO, d);
+        truth.pulledAt.delete(d); // ECR's record of its pulls goes with it (a pull the ledger read stays evidence)
         const deleted = ecrAction({ 'image-digest': d, 'action-type': 'DELETE' });
         if (o.deleteEvent === 'late') bus.hold(deleted);
         hour += 1;
