@@ -75,8 +75,8 @@ export function generate(seed: number, length = 60): Timeline {
   const ops: Op[] = [{ op: 'push', tag: 'v1' }, { op: 'reconcile' }];
   while (ops.length < length) {
     const kind = workload.weighted({
-      push: 3, pushIndex: 1, repush: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 1,
-      restore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
+      push: 3, pushIndex: 1, repush: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
+      restore: 2, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
     });
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
     switch (kind) {
