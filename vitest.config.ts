@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     // The process clock a year away: a deciding path that reads it instead of its injected clock fails (test/clock-guard.test.ts).
-    setupFiles: ['./test/support/process-clock.ts', './test/support/no-real-aws.ts'],
+    setupFiles: ['./test/support/process-clock.ts', './test/support/no-real-aws.ts', './test/support/property-seed.ts'],
     environment: 'node',
     reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 30_000,

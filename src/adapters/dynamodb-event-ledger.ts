@@ -100,11 +100,14 @@ export class DynamoDbEventLedger implements EventLedger {
       ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },
     })));
     if (added) return true;
-    // Pushed again while the ledger holds it: the push is news (a DELETE older than it, delivered late, must not win).
-    await this.conditional(`noting the push of ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new UpdateCommand({
-      TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET observedAt = :at',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted) AND observedAt < :at', ExpressionAttributeValues: { ':at': at },
+    // Pushed again while the ledger holds it: the push is news (a DELETE older than it, delivered late, must not win),
+    // and an unprotected image's grace restarts at it (someone pushed it: it may be about to run). An image in use
+    // keeps no unprotectedSince, and gets none here: its grace starts when its use ends.
+    const pushedAgain = (restart: boolean) => this.conditional(`noting the push of ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new UpdateCommand({
+      TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: restart ? 'SET observedAt = :at, unprotectedSince = :at' : 'SET observedAt = :at',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleted) AND observedAt < :at${restart ? ' AND unprotectedSince < :at' : ''}`, ExpressionAttributeValues: { ':at': at },
     })));
+    if (!(await pushedAgain(true))) await pushedAgain(false);
     // A push later than the one held (a digest deleted and pushed again, its DELETE late or lost) restarts its clocks.
     await this.conditional(`noting the new push time of ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new UpdateCommand({
       TableName: this.tableName, Key: { pk: item.pk, sk: item.sk },

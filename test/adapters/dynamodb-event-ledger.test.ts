@@ -56,11 +56,13 @@ describe('the event path of the ledger (embedded engine)', () => {
     expect((await load(scope)).facts.lambdaAliases).toHaveLength(1);
   });
 
-  it('adds an image once, with its first history; a removal wins over older pushes; a re-push after it wins', async () => {
+  it('adds an image once, with its first history (a later push restarts its grace); a removal wins over older pushes; a re-push after it wins', async () => {
     const scope = freshScope();
     expect(await ledger.events.addImage(scope, image('a'), T(0))).toBe(true);
     expect(await ledger.events.addImage(scope, image('a'), T(1))).toBe(false);
-    expect((await load(scope)).history.get(imageKey('app', digest('a')))).toEqual({ firstSeenAt: T(0), unprotectedSince: T(0) });
+    expect((await load(scope)).history.get(imageKey('app', digest('a')))).toEqual({ firstSeenAt: T(0), unprotectedSince: T(1) });
+    expect(await ledger.events.addImage(scope, image('a'), T(0))).toBe(false); // the first push, delivered again: old news
+    expect((await load(scope)).history.get(imageKey('app', digest('a')))).toEqual({ firstSeenAt: T(0), unprotectedSince: T(1) });
     expect(await ledger.events.removeImage(scope, 'app', digest('a'), T(10))).toBe(true);
     expect(await ledger.events.addImage(scope, image('a'), T(5))).toBe(false);
     expect((await load(scope)).facts.images).toEqual([]);

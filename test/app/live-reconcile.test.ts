@@ -12,7 +12,8 @@ import { awsError } from '../fakes/faults.js';
 const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const NOW = new Date('2026-11-20T12:00:00Z');
 
-describe('live reconcile into the ledger (embedded engine, fake AWS)', () => {
+// 2,500 images written one request each into the embedded engine: ~18 s alone, longer on a busy machine (not a timing test).
+describe('live reconcile into the ledger (embedded engine, fake AWS)', { timeout: 180_000 }, () => {
   let engine: EmbeddedDynamoDb;
   let ledger: DynamoDbLedger;
   let account: FakeAccount;

@@ -23,6 +23,8 @@ import { summarise, sweepImage, type SweepReport } from './report.js';
 import { keptWholeByReach } from '../reach/kept-whole.js';
 import { logRun, type RunLog } from './run-log.js';
 import type { OutsideDeletions } from '../undo/outside-deletion.js';
+import { taskStops } from '../../domain/task-state.js';
+import { releaseNamed, withStops } from '../usage/release.js';
 
 
 export interface SweepDeps {
@@ -138,7 +140,11 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     // Every scope a deletion reaches: read live (members), held fresh, or it keeps the repository whole.
     const reach = await readRunReach({ index: deps.index, config: deps.config, held, ...(deps.members && { members: deps.members }) }, scope, facts.repositories, facts.images, now);
     reach.warnings.forEach((w) => deps.warn?.(w));
-    const plan = planRetention(facts, view.history, { config: deps.config, now, historySource: 'ledger', others: reach.others, world: reach.world });
+    // Stops this live read sees (a STOPPED event lost, no reconcile since) count as the reconcile would stamp them.
+    const stops = taskStops([], facts.tasks, { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, readAt: now });
+    if (!options.dryRun) for (const stop of stops) await releaseNamed(deps.events, stop.image, { until: stop.until, noticedAt: now, ...(stop.digest && { digest: stop.digest }) });
+    const history = withStops(view.history, stops, scope, now);
+    const plan = planRetention(facts, history, { config: deps.config, now, historySource: 'ledger', others: reach.others, world: reach.world });
     const { keptWhole, unreadableScopes } = keptWholeByReach(plan.reach);
     keptWhole.forEach((k) => k.lines.forEach((line) => deps.warn?.(line)));
     // An EKS cluster of this account that cannot be read now may be running any image of its repositories.

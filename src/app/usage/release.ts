@@ -1,4 +1,5 @@
-import type { Scope } from '../../domain/facts.js';
+import { imageKey, type ImageHistory, type Scope } from '../../domain/facts.js';
+import type { TaskStop } from '../../domain/task-state.js';
 import { parseImageReference } from '../../domain/image-reference.js';
 import { tagDigests } from '../../domain/tag-fact.js';
 import type { EventLedger } from '../ports.js';
@@ -30,4 +31,29 @@ export async function releaseIn(ledger: Pick<EventLedger, 'getFact' | 'releaseIm
     digests = tagDigests(tag.fact);
   }
   for (const digest of digests) await ledger.releaseImage(registry, repositoryName, digest, o.until, o.noticedAt);
+}
+
+/**
+ * The history a run judges with, with the stops it read itself folded in (the ledger may not have heard of them: a
+ * STOPPED event lost, no reconcile since): a stop whose retention has ended is a release then, one still running a
+ * protection until its end — as `releaseImage` would stamp them. Only digests of `registry` the task ran.
+ */
+export function withStops(history: ReadonlyMap<string, ImageHistory>, stops: readonly TaskStop[], registry: Scope, now: string): ReadonlyMap<string, ImageHistory> {
+  const next = new Map(history);
+  for (const stop of stops) {
+    let ref;
+    try {
+      ref = parseImageReference(stop.image, 'container');
+    } catch {
+      continue;
+    }
+    const digest = stop.digest ?? (ref.kind === 'ecr' ? ref.digest : undefined);
+    if (ref.kind !== 'ecr' || digest === undefined || ref.registryId !== registry.accountId || ref.region !== registry.region) continue;
+    const key = imageKey(ref.repositoryName, digest);
+    const before = next.get(key) ?? {};
+    next.set(key, stop.until > now
+      ? { ...before, protectedUntil: [before.protectedUntil, stop.until].filter((t): t is string => t !== undefined).sort().at(-1)! }
+      : { ...before, releasedAt: [before.releasedAt, stop.until].filter((t): t is string => t !== undefined).sort().at(-1)! });
+  }
+  return next;
 }

@@ -125,6 +125,24 @@ describe('a stop is stored whoever sees it first (point 1)', () => {
     await sweepNow(world, longer, 'night');
     expect(world.account.ecr.hasImage('job', v1)).toBe(true);
   });
+
+  it('the sweep\'s own read is the first to see the stop (its event lost, no reconcile since): grace counts from the end of the retention (found by the simulator, seed 96)', async () => {
+    const graceful = rules({ graceDays: 1 }, { maxLedgerAgeHours: 100 });
+    const { world, v1 } = await jobWorld();
+    await reconcile(world, graceful);
+    await world.task('nightly', 'job', 1, 'RUNNING');
+    await world.task('nightly', 'job', 1, 'STOPPED', undefined, { held: true }); // lost
+    world.tick(30);
+    await sweepNow(world, graceful, 'night'); // ECS still lists the task STOPPED; the ledger still has it running
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true); // the retention ended 6 h ago: a day of grace from then
+    forgetTasks(world); // and the stop the sweep read is remembered once ECS forgets it
+    world.tick(12);
+    await sweepNow(world, graceful, 'later');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    world.tick(7);
+    await sweepNow(world, graceful, 'next-night');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(false);
+  });
 });
 
 describe('the last-moment read is authoritative for the image itself', () => {
