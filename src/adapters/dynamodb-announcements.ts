@@ -37,14 +37,15 @@ export class DynamoDbAnnouncements implements AnnouncementStore {
     return found;
   }
 
-  async recordAnnouncements(scope: Scope, announcements: readonly Announcement[]): Promise<void> {
-    await inParallel(announcements, 8, async (announcement) => {
+  async recordAnnouncements(scope: Scope, announcements: ReadonlyArray<Announcement & { readonly replaces?: string }>): Promise<void> {
+    await inParallel(announcements, 8, async ({ replaces, ...announcement }) => {
       try {
         await this.guard('recording an announcement', () => this.doc.send(new PutCommand({
           TableName: this.tableName, Item: { ...key(scope, announcement), announcement },
-          // A stale announcement (the image was used again since) is replaced; a current one is kept as first written.
-          ConditionExpression: 'attribute_not_exists(pk) OR announcement.announcedAt < :since',
-          ExpressionAttributeValues: { ':since': announcement.unreferencedSince ?? announcement.announcedAt },
+          // The stale announcement the notice judged (used, pinned or pulled since) is replaced; one another notice
+          // recorded meanwhile is kept as first written.
+          ConditionExpression: replaces === undefined ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR announcement.announcedAt = :stale',
+          ...(replaces !== undefined && { ExpressionAttributeValues: { ':stale': replaces } }),
         })));
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;

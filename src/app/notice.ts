@@ -99,10 +99,13 @@ export async function announceDeletions(deps: NoticeDeps, scope: Scope, options:
   if (fresh.length === 0 || options.dryRun) return { notice, deliveries: [], recorded: 0 };
   const deliveries = await deps.deliver(notice);
   if (!deliveries.some((d) => d.ok)) return { notice, deliveries, recorded: 0 };
-  const announcements: Announcement[] = fresh.map((p) => ({
-    repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, announcedAt: now, deletableFrom,
-    ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince.at }),
-  }));
+  const announcements = fresh.map((p) => {
+    const stale = existing.get(imageKey(p.image.repositoryName, p.image.imageDigest));
+    return {
+      repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, announcedAt: now, deletableFrom,
+      ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince.at }), ...(stale && { replaces: stale.announcedAt }),
+    };
+  });
   await deps.announcements.recordAnnouncements(scope, announcements);
   return { notice, deliveries, recorded: announcements.length };
 }

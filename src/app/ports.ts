@@ -216,8 +216,11 @@ export type { Announcement };
 export interface AnnouncementStore {
   /** The announcements of these images that exist, by `repo@digest`. */
   announcements(scope: Scope, images: ReadonlyArray<{ repositoryName: string; imageDigest: string }>): Promise<Map<string, Announcement>>;
-  /** Records them; an image's current announcement is never overwritten (idempotent). */
-  recordAnnouncements(scope: Scope, announcements: readonly Announcement[]): Promise<void>;
+  /**
+   * Records each announcement unless another notice recorded one first: where `replaces` names the announcement time
+   * of one that no longer speaks for the image (isCurrent), that one is replaced; otherwise only a first is written.
+   */
+  recordAnnouncements(scope: Scope, announcements: ReadonlyArray<Announcement & { readonly replaces?: string }>): Promise<void>;
 }
 
 export interface DeleteResult {

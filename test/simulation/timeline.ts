@@ -8,6 +8,8 @@ export type Op =
   | { op: 'push'; tag: string }
   | { op: 'pushIndex'; tag: string }
   | { op: 'repush'; tag: string; deleteEvent: 'late' | 'lost' }
+  /** The digest `from` names, pushed again (ECR still holds it) under `tag`: its PUSH event is the only news. */
+  | { op: 'pushAgain'; from: string; tag: string }
   | { op: 'run'; tag: string; byDigest: boolean }
   | { op: 'stop'; task: number; delivery: Delivery }
   | { op: 'forget' }
@@ -75,7 +77,7 @@ export function generate(seed: number, length = 60): Timeline {
   const ops: Op[] = [{ op: 'push', tag: 'v1' }, { op: 'reconcile' }];
   while (ops.length < length) {
     const kind = workload.weighted({
-      push: 3, pushIndex: 1, repush: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
+      push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
       restore: 2, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
     });
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
@@ -83,6 +85,7 @@ export function generate(seed: number, length = 60): Timeline {
       case 'push': ops.push({ op: 'push', tag: tag() }); break;
       case 'pushIndex': ops.push({ op: 'pushIndex', tag: indexTag() }); break;
       case 'repush': ops.push({ op: 'repush', tag: any(), deleteEvent: workload.chance(0.5) ? 'late' : 'lost' }); break;
+      case 'pushAgain': ops.push({ op: 'pushAgain', from: tag(), tag: tag() }); break;
       case 'run': ops.push({ op: 'run', tag: any(), byDigest: workload.chance(0.3) }); break;
       case 'stop': ops.push({ op: 'stop', task: workload.int(0, 2), delivery: deliver() }); break;
       case 'pin': ops.push({ op: 'pin', tag: any(), ...(workload.chance(0.5) && { hours: workload.int(1, 48) }) }); break;

@@ -16,6 +16,8 @@ export class Truth {
   readonly runs: Array<{ task: string; digest: string; from: number; to?: number }> = [];
   readonly pins = new Map<string, Array<{ from: number; to?: number }>>();
   readonly pushedAt = new Map<string, number>();
+  /** The latest push of a digest ECR already held (ECR keeps its first push time): grace counts from it, age does not. */
+  readonly pushedAgainAt = new Map<string, number>();
   readonly pulledAt = new Map<string, number>();
   readonly children = new Map<string, readonly string[]>();
   /** What a delivered notice promised: not deleted before this time (the latest announcement of each image). */
@@ -63,6 +65,8 @@ export class Truth {
     const pushed = this.pushedAt.get(digest);
     if (pushed !== undefined && at < pushed + o.minimumImageAgeHours * HOUR) return `pushed at ${iso(pushed)}: younger than minimumImageAgeHours`;
     if (pushed !== undefined && at < pushed + grace) return `pushed at ${iso(pushed)}: within graceDays`;
+    const again = this.pushedAgainAt.get(digest);
+    if (again !== undefined && at < again + grace) return `pushed again at ${iso(again)}: within graceDays`;
     return undefined;
   }
 
@@ -98,7 +102,7 @@ export class Truth {
       }
     }
     const pushed = this.pushedAt.get(digest) ?? 0;
-    return Math.max(free, pushed + Math.max(grace, o.minimumImageAgeHours * HOUR));
+    return Math.max(free, pushed + Math.max(grace, o.minimumImageAgeHours * HOUR), (this.pushedAgainAt.get(digest) ?? 0) + grace);
   }
 }
 
