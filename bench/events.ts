@@ -30,7 +30,7 @@ export async function benchEvents(count = 2_000): Promise<void> {
   const at = (i: number) => new Date(Date.parse('2026-11-01T00:00:00Z') + i * 1000).toISOString();
   const task = (i: number, lastStatus: string) => ({
     taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/t${i}`, clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
-    taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:1', lastStatus, ...(lastStatus === 'STOPPED' && { stoppedAt: at(i) }),
+    taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:1', lastStatus, ...(lastStatus === 'STOPPED' && { stoppedAt: at(4 * Math.floor(count / 5) + i) }),
     containers: [{ name: 'app', image: `${HOST}/app:b${i}`, imageDigest: digest(`app-${i}`) }, { name: 'log', image: `${HOST}/fluentd:latest`, imageDigest: digest(`fluentd-${i}`) }],
   });
   const kinds: Array<[string, (i: number) => LedgerChange, number?]> = [
@@ -45,10 +45,11 @@ export async function benchEvents(count = 2_000): Promise<void> {
   const rows: Array<[string, number, number]> = [];
   let events = 0;
   const t1 = performance.now();
-  for (const [name, make] of kinds) {
+  // Each kind's events after the previous kind's, as they happen (tasks stop after the pushes that moved tags on).
+  for (const [k, [name, make]] of kinds.entries()) {
     const before = requests.n;
     for (let i = 0; i < perKind; i += 1) {
-      await applyEvent(deps, { eventId: `${name}-${i}`, at: at(i), accountId: '123456789012', region: 'us-east-1', change: make(i) });
+      await applyEvent(deps, { eventId: `${name}-${i}`, at: at(k * perKind + i), accountId: '123456789012', region: 'us-east-1', change: make(i) });
       events += 1;
     }
     rows.push([name, (requests.n - before) / perKind, perKind]);
@@ -83,6 +84,8 @@ export async function benchEvents(count = 2_000): Promise<void> {
   console.log(`  the restore-on-use check adds ${(withChecks[0]![1] - plainTask).toFixed(2)} requests to a task state change (ratio ${(withChecks[0]![1] / plainTask).toFixed(2)})`);
   const worst = Math.max(...rows.map((r) => r[1]));
   console.log(`  at most ${worst.toFixed(2)} requests per ECR push or task state change (target <= 3: ${worst <= 3 ? 'met' : 'MISSED'})`);
+  const stopped = rows.find((r) => r[0].startsWith('ECS task STOPPED'))![1];
+  console.log(`  a task STOPPED with two digests: ${stopped.toFixed(2)} requests (target <= 4: ${stopped <= 4 ? 'met' : 'MISSED'})`);
   console.log(`  ${eventRate.toFixed(0)} events/s; raw sequential PutItem ${rawRate.toFixed(0)}/s in the same run; ratio ${(eventRate / rawRate).toFixed(2)} (target >= 0.33: ${eventRate / rawRate >= 1 / 3 ? 'met' : 'MISSED'})`);
 }
 

@@ -25,10 +25,11 @@ if (what === 'plan-snapshot') {
   const facts = await readSnapshotFile(snapshot!);
   const report = planReport({ facts, history: new Map(), historySource: 'snapshot' }, config, NOW);
   detail = { images: report.totals.images, toDelete: report.totals.toDelete };
-} else if (what === 'load-ledger' || what === 'plan-ledger') {
+} else if (what === 'load-ledger' || what === 'load-ledger-conditional' || what === 'plan-ledger') {
   const engine = await startEmbeddedDynamoDb(ledgerDir);
-  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
-  if (what === 'load-ledger') {
+  // As the CLI opens an embedded ledger (one process per directory: a first load in batches); `-conditional` as DynamoDB's.
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName, { exclusive: what !== 'load-ledger-conditional' });
+  if (what !== 'plan-ledger') {
     const facts = await readSnapshotFile(snapshot!);
     detail = { ...(await reconcileLedger({ ledger, clock: () => new Date(NOW) }, { facts, config, source: 'bench' })) };
   } else {

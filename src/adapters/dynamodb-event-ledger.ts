@@ -48,30 +48,42 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async applyFact(scope: Scope, kind: Exclude<FactKindName, 'image'>, id: string, fact: object | undefined, at: string, version?: number) {
-    const item: FactItem = fact === undefined ? tombstone(scope, kind, id, at) : factItem(scope, kind, fact, at);
-    if (version !== undefined) item.version = version;
+    const made: FactItem = fact === undefined ? tombstone(scope, kind, id, at) : factItem(scope, kind, fact, at);
+    if (version !== undefined) made.version = version;
+    const items = withReferences(scope, made);
+    const item = items.at(-1) as FactItem;
+    const references = items.slice(0, -1);
     requireFits(item as unknown as Record<string, unknown>, `the ${kind} ${id}`);
     await this.list(scope);
-    const references = await this.writeReferences(scope, item);
-    let previous: Record<string, unknown> | undefined;
-    const applied = await this.conditional(`writing ${kind} ${id}`, async () => {
-      const result = await this.doc.send(new PutCommand({
-        TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ReturnValues: 'ALL_OLD',
-        ConditionExpression: version === undefined ? NEWER_OR_EQUAL : `(${NEWER_OR_EQUAL}) AND (${VERSION})`,
-        ExpressionAttributeValues: { ':at': at, ...(version !== undefined && { ':v': version }) },
-      }));
-      previous = result.Attributes;
+    const condition = version === undefined ? NEWER_OR_EQUAL : `(${NEWER_OR_EQUAL}) AND (${VERSION})`;
+    const values = { ':at': at, ...(version !== undefined && { ':v': version }) };
+    // A numbered fact past its first version (a task's next state) usually makes the references the ledger holds
+    // already: one write when the held fact made the same ones (they are all there), the full path otherwise.
+    if (version !== undefined && version > 1 && item.refs !== undefined) {
+      const same = await this.put(`writing ${kind} ${id}`, item, `(${condition}) AND refs = :refs`, { ...values, ':refs': item.refs });
+      if (same.applied) return { applied: true, ...(same.previous && { previous: stored(same.previous as unknown as Record<string, unknown>) }) };
+    }
+    const written = await this.writeReferences(item, references);
+    const result = await this.put(`writing ${kind} ${id}`, item, condition, values);
+    if (result.applied && result.previous) await this.dropReferences(scope, result.previous, written, at);
+    return { applied: result.applied, ...(result.previous && { previous: stored(result.previous as unknown as Record<string, unknown>) }) };
+  }
+
+  private async put(what: string, item: FactItem, condition: string, values: Record<string, unknown>): Promise<{ applied: boolean; previous?: FactItem }> {
+    let previous: FactItem | undefined;
+    const applied = await this.conditional(what, async () => {
+      previous = (await this.doc.send(new PutCommand({
+        TableName: this.tableName, Item: item as unknown as Record<string, unknown>, ReturnValues: 'ALL_OLD', ConditionExpression: condition, ExpressionAttributeValues: values,
+      }))).Attributes as FactItem | undefined;
     });
-    if (applied && previous) await this.dropReferences(scope, previous as unknown as FactItem, references, at);
-    return { applied, ...(previous && { previous: stored(previous) }) };
+    return { applied, ...(previous && { previous }) };
   }
 
   /**
    * Writes the references (and tag claims) a fact item makes, before the fact: a crash in between leaves more
    * protection, never less. An older event's references that lose to newer news are left for the next reconcile.
    */
-  private async writeReferences(scope: Scope, item: FactItem): Promise<Set<string>> {
-    const references = withReferences(scope, item).filter((r) => r !== item);
+  private async writeReferences(item: FactItem, references: ReadonlyArray<{ sk: string }>): Promise<Set<string>> {
     for (const reference of references) {
       requireFits(reference as unknown as Record<string, unknown>, `a reference of ${item.pk}`);
       await this.conditional(`writing a reference of ${item.pk}`, () => this.doc.send(new PutCommand({
@@ -91,10 +103,11 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async addImage(scope: Scope, image: ImageFact, at: string): Promise<boolean> {
-    const item = imageItem(scope, image, at, { firstSeenAt: at, unprotectedSince: at });
+    const items = withReferences(scope, imageItem(scope, image, at, { firstSeenAt: at, unprotectedSince: at }));
+    const item = items.at(-1) as FactItem;
     requireFits(item as unknown as Record<string, unknown>, `the image ${imageKey(image.repositoryName, image.imageDigest)}`);
     await this.list(scope);
-    await this.writeReferences(scope, item);
+    await this.writeReferences(item, items.slice(0, -1));
     const added = await this.conditional(`adding image ${imageKey(image.repositoryName, image.imageDigest)}`, () => this.doc.send(new PutCommand({
       TableName: this.tableName, Item: item as unknown as Record<string, unknown>,
       ConditionExpression: 'attribute_not_exists(pk) OR (deleted = :true AND observedAt < :at)', ExpressionAttributeValues: { ':true': true, ':at': at },
@@ -143,17 +156,26 @@ export class DynamoDbEventLedger implements EventLedger {
   async releaseImage(scope: Scope, repositoryName: string, imageDigest: string, at: string, noticedAt: string = at): Promise<void> {
     const pk = factPk(scope, 'image', imageKey(repositoryName, imageDigest));
     // `releasedAt` is the time the release was learnt (it orders writes, so it is never in the future); a protection
-    // that ends later (a stopped task's retention) is kept apart, as `protectedUntil`.
-    const stamp = (attribute: 'releasedAt' | 'protectedUntil', value: string) => this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => this.doc.send(new UpdateCommand({
-      TableName: this.tableName, Key: { pk, sk: 'F' },
-      // A released image may now be unprotected: it joins the sweep's index.
-      UpdateExpression: `SET ${attribute} = :at, g3pk = :g3pk, g3sk = pk`,
-      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleted) AND (attribute_not_exists(${attribute}) OR ${attribute} < :at)`,
-      ExpressionAttributeValues: { ':at': value, ':g3pk': sweepKeys(scope, pk).g3pk },
-    })));
+    // that ends later (a stopped task's retention) is kept apart, as `protectedUntil`. Each stamp only moves later.
+    const stamp = (stamps: Partial<Record<'releasedAt' | 'protectedUntil', string>>) => this.conditional(`releasing ${imageKey(repositoryName, imageDigest)}`, () => {
+      const names = Object.keys(stamps) as Array<'releasedAt' | 'protectedUntil'>;
+      return this.doc.send(new UpdateCommand({
+        TableName: this.tableName, Key: { pk, sk: 'F' },
+        // A released image may now be unprotected: it joins the sweep's index.
+        UpdateExpression: `SET ${names.map((n) => `${n} = :${n}`).join(', ')}, g3pk = :g3pk, g3sk = pk`,
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleted)${names.map((n) => ` AND (attribute_not_exists(${n}) OR ${n} < :${n})`).join('')}`,
+        ExpressionAttributeValues: { ...Object.fromEntries(names.map((n) => [`:${n}`, stamps[n]])), ':g3pk': sweepKeys(scope, pk).g3pk },
+      }));
+    });
     const learnt = noticedAt < at ? noticedAt : at;
-    await stamp('releasedAt', learnt);
-    if (at > learnt) await stamp('protectedUntil', at);
+    if (at <= learnt) {
+      await stamp({ releasedAt: learnt });
+      return;
+    }
+    // Both in one write; when one of them is already as late (or the image is gone), each on its own.
+    if (await stamp({ releasedAt: learnt, protectedUntil: at })) return;
+    await stamp({ releasedAt: learnt });
+    await stamp({ protectedUntil: at });
   }
 
   async getFact(scope: Scope, kind: FactKindName, id: string): Promise<StoredFact | undefined> {

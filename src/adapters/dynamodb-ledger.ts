@@ -42,7 +42,11 @@ export class DynamoDbLedger implements LedgerStore {
   readonly layout: LedgerLayout;
   readonly runs: DynamoDbRunLog;
 
-  constructor(client: DynamoDBClient, private readonly tableName: string) {
+  /**
+   * `exclusive`: this process alone writes the table (the embedded ledger: one process per directory), so a scope's
+   * first load goes in batches instead of one conditional request per item.
+   */
+  constructor(client: DynamoDBClient, private readonly tableName: string, private readonly options: { readonly exclusive?: boolean } = {}) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.events = new DynamoDbEventLedger(this.doc, tableName);
     this.sweep = new DynamoDbSweepStore(this.doc, tableName);
@@ -147,18 +151,34 @@ export class DynamoDbLedger implements LedgerStore {
       const stale = [...existing.values()].filter((i) => !wantedKeys.has(itemKey(i)) && !newerThan(i, write.observedAt));
       // Writes before removals, images removed before the referrers that protected them: a crash keeps images protected.
       // Each is conditional: an event newer than this picture that lands between the read and the write wins.
+      // A first load where this process alone writes: nothing to keep newer news from (other scopes' reconciles in this
+      // process stamp only items that exist), so its writes go in batches.
+      if (this.options.exclusive && existing.size === 0) return this.firstLoad(scope, changed, write.watermark, wanted.length);
       const written = await this.conditionally('put', changed, write.observedAt);
       const removedImages = await this.conditionally('delete', stale.filter((i) => i.kind === 'image'), write.observedAt);
-      const removedOthers = await this.conditionally('delete', stale.filter((i) => i.kind !== 'image'), write.observedAt);
+      const removedFacts = await this.conditionally('delete', stale.filter((i) => i.kind !== 'image' && i.kind !== 'reference'), write.observedAt);
+      // A reference last, and only of a referrer the picture replaced or removed: one an event refreshed since the read
+      // keeps the references it names (an event that names the same ones does not rewrite them, so their times are old).
+      const refreshed = new Set([...written.refused, ...removedImages.refused, ...removedFacts.refused]);
+      const removedReferences = await this.conditionally('delete', stale.filter((i) => i.kind === 'reference' && !refreshed.has(i.pk)), write.observedAt);
       await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...watermarkKey(scope), watermark: write.watermark } }));
-      return { written, unchanged: wanted.length - written, removed: removedImages + removedOthers };
+      return { written: written.applied, unchanged: wanted.length - written.applied, removed: removedImages.applied + removedFacts.applied + removedReferences.applied };
     });
   }
 
-  /** Sends one request per item, each only if the stored item holds no news newer than `at`; returns how many went through. */
-  private async conditionally(write: 'put' | 'delete', items: readonly LedgerItem[], at: string): Promise<number> {
+  /** A scope's first load where no other writer exists: its items in batches, then its watermark. */
+  private async firstLoad(scope: Scope, items: readonly LedgerItem[], watermark: ReconcileWrite['watermark'], wanted: number): Promise<ReconcileCounts> {
+    const puts = [...new Map(items.map((i) => [itemKey(i), i])).values()]; // one write per key in a batch (the last wins, as in turn)
+    await this.batchWrite(puts.map((Item) => ({ PutRequest: { Item: Item as unknown as Record<string, unknown> } })));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...watermarkKey(scope), watermark } }));
+    return { written: items.length, unchanged: wanted - items.length, removed: 0 };
+  }
+
+  /** Sends one request per item, each only if the stored item holds no news newer than `at`: how many went through, and the partitions of those refused. */
+  private async conditionally(write: 'put' | 'delete', items: readonly LedgerItem[], at: string): Promise<{ applied: number; refused: Set<string> }> {
     const condition = { TableName: this.tableName, ConditionExpression: NO_NEWER_NEWS, ExpressionAttributeValues: { ':at': at } };
     let applied = 0;
+    const refused = new Set<string>();
     await inParallel(items, PARALLEL_WRITES, async (item) => {
       try {
         // A retention an event stamped since the read (a stopped task's `protectedUntil`) is never overwritten by an earlier one.
@@ -169,9 +189,10 @@ export class DynamoDbLedger implements LedgerStore {
         applied += 1;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        refused.add(item.pk);
       }
     });
-    return applied;
+    return { applied, refused };
   }
 
   async saveCheckpoint(scope: Scope, entries: readonly CheckpointEntry[]): Promise<void> {

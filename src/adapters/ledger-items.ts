@@ -33,6 +33,8 @@ export interface FactItem {
   deleted?: boolean;
   /** Orders updates of one fact when the source numbers them (ECS task `version`). */
   version?: number;
+  /** The sort keys of the references the fact's event write made, in one string: a later event that makes the same ones need not rewrite them. */
+  refs?: string;
   firstSeenAt?: string;
   unprotectedSince?: string;
   releasedAt?: string;
@@ -149,7 +151,7 @@ export function withReferences(scope: Scope, item: FactItem): Array<FactItem | R
   if (item.deleted) return [item];
   const extra = item.kind === 'tag' ? tagClaimItems(scope, item.fact as unknown as TagFact, item.observedAt) : referenceItems(scope, item.kind, item.pk, item.fact, item.observedAt);
   // References first: a crash part-way leaves the new references written before the fact that replaces the old ones.
-  return [...extra, item];
+  return [...extra, extra.length > 0 ? { ...item, refs: extra.map((r) => r.sk).join(' ') } : item];
 }
 
 /** A removal recorded by an event: no fact, only the time, so that older news cannot bring the fact back. */

@@ -92,7 +92,7 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);
-  const ledger = new DynamoDbLedger(engine.client, engine.tableName);
+  const ledger = new DynamoDbLedger(engine.client, engine.tableName, { exclusive: true }); // one process per ledger directory
   return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 

@@ -1,4 +1,6 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { factPk } from '../../src/adapters/ledger-items.js';
 import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
 import { reconcileLedger } from '../../src/app/reconcile.js';
@@ -44,6 +46,38 @@ describe('the event path of the ledger (embedded engine)', () => {
     expect((await ledger.events.applyFact(scope, 'task', 'arn:task/1', task('RUNNING'), T(10), 3)).applied).toBe(false);
     expect((await ledger.events.applyFact(scope, 'task', 'arn:task/1', task('STOPPED'), T(10), 5)).applied).toBe(false); // duplicate
     expect((await load(scope)).facts.tasks.map((t) => t.lastStatus)).toEqual(['STOPPED']);
+  });
+
+  it('a task\'s next state that names the same images writes the task alone; one that names others replaces its references (issue 32)', async () => {
+    const scope = freshScope();
+    const host = `${scope.accountId}.dkr.ecr.us-east-1.amazonaws.com`;
+    const task = (lastStatus: string, images: string[]) => ({ taskArn: 'arn:task/2', clusterArn: 'arn:cluster/prod', taskDefinitionArn: 'arn:td/app:1', lastStatus,
+      containers: images.map((name, i) => ({ name: `c${i}`, image: `${host}/${name}:v1`, imageDigest: digest(name) })) });
+    const references = async () => ((await engine.client.send(new QueryCommand({ TableName: engine.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+      ExpressionAttributeValues: { ':pk': { S: factPk(scope, 'task', 'arn:task/2') }, ':r': { S: 'R#' } } }))).Items ?? []).map((i) => i.target!.S).sort();
+    let requests = 0;
+    const count = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => { requests += 1; return next(args); };
+    engine.client.middlewareStack.add(count as never, { step: 'initialize', name: 'countEventRequests' });
+    try {
+      await ledger.events.applyFact(scope, 'task', 'arn:task/2', task('RUNNING', ['app', 'sidecar']), T(1), 1);
+      const running = await references();
+      expect(running).toHaveLength(2);
+      requests = 0;
+      expect((await ledger.events.applyFact(scope, 'task', 'arn:task/2', task('STOPPED', ['app', 'sidecar']), T(2), 2)).applied).toBe(true);
+      expect(requests).toBe(1); // the references are there: the task alone
+      expect(await references()).toEqual(running);
+      expect((await ledger.events.applyFact(scope, 'task', 'arn:task/2', task('STOPPED', ['app', 'other']), T(3), 3)).applied).toBe(true);
+      const replaced = await references();
+      expect(replaced).toHaveLength(2);
+      expect(replaced).not.toEqual(running);
+      expect(replaced.some((t) => t!.includes(digest('other')))).toBe(true);
+      expect(replaced.some((t) => t!.includes(digest('sidecar')))).toBe(false);
+      requests = 0;
+      expect((await ledger.events.applyFact(scope, 'task', 'arn:task/2', task('RUNNING', ['app', 'sidecar']), T(4), 2)).applied).toBe(false); // older news
+      expect(await references()).toEqual(expect.arrayContaining(replaced)); // (its own references may stay until the next reconcile: more protection, never less)
+    } finally {
+      engine.client.middlewareStack.remove('countEventRequests');
+    }
   });
 
   it('keeps a removal so that older news cannot bring the fact back', async () => {

@@ -51,7 +51,7 @@ async function cli(...argv: string[]) {
 }
 
 /** What layouts 2 and 3 add, move or remove are index keys (the sweep index is sharded, then sparser); everything else must be as it was. */
-const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, g3sk: _f, ...rest }: Item) => rest;
+const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, g3sk: _f, refs: _g, ...rest }: Item) => rest;
 /** The kinds layout 3 keeps in the sweep index (besides images that may be unprotected, indexes and artifacts). */
 const SWEPT = ['repository', 'task-definition', 'service-revision', 'lambda-function', 'pin', 'reported-image', 'usage-source'];
 

@@ -1,0 +1,48 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { reconcileLedger } from '../../src/app/reconcile.js';
+import { defaultConfig } from '../../src/config.js';
+import type { AccountFacts } from '../../src/domain/facts.js';
+import { accountArb, build } from '../fixtures/random-account.js';
+
+/**
+ * A scope's first load into a ledger one process holds (the embedded ledger) goes in batches (issue 32): the same
+ * items as one conditional request each, in far fewer requests; later loads stay conditional.
+ */
+async function load(facts: AccountFacts, exclusive: boolean, times = 1): Promise<{ items: string[]; requests: string[] }> {
+  const engine: EmbeddedDynamoDb = await startEmbeddedDynamoDb();
+  const requests: string[] = [];
+  engine.client.middlewareStack.add((next, context) => async (args) => { requests.push(String(context.commandName)); return next(args); }, { step: 'initialize', name: 'countRequests' });
+  try {
+    const ledger = new DynamoDbLedger(engine.client, engine.tableName, { exclusive });
+    for (let i = 0; i < times; i += 1) await reconcileLedger({ ledger, clock: () => new Date(facts.capturedAt) }, { facts, config: defaultConfig(), source: 'test' });
+    const scanned = (await engine.client.send(new ScanCommand({ TableName: engine.tableName }))).Items ?? [];
+    // Everything but the watermark's own time of writing.
+    return { items: scanned.map((i) => JSON.stringify(Object.fromEntries(Object.entries(i).filter(([k]) => k !== 'watermark').sort()))).sort(), requests };
+  } finally {
+    await engine.close();
+  }
+}
+
+describe('the first load of a scope into a ledger one process holds', () => {
+  it('writes the same items as the conditional path, in batches', async () => {
+    await fc.assert(fc.asyncProperty(accountArb, async (g) => {
+      const facts = build(g);
+      const [batched, conditional] = [await load(facts, true), await load(facts, false)];
+      expect(batched.items).toEqual(conditional.items);
+      expect(batched.requests.filter((r) => r === 'PutItemCommand')).toHaveLength(1); // the watermark
+      if (conditional.items.length > 30) expect(batched.requests.length).toBeLessThan(conditional.requests.length);
+    }), { numRuns: 8 });
+  });
+
+  it('writes a later load of the same scope one conditional request per changed item', async () => {
+    const facts = build(fc.sample(accountArb, { numRuns: 1, seed: 7 })[0]!);
+    const { requests } = await load({ ...facts, capturedAt: facts.capturedAt }, true, 2);
+    expect(requests.filter((r) => r === 'BatchWriteItemCommand').length).toBeGreaterThan(0);
+    const second = requests.slice(requests.lastIndexOf('BatchWriteItemCommand') + 1);
+    expect(second).not.toContain('BatchWriteItemCommand');
+  });
+});
