@@ -1,5 +1,7 @@
 import { imageKey, scopeKey, type AccountFacts, type ImageFact, type Scope } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
+import { mapInParallel } from '../concurrency.js';
+import { INDEX_READS_IN_PARALLEL } from './indexed-usage.js';
 import { deduplicated, emptyFacts, gatherContext, type Mutable } from './indexed-usage.js';
 import type { LedgerContents } from './ports.js';
 import type { RepositoryReference, UsageIndex } from './usage-index.js';
@@ -27,9 +29,12 @@ export async function candidateReferrers(index: UsageIndex, registry: Scope, can
   const tags = new Map<string, string[]>();
   if (options.fromOtherScopes && !(options.held ?? await index.watermarks()).some((w) => otherThan(registry)(w.scope))) return { scopes: [], tags, counts: counted() };
   const referrers = new Set<string>();
-  for (const [repositoryName, images] of groupBy(candidates, (i) => i.repositoryName)) {
+  // One Query per candidate repository, a few at a time; their answers are taken in the repositories' order.
+  const repositories = [...groupBy(candidates, (i) => i.repositoryName)];
+  const answers = await mapInParallel(repositories, INDEX_READS_IN_PARALLEL, ([repositoryName]) => index.references(registry, repositoryName, { fromOtherScopes: options.fromOtherScopes === true }));
+  for (const [n, [repositoryName, images]] of repositories.entries()) {
     const digests = new Set(images.map((i) => i.imageDigest));
-    const found = await index.references(registry, repositoryName, { fromOtherScopes: options.fromOtherScopes === true });
+    const found = answers[n]!;
     const heldTags = new Set<string>(images.flatMap((i) => i.imageTags));
     for (const { tag, digests: on } of found.tags) {
       const held = on.filter((d) => digests.has(d));

@@ -1,3 +1,4 @@
+import { mapInParallel } from '../concurrency.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, AppRunnerServiceFact, BatchJobDefinitionFact, ImageFact, InspectorEvidenceFact, LambdaAliasFact, LambdaFunctionFact, PinFact, ReportedImageFact, Scope, ServiceDeploymentFact, ServiceFact, ServiceRevisionFact, TaskDefinitionFact, TaskFact } from '../domain/facts.js';
 import { imageKey, scopeKey } from '../domain/facts.js';
@@ -48,6 +49,9 @@ async function gatherTargets(index: UsageIndex, asked: readonly TargetImage[]): 
   return { targets, referrerIds };
 }
 
+/** How many index reads (a repository's references, a family's or a function's context) run at once. */
+export const INDEX_READS_IN_PARALLEL = 8;
+
 /** Every fact that decides whether the referrers protect: families, services and their deployments, functions. */
 export async function gatherContext(index: UsageIndex, referrers: readonly IndexedFact[], capturedAt: string): Promise<Map<string, Mutable<AccountFacts>>> {
   const scopes = new Map<string, Mutable<AccountFacts>>();
@@ -67,8 +71,11 @@ export async function gatherContext(index: UsageIndex, referrers: readonly Index
     if (r.kind === 'apprunner-service') (facts.appRunnerServices as AppRunnerServiceFact[]).push(r.fact as unknown as AppRunnerServiceFact);
     if (r.kind === 'inspector-evidence') (facts.inspector as InspectorEvidenceFact[]).push(r.fact as unknown as InspectorEvidenceFact);
   }
-  for (const { scope, family } of families.values()) {
-    const context = await index.family(scope, family);
+  // Each family's, function's and service's context is one bounded read: a few at a time, taken in order.
+  const familyList = [...families.values()];
+  const contexts = await mapInParallel(familyList, INDEX_READS_IN_PARALLEL, ({ scope, family }) => index.family(scope, family));
+  for (const [n, { scope }] of familyList.entries()) {
+    const context = contexts[n]!;
     const facts = factsOf(scope);
     facts.taskDefinitions.push(...context.taskDefinitions);
     facts.tasks.push(...context.tasks);
@@ -76,15 +83,18 @@ export async function gatherContext(index: UsageIndex, referrers: readonly Index
     context.services.forEach((s) => servicesToRead.add(s));
     for (const rev of context.serviceRevisions) servicesToRead.add(`${id(scope)}#service#${rev.serviceArn}`);
   }
-  for (const { scope, name } of functions.values()) {
-    const { versions, aliases } = await index.lambdaFunction(scope, name);
+  const functionList = [...functions.values()];
+  const functionContexts = await mapInParallel(functionList, INDEX_READS_IN_PARALLEL, ({ scope, name }) => index.lambdaFunction(scope, name));
+  for (const [n, { scope }] of functionList.entries()) {
+    const { versions, aliases } = functionContexts[n]!;
     factsOf(scope).lambdaFunctions.push(...versions);
     factsOf(scope).lambdaAliases.push(...aliases);
   }
-  for (const service of await index.facts([...servicesToRead])) {
-    const fact = service.fact as unknown as ServiceFact;
-    factsOf(service.scope).services.push(fact);
-    factsOf(service.scope).serviceDeployments.push(...await index.serviceDeployments(service.scope, fact.serviceArn));
+  const services = await index.facts([...servicesToRead]);
+  const deployments = await mapInParallel(services, INDEX_READS_IN_PARALLEL, (service) => index.serviceDeployments(service.scope, (service.fact as unknown as ServiceFact).serviceArn));
+  for (const [n, service] of services.entries()) {
+    factsOf(service.scope).services.push(service.fact as unknown as ServiceFact);
+    factsOf(service.scope).serviceDeployments.push(...deployments[n]!);
   }
   return scopes;
 }

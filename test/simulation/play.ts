@@ -209,6 +209,13 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         }
         break;
       }
+      case 'outsideRestore': { // no event until ECR has restored it (activate)
+        const d = tagged(o.tag);
+        if (!d || account.ecr.statusOf(REPO, d) !== 'ARCHIVED') break;
+        const { UpdateImageStorageClassCommand } = await import('@aws-sdk/client-ecr');
+        await account.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName: REPO, imageId: { imageDigest: d }, targetStorageClass: 'STANDARD' }));
+        break;
+      }
       case 'restore': {
         // Someone restores the tag's image, or (when it is not archived) an archived image: restores are of archived images.
         const archived = [...snapshot()].filter(([, status]) => status === 'ARCHIVED').map(([digest]) => digest).sort();

@@ -19,6 +19,8 @@ export type Op =
   | { op: 'outsideDelete'; tag: string; withTag: boolean; delivery: Delivery }
   | { op: 'outsideArchive'; tag: string; delivery: Delivery }
   | { op: 'restore'; tag: string }
+  /** Someone restores an archived image outside ecr-ledger (the console): ACTIVATING until `activate`. */
+  | { op: 'outsideRestore'; tag: string }
   | { op: 'activate'; tag: string; delivery: Delivery }
   | { op: 'deliver' }
   | { op: 'notice' }
@@ -78,7 +80,7 @@ export function generate(seed: number, length = 60): Timeline {
   while (ops.length < length) {
     const kind = workload.weighted({
       push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
-      restore: 2, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
+      restore: 2, outsideRestore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
     });
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
     switch (kind) {
@@ -94,6 +96,7 @@ export function generate(seed: number, length = 60): Timeline {
       case 'outsideDelete': ops.push({ op: 'outsideDelete', tag: any(), withTag: workload.chance(0.5), delivery: deliver() }); break;
       case 'outsideArchive': ops.push({ op: 'outsideArchive', tag: any(), delivery: deliver() }); break;
       case 'restore': ops.push({ op: 'restore', tag: any() }); break;
+      case 'outsideRestore': ops.push({ op: 'outsideRestore', tag: any() }); break;
       case 'activate': ops.push({ op: 'activate', tag: any(), delivery: deliver() }); break;
       case 'tick': ops.push({ op: 'tick', hours: clock.pick([1, 1, 2, 6, 12, 24, 30]) }); break;
       default: ops.push({ op: kind } as Op);
