@@ -55,6 +55,7 @@ export function judgeLiveness(o: { truth: Truth; promises: Promises; ecr: EcrSta
     if (status === 'ACTIVATING') continue; // kept by every rule while ECR restores it
     // Known and left (docs/development.md): the children of an index kept archived stay active with it.
     if ([...truth.children].some(([index, kids]) => kids.includes(d) && ecr.get(index) === 'ARCHIVED')) continue;
+    if ([...truth.children].some(([index, kids]) => kids.includes(d) && ecr.get(index) === 'ACTIVATING')) continue; // kept with the index ECR restores
     due += 1;
     if (status === 'GONE' || (o.keepsArchived && status === 'ARCHIVED')) gone += 1;
     else kept.push(`${short(d)} ${status}, free from ${new Date(free).toISOString()}`);

@@ -201,7 +201,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       case 'outsideArchive': case 'activate': {
         const d = tagged(o.tag);
         if (!d) break;
-        const status = account.ecr.statusOf(REPO, d);
+        const status = account.ecr.statusOf(REPO, d) ?? 'ACTIVE'; // ECR names no status for an image pushed and never archived
         if (o.op === 'outsideArchive' && status === 'ACTIVE') await storageClass(d, 'ARCHIVE', o.delivery);
         if (o.op === 'activate' && status === 'ACTIVATING') {
           account.ecr.activate(REPO, d);
@@ -243,7 +243,17 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now, deletions }, config);
         break;
       case 'sweep': await sweepNow(); break;
-      case 'tick': hour += o.hours; break;
+      case 'tick': {
+        hour += o.hours;
+        // ECR finishes a restore by itself within hours (`activate` may end one sooner).
+        for (const [d, status] of snapshot()) {
+          const since = (account.ecr as unknown as { repositories: Map<string, { images: Map<string, { detail: { lastActivatedAt?: Date } }> }> }).repositories.get(REPO)?.images.get(d)?.detail.lastActivatedAt;
+          if (status !== 'ACTIVATING' || since === undefined || since.getTime() + RESTORE_HOURS * HOUR > nowMs()) continue;
+          account.ecr.activate(REPO, d);
+          await emit(ecrAction({ 'image-digest': d, 'action-type': 'UPDATE_STORAGE_CLASS', 'target-storage-class': 'STANDARD' }), 'now');
+        }
+        break;
+      }
     }
   };
 
@@ -296,4 +306,6 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
   }
 }
 
+/** How long ECR takes to restore an archived image in this world. */
+const RESTORE_HOURS = 4;
 const short = (d: string) => d.slice(0, 19);
