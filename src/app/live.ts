@@ -1,6 +1,6 @@
 import type { OutsideDeletions } from './undo/outside-deletion.js';
 import type { Config } from '../config.js';
-import { isArchived, type AccountFacts } from '../domain/facts.js';
+import { imageKey, isArchived, type AccountFacts, type ImageFact } from '../domain/facts.js';
 import { knownFacts } from '../snapshot/from-facts.js';
 import { parseSnapshot } from '../snapshot/read-snapshot.js';
 import { snapshotToFacts } from '../snapshot/to-facts.js';
@@ -29,6 +29,8 @@ export interface LiveReconcileResult extends ReconcileResult {
   readonly resumed: number;
   /** Images in ECR's archive storage class (ARCHIVED or ACTIVATING): restore on use looks further only when there are any. */
   readonly archived: number;
+  /** The archived images (ARCHIVED or ACTIVATING) and the indexes that name them: what restore on use judges. */
+  readonly archivedImages: readonly ImageFact[];
 }
 
 /** Saves checkpoint entries in batches while a read is running. */
@@ -73,6 +75,8 @@ export async function reconcileFromAws(
   const source = `live AWS (${read.warnings.length === 0 ? 'complete' : `degraded: ${read.warnings.join(' | ')}`}; ${coverage})`;
   const result = await reconcileLedger(deps, { facts, config, source, ...(known && { previous: known }) });
   await deps.ledger.clearCheckpoint(scope);
-  const archived = facts.images.filter(isArchived).length;
-  return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length, archived };
+  const archived = facts.images.filter(isArchived);
+  const archivedKeys = new Set(archived.map((i) => imageKey(i.repositoryName, i.imageDigest)));
+  const parents = facts.images.filter((i) => !isArchived(i) && i.childDigests.some((c) => archivedKeys.has(imageKey(i.repositoryName, c))));
+  return { ...result, scope: facts.scope, capturedAt: facts.capturedAt, warnings: read.warnings, calls: read.calls, resumed: checkpoint.length, archived: archived.length, archivedImages: [...archived, ...parents] };
 }

@@ -6,7 +6,7 @@ import { ReadDeadlineError } from '../adapters/aws/caller.js';
 import { reconcileFromAws } from '../app/live.js';
 import type { AccountReader, LedgerStore } from '../app/ports.js';
 import type { Config } from '../config.js';
-import type { Scope } from '../domain/facts.js';
+import type { ImageFact, Scope } from '../domain/facts.js';
 import { AwsReadError } from '../errors.js';
 import type { WorkItem } from '../adapters/aws/work-queue.js';
 import type { RegionProbe } from '../domain/region-probe.js';
@@ -44,7 +44,7 @@ export interface ScopeWorkerDeps {
   /** After the scope: its EKS clusters (config `eks.clusters`), each read replacing its usage report. */
   readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
   /** After the scope: its archived images in use restored (the home registry) or told (restore on use). */
-  readonly restoreInUse?: (scope: Scope) => Promise<unknown>;
+  readonly restoreInUse?: (scope: Scope, archived: readonly ImageFact[]) => Promise<unknown>;
 }
 
 /**
@@ -76,7 +76,7 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
           const probed = await recordRegionProbe({ ledger: deps.ledger, probe: (account) => deps.probeRegions!(account, skip), clock: deps.clock }, deps.config, item.scope.accountId);
           for (const warning of probed.warnings) deps.log('warn', warning, { account: item.scope.accountId });
         }
-        if (result.archived > 0) await deps.restoreInUse?.(item.scope);
+        if (result.archivedImages.length > 0) await deps.restoreInUse?.(item.scope, result.archivedImages);
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
       } catch (error) {
         if (error instanceof ReadDeadlineError) {

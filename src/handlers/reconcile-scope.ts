@@ -6,12 +6,11 @@ import { regionProber } from '../adapters/aws/region-probe.js';
 import { ConfigError } from '../errors.js';
 import { reconcileClusters } from '../app/clusters.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
-import type { Scope } from '../domain/facts.js';
+import type { ImageFact, Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createScopeWorker } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
 import { alerts } from './alerts.js';
-import { ledgerFactView } from '../app/ledger-view.js';
 import { restoreArchivedInUse } from '../app/undo/reconcile-restore.js';
 import { restoringIn } from './undo.js';
 
@@ -27,7 +26,7 @@ export const handler = createScopeWorker({
   ...(config.eks.clusters.length > 0 && {
     clusters: async (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(await organization.clients(scope), new AwsCaller(), config.eks.clusters) }, scope, at),
   }),
-  ...(restoring && { restoreInUse: async (scope: Scope) => restoreArchivedInUse({ ...restoring, view: (s) => ledgerFactView(ledger, s) }, scope) }),
+  ...(restoring && { restoreInUse: async (scope: Scope, archived: readonly ImageFact[]) => restoreArchivedInUse({ ...restoring, index: ledger.usageIndex() }, scope, archived) }),
   probeRegions: regionProber({ from: organization.home.region, caller: new AwsCaller(), now: systemClock, scope: config.scope, clientsIn: (accountId, region) => organization.clients({ accountId, region }) }),
   readerFor: async (scope, stopAt) => new LiveAccountReader(await organization.clients(scope), { scope: config.scope, evidence: config.evidence, clock: systemClock, caller: new AwsCaller({ stopAt }) }),
 });

@@ -8,13 +8,12 @@ import { regionProber } from '../adapters/aws/region-probe.js';
 import { ConfigError } from '../errors.js';
 import { reconcileClusters } from '../app/clusters.js';
 import { EksClusters } from '../adapters/aws/eks-clusters.js';
-import type { Scope } from '../domain/facts.js';
+import type { ImageFact, Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
 import { createFanOutHandler } from './organization-handlers.js';
 import { deployedOrganization } from './organization.js';
 import { alerts } from './alerts.js';
 import { outsideDeletions } from '../app/undo/outside-deletion.js';
-import { ledgerFactView } from '../app/ledger-view.js';
 import { restoreArchivedInUse } from '../app/undo/reconcile-restore.js';
 import { restoringIn } from './undo.js';
 import { createReconcileHandler } from './scheduled-handlers.js';
@@ -46,7 +45,7 @@ export const handler = organization
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),
     }),
     upgradeLayout: () => ledger.layout.upgradeForStack(systemClock().toISOString()),
-    ...(restoring && { restoreInUse: (scope: Scope) => restoreArchivedInUse({ ...restoring, view: (s) => ledgerFactView(ledger, s) }, scope) }),
+    ...(restoring && { restoreInUse: (scope: Scope, archived: readonly ImageFact[]) => restoreArchivedInUse({ ...restoring, index: ledger.usageIndex() }, scope, archived) }),
     probeRegions: regionProber({
       from: process.env.AWS_REGION ?? 'us-east-1', caller: new AwsCaller(), now: systemClock, scope: config.scope,
       clientsIn: (_account, region) => (region === process.env.AWS_REGION ? clients : regionClients.get(region) ?? regionClients.set(region, createAwsClients({ region })).get(region)!),

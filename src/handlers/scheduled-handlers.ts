@@ -18,7 +18,7 @@ import { sweepInBatches, type SweepProgressStore } from '../app/sweep/batched.js
 import { sweep } from '../app/sweep/sweep.js';
 import type { RunLog } from '../app/sweep/run-log.js';
 import type { Config } from '../config.js';
-import type { Scope } from '../domain/facts.js';
+import type { ImageFact, Scope } from '../domain/facts.js';
 import { LayoutError, RefusedError } from '../errors.js';
 import type { Clock } from '../domain/clock.js';
 import { wallTimeMs } from '../system-clock.js';
@@ -49,7 +49,7 @@ export interface ReconcileHandlerDeps {
   /** After the account: which of its other regions run workloads (the region probe). */
   readonly probeRegions?: (accountId: string, skip: readonly string[]) => Promise<RegionProbe>;
   /** After the account: its archived images in use restored or told (restore on use). */
-  readonly restoreInUse?: (scope: Scope) => Promise<unknown>;
+  readonly restoreInUse?: (scope: Scope, archived: readonly ImageFact[]) => Promise<unknown>;
 }
 
 /**
@@ -74,8 +74,9 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
         for (const warning of probed.warnings) deps.log('warn', warning);
       }
       // Restore on use reads the scope's plan: only when the account holds archived images at all.
-      if (result.archived > 0) await deps.restoreInUse?.(result.scope);
-      deps.log('info', 'reconcile finished', { ...result });
+      const { archivedImages, ...summary } = result;
+      if (archivedImages.length > 0) await deps.restoreInUse?.(result.scope, archivedImages);
+      deps.log('info', 'reconcile finished', { ...summary });
       return { complete: true, images: result.images, written: result.written, removed: result.removed };
     } catch (error) {
       if (error instanceof ReadDeadlineError) deps.log('warn', 'reconcile ran out of time; the next attempt resumes from its checkpoint', { reason: error.message });
