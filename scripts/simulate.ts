@@ -21,9 +21,11 @@ if (flag('seed') !== undefined) {
   process.stdout.write(`seed ${timeline.seed}; setting ${JSON.stringify(timeline.setting)}\n`);
   timeline.ops.forEach((op, i) => process.stdout.write(`${String(i + 1).padStart(3)}. ${JSON.stringify(op)}\n`));
   const played = await play(timeline);
-  process.stdout.write(`${played.violations.length === 0 ? 'PASSED' : 'FAILED'}: ${JSON.stringify(played.stats)}; liveness ${played.liveness.gone}/${played.liveness.due}\n`);
+  const live = played.liveness.gone === played.liveness.due;
+  process.stdout.write(`${played.violations.length === 0 && live ? 'PASSED' : 'FAILED'}: ${JSON.stringify(played.stats)}; liveness ${played.liveness.gone}/${played.liveness.due}\n`);
   for (const v of played.violations) process.stdout.write(`  ${v}\n`);
-  process.exit(played.violations.length === 0 ? 0 : 1);
+  for (const k of played.liveness.kept ?? []) process.stdout.write(`  kept though nothing used it: ${k}\n`);
+  process.exit(played.violations.length === 0 && live ? 0 : 1);
 }
 const count = number('seeds', 200);
 const from = number('from', 1);
@@ -35,6 +37,10 @@ process.stdout.write(`${result.worlds} world(s) from seed ${from} in ${minutes.t
 process.stdout.write(`liveness: ${result.liveness.gone} of ${result.liveness.due} images unused past every window were gone within three nights (${live.toFixed(1)}%)\n`);
 if (result.failure) {
   process.stdout.write(`${describeFailure(result.failure)}\n`);
+  process.exit(1);
+}
+if (result.liveness.gone < result.liveness.due) {
+  process.stdout.write(`liveness below 100%: ${result.liveness.due - result.liveness.gone} image(s) nothing used were kept, in seed(s) ${result.liveness.seeds.slice(0, 10).join(', ')} (replay one with --seed to see which)\n`);
   process.exit(1);
 }
 process.stdout.write('no violation\n');

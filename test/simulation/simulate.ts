@@ -6,13 +6,14 @@ import { generate, type Timeline } from './timeline.js';
 export interface Survey {
   readonly worlds: number;
   readonly failure?: { readonly seed: number; readonly violations: readonly string[]; readonly shortest: Timeline; readonly shortestViolations: readonly string[] };
-  readonly liveness: { readonly due: number; readonly gone: number };
+  /** Over all worlds played; `seeds`: those that kept an image nothing used. */
+  readonly liveness: { readonly due: number; readonly gone: number; readonly seeds: readonly number[] };
   readonly stats: Played['stats'];
 }
 
 /** Plays seeds `from` … `from + count - 1`; stops at the first that fails and shrinks it. */
 export async function survey(from: number, count: number, o: { length?: number; onWorld?: (seed: number, played: Played) => void } = {}): Promise<Survey> {
-  const liveness = { due: 0, gone: 0 };
+  const liveness = { due: 0, gone: 0, seeds: [] as number[] };
   const stats = { deleted: 0, archived: 0, refused: 0, sweeps: 0 };
   for (let seed = from; seed < from + count; seed += 1) {
     const timeline = generate(seed, o.length);
@@ -20,6 +21,7 @@ export async function survey(from: number, count: number, o: { length?: number; 
     o.onWorld?.(seed, played);
     liveness.due += played.liveness.due;
     liveness.gone += played.liveness.gone;
+    if (played.liveness.gone < played.liveness.due) liveness.seeds.push(seed);
     for (const k of Object.keys(stats) as Array<keyof typeof stats>) stats[k] += played.stats[k];
     if (played.violations.length > 0) {
       const shrunk = await shrink(timeline);
