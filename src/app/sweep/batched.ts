@@ -23,7 +23,12 @@ export interface SweepProgressStore {
   saveProgress(scope: Scope, progress: SweepProgress): Promise<void>;
   /** Saves `progress` only if the stored one has done `expectedInvocations` invocations: false when another took it. */
   claimProgress(scope: Scope, progress: SweepProgress, expectedInvocations: number): Promise<boolean>;
+  /** Clears the progress and the run's parts. */
   clearProgress(scope: Scope, runId: string): Promise<void>;
+  /** Keeps what one batch of the run found or did (`after`: its last repository), so that the finished run reports the whole run. */
+  savePart(scope: Scope, runId: string, after: string, part: SweepReport): Promise<void>;
+  /** The run's parts so far, in repository order. */
+  parts(scope: Scope, runId: string): Promise<SweepReport[]>;
 }
 
 export interface BatchedSweepDeps extends SweepDeps {
@@ -104,11 +109,14 @@ export async function sweepInBatches(
       const cap = Math.max(0, deps.config.sweep.maxDeletionsPerRun - progress.deleted);
       const report = await sweep(shared, scope, { dryRun: options.dryRun, runId: options.runId, repositories: new Set(batch), cap, view, ...(lease && { lease }) });
       reports.push(report);
+      await deps.progress.savePart(scope, options.runId, batch.at(-1)!, report);
       progress = { ...progress, after: batch.at(-1)!, deleted: progress.deleted + report.totals.images + report.totals.failures, skippedByCap: progress.skippedByCap + report.skippedByCap };
       // A dry run keeps its progress too (bookkeeping only: it deletes and archives nothing), so that it can continue.
       await deps.progress.saveProgress(scope, progress);
     }
     finished = !stopped;
+    // The finished run's record is the whole run, every invocation's batches (a dry run has no audit trail to read).
+    if (finished && progress.invocations > 1) reports.splice(0, reports.length, ...await deps.progress.parts(scope, options.runId));
     if (finished) await deps.progress.clearProgress(scope, options.runId);
   } finally {
     if (lease && finished) await lease.release();
@@ -123,7 +131,8 @@ const uniqueScopes = <T extends { account: string; region: string }>(list: reado
 
 async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: boolean; runId: string }, progress: SweepProgress, reports: readonly SweepReport[], finished: boolean): Promise<SweepReport> {
   const last = reports.at(-1);
-  // A run spread over invocations reports what it did as a whole, from its audit trail; otherwise from this invocation.
+  // A run spread over invocations reports what it did as a whole: what it deleted from its audit trail, the rest (and a
+  // dry run's images) from its batches' parts; an invocation that does not finish, what it did itself.
   const audit = finished && progress.invocations > 1 && !options.dryRun ? (await deps.store.audit(scope, { now: deps.clock().toISOString(), since: progress.startedAt })).filter((r) => r.runId === options.runId) : undefined;
   const images = audit ? audit.filter((r) => r.status === 'deleted' || r.status === 'archived').map(fromAudit) : reports.flatMap((r) => r.images);
   const alreadyGone = audit ? audit.filter((r) => r.status === 'already-gone').map(fromAudit) : reports.flatMap((r) => r.alreadyGone);

@@ -100,13 +100,20 @@ describe('a sweep that fans out over invocations (repository batches)', () => {
     expect(world.account.ecr.deleted.length).toBe(before);
   });
 
-  it('a dry run continues too, and deletes nothing in any of its invocations', async () => {
+  it('a dry run continues too, deletes nothing in any of its invocations, and its finished record is the whole run (issue 34)', async () => {
     await registry();
+    const whole = await invocation('dry-whole', false, 10, true); // the same world in one invocation
+    expect(whole.finished).toBe(true);
     const first = await invocation('dry-1', false, 1, true);
     expect(first.finished).toBe(false);
+    expect(first.report.totals.images).toBe(4);
+    const second = await invocation('dry-1', true, 1, true);
+    expect(second.finished).toBe(false);
     const last = await invocation('dry-1', true, 5, true);
     expect(last.finished).toBe(true);
-    expect(first.report.totals.images + last.report.totals.images).toBe(12);
+    expect(last.report.totals).toEqual(whole.report.totals);
+    expect(last.report.images.map((i) => i.imageDigest).sort()).toEqual(whole.report.images.map((i) => i.imageDigest).sort());
+    expect(last.report.totals.images).toBe(12);
     expect(world.account.ecr.deleted).toEqual([]);
     expect((await world.ledger.sweep.acquireLock(SCOPE, 'next', day(3).toISOString(), day(4).toISOString())).acquired).toBe(true);
   });
