@@ -112,6 +112,12 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
       const report = await stack.invoke('usageReports', urlRequest('POST', {}, JSON.stringify({ source: 'batch-host', reportedAt: clock.now, images })));
       expect(report.statusCode, report.body).toBe(200);
     }
+    // A source that stops reporting an image of this registry: the removal path (issue 33, point 1) releases it.
+    const ran = `123456789012.dkr.ecr.us-east-1.amazonaws.com/preview/frontend@${digestOf('preview/frontend', 5)}`;
+    for (const images of [[{ image: ran, workloads: ['cron/frontend'] }], []]) {
+      const report = await stack.invoke('usageReports', urlRequest('POST', {}, JSON.stringify({ source: 'ecr-host', reportedAt: clock.now, images })));
+      expect(report.statusCode, report.body).toBe(200);
+    }
     // A source reports running an archived image: restored at once.
     const archived = digestOf('preview/frontend', 6);
     await archiveInFake(stack, origin(), 'preview/frontend', archived);
