@@ -10,7 +10,7 @@ import { pinImage, unpinImage } from '../../src/app/pins.js';
 import { sweep } from '../../src/app/sweep/sweep.js';
 import { outsideDeletions } from '../../src/app/undo/outside-deletion.js';
 import { restoreImages } from '../../src/app/undo/restore.js';
-import { parseConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { RefusedError } from '../../src/errors.js';
 import { parseEvent } from '../../src/events/parse-event.js';
 import { digest as digestOf } from '../fixtures/account-builder.js';
@@ -20,32 +20,10 @@ import type { Delivery, Op, Timeline } from './timeline.js';
 import { Truth, type Promises } from './truth.js';
 import { judgeLiveness, judgeSweep } from './oracle.js';
 import { SimulatedBus } from './bus.js';
-import { ecrState, recordPull, setManifest } from './registry.js';
+import { ecrState, finishRestores, recordPull, setManifest } from './registry.js';
+import { configOf, HOST, HOUR, OCI_IMAGE, OCI_INDEX, REPO, RESTORE_HOURS, SCOPE, START, type Played } from './world.js';
 
-const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
-const HOST = `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com`;
-const START = Date.parse('2026-10-01T00:00:00Z');
-const HOUR = 3_600_000;
-const OCI_IMAGE = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const REPO = 'app';
-
-export interface Played {
-  readonly violations: readonly string[];
-  /** Images nothing used past every window at least three nights before the end: how many, and how many went. */
-  readonly liveness: { readonly due: number; readonly gone: number; readonly kept?: readonly string[] };
-  readonly stats: { readonly deleted: number; readonly archived: number; readonly refused: number; readonly sweeps: number };
-}
-
-/** The world's config, from its setting: every rule but time and use waived, so that the promises are the ones checked. */
-export function configOf(t: Timeline): Config {
-  const s = t.setting;
-  return parseConfig({
-    repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: s.graceDays, keepTags: [], keepPulledWithinDays: s.keepPulledWithinDays, action: s.action, ...(s.deleteArchivedAfterDays && { deleteArchivedAfterDays: s.deleteArchivedAfterDays }) }],
-    sweep: { minimumImageAgeHours: s.minimumImageAgeHours, maxDeletionsPerRun: s.maxDeletionsPerRun },
-    ...(s.notice !== undefined && { notice: { daysAhead: s.notice } }),
-  });
-}
+export { configOf, type Played };
 
 /**
  * Plays a timeline: the product's real code (event application, live reconcile, sweep, pins, restore, outside
@@ -246,12 +224,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       case 'tick': {
         hour += o.hours;
         // ECR finishes a restore by itself within hours (`activate` may end one sooner).
-        for (const [d, status] of snapshot()) {
-          const since = (account.ecr as unknown as { repositories: Map<string, { images: Map<string, { detail: { lastActivatedAt?: Date } }> }> }).repositories.get(REPO)?.images.get(d)?.detail.lastActivatedAt;
-          if (status !== 'ACTIVATING' || since === undefined || since.getTime() + RESTORE_HOURS * HOUR > nowMs()) continue;
-          account.ecr.activate(REPO, d);
-          await emit(ecrAction({ 'image-digest': d, 'action-type': 'UPDATE_STORAGE_CLASS', 'target-storage-class': 'STANDARD' }), 'now');
-        }
+        for (const d of finishRestores(account.ecr, REPO, nowMs(), RESTORE_HOURS)) await emit(ecrAction({ 'image-digest': d, 'action-type': 'UPDATE_STORAGE_CLASS', 'target-storage-class': 'STANDARD' }), 'now');
         break;
       }
     }
@@ -306,6 +279,4 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
   }
 }
 
-/** How long ECR takes to restore an archived image in this world. */
-const RESTORE_HOURS = 4;
 const short = (d: string) => d.slice(0, 19);

@@ -1,0 +1,32 @@
+import { parseConfig, type Config } from '../../src/config.js';
+import type { Timeline } from './timeline.js';
+
+/** The simulated registry: one account, one region, one repository. */
+export const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
+export const HOST = `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com`;
+export const REPO = 'app';
+/** When every world starts. */
+export const START = Date.parse('2026-10-01T00:00:00Z');
+export const HOUR = 3_600_000;
+export const OCI_IMAGE = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** How long ECR takes to restore an archived image in this world. */
+export const RESTORE_HOURS = 4;
+
+/** What playing one world found. */
+export interface Played {
+  readonly violations: readonly string[];
+  /** Images nothing used past every window at least three nights before the end: how many, and how many went. */
+  readonly liveness: { readonly due: number; readonly gone: number; readonly kept?: readonly string[] };
+  readonly stats: { readonly deleted: number; readonly archived: number; readonly refused: number; readonly sweeps: number };
+}
+
+/** The world's config, from its setting: every rule but time and use waived, so that the promises are the ones checked. */
+export function configOf(t: Timeline): Config {
+  const s = t.setting;
+  return parseConfig({
+    repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: s.graceDays, keepTags: [], keepPulledWithinDays: s.keepPulledWithinDays, action: s.action, ...(s.deleteArchivedAfterDays && { deleteArchivedAfterDays: s.deleteArchivedAfterDays }) }],
+    sweep: { minimumImageAgeHours: s.minimumImageAgeHours, maxDeletionsPerRun: s.maxDeletionsPerRun },
+    ...(s.notice !== undefined && { notice: { daysAhead: s.notice } }),
+  });
+}
