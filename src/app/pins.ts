@@ -1,3 +1,4 @@
+import { durationMs } from '../domain/duration.js';
 import { createHash } from 'node:crypto';
 import type { AccountFacts, PinFact } from '../domain/facts.js';
 import { imageKey } from '../domain/facts.js';
@@ -92,12 +93,7 @@ export function listPins(facts: AccountFacts, now: string): PinView[] {
 
 /** `--expires`: an ISO-8601 time, or a duration from now — `90m`, `12h`, `30d`, `2w`, or ISO `P30D`, `PT12H`. */
 export function expiryOf(text: string, now: Date): string {
-  const simple = /^(\d+)([mhdw])$/.exec(text);
-  const iso = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(text);
-  const MIN = 60_000;
-  let ms: number | undefined;
-  if (simple) ms = Number(simple[1]) * { m: MIN, h: 60 * MIN, d: 1440 * MIN, w: 10_080 * MIN }[simple[2] as 'm' | 'h' | 'd' | 'w'];
-  else if (iso && text !== 'P' && text !== 'PT') ms = (Number(iso[1] ?? 0) * 10_080 + Number(iso[2] ?? 0) * 1440 + Number(iso[3] ?? 0) * 60 + Number(iso[4] ?? 0)) * MIN;
+  const ms = durationMs(text);
   if (ms !== undefined) {
     if (ms <= 0) throw new UsageError(`--expires ${text}: the duration must be longer than zero`);
     return new Date(now.getTime() + ms).toISOString();

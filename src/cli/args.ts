@@ -1,3 +1,4 @@
+import { durationMs } from '../domain/duration.js';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { COMMANDS } from './command-specs.js';
@@ -107,6 +108,24 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     if (spec.flags.includes('config') && values.config === undefined && env.ECR_LEDGER_CONFIG) values.config = env.ECR_LEDGER_CONFIG;
   }
   return { ...(command !== undefined && { command }), flags: values as Flags, positionals };
+}
+
+/**
+ * `runs --since`: a duration back from now (`24h`, `7d`, `P1W`), a day (`2026-11-21`: from its start, UTC), `today` or
+ * `yesterday` (UTC days), or a time as parseTime takes it.
+ */
+export function parseSince(text: string, now: Date): string {
+  const ms = durationMs(text);
+  if (ms !== undefined) return new Date(now.getTime() - ms).toISOString();
+  const startOfDay = (d: Date) => `${d.toISOString().slice(0, 10)}T00:00:00.000Z`;
+  if (text === 'today') return startOfDay(now);
+  if (text === 'yesterday') return startOfDay(new Date(now.getTime() - 86_400_000));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)) return `${text}T00:00:00.000Z`;
+  try {
+    return parseTime(text, '--since');
+  } catch {
+    throw new UsageError(`--since ${text}: expected a duration (24h, 7d, P1W), a day (2026-11-21, today, yesterday; UTC) or a time with a zone (2026-11-21T03:00:00Z)`);
+  }
 }
 
 /** `--now`, `--since`: ISO-8601 with a zone, or epoch seconds; anything a reader could take two ways is an error. */

@@ -13,7 +13,7 @@ import type { SweepReport } from '../app/sweep/report.js';
 import { outcomeOf } from '../app/sweep/act.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { parseTime, type Flags } from './args.js';
+import { parseSince, parseTime, type Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { formatBytes, table } from './render.js';
 import { scopeFor, openLedger } from './sources.js';
@@ -121,7 +121,7 @@ export async function historyCommand(flags: Flags, positionals: readonly string[
   if (positionals.length > 1) throw new UsageError('history takes at most one IMAGE');
   const image = positionals[0];
   const ref = image === undefined ? undefined : parseImageReference(image, 'query');
-  const since = flags.since === undefined ? undefined : parseTime(flags.since, '--since');
+  const since = flags.since === undefined ? undefined : parseSince(flags.since, io.clock());
   const cfg = await config(flags);
   const open = await openLedger(flags);
   let clients: AwsClients | undefined;

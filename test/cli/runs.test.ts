@@ -74,6 +74,43 @@ describe('ecr-ledger runs', () => {
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--limit 0: expected a whole number of runs, at least 1')]);
   });
 
+  it('reads "last night": --since takes durations, days and yesterday; runs latest; runs diff (issue 34, point 6)', async () => {
+    const a = account();
+    const { ledger, config } = await ledgerWithConfig();
+    await writeFile(config, 'repositories:\n  - pattern: "*"\n    keepLatest: 0\n    graceDays: 0\n');
+    await runAt(day(0), ['reconcile', '--ledger', ledger, '--quiet'], { account: a });
+    await runAt(day(8), ['reconcile', '--ledger', ledger, '--quiet'], { account: a });
+    const hours = (h: number) => new Date(day(8).getTime() + h * 3_600_000);
+    const first = (await runAt(hours(1), ['sweep', '--ledger', ledger, '--config', config, '-o', 'json'], { account: a })).json();
+    // Between the two nights a new image nobody uses, and `old` goes to work: the second run differs both ways.
+    a.ecr.addImage('app', { imageDigest: digest('newer'), imageTags: ['newer'], imagePushedAt: new Date('2026-09-02T00:00:00Z'), imageSizeInBytes: 2 ** 20 });
+    a.ecs.addService('prod', { serviceName: 'batch', deployments: [{ id: 'd2', status: 'PRIMARY', taskDefinition: a.ecs.addTaskDefinition('batch', 1, { batch: `${HOST}/app:old` }) }] });
+    await runAt(hours(26), ['reconcile', '--ledger', ledger, '--quiet'], { account: a });
+    const second = (await runAt(hours(27), ['sweep', '--ledger', ledger, '--config', config, '-o', 'json'], { account: a })).json();
+    const at = (...argv: string[]) => runAt(hours(30), argv, { account: a });
+    const ids = async (...since: string[]) => (await at('runs', '--ledger', ledger, ...since, '-o', 'json')).json().runs.map((r: { runId: string }) => r.runId);
+    expect(await ids('--since', '24h')).toEqual([second.runId]);
+    expect(await ids('--since', '2d')).toEqual([second.runId, first.runId]);
+    expect(await ids('--since', new Date(day(9)).toISOString().slice(0, 10))).toEqual([second.runId]); // a day: from its start, UTC
+    expect(await ids('--since', 'yesterday')).toEqual([second.runId, first.runId]);
+    const bad = await at('runs', '--ledger', ledger, '--since', 'last week');
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--since last week: expected a duration (24h, 7d, P1W), a day')]);
+    expect((await at('runs', 'latest', '--ledger', ledger, '-o', 'json')).json().runId).toBe(second.runId);
+    expect((await at('runs', '--ledger', ledger)).out).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+
+    const diff = await at('runs', 'diff', first.runId, second.runId, '--ledger', ledger, '-o', 'json');
+    expect(diff.code).toBe(0);
+    const d = diff.json();
+    expect(d.from.runId).toBe(first.runId);
+    expect(d.added.map((i: { imageTags: string[] }) => i.imageTags[0])).toEqual(['newer']);
+    expect(d.removed.map((i: { imageTags: string[] }) => i.imageTags[0])).toEqual(['old']);
+    expect(d.changed).toEqual([]);
+    const text = (await at('runs', 'diff', first.runId, second.runId, '--ledger', ledger)).out;
+    expect(text).toContain('1 added, 1 removed, 0 changed action');
+    expect(text).toContain(`+ delete  app@${digest('newer').slice(0, 19)} [newer]`);
+    expect((await at('runs', 'diff', first.runId, '--ledger', ledger)).code).toBe(2);
+  });
+
   it('keeps a run as long as the audit trail (sweep.auditRetentionDays)', async () => {
     const a = account();
     const { ledger, config } = await ledgerWithConfig();
