@@ -150,7 +150,7 @@ async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: b
     images, alreadyGone, failures, skippedByCap: progress.skippedByCap,
     awaitingNotice: reports.flatMap((r) => r.awaitingNotice), notManaged: [...new Set(reports.flatMap((r) => r.notManaged))].sort(), unreadableAccounts: last?.unreadableAccounts ?? [], unreadableScopes: uniqueScopes(reports.flatMap((r) => r.unreadableScopes)), keptWhole: reports.flatMap((r) => r.keptWhole), unreadableClusters: last?.unreadableClusters ?? [],
     staleSources: last?.staleSources ?? [], expiredPins: reports.flatMap((r) => r.expiredPins),
-    repositories, totals: { images: images.length, ...byAction(images, deps.config.sweep.action), alreadyGone: alreadyGone.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(bytes) },
+    repositories, totals: { images: images.length, ...byAction(images, deps.config.sweep.action), alreadyGone: alreadyGone.length, bytes, failures: failures.length, skippedByCap: progress.skippedByCap, usdPerMonthSaved: usdPerMonth(images.filter((i) => (i.action ?? deps.config.sweep.action) !== 'archive').reduce((n, i) => n + i.imageSizeInBytes, 0)) },
     warnings: unique([...reports.flatMap((r) => r.warnings), ...(finished ? [] : [`the run continues in another invocation after repository ${progress.after}`])]),
     calls: Object.fromEntries(Object.entries(reports.reduce<Record<string, number>>((acc, r) => { for (const [k, v] of Object.entries(r.calls)) acc[k] = Math.max(acc[k] ?? 0, v); return acc; }, {}))),
     settledFromEarlierRuns: reports.flatMap((r) => r.settledFromEarlierRuns),

@@ -85,11 +85,13 @@ export function summarise(done: readonly PlannedImage[], failures: readonly Plan
   for (const p of later) row(p.image.repositoryName).skippedByCap += 1;
   const repositories = [...repos.values()].sort((a, b) => a.repositoryName.localeCompare(b.repositoryName));
   const bytes = repositories.reduce((a, r) => a + r.bytes, 0);
+  // Archiving saves nothing below ECR's archive tier (domain/plan-summary.ts): the saving counts what was deleted.
+  const deletedBytes = done.filter((p) => (p.disposal ?? fallback) !== 'archive').reduce((a, p) => a + storedBytes(p), 0);
   return {
     repositories,
     totals: {
       images: done.length, ...byAction(done.map((p) => ({ ...(p.disposal && { action: p.disposal }) })), fallback), alreadyGone: alreadyGone.length, bytes, failures: failures.length, skippedByCap: later.length,
-      usdPerMonthSaved: usdPerMonth(bytes),
+      usdPerMonthSaved: usdPerMonth(deletedBytes),
     },
   };
 }

@@ -1,0 +1,30 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runAt } from '../support/cli.js';
+
+/**
+ * Archiving is not counted as savings (issue 35): below 150 TB a month ECR's archive storage costs what standard
+ * storage costs, so the plan's USD/MONTH SAVED counts deletions only and says once what archiving buys and costs.
+ */
+describe('the money of a plan that archives', () => {
+  it('saves nothing for the archived images, shows them apart, and says why once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-money-'));
+    const config = join(dir, 'config.yaml');
+    await writeFile(config, (await readFile('examples/config.yaml', 'utf8')).replace('    keepPulledWithinDays: 7\n', '    keepPulledWithinDays: 7\n    action: archive\n'));
+    const at = '2026-11-20T00:00:00Z';
+    const json = await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', config, '--now', at, '-o', 'json']);
+    expect(json.code).toBe(0);
+    const plan = json.json();
+    const preview = plan.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'preview/frontend');
+    expect(preview).toMatchObject({ toDelete: 25, toArchive: 25, usdPerMonthSaved: 0 });
+    expect(plan.totals).toMatchObject({ toDelete: 40, toArchive: 25, usdPerMonthSaved: 0.2 });
+    const text = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', config, '--now', at])).out;
+    expect(text.match(/saves nothing/g)).toHaveLength(1);
+    expect(text).toContain('archiving 25 image(s) (10.3 GB) saves nothing: below 150 TB a month');
+    // The example config, which only deletes: the saving as before.
+    const deleting = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--now', at, '-o', 'json'])).json();
+    expect(deleting.totals).toMatchObject({ toDelete: 40, toArchive: 0, usdPerMonthSaved: 1.23 });
+  });
+});
