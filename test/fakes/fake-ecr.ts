@@ -35,6 +35,8 @@ export class FakeEcr {
   readonly deleteDenied = new Set<string>();
   /** `ARCHIVE repo@digest` / `STANDARD repo@digest`, in call order. */
   readonly storageClassUpdates: string[] = [];
+  /** Once, just before the next delete or storage-class change takes effect: someone else acts first (a race). */
+  beforeChange?: (repositoryName: string, digests: readonly string[]) => void;
   /** The time storage-class changes are stamped with (lastArchivedAt, lastActivatedAt). */
   clock: () => Date = () => new Date();
   /** The registry's replication rules, as DescribeRegistry returns them (deleteReplication included). */
@@ -119,12 +121,19 @@ export class FakeEcr {
     this.enableDeletes(repository);
   }
 
+  private raceFirst(repositoryName: string, digests: readonly string[]): void {
+    const race = this.beforeChange;
+    this.beforeChange = undefined;
+    race?.(repositoryName, digests);
+  }
+
   private enableDeletes(repository: (name: string | undefined) => { images: Map<string, StoredImage> }): void {
     this.mock.on(BatchDeleteImageCommand).callsFake((input) => {
       this.faults.check('ecr:BatchDeleteImage');
       // A repository outside the caller's grant: IAM denies the whole call.
       if (this.deleteDenied.has(input.repositoryName ?? '')) throw awsError('AccessDeniedException', `User: arn:aws:sts::${this.accountId}:assumed-role/sweep/fn is not authorized to perform: ecr:BatchDeleteImage on resource: arn:aws:ecr:${this.region}:${this.accountId}:repository/${input.repositoryName}`, 400);
       batchLimit('ecr:BatchDeleteImage', input.imageIds, 100);
+      this.raceFirst(input.repositoryName ?? '', (input.imageIds ?? []).map((i: { imageDigest?: string }) => i.imageDigest ?? ''));
       const repo = repository(input.repositoryName);
       const imageIds = [];
       const failures = [];
@@ -145,6 +154,7 @@ export class FakeEcr {
     });
     this.mock.on(UpdateImageStorageClassCommand).callsFake((input) => {
       this.faults.check('ecr:UpdateImageStorageClass');
+      this.raceFirst(input.repositoryName ?? '', [input.imageId?.imageDigest ?? '']);
       const image = repository(input.repositoryName).images.get(input.imageId?.imageDigest ?? '');
       if (!image) throw awsError('ImageNotFoundException', 'no such image');
       // Archiving is immediate; a restore goes through ACTIVATING (`activate` ends it, as ECR does after a while).

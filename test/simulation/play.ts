@@ -221,6 +221,24 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         await reconcileFromAws({ ledger, reader: account.reader({ config, clock: now }), clock: now, deletions }, config);
         break;
       case 'sweep': await sweepNow(); break;
+      case 'raceSweep': { // someone deletes the image between the sweep's live read and its call
+        const raced: string[] = [];
+        account.ecr.beforeChange = (repositoryName, digests) => {
+          const d = digests[0];
+          if (repositoryName !== REPO || !d || !present(d) || truth.children.has(d)) return;
+          account.ecr.removeImage(REPO, d);
+          raced.push(d);
+        };
+        await sweepNow(raced);
+        account.ecr.beforeChange = undefined;
+        for (const d of raced) {
+          for (const [tag, history] of truth.tagged) if (history.some((h) => h.to === undefined && h.digest === d)) truth.tag(tag, undefined, nowMs());
+          await emit(ecrAction({ 'image-digest': d, 'action-type': 'DELETE' }), o.delivery, async () => {
+            if (truth.inUse(d, nowMs()) && !told.has(d)) violations.push(`${iso()}: ${short(d)} was deleted outside ecr-ledger while in use, and nobody was told`);
+          });
+        }
+        break;
+      }
       case 'tick': {
         hour += o.hours;
         // ECR finishes a restore by itself within hours (`activate` may end one sooner).
@@ -247,9 +265,10 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
     await emit(ecrAction({ 'image-digest': d, 'action-type': 'UPDATE_STORAGE_CLASS', 'target-storage-class': target }), delivery);
   };
 
-  const sweepNow = async () => {
+  /** A sweep, judged; `raced`: images someone else deleted during it (filled while it runs). */
+  const sweepNow = async (raced: readonly string[] = []) => {
     stats.sweeps += 1;
-    const before = snapshot();
+    const before = new Map(snapshot());
     const at = nowMs();
     const aws = new LiveSweepAws(account.clients(), caller(), SCOPE, config, now);
     let report;
@@ -261,6 +280,13 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       return;
     }
     if (report.skippedByCap > 0) lastCapped = at;
+    // (3) What someone else deleted first is no change of the sweep's: its record says "already gone".
+    for (const d of raced) {
+      before.delete(d);
+      const why = truth.broken(d, at, promises); // the sweep was about to act on it: judged as if it had
+      if (why) violations.push(`${iso()}: ${short(d)} was about to go by the sweep (someone deleted it first): ${why}`);
+      if (!report.alreadyGone.some((i) => i.imageDigest === d)) violations.push(`${iso()}: ${short(d)} went before the sweep's call; the run's record says ${report.images.find((i) => i.imageDigest === d)?.outcome ?? 'nothing'}, not already gone`);
+    }
     const judged = judgeSweep({ before, after: snapshot(), report, truth, at, promises, notice: config.notice !== undefined });
     violations.push(...judged.violations);
     stats.deleted += judged.deleted;

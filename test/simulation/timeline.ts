@@ -26,6 +26,8 @@ export type Op =
   | { op: 'notice' }
   | { op: 'reconcile' }
   | { op: 'sweep' }
+  /** A sweep during which someone deletes, outside ecr-ledger, the first image the sweep is about to delete or archive. */
+  | { op: 'raceSweep'; delivery: Delivery }
   | { op: 'tick'; hours: number };
 
 /** The world's settings, drawn per seed ("swarm": each seed turns its own mix of faults and rules on). */
@@ -80,7 +82,7 @@ export function generate(seed: number, length = 60): Timeline {
   while (ops.length < length) {
     const kind = workload.weighted({
       push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
-      restore: 2, outsideRestore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, tick: 5,
+      restore: 2, outsideRestore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, raceSweep: 1, tick: 5,
     });
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
     switch (kind) {
@@ -99,6 +101,7 @@ export function generate(seed: number, length = 60): Timeline {
       case 'outsideRestore': ops.push({ op: 'outsideRestore', tag: any() }); break;
       case 'activate': ops.push({ op: 'activate', tag: any(), delivery: deliver() }); break;
       case 'tick': ops.push({ op: 'tick', hours: clock.pick([1, 1, 2, 6, 12, 24, 30]) }); break;
+      case 'raceSweep': ops.push({ op: 'raceSweep', delivery: deliver() }); break;
       default: ops.push({ op: kind } as Op);
     }
   }
