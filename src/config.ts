@@ -26,7 +26,14 @@ const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an orga
 const listedOrganization = z.strictObject({
   id: organizationId.optional(),
   /** `profile` (CLI only): read this account with a named AWS profile instead of assuming its reader role. */
-  accounts: z.array(z.strictObject({ id: accountId, regions: z.array(region).min(1), profile: z.string().min(1).optional() })).min(1),
+  accounts: z.array(z.strictObject({ id: accountId, regions: z.array(region).min(1), profile: z.string().min(1).optional() })).min(1)
+    .superRefine((accounts, ctx) => {
+      const seen = new Set<string>();
+      accounts.forEach((a, i) => {
+        if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `account ${a.id} is listed twice: list each account once, with all its regions` });
+        seen.add(a.id);
+      });
+    }),
   roleName: roleName.default('ecr-ledger-reader'),
 });
 const discoveredOrganization = z.strictObject({
@@ -38,9 +45,9 @@ const discoveredOrganization = z.strictObject({
 /** Listed accounts, or `discover: true`: whichever form the keys say, so that errors name the key that is wrong. */
 const organizationSchema = z.unknown().transform((value, ctx): z.infer<typeof listedOrganization> | z.infer<typeof discoveredOrganization> => {
   const form = typeof value === 'object' && value !== null && 'discover' in value ? discoveredOrganization : listedOrganization;
-  const result = form.safeParse(value);
+  const result = form.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')} (organization takes id, accounts and roleName, or discover, id, regions and roleName)` : issue.message } as never);
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')} (organization takes id, accounts and roleName, or discover, id, regions and roleName)` : issueMessage(issue) } as never);
   return z.NEVER;
 });
 
@@ -150,7 +157,8 @@ export function describeIssue(issue: Issue, lineOf?: (path: readonly PropertyKey
       const path = formatPath(key === undefined ? issue.path : [...issue.path, key]);
       const line = lineOf?.(issue.path, key);
       const at = line === undefined ? '' : ` (line ${line})`;
-      const message = key === undefined ? issueMessage(issue) : 'unknown key';
+      const near = key === undefined || issue.path.length > 0 ? undefined : nearestKey(key, Object.keys(configSchema.shape));
+      const message = key === undefined ? issueMessage(issue) : `unknown key${near ? ` (did you mean ${near}?)` : ''}`;
       return `${path || '(top level)'}${at}: ${message}`;
     })
     .join('; ');
@@ -162,6 +170,8 @@ function issueMessage(issue: Issue): string {
     if (min === 0 && issue.inclusive) return `must not be negative (got ${String(issue.input)})`;
     return `must be ${issue.inclusive ? 'at least' : 'more than'} ${min} (got ${String(issue.input)})`;
   }
+  // YAML reads 123456789012 as a number (and drops an account id's leading zeros): ids are written in quotes.
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof issue.input === 'number') return `expected a string, got the number ${String(issue.input)}: quote it ("${String(issue.input)}")`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${typeOfInput(issue.input)}`;
   return issue.message;
 }
@@ -175,4 +185,23 @@ function typeOfInput(input: unknown): string {
 /** `repositories[0].keepLatest` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+}
+
+/** A known key one or two edits from `key` (organisation → organization), if any. */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i += 1) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j += 1) {
+        const held = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = held;
+      }
+    }
+    return row[b.length]!;
+  };
+  const [best] = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).filter((c) => c.d <= 2).sort((x, y) => x.d - y.d);
+  return best?.k;
 }

@@ -81,4 +81,19 @@ describe('config', () => {
   it('says when the file cannot be read', async () => {
     await expect(loadConfigFile('/nonexistent/config.yaml')).rejects.toThrow('/nonexistent/config.yaml: cannot read the config file');
   });
+
+  it('says what a new user gets wrong in words that say how to fix it (issue 34, point 7)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-config-words-'));
+    const check = async (text: string) => {
+      const file = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+      await writeFile(file, text);
+      return loadConfigFile(file).then(() => 'accepted', (error: Error) => error.message);
+    };
+    expect(await check('organisation:\n  accounts: []\n')).toContain('organisation (line 1): unknown key (did you mean organization?)');
+    expect(await check('organization:\n  accounts:\n    - id: 111111111111\n      regions: [us-east-1]\n')).toContain('organization.accounts[0].id (line 3): expected a string, got the number 111111111111: quote it ("111111111111")');
+    expect(await check('organization:\n  accounts:\n    - id: "111111111111"\n      regions: [us-east-1]\n    - id: "111111111111"\n      regions: [eu-west-1]\n'))
+      .toContain('organization.accounts[1].id (line 5): account 111111111111 is listed twice');
+    expect(await check('repositoriez: []\n')).toContain('did you mean repositories?');
+    expect(await check('nothingLikeIt: 1\n')).toMatch(/nothingLikeIt \(line 1\): unknown key$/);
+  });
 });

@@ -29,6 +29,9 @@ export async function readSnapshotFile(file: string): Promise<AccountFacts> {
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw new SnapshotError(`${file} is a directory: give one snapshot file (a directory of snapshots, as snapshot --organization writes, is loaded with reconcile --snapshot DIR)`, { cause });
+    }
     throw new SnapshotError(`${file}: cannot read the snapshot (${(cause as Error).message})`, { cause });
   }
   let raw: unknown;

@@ -87,6 +87,7 @@ describe('ecr-ledger CLI', () => {
     [['who-uses', 'nginx:1.27', '--snapshot', EXAMPLE], 3, 'nginx:1.27 is not in the ledger'],
     [['who-uses', '999999999999.dkr.ecr.us-east-1.amazonaws.com/app:1.5', '--snapshot', EXAMPLE], 3, 'not registry 999999999999'],
     [['plan', '--snapshot', 'missing.json'], 2, 'missing.json: cannot read the snapshot'],
+    [['plan', '--snapshot', 'examples'], 2, 'examples is a directory: give one snapshot file (a directory of snapshots, as snapshot --organization writes, is loaded with reconcile --snapshot DIR)'],
     [['plan', '--snapshot', EXAMPLE, '--now', 'tomorrow'], 2, '--now tomorrow'],
     [['plan', '--snapshot', EXAMPLE, '--output', 'yaml'], 2, '--output yaml'],
     [['plan', '--snapshot', EXAMPLE, '--ledger', '/tmp/x'], 2, 'give one source'],
