@@ -70,6 +70,10 @@ function refuseMovedClock(flags: Flags, command: string): void {
 
 /** `ecr-ledger sweep`: dry run by default; `--force` deletes (or archives, with `sweep.action: archive`). */
 export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
+  // A deleting sweep against a stack's table judges with the stack's rules, never with defaults nobody chose.
+  if (flags.force && flags.table !== undefined && flags.config === undefined) {
+    throw new UsageError('sweep --force against a table needs the config the stack deploys: give --config FILE (or ECR_LEDGER_CONFIG); the defaults may delete what the stack\'s rules keep');
+  }
   const cfg = await config(flags);
   if (flags.snapshot !== undefined && flags.force) throw new UsageError('sweep --snapshot only rehearses (a snapshot cannot confirm what runs now): drop --force, or drop --snapshot');
   refuseMovedClock(flags, 'sweep');

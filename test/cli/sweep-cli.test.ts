@@ -68,6 +68,14 @@ describe('ecr-ledger sweep and history', () => {
     expect((await cli(a, day(8), 'sweep', '--ledger', ledger, '--now', day(8.5).toISOString())).code).toBe(0); // a dry run may move the clock
   });
 
+  it('sweep --force against a table without a config is refused (exit 2): no deleting run with defaults nobody chose (issue 34)', async () => {
+    const a = account();
+    const refused = await cli(a, day(8), 'sweep', '--table', 'ecr-ledger-prod', '--force');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('sweep --force against a table needs the config the stack deploys: give --config FILE');
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+  });
+
   it('rehearses against a snapshot (the example account): the same 40 images as plan, and never with --force', async () => {
     const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
     const a = new FakeAccount();
