@@ -6,6 +6,8 @@ import { ConfigError } from './errors.js';
 /** Config files (YAML or JSON) for the CLI; kept apart from config.ts so that Lambda bundles carry no YAML parser. */
 
 function yamlLine(doc: Document, counter: LineCounter, path: readonly PropertyKey[], key?: string): number | undefined {
+  // A key that is missing is placed at the nearest enclosing one the file has (the list item, the section).
+  if (key === undefined && path.length > 0 && !doc.hasIn(path as unknown[])) return yamlLine(doc, counter, path.slice(0, -1));
   const parent = doc.getIn(path as unknown[], true);
   let node: unknown = parent;
   if (key !== undefined && isMap(parent)) {

@@ -172,6 +172,7 @@ function issueMessage(issue: Issue): string {
   }
   // YAML reads 123456789012 as a number (and drops an account id's leading zeros): ids are written in quotes.
   if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof issue.input === 'number') return `expected a string, got the number ${String(issue.input)}: quote it ("${String(issue.input)}")`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `missing: expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} here`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${typeOfInput(issue.input)}`;
   return issue.message;
 }

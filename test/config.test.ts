@@ -94,6 +94,7 @@ describe('config', () => {
     expect(await check('organization:\n  accounts:\n    - id: "111111111111"\n      regions: [us-east-1]\n    - id: "111111111111"\n      regions: [eu-west-1]\n'))
       .toContain('organization.accounts[1].id (line 5): account 111111111111 is listed twice');
     expect(await check('repositoriez: []\n')).toContain('did you mean repositories?');
+    expect(await check('organization:\n  accounts:\n    - id: "111111111111"\n')).toContain('organization.accounts[0].regions (line 3): missing: expected a list here');
     expect(await check('nothingLikeIt: 1\n')).toMatch(/nothingLikeIt \(line 1\): unknown key$/);
   });
 });
