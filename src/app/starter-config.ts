@@ -50,9 +50,15 @@ export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, s
   const { facts } = view;
   const names = facts.repositories.map((r) => r.repositoryName).sort();
   const imagesOf = groupBy(facts.images, (i) => i.repositoryName);
-  const shared = facts.repositories.flatMap((r) => {
+  // One line per reason, not per repository (a registry shared with the whole organisation shares thousands alike).
+  const sharing = groupBy(facts.repositories.flatMap((r) => {
     const why = sharingReason(repositoryGrants(r.policyText, facts.scope.accountId));
-    return why !== undefined ? [`${r.repositoryName} is shared with other accounts (${why}): it is kept whole while keepIfSharedWithOtherAccounts is true`] : [];
+    return why === undefined ? [] : [{ name: r.repositoryName, why }];
+  }), (s) => s.why);
+  const shared = [...sharing].map(([why, list]) => {
+    const named = list.map((s) => s.name).sort();
+    const which = named.length === 1 ? named[0]! : `${named.length} repositories (${named.slice(0, 3).join(', ')}${named.length > 3 ? ` and ${named.length - 3} more` : ''})`;
+    return `${which} ${named.length === 1 ? 'is' : 'are'} shared with other accounts (${why}): kept whole while keepIfSharedWithOtherAccounts is true`;
   });
   const warnings = [...lifecycleWarnings(lifecycle), ...shared];
   const d = defaultConfig();
@@ -126,7 +132,14 @@ function scopeComment(what: string, seen: readonly string[]): string[] {
 /** The `organization` section: the accounts Organizations lists, or those the repository policies name, commented out to check. */
 function organizationSection(o: StarterOrganization, home: { accountId: string; region: string }): string[] {
   const members = o.accounts.filter((a) => a !== home.accountId).sort();
-  const body = [
+  // No account named (a registry shared with the whole organisation names none): the organisation's own accounts, discovered.
+  const body = members.length === 0 ? [
+    'organization:',
+    '  discover: true   # every active account of the organisation (organizations:ListAccounts from the central account)',
+    ...(o.organizationId ? [`  id: ${o.organizationId}`] : []),
+    `  regions: [${home.region}]   # the regions the members run workloads in`,
+    '  roleName: ecr-ledger-reader   # the reader role deploy/member-account.yml creates in each member',
+  ] : [
     'organization:',
     ...(o.organizationId ? [`  id: ${o.organizationId}`] : []),
     '  accounts:',

@@ -48,7 +48,9 @@ async function starterOrganization(flags: Flags, io: Io, view: FactView): Promis
     return { accounts: found.accounts, ...(found.organizationId && { organizationId: found.organizationId }), from: 'organizations' };
   } catch (error) {
     io.err(`warning: the organisation's accounts could not be listed (${(error as Error).message}): the section lists the accounts the repository policies name, commented out to check`);
-    const named = view.facts.repositories.flatMap((r) => repositoryGrants(r.policyText, home.accountId).accounts.map((a) => a.account)).filter((a) => /^\d{12}$/.test(a));
-    return { accounts: [...new Set(named)], from: 'policies' };
+    const grants = view.facts.repositories.map((r) => repositoryGrants(r.policyText, home.accountId));
+    const named = grants.flatMap((g) => g.accounts.map((a) => a.account)).filter((a) => /^\d{12}$/.test(a));
+    const organizations = [...new Set(grants.flatMap((g) => g.organizations))];
+    return { accounts: [...new Set(named)], ...(organizations.length === 1 && { organizationId: organizations[0]! }), from: 'policies' };
   }
 }

@@ -46,4 +46,29 @@ describe('ecr-ledger init', () => {
     await writeFile(file, result.out);
     expect((await loadConfigFile(file)).repositories).toHaveLength(4);
   });
+
+  it('init --organization on a registry shared with the whole organisation: one warning, the o- id kept, discover instead of an empty list (issue 34, point 7)', async () => {
+    const a = new FakeAccount();
+    const orgPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Org', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'], Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } } }] });
+    for (const name of ['svc-a', 'svc-b', 'svc-c', 'svc-d', 'svc-e']) {
+      a.ecr.addRepository(name, orgPolicy);
+      a.ecr.addImage(name, { imageDigest: `sha256:${name.padEnd(64, '0').replace(/[^0-9a-f]/g, '0')}`, imageTags: ['v1'], imagePushedAt: new Date('2026-10-01T00:00:00Z'), imageSizeInBytes: 1 });
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-init-org-'));
+    const snapshot = join(dir, 'account.json');
+    expect((await cli(['snapshot', '--out', snapshot, '--quiet'], a)).code).toBe(0);
+    const file = join(dir, 'ecr-ledger.yaml');
+    const denied = () => ({ discover: async () => { throw new Error('AccessDenied: organizations:ListAccounts'); } });
+    const result = await runAt('2026-11-10T06:00:00Z', ['init', '--snapshot', snapshot, '--organization', '--out', file], { organization: denied as never });
+    expect(result.code, result.err).toBe(0);
+    const text = await readFile(file, 'utf8');
+    expect(text.match(/is shared with other accounts|are shared with other accounts/g)).toHaveLength(1);
+    expect(text).toContain('WARNING: 5 repositories (svc-a, svc-b, svc-c and 2 more) are shared with other accounts (its repository policy allows every account of organisation o-abcdefghij to pull)');
+    expect(text).toContain('#   discover: true');
+    expect(text).toContain('#   id: o-abcdefghij');
+    expect(text).not.toMatch(/accounts:\s*\n#?\s*roleName/);
+    // Uncommented, the section loads.
+    await writeFile(file, text.replace(/^# (organization:|  discover|  id|  regions|  roleName)/gm, '$1'));
+    expect((await loadConfigFile(file)).organization).toMatchObject({ discover: true, id: 'o-abcdefghij', regions: ['us-east-1'] });
+  });
 });
