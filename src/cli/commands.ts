@@ -1,3 +1,5 @@
+import { organizationScopes } from '../app/organization.js';
+import { scopeKey } from '../domain/facts.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reachJson } from '../domain/reach.js';
@@ -64,7 +66,18 @@ export async function reconcileCommand(flags: Flags, io: Io): Promise<number> {
     if (results.length === 1 && files[0] === flags.snapshot) {
       const { file: _file, ...one } = results[0]!;
       print(io, flags, one, () => line(results[0]!));
-    } else print(io, flags, { scopes: results }, () => results.map(line).join('\n'));
+    } else {
+      // A directory of an organisation's snapshots: the configured scopes it has no picture of, said once (a plan keeps
+      // whole what their workloads could pull, and would otherwise look as if nothing needed deleting).
+      const held = new Set([...results.map((r) => scopeKey(r.scope)), ...(await open.ledger.scopes()).map(scopeKey)]);
+      const home = results[0]!.scope;
+      const missingScopes = cfg.organization && 'accounts' in cfg.organization ? organizationScopes(cfg, home).filter((s) => !held.has(scopeKey(s))) : [];
+      if (missingScopes.length > 0) {
+        const named = missingScopes.map((s) => `${s.accountId}/${s.region}`);
+        io.err(`warning: the config names ${named.length} account/region pair(s) that ${flags.snapshot} has no snapshot of and the ledger does not hold: ${named.slice(0, 5).join(', ')}${named.length > 5 ? ` and ${named.length - 5} more` : ''}. A plan keeps whole every repository they could pull from until they are loaded (snapshot --organization, or reconcile live).`);
+      }
+      print(io, flags, { scopes: results, missingScopes }, () => results.map(line).join('\n'));
+    }
     return 0;
   } finally {
     await open.close();

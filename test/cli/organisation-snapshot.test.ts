@@ -27,6 +27,15 @@ describe('an organisation dry run before anything central is deployed', () => {
     const loaded = await cli(org, at(1), 'reconcile', '--snapshot', out, '--ledger', w.ledger, '--config', config, '-o', 'json');
     expect(loaded.code).toBe(0);
     expect(loaded.json().scopes.map((s: { scope: { accountId: string } }) => s.scope.accountId)).toEqual([A, B, C, D]);
+    expect(loaded.json().missingScopes).toEqual([]);
+    // A config that names more scopes than the directory holds says so, once, with the pairs it lacks (issue 34, point 4).
+    const wider = join(w.dir, 'wider.yaml');
+    await writeFile(wider, `${await readFile(config, 'utf8')}\n    - id: "444455556666"\n      regions: [${REGION}, ap-southeast-2]\n`);
+    const fresh = join(w.dir, 'ledger-wider');
+    const partial = await cli(org, at(1), 'reconcile', '--snapshot', out, '--ledger', fresh, '--config', wider, '-o', 'json');
+    expect(partial.code, partial.err).toBe(0);
+    expect(partial.json().missingScopes).toEqual([{ accountId: '444455556666', region: REGION }, { accountId: '444455556666', region: 'ap-southeast-2' }]);
+    expect(partial.err).toContain(`warning: the config names 2 account/region pair(s) that ${out} has no snapshot of and the ledger does not hold: 444455556666/${REGION}, 444455556666/ap-southeast-2.`);
     const who = (await cli(org, at(1), 'who-uses', `${registry}/fluentd:ffff`, '--ledger', w.ledger, '-o', 'json')).json();
     expect(who.images[0].referrers).toContainEqual(expect.objectContaining({ kind: 'ecs-task', account: C, protecting: true }));
     const plan = (await cli(org, at(1), 'plan', '--ledger', w.ledger, '--config', config, '--scope', `${A}/${REGION}`, '-o', 'json')).json();
