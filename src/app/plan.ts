@@ -1,3 +1,4 @@
+import { keptWholeByReach } from './reach/kept-whole.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory } from '../domain/facts.js';
 import { summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
@@ -26,6 +27,8 @@ export interface PlanReport {
   /** Images kept only until a known time (grace, age, a recent pull): when each becomes eligible, and why it waits. */
   readonly waiting: ReadonlyArray<{ readonly repositoryName: string; readonly imageDigest: string; readonly eligibleAt: string; readonly for: readonly TimeHold[]; readonly reason: string }>;
   readonly warnings: readonly string[];
+  /** Repositories kept whole because a scope a deletion reaches cannot be judged: how many, and those scopes, each once. */
+  readonly keptWhole: { readonly repositories: number; readonly scopes: ReadonlyArray<{ readonly account: string; readonly region: string; readonly why: string }> };
 }
 
 /** Evaluates the retention policy over a fact view, counting the referrers of every scope the view holds. */
@@ -60,5 +63,11 @@ export function planReport(view: FactView, config: Config, now: string): PlanRep
     .sort((a, b) => a.eligibleAt.localeCompare(b.eligibleAt) || a.repositoryName.localeCompare(b.repositoryName) || a.imageDigest.localeCompare(b.imageDigest));
   // Whoever archived it (a lifecycle rule often did): an archived image in use is an outage waiting.
   const archived = archivedInUseOf(plan, view.facts.scope).map(archivedInUseWarning);
-  return { now, images, repositories, totals, waiting, warnings: [...viewWarnings(view, plan), ...archived] };
+  // Why nothing (or less) would go: one summary of the repositories kept whole for scopes that cannot be judged.
+  const { keptWhole, unreadableScopes } = keptWholeByReach(plan.reach);
+  const scopes = unreadableScopes.map((s) => ({ account: s.account, region: s.region, why: s.why }));
+  const summary = keptWhole.length === 0 ? [] : [`${keptWhole.length} repositor${keptWhole.length === 1 ? 'y' : 'ies'} kept whole: ${scopes.length} account/region(s) a deletion reaches cannot be judged now `
+    + `(${scopes.slice(0, 3).map((s) => `${s.account}/${s.region}: ${s.why}`).join('; ')}${scopes.length > 3 ? `; and ${scopes.length - 3} more` : ''}) — `
+    + 'load them (snapshot --organization and reconcile --snapshot DIR, or reconcile live), or narrow what the config says reaches them (organization.accounts, scope.ignoreRegions)'];
+  return { now, images, repositories, totals, waiting, warnings: [...viewWarnings(view, plan), ...summary, ...archived], keptWhole: { repositories: keptWhole.length, scopes } };
 }

@@ -24,7 +24,7 @@ describe('ecr-ledger CLI', () => {
     const result = await cli('plan', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', LATER, '--output', 'json');
     expect(result.code).toBe(0);
     const plan = result.json();
-    expect(Object.keys(plan)).toEqual(['schemaVersion', 'now', 'images', 'repositories', 'totals', 'waiting', 'warnings']);
+    expect(Object.keys(plan)).toEqual(['schemaVersion', 'now', 'images', 'repositories', 'totals', 'waiting', 'warnings', 'keptWhole']);
     expect(Object.keys(plan.images[0])).toEqual(['repositoryName', 'imageDigest', 'imageTags', 'imagePushedAt', 'imageSizeInBytes', 'action', 'reasons', 'referrers']);
     expect(plan.totals.toDelete).toBeGreaterThan(0);
     expect(plan.totals.images).toBe(plan.images.length);
@@ -229,8 +229,11 @@ describe('references into registries the ledger does not hold', () => {
     await cli('reconcile', '--snapshot', EXAMPLE, '--ledger', dir);
     const plan = await cli('plan', '--ledger', dir, '--output', 'json');
     const warning = 'referrers name images of 999999999999/us-east-1, which the ledger does not hold: what they name there is not protected by this ledger';
-    expect(plan.json().warnings).toEqual([warning]);
-    expect(plan.err).toBe(`warning: ${warning}`);
+    // base/python is shared with 210987654321, which the ledger does not hold: said once, as a summary.
+    const keptWhole = '1 repository kept whole: 1 account/region(s) a deletion reaches cannot be judged now (210987654321/*: the ledger does not hold it';
+    expect(plan.json().warnings).toEqual([warning, expect.stringContaining(keptWhole)]);
+    expect(plan.json().keptWhole).toEqual({ repositories: 1, scopes: [{ account: '210987654321', region: '*', why: expect.stringContaining('the ledger does not hold it') }] });
+    expect(plan.err).toBe(`warning: ${warning}\nwarning: ${plan.json().warnings[1]}`);
   });
 });
 

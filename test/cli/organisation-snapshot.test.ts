@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { runCli } from '../../src/cli/main.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,17 @@ describe('an organisation dry run before anything central is deployed', () => {
     expect(partial.code, partial.err).toBe(0);
     expect(partial.json().missingScopes).toEqual([{ accountId: '444455556666', region: REGION }, { accountId: '444455556666', region: 'ap-southeast-2' }]);
     expect(partial.err).toContain(`warning: the config names 2 account/region pair(s) that ${out} has no snapshot of and the ledger does not hold: 444455556666/${REGION}, 444455556666/ap-southeast-2.`);
+    // Without C's snapshot, the plan says once why it keeps repositories whole (stderr, JSON keptWhole), not per image only.
+    const withoutC = join(w.dir, 'without-c');
+    await mkdir(withoutC);
+    for (const f of (await readdir(out)).filter((f) => !f.startsWith(C))) await writeFile(join(withoutC, f), await readFile(join(out, f)));
+    const lacking = join(w.dir, 'ledger-without-c');
+    expect((await cli(org, at(1), 'reconcile', '--snapshot', withoutC, '--ledger', lacking, '--config', config, '-o', 'json')).json().missingScopes).toEqual([{ accountId: C, region: REGION }]);
+    const held = await cli(org, at(1), 'plan', '--ledger', lacking, '--config', config, '--scope', `${A}/${REGION}`, '-o', 'json');
+    expect(held.json().keptWhole.repositories).toBeGreaterThan(0);
+    expect(held.json().keptWhole.scopes).toEqual([expect.objectContaining({ account: C, region: REGION })]);
+    expect(held.err.match(/kept whole: /g)).toHaveLength(1);
+    expect(held.err).toMatch(new RegExp(`repositor(y|ies) kept whole: 1 account/region\\(s\\) a deletion reaches cannot be judged now \\(${C}/${REGION}: `));
     const who = (await cli(org, at(1), 'who-uses', `${registry}/fluentd:ffff`, '--ledger', w.ledger, '-o', 'json')).json();
     expect(who.images[0].referrers).toContainEqual(expect.objectContaining({ kind: 'ecs-task', account: C, protecting: true }));
     const plan = (await cli(org, at(1), 'plan', '--ledger', w.ledger, '--config', config, '--scope', `${A}/${REGION}`, '-o', 'json')).json();
