@@ -24,7 +24,7 @@ import { keptWholeByReach } from '../reach/kept-whole.js';
 import { logRun, type RunLog } from './run-log.js';
 import type { OutsideDeletions } from '../undo/outside-deletion.js';
 import { taskStops } from '../../domain/task-state.js';
-import { releaseNamed, withStops } from '../usage/release.js';
+import { releaseNamed, stoppedIn, withStops } from '../usage/release.js';
 
 
 export interface SweepDeps {
@@ -140,9 +140,11 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     // Every scope a deletion reaches: read live (members), held fresh, or it keeps the repository whole.
     const reach = await readRunReach({ index: deps.index, config: deps.config, held, ...(deps.members && { members: deps.members }) }, scope, facts.repositories, facts.images, now);
     reach.warnings.forEach((w) => deps.warn?.(w));
-    // Stops this live read sees (a STOPPED event lost, no reconcile since) count as the reconcile would stamp them.
+    // Stops this live read sees (a STOPPED event lost, no reconcile since) count as the reconcile would stamp them; each
+    // batch of a run stamps those of its own repositories (other registries' are their reconciles' to stamp).
     const stops = taskStops([], facts.tasks, { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, readAt: now });
-    if (!options.dryRun) for (const stop of stops) await releaseNamed(deps.events, stop.image, { until: stop.until, noticedAt: now, ...(stop.digest && { digest: stop.digest }) });
+    const ours = stops.filter((s) => { const ran = stoppedIn(s, scope); return ran !== undefined && (only === undefined || only.has(ran.repositoryName)); });
+    if (!options.dryRun) for (const stop of ours) await releaseNamed(deps.events, stop.image, { until: stop.until, noticedAt: now, ...(stop.digest && { digest: stop.digest }) });
     const history = withStops(view.history, stops, scope, now);
     const plan = planRetention(facts, history, { config: deps.config, now, historySource: 'ledger', others: reach.others, world: reach.world });
     const { keptWhole, unreadableScopes } = keptWholeByReach(plan.reach);

@@ -41,19 +41,26 @@ export async function releaseIn(ledger: Pick<EventLedger, 'getFact' | 'releaseIm
 export function withStops(history: ReadonlyMap<string, ImageHistory>, stops: readonly TaskStop[], registry: Scope, now: string): ReadonlyMap<string, ImageHistory> {
   const next = new Map(history);
   for (const stop of stops) {
-    let ref;
-    try {
-      ref = parseImageReference(stop.image, 'container');
-    } catch {
-      continue;
-    }
-    const digest = stop.digest ?? (ref.kind === 'ecr' ? ref.digest : undefined);
-    if (ref.kind !== 'ecr' || digest === undefined || ref.registryId !== registry.accountId || ref.region !== registry.region) continue;
-    const key = imageKey(ref.repositoryName, digest);
+    const ran = stoppedIn(stop, registry);
+    if (!ran) continue;
+    const key = imageKey(ran.repositoryName, ran.digest);
     const before = next.get(key) ?? {};
     next.set(key, stop.until > now
       ? { ...before, protectedUntil: [before.protectedUntil, stop.until].filter((t): t is string => t !== undefined).sort().at(-1)! }
       : { ...before, releasedAt: [before.releasedAt, stop.until].filter((t): t is string => t !== undefined).sort().at(-1)! });
   }
   return next;
+}
+
+/** The image of `registry` a stopped task ran (its repository and digest), or undefined when it ran another registry's. */
+export function stoppedIn(stop: TaskStop, registry: Scope): { readonly repositoryName: string; readonly digest: string } | undefined {
+  let ref;
+  try {
+    ref = parseImageReference(stop.image, 'container');
+  } catch {
+    return undefined;
+  }
+  const digest = stop.digest ?? (ref.kind === 'ecr' ? ref.digest : undefined);
+  if (ref.kind !== 'ecr' || digest === undefined || ref.registryId !== registry.accountId || ref.region !== registry.region) return undefined;
+  return { repositoryName: ref.repositoryName, digest };
 }
