@@ -8,10 +8,10 @@ export const pushed = new Date('2026-10-01T00:00:00Z');
  * An account with more than one page of every kind: 2,500 images in one repository, 250 services in one
  * cluster, 250 running tasks, 150 task-definition revisions, 30 service revisions, 120 Lambda versions, 60 aliases.
  */
-export function busyAccount(): FakeAccount {
+export function busyAccount(images = 2_500): FakeAccount {
   const account = new FakeAccount();
   account.ecr.addRepository('big');
-  for (let i = 0; i < 2_500; i += 1) account.ecr.addImage('big', { imageDigest: digest(`big-${i}`), imageTags: [`b${i}`], imagePushedAt: pushed });
+  for (let i = 0; i < images; i += 1) account.ecr.addImage('big', { imageDigest: digest(`big-${i}`), imageTags: [`b${i}`], imagePushedAt: pushed });
   for (let rev = 1; rev <= 150; rev += 1) account.ecs.addTaskDefinition('web', rev, { web: `${HOST}/big:b${rev}` });
   for (let s = 0; s < 250; s += 1) {
     const rev = 100 + (s % 50) + 1;

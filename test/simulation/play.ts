@@ -48,6 +48,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
   const caller = () => new AwsCaller({ sleep: async () => undefined });
   const lookups = new LiveLookups(account.clients(), caller(), SCOPE, () => undefined);
   let builds = 0;
+  let schedules = 0;
   let lastCapped = Number.NEGATIVE_INFINITY;
   const tasks: Array<{ id: string; family: string; digest: string; running: boolean }> = [];
 
@@ -137,6 +138,26 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         truth.runs.find((r) => r.task === task.id)!.to = nowMs();
         for (const r of truth.tagRuns.filter((x) => x.task === task.id)) r.to = nowMs();
         await taskChange(task, 'STOPPED', o.delivery);
+        break;
+      }
+      case 'schedule': {
+        const d = tagged(o.tag);
+        if (!d) break;
+        const family = `cron${(schedules += 1)}`;
+        const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
+        const arn = account.ecs.addTaskDefinition(family, 1, { main: image });
+        // Heard at once: a registration nobody hears of cannot be promised anything (the reconcile reads it later).
+        await emit(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: iso(), requestParameters: { family }, responseElements: { taskDefinition: { ...account.ecs.taskDefinitions.get(`${family}:1`)!, taskDefinitionArn: arn } } }), 'now');
+        truth.schedules.push({ family, ...(o.byDigest ? { digest: d } : { tag: o.tag }), from: nowMs() });
+        break;
+      }
+      case 'unschedule': {
+        const open = truth.schedules.filter((x) => x.to === undefined)[o.which];
+        if (!open) break;
+        open.to = nowMs();
+        const td = account.ecs.taskDefinitions.get(`${open.family}:1`)!;
+        account.ecs.taskDefinitions.set(`${open.family}:1`, { ...td, status: 'INACTIVE' });
+        await emit(cloudTrailEvent('ecs', 'DeregisterTaskDefinition', { time: iso(), requestParameters: { taskDefinition: td.taskDefinitionArn }, responseElements: { taskDefinition: { ...td, status: 'INACTIVE' } } }), o.delivery);
         break;
       }
       case 'forget': {

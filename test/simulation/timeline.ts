@@ -12,6 +12,10 @@ export type Op =
   | { op: 'pushAgain'; from: string; tag: string }
   | { op: 'run'; tag: string; byDigest: boolean }
   | { op: 'stop'; task: number; delivery: Delivery }
+  /** A scheduled task's family registered (its one revision names the image by tag or by digest): each launch pulls it. */
+  | { op: 'schedule'; tag: string; byDigest: boolean }
+  /** A schedule retired: its family's revision deregistered. */
+  | { op: 'unschedule'; which: number; delivery: Delivery }
   | { op: 'forget' }
   | { op: 'pin'; tag: string; hours?: number }
   | { op: 'unpin'; tag: string }
@@ -81,7 +85,7 @@ export function generate(seed: number, length = 60): Timeline {
   const ops: Op[] = [{ op: 'push', tag: 'v1' }, { op: 'reconcile' }];
   while (ops.length < length) {
     const kind = workload.weighted({
-      push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
+      push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, schedule: 1, unschedule: 1, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
       restore: 2, outsideRestore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, raceSweep: 1, tick: 5,
     });
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
@@ -92,6 +96,8 @@ export function generate(seed: number, length = 60): Timeline {
       case 'pushAgain': ops.push({ op: 'pushAgain', from: tag(), tag: tag() }); break;
       case 'run': ops.push({ op: 'run', tag: any(), byDigest: workload.chance(0.3) }); break;
       case 'stop': ops.push({ op: 'stop', task: workload.int(0, 2), delivery: deliver() }); break;
+      case 'schedule': ops.push({ op: 'schedule', tag: any(), byDigest: workload.chance(0.3) }); break;
+      case 'unschedule': ops.push({ op: 'unschedule', which: workload.int(0, 1), delivery: deliver() }); break;
       case 'pin': ops.push({ op: 'pin', tag: any(), ...(workload.chance(0.5) && { hours: workload.int(1, 48) }) }); break;
       case 'unpin': ops.push({ op: 'unpin', tag: any() }); break;
       case 'pull': ops.push({ op: 'pull', tag: any() }); break;

@@ -24,6 +24,8 @@ export class Truth {
   readonly promised = new Map<string, number>();
   /** Which digest each tag named, from when to when. */
   readonly tagged = new Map<string, Array<{ digest: string; from: number; to?: number }>>();
+  /** Scheduled task families: each launch pulls what the revision names (a tag: whatever it names at launch). */
+  readonly schedules: Array<{ family: string; tag?: string; digest?: string; from: number; to?: number }> = [];
   /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */
   readonly tagRuns: Array<{ task: string; tag: string; from: number; to?: number }> = [];
 
@@ -43,7 +45,27 @@ export class Truth {
   /** Something uses it now: a running task, or a pin that has not ended (directly or through its index). */
   inUse(digest: string, at: number): boolean {
     return this.usedThrough(digest).some((d) => this.runs.some((r) => r.digest === d && r.to === undefined)
-      || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at));
+      || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at)
+      || this.scheduledUses(d).some((u) => u.to === undefined));
+  }
+
+  /**
+   * When each schedule would have pulled `digest`: while its revision names the digest, or names a tag that names it
+   * (a scheduled task resolves its tag at launch); `to` undefined while that lasts.
+   */
+  private scheduledUses(digest: string): Array<{ family: string; from: number; to?: number }> {
+    const uses: Array<{ family: string; from: number; to?: number }> = [];
+    for (const s of this.schedules) {
+      const held = s.digest !== undefined ? (s.digest === digest ? [{ from: s.from, to: undefined as number | undefined }] : [])
+        : (this.tagged.get(s.tag!) ?? []).filter((h) => h.digest === digest);
+      for (const h of held) {
+        const from = Math.max(h.from, s.from);
+        const to = h.to === undefined ? s.to : s.to === undefined ? h.to : Math.min(h.to, s.to);
+        if (to !== undefined && to < from) continue;
+        uses.push({ family: s.family, from, ...(to !== undefined && { to }) });
+      }
+    }
+    return uses;
   }
 
   /** Why deleting or archiving `digest` at `at` breaks a promise of the config, or undefined when none does. */
@@ -58,6 +80,10 @@ export class Truth {
       for (const pin of this.pins.get(d) ?? []) {
         if (pin.to === undefined || at < pin.to) return `pinned${via}`;
         if (at < pin.to + grace) return `its pin ended at ${iso(pin.to)}: within graceDays${via}`;
+      }
+      for (const use of this.scheduledUses(d)) {
+        if (use.to === undefined) return `scheduled task family ${use.family} launches it${via}`;
+        if (at < use.to + grace) return `scheduled task family ${use.family} launched it until ${iso(use.to)}: within graceDays${via}`;
       }
       const pulled = this.pulledAt.get(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined && at < pulled + o.keepPulledWithinDays * DAY) return `pulled at ${iso(pulled)}: within keepPulledWithinDays${via}`;
@@ -82,6 +108,10 @@ export class Truth {
       for (const pin of this.pins.get(d) ?? []) {
         if (pin.to === undefined) return undefined;
         free = Math.max(free, pin.to + grace);
+      }
+      for (const use of this.scheduledUses(d)) {
+        if (use.to === undefined) return undefined;
+        free = Math.max(free, use.to + grace);
       }
       const pulled = this.pulledAt.get(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined) free = Math.max(free, pulled + o.keepPulledWithinDays * DAY);
