@@ -110,6 +110,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       case 'pushAgain': { // its PUSH event always arrives at once: a push nobody hears of cannot be promised anything
         const d = tagged(o.from);
         if (!d || truth.children.has(d) || (account.ecr.statusOf(REPO, d) ?? 'ACTIVE') !== 'ACTIVE') break;
+        if (tagged(o.tag) === d) break; // the same digest under the tag it has: ECR answers ImageAlreadyExistsException, no event
         account.ecr.retag(REPO, o.tag, d, { imagePushedAt: now(), imageSizeInBytes: 1_000_000 }); // ECR keeps its first push time
         truth.tag(o.tag, d, nowMs());
         truth.pushedAgainAt.set(d, nowMs());
