@@ -6,6 +6,7 @@ import { endedUses, foreignUses } from './usage/foreign-use.js';
 import type { LedgerStore, ReconcileCounts } from './ports.js';
 import { taskStops } from '../domain/task-state.js';
 import { releaseNamed } from './usage/release.js';
+import { usesEnded } from '../domain/past-use.js';
 import type { OutsideDeletions } from './undo/outside-deletion.js';
 
 export interface ReconcileResult extends ReconcileCounts {
@@ -20,14 +21,18 @@ export interface ReconcileResult extends ReconcileCounts {
  * with no protecting reference (at `observedAt`, the time the facts were true) and clears when it is protected again.
  * Uses in other scopes restart it through `releasedAt`, which the scope whose use ended stamps (reconcileLedger, events).
  */
-export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[]; reported?: readonly ReportedImageFact[] }, config: Config, observedAt: string): Map<string, ImageHistory> {
+export function nextHistory(facts: AccountFacts, existing: { history: ReadonlyMap<string, ImageHistory>; pins: readonly PinFact[]; reported?: readonly ReportedImageFact[] }, config: Config, observedAt: string, previous?: AccountFacts): Map<string, ImageHistory> {
   // Pins and usage reports are not part of a picture, but they protect: an image they keep is not unprotected.
-  const usage = computeUsage({ ...facts, pins: [...facts.pins, ...existing.pins], reported: [...(facts.reported ?? []), ...(existing.reported ?? [])] }, { ...config.ecs, now: observedAt });
+  const inUse = (picture: AccountFacts) => computeUsage({ ...picture, pins: [...picture.pins, ...existing.pins], reported: [...(picture.reported ?? []), ...(existing.reported ?? [])] }, { ...config.ecs, now: observedAt }).inUse;
+  const usage = { inUse: inUse(facts) };
+  // What the ledger's last picture (with the events since) kept in use and this one does not stopped being used by now:
+  // its unprotected clock starts now, not at a stamp from before that use (the event of its end may be lost).
+  const ended = new Set(previous ? usesEnded(inUse(previous), usage.inUse, facts.images).map((i) => imageKey(i.repositoryName, i.imageDigest)) : []);
   const next = new Map<string, ImageHistory>();
   for (const image of facts.images) {
     const key = imageKey(image.repositoryName, image.imageDigest);
     const before = existing.history.get(key);
-    const unprotectedSince = usage.inUse.has(key) ? undefined : (before?.unprotectedSince ?? observedAt);
+    const unprotectedSince = usage.inUse.has(key) ? undefined : ended.has(key) ? observedAt : (before?.unprotectedSince ?? observedAt);
     next.set(key, { firstSeenAt: before?.firstSeenAt ?? observedAt, ...(unprotectedSince && { unprotectedSince }), ...(before?.releasedAt && { releasedAt: before.releasedAt }), ...(before?.protectedUntil && { protectedUntil: before.protectedUntil }) });
   }
   return next;
@@ -57,7 +62,7 @@ export async function reconcileLedger(
     facts,
     observedAt: facts.capturedAt,
     decideHistory: (existing) => {
-      const history = nextHistory(facts, existing, config, facts.capturedAt);
+      const history = nextHistory(facts, existing, config, facts.capturedAt, previous);
       unprotected = [...history.values()].filter((h) => h.unprotectedSince).length;
       return history;
     },

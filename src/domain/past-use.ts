@@ -1,4 +1,4 @@
-import { imageKey, type ImageHistory, type PinFact } from './facts.js';
+import { imageKey, type ImageFact, type ImageHistory, type PinFact } from './facts.js';
 
 /**
  * When the image's last recorded use ended, anywhere: the later of a release (a reference that went away, a pin
@@ -35,4 +35,25 @@ export function timeHold(history: ImageHistory | undefined, o: { graceDays: numb
   if (ended && Date.parse(ended) + o.graceDays * 86_400_000 > now) return `its last use ended ${ended}, within graceDays (${o.graceDays})`;
   if (o.deletableFrom && Date.parse(o.deletableFrom) > now) return `announced as deletable from ${o.deletableFrom} (notice): not before then`;
   return undefined;
+}
+
+/**
+ * Images an earlier picture kept in use that a later one does not: each use ended by the later picture's time at the
+ * latest (the news of its end — a deregistration, a deleted service, a moved alias — may be lost or late). Judged with
+ * the later picture's usage, so a use ending is never mistaken for an image unused since long before.
+ */
+export function usesEnded(earlier: ReadonlySet<string>, later: ReadonlySet<string>, images: readonly ImageFact[]): ImageFact[] {
+  return images.filter((i) => { const key = imageKey(i.repositoryName, i.imageDigest); return earlier.has(key) && !later.has(key); });
+}
+
+/** `history` with a release at `at` for each image given (a release only ever moves later). */
+export function releasedAt(history: ReadonlyMap<string, ImageHistory>, images: readonly ImageFact[], at: string): ReadonlyMap<string, ImageHistory> {
+  if (images.length === 0) return history;
+  const next = new Map(history);
+  for (const image of images) {
+    const key = imageKey(image.repositoryName, image.imageDigest);
+    const before = next.get(key);
+    if ((before?.releasedAt ?? '') < at) next.set(key, { ...before, releasedAt: at });
+  }
+  return next;
 }

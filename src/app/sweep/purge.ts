@@ -1,6 +1,8 @@
 import type { Config } from '../../config.js';
 import type { AccountFacts, ImageFact, ImageHistory, RepositoryFact, Scope } from '../../domain/facts.js';
 import { imageKey, keptByLedger } from '../../domain/facts.js';
+import { taskStops } from '../../domain/task-state.js';
+import { liveHistory } from '../usage/release.js';
 import { releasedByExpiredPins, timeHold } from '../../domain/past-use.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import { ruleMatcher } from '../../domain/retention-policy.js';
@@ -105,7 +107,10 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
     throw new RefusedError(`${repositoryName} cannot be emptied: ${inUse.length} of its ${images.length} image(s) are in use. ${who.join('; ')}`);
   }
   // Time is protection too, as in the sweep: a stopped task's retention, a use that ended within grace, a notice's promise.
-  const history = releasedByExpiredPins(deps.ledger?.history ?? new Map(), kept.pins, now);
+  // The ledger's history with what this live read saw end: stops, and uses the ledger held that are gone now (as the sweep).
+  const stops = taskStops([], facts.tasks, { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, readAt: now });
+  const live = liveHistory(deps.ledger?.history ?? new Map(), { ledger: deps.ledger?.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
+  const history = releasedByExpiredPins(live.history, kept.pins, now);
   const graceDays = ruleMatcher(deps.config.repositories)(repositoryName)?.graceDays ?? Math.max(0, ...deps.config.repositories.map((r) => r.graceDays));
   const announced = deps.config.notice && deps.ledger?.announcements ? await deps.ledger.announcements.announcements(scope, images) : new Map();
   const held = images.flatMap((image) => {

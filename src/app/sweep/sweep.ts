@@ -24,7 +24,7 @@ import { keptWholeByReach } from '../reach/kept-whole.js';
 import { logRun, type RunLog } from './run-log.js';
 import type { OutsideDeletions } from '../undo/outside-deletion.js';
 import { taskStops } from '../../domain/task-state.js';
-import { releaseNamed, stoppedIn, withStops } from '../usage/release.js';
+import { liveHistory, releaseNamed, stoppedIn } from '../usage/release.js';
 
 
 export interface SweepDeps {
@@ -145,7 +145,8 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const stops = taskStops([], facts.tasks, { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, readAt: now });
     const ours = stops.filter((s) => { const ran = stoppedIn(s, scope); return ran !== undefined && (only === undefined || only.has(ran.repositoryName)); });
     if (!options.dryRun) for (const stop of ours) await releaseNamed(deps.events, stop.image, { until: stop.until, noticedAt: now, ...(stop.digest && { digest: stop.digest }) });
-    const history = withStops(view.history, stops, scope, now);
+    const { history, ended } = liveHistory(view.history, { ledger: view.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
+    if (!options.dryRun) for (const image of ended) await deps.events.releaseImage(scope, image.repositoryName, image.imageDigest, now);
     const plan = planRetention(facts, history, { config: deps.config, now, historySource: 'ledger', others: reach.others, world: reach.world });
     const { keptWhole, unreadableScopes } = keptWholeByReach(plan.reach);
     keptWhole.forEach((k) => k.lines.forEach((line) => deps.warn?.(line)));

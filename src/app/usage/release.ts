@@ -1,4 +1,7 @@
-import { imageKey, type ImageHistory, type Scope } from '../../domain/facts.js';
+import { imageKey, type AccountFacts, type ImageFact, type ImageHistory, type Scope } from '../../domain/facts.js';
+import { releasedAt, usesEnded } from '../../domain/past-use.js';
+import type { WindowOptions } from '../../domain/protection-window.js';
+import { computeUsage } from '../../domain/usage.js';
 import type { TaskStop } from '../../domain/task-state.js';
 import { parseImageReference } from '../../domain/image-reference.js';
 import { tagDigests } from '../../domain/tag-fact.js';
@@ -63,4 +66,17 @@ export function stoppedIn(stop: TaskStop, registry: Scope): { readonly repositor
   const digest = stop.digest ?? (ref.kind === 'ecr' ? ref.digest : undefined);
   if (ref.kind !== 'ecr' || digest === undefined || ref.registryId !== registry.accountId || ref.region !== registry.region) return undefined;
   return { repositoryName: ref.repositoryName, digest };
+}
+
+/**
+ * The history a run that acts on a live read judges with (the sweep, purge): the ledger's, with what the live read saw
+ * end folded in — the stops it read (withStops), and the uses the ledger's picture held that the live one does not
+ * (a deregistration, a deleted service or a moved alias whose event is lost or late: ended by now at the latest).
+ * `ended` are those images, for the caller to stamp.
+ */
+export function liveHistory(history: ReadonlyMap<string, ImageHistory>, o: { ledger: AccountFacts | undefined; live: AccountFacts; stops: readonly TaskStop[]; registry: Scope; now: string; ecs: Omit<WindowOptions, 'now'> }): { history: ReadonlyMap<string, ImageHistory>; ended: ImageFact[] } {
+  const options = { ...o.ecs, now: o.now };
+  // The ledger's referrers judged against the images as ECR holds them now (the sweep index keeps no tags).
+  const ended = o.ledger ? usesEnded(computeUsage({ ...o.ledger, images: o.live.images }, options).inUse, computeUsage(o.live, options).inUse, o.live.images) : [];
+  return { history: releasedAt(withStops(history, o.stops, o.registry, o.now), ended, o.now), ended };
 }
