@@ -1,6 +1,6 @@
 import type { RegionProbe } from '../domain/region-probe.js';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointEntry, LedgerContents, LedgerStore, ReconcileCounts, ReconcileWrite, Watermark } from '../app/ports.js';
 import type { PinFact, Scope } from '../domain/facts.js';
 import { stableJson } from '../domain/stable-json.js';
@@ -15,6 +15,8 @@ import { batchWriteAll, inParallel, type WriteRequest } from './dynamodb-writes.
 import { requireFits } from './item-size.js';
 import { DynamoDbRunLog } from './dynamodb-run-log.js';
 import { LedgerLayout } from './ledger-layout.js';
+import { SCOPE_INDEX } from './ledger-table.js';
+import { scopeShard, SCOPE_SHARDS } from './index-keys.js';
 import { DynamoDbUsageIndex } from './dynamodb-usage-index.js';
 import type { ReferenceItem } from './reference-items.js';
 import { checkpointPk, REGIONS_PK, regionProbeKey, factPk, factsToItems, itemsToFacts, pinItem, pinKey, scopeId, WATERMARK_PK, watermarkKey, withReferences, type FactItem } from './ledger-items.js';
@@ -23,7 +25,6 @@ const PARALLEL_WRITES = 16;
 /** The stored item is absent or no newer than the picture: neither observed nor released after it. */
 const NO_NEWER_NEWS = 'attribute_not_exists(pk) OR (observedAt <= :at AND (attribute_not_exists(releasedAt) OR releasedAt <= :at))';
 const newerThan = (item: LedgerItem | undefined, at: string) => item !== undefined && (item.observedAt > at || ('releasedAt' in item && (item.releasedAt ?? '') > at));
-const SCAN_SEGMENTS = 4;
 
 /** The ledger in one DynamoDB table: the only module that talks to DynamoDB. Works alike on AWS and on the embedded engine. */
 export class DynamoDbLedger implements LedgerStore {
@@ -71,22 +72,6 @@ export class DynamoDbLedger implements LedgerStore {
     }
   }
 
-  private async scanAll(filter: { expression: string; values: Record<string, unknown>; names?: Record<string, string> }): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    await inParallel(Array.from({ length: SCAN_SEGMENTS }, (_, segment) => segment), SCAN_SEGMENTS, async (segment) => {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
-          TableName: this.tableName, Segment: segment, TotalSegments: SCAN_SEGMENTS, ExclusiveStartKey: start,
-          FilterExpression: filter.expression, ExpressionAttributeValues: filter.values, ExpressionAttributeNames: filter.names,
-        }));
-        found.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
-    });
-    return found;
-  }
-
   private partition(pk: string): Promise<Record<string, unknown>[]> {
     return queryAll(this.doc, { tableName: this.tableName, key: 'pk', value: pk });
   }
@@ -112,13 +97,17 @@ export class DynamoDbLedger implements LedgerStore {
     return found.Item?.watermark as Watermark | undefined;
   }
 
-  /** The scope's fact items; with `indexed`, also their references and tag claims (what a reconcile replaces). */
+  /**
+   * The scope's fact items; with `indexed`, also their references and tag claims (what a reconcile replaces). Read by
+   * Query of the scope index's shards (layout 4): the reads are the scope's own items, never the table's.
+   */
   private async factItems(scope: Scope, indexed = false): Promise<LedgerItem[]> {
-    // `scope` is a reserved word in DynamoDB expressions, hence the name placeholder.
-    const filter = indexed
-      ? { expression: '#scope = :scope', values: { ':scope': scopeId(scope) }, names: { '#scope': 'scope' } }
-      : { expression: '#scope = :scope AND sk = :f', values: { ':scope': scopeId(scope), ':f': 'F' }, names: { '#scope': 'scope' } };
-    return (await this.scanAll(filter)) as unknown as LedgerItem[];
+    const items: LedgerItem[] = [];
+    await inParallel(Array.from({ length: SCOPE_SHARDS }, (_, shard) => shard), 8, async (shard) => {
+      const found = await queryAll(this.doc, { tableName: this.tableName, index: SCOPE_INDEX, key: 'g4pk', value: scopeShard(scope, shard), sortKey: 'g4sk', ...(!indexed && { beginsWith: 'F#' }) });
+      items.push(...(found as unknown as LedgerItem[]));
+    });
+    return items;
   }
 
   async load(scope: Scope): Promise<LedgerContents> {

@@ -6,15 +6,15 @@ import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } fr
  */
 export async function queryAll(
   doc: DynamoDBDocumentClient,
-  input: { tableName: string; index?: string; key: string; value: string; sortKey?: string; from?: string },
+  input: { tableName: string; index?: string; key: string; value: string; sortKey?: string; from?: string; beginsWith?: string },
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page: QueryCommandOutput = await doc.send(new QueryCommand({
       TableName: input.tableName, ...(input.index && { IndexName: input.index }), ExclusiveStartKey: start,
-      KeyConditionExpression: `${input.key} = :k${input.from !== undefined ? ` AND ${input.sortKey ?? 'sk'} >= :from` : ''}`,
-      ExpressionAttributeValues: { ':k': input.value, ...(input.from !== undefined && { ':from': input.from }) },
+      KeyConditionExpression: `${input.key} = :k${input.from !== undefined ? ` AND ${input.sortKey ?? 'sk'} >= :from` : ''}${input.beginsWith !== undefined ? ` AND begins_with(${input.sortKey ?? 'sk'}, :prefix)` : ''}`,
+      ExpressionAttributeValues: { ':k': input.value, ...(input.from !== undefined && { ':from': input.from }), ...(input.beginsWith !== undefined && { ':prefix': input.beginsWith }) },
     }));
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;

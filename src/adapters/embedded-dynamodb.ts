@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LedgerStoreError } from '../errors.js';
 import { claimLedgerDirectory } from './ledger-directory.js';
-import { ensureLedgerTable } from './ledger-table.js';
+import { openEmbeddedLedgerTable } from './ledger-table.js';
 
 export const EMBEDDED_TABLE = 'ecr-ledger';
 
@@ -40,11 +40,12 @@ export async function startEmbeddedDynamoDb(dir?: string, options: { create: boo
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await release();
   };
+  let tableName: string;
   try {
-    await ensureLedgerTable(client, EMBEDDED_TABLE);
+    tableName = await openEmbeddedLedgerTable(client, EMBEDDED_TABLE);
   } catch (cause) {
     await close();
     throw new LedgerStoreError(`cannot open the embedded ledger${dir ? ` in ${dir}` : ''}: ${(cause as Error).message}`, { cause });
   }
-  return { client, tableName: EMBEDDED_TABLE, close };
+  return { client, tableName, close };
 }

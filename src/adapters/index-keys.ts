@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { scopeKey, type Scope } from '../domain/facts.js';
 
 /**
@@ -34,3 +35,15 @@ export const repositoryPartition = (registry: Scope, repositoryName: string) => 
 export const sourceGroup = (scope: Scope, name: string) => `${scopeId(scope)}#source#${name}`;
 /** REPOSITORY_INDEX partition listing a scope's usage sources (sort key: the name). */
 export const sourcesPartition = (scope: Scope) => `${scopeId(scope)}#sources`;
+
+/**
+ * The scope index (layout 4): every fact, reference and tag claim of a scope, spread over SCOPE_SHARDS partitions by a
+ * hash of the item's key, so that a scope is read by Query (reads bounded by the scope, never a table Scan). Its sort
+ * key puts facts (`F#`) apart from the rest (`X#`) and is a fixed-length hash, so no key of the index can be too long.
+ */
+export const SCOPE_SHARDS = 16;
+export const scopeShard = (scope: Scope, shard: number) => `${scopeId(scope)}#all#${String(shard).padStart(2, '0')}`;
+export const scopeKeys = (scope: Scope, pk: string, sk: string) => ({
+  g4pk: scopeShard(scope, createHash('sha1').update(pk).digest().readUInt32BE(0) % SCOPE_SHARDS),
+  g4sk: `${sk === 'F' ? 'F' : 'X'}#${createHash('sha1').update(`${pk}\n${sk}`).digest('hex').slice(0, 24)}`,
+});

@@ -2,7 +2,7 @@ import { LedgerStoreError } from '../errors.js';
 
 /** DynamoDB's limits, which the embedded engine does not enforce: a check here keeps both engines alike. */
 const MAX_ITEM_BYTES = 400 * 1024;
-const MAX_KEY_BYTES: Readonly<Record<string, number>> = { pk: 2048, g1pk: 2048, g2pk: 2048, g3pk: 2048, sk: 1024, g1sk: 1024, g2sk: 1024, g3sk: 1024 };
+const MAX_KEY_BYTES: Readonly<Record<string, number>> = { pk: 2048, g1pk: 2048, g2pk: 2048, g3pk: 2048, g4pk: 2048, sk: 1024, g1sk: 1024, g2sk: 1024, g3sk: 1024, g4sk: 1024 };
 
 const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 

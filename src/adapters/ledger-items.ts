@@ -4,7 +4,7 @@ import { historyOf, imageKey } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { familyOf } from '../domain/named-images.js';
 import { tagDigests, tagFacts, type TagFact } from '../domain/tag-fact.js';
-import { familyGroup, functionGroup, imageGroup, repositoriesGroup, repositoryPartition, scopeId, serviceGroup, sourceGroup, sourcesPartition } from './index-keys.js';
+import { familyGroup, functionGroup, imageGroup, repositoriesGroup, repositoryPartition, scopeId, scopeKeys, serviceGroup, sourceGroup, sourcesPartition } from './index-keys.js';
 import { referenceItems, type ReferenceItem } from './reference-items.js';
 
 /**
@@ -46,6 +46,9 @@ export interface FactItem {
   /** The sweep's sparse index: the images that may be unprotected, indexes and artifacts, and SWEEP_INDEXED_KINDS. */
   g3pk?: string;
   g3sk?: string;
+  /** The scope index (layout 4): every item of a scope, facts apart from references and claims. */
+  g4pk?: string;
+  g4sk?: string;
 }
 
 export { scopeId };
@@ -78,7 +81,7 @@ export const SWEEP_INDEXED_KINDS: ReadonlySet<FactKind> = new Set(['repository',
 
 function item(scope: Scope, kind: FactKind, id: string, fact: object, observedAt: string): FactItem {
   const pk = factPk(scope, kind, id);
-  return { pk, sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt, ...(SWEEP_INDEXED_KINDS.has(kind) && sweepKeys(scope, pk)) };
+  return { pk, sk: 'F', scope: scopeId(scope), kind, fact: fact as Record<string, unknown>, observedAt, ...scopeKeys(scope, pk, 'F'), ...(SWEEP_INDEXED_KINDS.has(kind) && sweepKeys(scope, pk)) };
 }
 
 /**
@@ -141,7 +144,7 @@ export function factItem(scope: Scope, kind: Exclude<FactKind, 'image'>, fact: o
 export function tagClaimItems(scope: Scope, tag: TagFact, observedAt: string): FactItem[] {
   const tagPk = factPk(scope, 'tag', `${tag.repositoryName}:${tag.tag}`);
   return tagDigests(tag).filter((d) => d !== tag.imageDigest).map((digest) => ({
-    pk: tagPk, sk: `C#${digest}`, scope: scopeId(scope), kind: 'tag-claim', fact: { repositoryName: tag.repositoryName, tag: tag.tag, imageDigest: digest }, observedAt,
+    pk: tagPk, sk: `C#${digest}`, scope: scopeId(scope), kind: 'tag-claim', fact: { repositoryName: tag.repositoryName, tag: tag.tag, imageDigest: digest }, observedAt, ...scopeKeys(scope, tagPk, `C#${digest}`),
     g2pk: imageGroup(scope, tag.repositoryName, digest), g2sk: `tag#${tag.tag}`,
   }));
 }

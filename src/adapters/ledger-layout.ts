@@ -4,16 +4,17 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type
 import { LayoutError } from '../errors.js';
 import { factItem, imageItem, SWEEP_INDEXED_KINDS, sweepKeys, withReferences, type FactItem } from './ledger-items.js';
 import { referencePrefix, type ReferenceItem } from './reference-items.js';
-import { scopeOfId } from './index-keys.js';
+import { scopeKeys, scopeOfId } from './index-keys.js';
 import type { ImageFact } from '../domain/facts.js';
 
 /**
  * The table layout the items follow. 1: facts only (ecr-ledger 0.1). 2: facts with their references and group keys.
  * 3: the sweep index holds candidate images, immutable usage facts, pins and reports only (no mutable referrers), and
- * references from other scopes sort apart in the repository index (`xref#`).
+ * references from other scopes sort apart in the repository index (`xref#`). 4: every item of a scope (facts, references,
+ * tag claims) carries the scope index's keys (`byScope`), so a scope is read by Query, never by a table Scan.
  * An item `LAYOUT / LAYOUT` records it; a table without one is new (empty) or of layout 1.
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 const MARKER = { pk: 'LAYOUT', sk: 'LAYOUT' };
 /** Where an interrupted upgrade resumes (the last fact item it converted), with the layout it was converting from. */
 const CURSOR = { pk: 'LAYOUT', sk: 'UPGRADE' };
@@ -39,6 +40,7 @@ type Item = Record<string, unknown>;
 /** One step of the upgrade: which items it reads, and how it converts one (counting what it wrote besides the item). */
 interface Step {
   readonly filter: string;
+  readonly values: Record<string, string>;
   convert(stored: FactItem): Promise<{ converted: boolean; extra: number }>;
 }
 
@@ -89,7 +91,7 @@ export class LedgerLayout {
   }
 
   /**
-   * Converts an older table in place, one layout at a time (1→2, 2→3): each step reads the fact items in pages and
+   * Converts an older table in place, one layout at a time (1→2, 2→3, 3→4): each step reads the fact items in pages and
    * saves its cursor after each page, so a crash resumes where it stopped, and converting an item twice writes the same
    * item. Nothing is removed but index keys: pins, history stamps, tombstones, watermarks, checkpoints and audit records
    * stay as they are.
@@ -114,6 +116,7 @@ export class LedgerLayout {
     if (version === 1) {
       return {
         filter: 'sk = :f AND attribute_exists(#scope)',
+        values: { ':f': 'F' },
         convert: async (stored) => {
           const items = converted1to2(stored);
           for (const item of items) await this.putUnlessChanged(item, stored);
@@ -121,8 +124,23 @@ export class LedgerLayout {
         },
       };
     }
+    if (version === 3) {
+      return {
+        filter: 'attribute_exists(#scope) AND attribute_not_exists(g4pk) AND (sk = :f OR begins_with(sk, :r) OR begins_with(sk, :c))',
+        values: { ':f': 'F', ':r': 'R#', ':c': 'C#' },
+        convert: async (stored) => {
+          // The keys follow from the item's own key: whoever wrote it since (a writer of layout 4 sets the same) agrees.
+          await this.doc.send(new UpdateCommand({
+            TableName: this.tableName, Key: { pk: stored.pk, sk: stored.sk }, UpdateExpression: 'SET g4pk = :p, g4sk = :s', ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: Object.fromEntries(Object.entries(scopeKeys(scopeOfId(stored.scope), stored.pk, stored.sk)).map(([k, v]) => [k === 'g4pk' ? ':p' : ':s', v])),
+          })).catch((error: unknown) => { if (!(error instanceof ConditionalCheckFailedException)) throw error; });
+          return { converted: true, extra: 0 };
+        },
+      };
+    }
     return {
       filter: '(sk = :f AND attribute_exists(#scope) AND attribute_exists(g3pk)) OR (begins_with(sk, :r) AND begins_with(g1sk, :ref))',
+      values: { ':f': 'F', ':r': 'R#', ':ref': 'ref#' },
       convert: async (stored) => {
         if (stored.kind === ('reference' as never)) return { converted: false, extra: await this.markForeign(stored as unknown as ReferenceItem) };
         if (sweepIndexed(stored)) return { converted: false, extra: 0 };
@@ -145,7 +163,7 @@ export class LedgerLayout {
     do {
       const page: ScanCommandOutput = await this.doc.send(new ScanCommand({
         TableName: this.tableName, ExclusiveStartKey: start, ...(pageSize && { Limit: pageSize }), FilterExpression: step.filter,
-        ExpressionAttributeValues: { ':f': 'F', ...(step.filter.includes(':r') && { ':r': 'R#', ':ref': 'ref#' }) }, ExpressionAttributeNames: { '#scope': 'scope' },
+        ExpressionAttributeValues: step.values, ExpressionAttributeNames: { '#scope': 'scope' },
       }));
       for (const stored of (page.Items ?? []) as unknown as FactItem[]) {
         const done = await step.convert(stored);

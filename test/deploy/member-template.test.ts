@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCfnYaml } from '../support/cfn-yaml.js';
 
-const member = readCfnYaml<{ Parameters: Record<string, unknown>; Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }> }>('deploy/member-account.yml');
+const member = readCfnYaml<{ Parameters: Record<string, { AllowedPattern?: string; Default?: string }>; Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, any> }> }>('deploy/member-account.yml');
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 const LONG_TEMPLATE = '.serverless-long/cloudformation-template-update-stack.json';
 if (!existsSync(TEMPLATE)) throw new Error(`${TEMPLATE} is missing: run \`npm run package\` (npm test does) before these tests`);
@@ -30,11 +30,14 @@ describe('the member-account template (deploy/member-account.yml)', () => {
   it('lets only the central deployment\'s reconcile, sweep and event-handler roles assume the reader role, named exactly (issue 30, point 8)', () => {
     const trust = member.Resources.ReaderRole!.Properties.AssumeRolePolicyDocument.Statement;
     expect(trust).toHaveLength(2);
-    // Optional operator roles (for CLI runs from a workstation) are roles of the central account too.
+    // Optional operator roles (for CLI runs from a workstation), given as full role ARNs (issue 33, point 3: a Join's
+    // delimiter cannot be a !Sub, which CloudFormation refuses).
     const [condition, operators, otherwise] = trust[1]['Fn::If'];
     expect([condition, otherwise]).toEqual(['HasOperators', { Ref: 'AWS::NoValue' }]);
-    expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][0]).toBe('arn:${AWS::Partition}:iam::${CentralAccountId}:role/${Names}');
-    expect(operators.Principal.AWS['Fn::Split'][1]['Fn::Sub'][1].Names['Fn::Join'][0]).toEqual({ 'Fn::Sub': ',arn:${AWS::Partition}:iam::${CentralAccountId}:role/' });
+    expect(operators.Principal.AWS).toEqual({ Ref: 'OperatorRoleArns' });
+    const pattern = new RegExp(member.Parameters.OperatorRoleArns!.AllowedPattern as string);
+    expect(['', 'arn:aws:iam::111111111111:role/platform-admin', 'arn:aws:iam::111111111111:role/team/ops'].every((v) => pattern.test(v))).toBe(true);
+    expect(['platform-admin', 'arn:aws:iam::111111111111:user/me', 'arn:aws:iam::*:role/x'].some((v) => pattern.test(v))).toBe(false);
     // The central account as principal (valid before the central stack exists), narrowed to its roles by ARN pattern.
     expect(trust[0].Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${CentralAccountId}:root' } });
     expect(Object.keys(trust[0].Condition)).toEqual(['ArnEquals']); // no pattern: nothing named like them is trusted

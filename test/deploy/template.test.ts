@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ledgerTableDefinition } from '../../src/adapters/ledger-table.js';
 import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 import { matchesPattern } from '../support/event-pattern.js';
+import { readZip } from '../support/zip.js';
 
 /** The CloudFormation template `npm run package` (osls package) builds; `npm test` runs the package step first. */
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
@@ -182,11 +183,11 @@ describe('the report bucket and the advance notice', () => {
 
 describe('the ledger table', () => {
   const [, table] = ofType('AWS::DynamoDB::Table')[0]!;
-  it('has point-in-time recovery, deletion protection, TTL on audit records, the three indexes, and is retained', () => {
+  it('has point-in-time recovery, deletion protection, TTL on audit records, the four indexes, and is retained', () => {
     expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(table.Properties.DeletionProtectionEnabled).toBe(true);
     expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
-    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName)).toEqual(['byRepository', 'byFamily', 'forSweep']);
+    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName)).toEqual(['byRepository', 'byFamily', 'forSweep', 'byScope']);
     expect((ofType('AWS::DynamoDB::Table')[0]![1] as any).DeletionPolicy).toBe('Retain');
   });
 
@@ -196,5 +197,18 @@ describe('the ledger table', () => {
     expect(table.Properties.GlobalSecondaryIndexes).toEqual(embedded.GlobalSecondaryIndexes);
     expect([...table.Properties.AttributeDefinitions].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)))
       .toEqual([...embedded.AttributeDefinitions!].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)));
+  });
+});
+
+describe('the packaged bundles', () => {
+  it('keep the names of the error classes (minified with keepNames): a deployed error says what it is (issue 33, point 6)', () => {
+    const zips = readdirSync('.serverless').filter((f) => f.endsWith('.zip'));
+    expect(zips.length).toBeGreaterThanOrEqual(10);
+    for (const zip of zips) {
+      const bundles = [...readZip(`.serverless/${zip}`)].filter(([name]) => name.endsWith('.mjs'));
+      expect(bundles, zip).toHaveLength(1);
+      const code = bundles[0]![1].toString('utf8');
+      for (const name of ['RefusedError', 'LedgerStoreError']) expect(code.includes(`"${name}"`), `${zip}: ${name}`).toBe(true);
+    }
   });
 });

@@ -11,7 +11,8 @@ const EXAMPLE = resolve('examples/account.json');
 describe('the package people install', () => {
   it('npm pack, then npm install -g of the tarball: ecr-ledger runs from any directory with only its runtime dependencies', async () => {
     const work = await mkdtemp(join(tmpdir(), 'ecr-ledger-install-'));
-    await run('npm', ['pack', '--silent', '--pack-destination', work], { env: { ...process.env, npm_config_loglevel: 'error' } });
+    // The CLI npm test built (prepack would rebuild dist/ under the other test files that run ./bin/ecr-ledger meanwhile).
+    await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { env: { ...process.env, npm_config_loglevel: 'error' } });
     const [tarball] = (await readdir(work)).filter((f) => f.endsWith('.tgz'));
     expect(tarball).toMatch(/^ecr-ledger-\d+\.\d+\.\d+\.tgz$/);
     const prefix = join(work, 'prefix');

@@ -186,7 +186,7 @@ async function memberChecks(deps: DoctorDeps, stack: DeployedStackView, o: { acc
     try {
       member = await deps.member(accountId);
     } catch (error) {
-      checks.push(finding(`member ${accountId}`, `its reader role cannot be assumed: ${(error as Error).message}`, 'deploy deploy/member-account.yml to it (a StackSet across the organisation), with your role in OperatorRoleNames to run doctor and the CLI'));
+      checks.push(finding(`member ${accountId}`, `its reader role cannot be assumed: ${(error as Error).message}`, 'deploy deploy/member-account.yml to it (a StackSet across the organisation), with the ARN of your role in OperatorRoleArns to run doctor and the CLI'));
       continue;
     }
     const trust = await member.trustPolicy();
