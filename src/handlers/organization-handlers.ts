@@ -11,7 +11,8 @@ import { AwsReadError } from '../errors.js';
 import type { WorkItem } from '../adapters/aws/work-queue.js';
 import type { RegionProbe } from '../domain/region-probe.js';
 import { recordRegionProbe } from '../app/usage/region-probe.js';
-import type { InvocationContext, Log } from './scheduled-handlers.js';
+import { publishReconcileCompleted, type InvocationContext, type Log } from './scheduled-handlers.js';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 
 const MARGIN_MS = 60_000;
 const id = (s: Scope) => `${s.accountId}/${s.region}`;
@@ -45,6 +46,8 @@ export interface ScopeWorkerDeps {
   readonly clusters?: (scope: Scope, at: string) => Promise<{ reported: readonly string[]; warnings: readonly string[] }>;
   /** After the scope: its archived images in use restored (the home registry) or told (restore on use). */
   readonly restoreInUse?: (scope: Scope, archived: readonly ImageFact[]) => Promise<unknown>;
+  /** `ReconcilesCompleted` per scope reconciled, `UnreadableScope` per scope that could not be read (each alarmed). */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -78,12 +81,16 @@ export function createScopeWorker(deps: ScopeWorkerDeps) {
         }
         if (result.archivedImages.length > 0) await deps.restoreInUse?.(item.scope, result.archivedImages);
         deps.log('info', 'scope reconciled', { scope: id(item.scope), runId: item.runId, images: result.images, written: result.written, removed: result.removed });
+        publishReconcileCompleted(deps.metrics);
       } catch (error) {
         if (error instanceof ReadDeadlineError) {
           deps.log('warn', 'scope ran out of time; the next delivery resumes from its checkpoint', { scope: id(item.scope), reason: error.message });
           failures.push({ itemIdentifier: record.messageId });
         } else if (error instanceof AwsReadError) {
           deps.log('error', 'scope not reconciled', { scope: id(item.scope), account: item.scope.accountId, runId: item.runId, reason: error.message });
+          // Not a log line only: a scope nobody can read keeps what it may use from being deleted, and someone must know.
+          deps.metrics?.addMetric('UnreadableScope', MetricUnit.Count, 1);
+          deps.metrics?.publishStoredMetrics();
         } else throw error;
       }
     }

@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '../system-clock.js';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
@@ -22,6 +23,8 @@ const restoring = restoringIn(organization.home, { config, ledger, clients: (reg
 
 /** The Lambda entry point of one scope of the organisation's reconcile (an SQS work item). */
 export const handler = createScopeWorker({
+  // The same service as the single account's reconcile: one ReconcileNotFinished alarm counts both.
+  metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'reconcile' }),
   ledger, config, log, clock: systemClock, parse: parseWorkItem,
   ...(config.eks.clusters.length > 0 && {
     clusters: async (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(await organization.clients(scope), new AwsCaller(), config.eks.clusters) }, scope, at),

@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '../system-clock.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCaller } from '../adapters/aws/caller.js';
@@ -39,7 +40,7 @@ export const handler = organization
     },
   })
   : createReconcileHandler({
-    ledger, config, log, clock: systemClock,
+    ledger, config, log, clock: systemClock, metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'reconcile' }),
     deletions: outsideDeletions({ index: () => ledger.usageIndex(), store: ledger.sweep, config, tell: alerts(config, 'reconcile').deleted }),
     ...(config.eks.clusters.length > 0 && {
       clusters: (scope: Scope, at: string) => reconcileClusters({ reports: ledger.reports, events: ledger.events, index: ledger.usageIndex(), clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }, scope, at),

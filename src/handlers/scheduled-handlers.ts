@@ -50,6 +50,15 @@ export interface ReconcileHandlerDeps {
   readonly probeRegions?: (accountId: string, skip: readonly string[]) => Promise<RegionProbe>;
   /** After the account: its archived images in use restored or told (restore on use). */
   readonly restoreInUse?: (scope: Scope, archived: readonly ImageFact[]) => Promise<unknown>;
+  /** `ReconcilesCompleted` after each reconcile that finished (the ReconcileNotFinished alarm counts them). */
+  readonly metrics?: Metrics;
+}
+
+/** A reconcile finished: the metric the ReconcileNotFinished alarm counts (an invocation that failed is none). */
+export function publishReconcileCompleted(metrics: Metrics | undefined): void {
+  if (!metrics) return;
+  metrics.addMetric('ReconcilesCompleted', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
 }
 
 /**
@@ -77,6 +86,7 @@ export function createReconcileHandler(deps: ReconcileHandlerDeps) {
       const { archivedImages, ...summary } = result;
       if (archivedImages.length > 0) await deps.restoreInUse?.(result.scope, archivedImages);
       deps.log('info', 'reconcile finished', { ...summary });
+      publishReconcileCompleted(deps.metrics);
       return { complete: true, images: result.images, written: result.written, removed: result.removed };
     } catch (error) {
       if (error instanceof ReadDeadlineError) deps.log('warn', 'reconcile ran out of time; the next attempt resumes from its checkpoint', { reason: error.message });

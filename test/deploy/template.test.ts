@@ -212,3 +212,31 @@ describe('the packaged bundles', () => {
     }
   });
 });
+
+describe('the alarms (issue 33, point 5)', () => {
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => ({ name, p: r.Properties }));
+  it('watch the errors of every function', () => {
+    const functions = ofType('AWS::Lambda::Function').map(([, r]) => String(r.Properties.FunctionName));
+    expect(functions.length).toBeGreaterThanOrEqual(10);
+    const errors = alarms.find((a) => a.name === 'FunctionErrorsAlarm')!.p;
+    const watched = (errors.Metrics as any[]).filter((m) => m.MetricStat?.Metric.MetricName === 'Errors').map((m) => m.MetricStat.Metric.Dimensions[0].Value);
+    expect(watched.sort()).toEqual(functions.sort());
+    const sum = (errors.Metrics as any[]).find((m) => m.ReturnData).Expression as string;
+    expect(sum.split('+').sort()).toEqual((errors.Metrics as any[]).filter((m) => m.MetricStat).map((m) => m.Id).sort());
+  });
+
+  it('watch every queue that keeps what failed', () => {
+    const text = JSON.stringify(template.Resources);
+    const failureQueues = new Set([...text.matchAll(/"(?:deadLetterTargetArn|DeadLetterConfig|OnFailure)":\{[^}]*?"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1]!));
+    expect([...failureQueues].sort()).toEqual(expect.arrayContaining(['FailedEventsQueue', 'ReconcileWorkDeadLetterQueue', 'UndeliveredEventsQueue']));
+    for (const queue of failureQueues) {
+      expect(alarms.some((a) => a.p.Namespace === 'AWS/SQS' && JSON.stringify(a.p.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }])), queue).toBe(true);
+    }
+  });
+
+  it('count finished reconciles and unreadable scopes, not invocations', () => {
+    const byName = (name: string) => alarms.find((a) => a.name === name)!.p;
+    expect(byName('ReconcileNotFinishedAlarm')).toMatchObject({ Namespace: 'ecr-ledger', MetricName: 'ReconcilesCompleted', Dimensions: [{ Name: 'service', Value: 'reconcile' }], Statistic: 'Sum', ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
+    expect(byName('UnreadableScopeAlarm')).toMatchObject({ Namespace: 'ecr-ledger', MetricName: 'UnreadableScope', Dimensions: [{ Name: 'service', Value: 'reconcile' }], ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
+  });
+});

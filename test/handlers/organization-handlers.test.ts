@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsCaller } from '../../src/adapters/aws/caller.js';
 import { LiveAccountReader } from '../../src/adapters/aws/account-reader.js';
 import { enqueueScopes, parseWorkItem } from '../../src/adapters/aws/work-queue.js';
@@ -16,6 +17,7 @@ const context = (ms: number) => ({ getRemainingTimeInMillis: () => ms }) as neve
 
 describe('the organisation reconcile on SQS (fan-out and one scope per work item)', () => {
   const embedded = embeddedLedger('all');
+  afterEach(() => { vi.restoreAllMocks(); });
 
   it('fans out one message per scope, in batches SQS accepts', async () => {
     const sqs = new SQSClient({ region: REGION, credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
@@ -71,9 +73,15 @@ describe('the organisation reconcile on SQS (fan-out and one scope per work item
     const access = org.factory({ home: { accountId: '111111111111', region: REGION }, roleName: 'ecr-ledger-reader' }).access;
     const logs: Array<Record<string, unknown>> = [];
     let deadline = false;
+    const emitted: Array<Record<string, unknown>> = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      emitted.push(...String(chunk).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>));
+      return true;
+    });
     const worker = createScopeWorker({
       ledger: embedded.ledger, config: defaultConfig(), clock: () => new Date('2026-11-20T00:00:00Z'), log: (level, message, fields) => logs.push({ level, message, ...fields }), parse: parseWorkItem,
       readerFor: async (scope) => new LiveAccountReader(await access.clients(scope), { scope: defaultConfig().scope, clock: () => new Date('2026-11-20T00:00:00Z'), caller: new AwsCaller({ sleep: async () => undefined, ...(deadline && { stopAt: 1, now: () => 2 }) }) }),
+      metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'reconcile' }),
     });
     const message = (accountId: string, messageId: string) => ({ messageId, body: JSON.stringify({ scope: { accountId, region: REGION }, runId: 'r1' }) });
     const result = await worker({ Records: [message('222222222222', 'm1'), message('444444444444', 'm2'), { messageId: 'm3', body: '{"scope":{}}' }] }, context(900_000));
@@ -82,6 +90,9 @@ describe('the organisation reconcile on SQS (fan-out and one scope per work item
     expect(await embedded.ledger.watermark({ accountId: '444444444444', region: REGION })).toBeUndefined();
     expect(logs.find((l) => l.message === 'scope not reconciled')).toMatchObject({ level: 'error', scope: `444444444444/${REGION}`, reason: expect.stringContaining('AccessDenied') });
     expect(logs.find((l) => l.message === 'reconcile work item refused')).toMatchObject({ messageId: 'm3', reason: expect.stringContaining('no valid scope') });
+    // Not a log line only (issue 33, point 5): the unreadable scope is a metric the UnreadableScope alarm watches.
+    expect(emitted.filter((l) => l._aws && l.UnreadableScope === 1 && l.service === 'reconcile')).toHaveLength(1);
+    expect(emitted.filter((l) => l._aws && l.ReconcilesCompleted === 1)).toHaveLength(1);
     deadline = true;
     expect(await worker({ Records: [message('222222222222', 'm4')] }, context(900_000))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm4' }] });
   });

@@ -21,14 +21,23 @@ describe('scheduled handlers', () => {
     for (let rev = 1; rev <= 50; rev += 1) world.account.ecs.addTaskDefinition('app', rev, { app: 'app:1' });
     const logs: string[] = [];
     let budget = 10; // calls this invocation may start
+    const emitted: Array<Record<string, unknown>> = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      emitted.push(...String(chunk).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>));
+      return true;
+    });
+    const completed = () => emitted.filter((l) => l._aws && l.ReconcilesCompleted === 1 && l.service === 'reconcile');
     const handler = createReconcileHandler({
       ledger: world.ledger, config: world.config, clock: () => day(3), log: (level, message) => logs.push(`${level} ${message}`),
       reader: () => world.account.reader({ caller: new AwsCaller({ sleep: async () => undefined, stopAt: 1, now: () => (budget-- > 0 ? 0 : 2) }) }),
+      metrics: new Metrics({ namespace: 'ecr-ledger', serviceName: 'reconcile' }),
     });
     await expect(handler({}, context(900_000))).rejects.toThrow(/ran out of time/);
     expect(logs).toContain('warn reconcile ran out of time; the next attempt resumes from its checkpoint');
+    expect(completed()).toHaveLength(0); // the ReconcileNotFinished alarm counts finished reconciles, not invocations
     budget = 1_000;
     expect(await handler({}, context(900_000))).toMatchObject({ complete: true });
+    expect(completed()).toHaveLength(1);
     expect((await world.ledger.load(SCOPE)).facts.taskDefinitions).toHaveLength(50);
   });
 
