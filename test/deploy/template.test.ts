@@ -240,3 +240,20 @@ describe('the alarms (issue 33, point 5)', () => {
     expect(byName('UnreadableScopeAlarm')).toMatchObject({ Namespace: 'ecr-ledger', MetricName: 'UnreadableScope', Dimensions: [{ Name: 'service', Value: 'reconcile' }], ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
   });
 });
+
+describe('the outputs', () => {
+  it('name the central event bus the member StackSet forwards to (issue 34, point 5)', () => {
+    const outputs = (JSON.parse(readFileSync(TEMPLATE, 'utf8')) as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    expect(outputs.CentralEventBusArn!.Value).toEqual({ 'Fn::GetAtt': ['CentralEventBus', 'Arn'] });
+    // The member template's parameter of the same name takes it.
+    expect(readFileSync('deploy/member-account.yml', 'utf8')).toContain('  CentralEventBusArn:');
+  });
+});
+
+describe('the alarm runbook (docs/deploying.md)', () => {
+  it('says what every alarm of the stack means and what to run first', () => {
+    const doc = readFileSync('docs/deploying.md', 'utf8');
+    const runbook = doc.slice(doc.indexOf('## When an alarm fires'));
+    for (const [name] of ofType('AWS::CloudWatch::Alarm')) expect(runbook, name).toContain(`| \`${name}\` |`);
+  });
+});
