@@ -41,7 +41,41 @@ function readMembers(organization, roleName, organizationId) {
   return { ...statement, Resource: role('*') };
 }
 
-module.exports = async ({ resolveVariable }) => {
+/** The stage parameters serverless.yml reads: any other `--param` is a typo the stack would silently ignore. */
+const KNOWN_PARAMS = ['config', 'retentionConfig', 'managedRepositories', 'organizationId', 'memberAccounts', 'dryRun', 'alarmEmail', 'tableName', 'reconcileSchedule', 'sweepSchedule', 'staleAfterSeconds'];
+
+/** The names and values given with --param on the command line. */
+function givenParams(options) {
+  const given = new Map();
+  for (const item of [options?.param ?? []].flat()) {
+    const at = String(item).indexOf('=');
+    if (at > 0) given.set(String(item).slice(0, at), String(item).slice(at + 1).trimEnd());
+  }
+  return given;
+}
+
+/** One setting from the config file or the stage parameter: refused when both are given and differ. */
+function oneOf(name, fromConfig, fromParam, configKey) {
+  if (fromConfig !== undefined && fromParam !== undefined && fromParam !== '' && fromConfig !== fromParam) {
+    throw new Error(`the stage parameter ${name}=${fromParam} differs from the config's ${configKey} (${fromConfig}): give it in one place (the config file is the stack's source)`);
+  }
+  return fromConfig !== undefined ? fromConfig : fromParam;
+}
+
+/** Each managed repository ARN: an ECR repository in the stack's region, in a 12-digit account. */
+function checkManaged(list, region) {
+  for (const arn of list.split(',')) {
+    const m = /^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d+):repository\/(.+)$/.exec(arn.trim());
+    if (!m) throw new Error(`managedRepositories: ${arn} is not an ECR repository ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME, wildcards allowed in NAME), e.g. ${EXAMPLE}`);
+    if (m[2].length !== 12) throw new Error(`managedRepositories: ${arn}: the account id ${m[2]} has ${m[2].length} digits, not 12`);
+    if (region && m[1] !== region) throw new Error(`managedRepositories: ${arn} is in ${m[1]}, but the stack is deployed to ${region}: its sweep deletes in its own region only`);
+  }
+}
+
+module.exports = async ({ resolveVariable, options }) => {
+  const given = givenParams(options);
+  const unknown = [...given.keys()].filter((name) => !KNOWN_PARAMS.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown stage parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: the known ones are ${KNOWN_PARAMS.join(', ')}`);
   const param = async (name) => {
     try {
       return await resolveVariable(`param:${name}`);
@@ -51,8 +85,6 @@ module.exports = async ({ resolveVariable }) => {
       return undefined;
     }
   };
-  const managedRepositories = await param('managedRepositories');
-  if (!managedRepositories) throw new Error(`the stage parameter managedRepositories is required (the repositories the sweep may delete from), e.g. --param="managedRepositories=${EXAMPLE}"`);
   let file = await param('config');
   const legacy = await param('retentionConfig');
   if (file === undefined && legacy !== undefined && legacy !== '{}') {
@@ -68,7 +100,21 @@ module.exports = async ({ resolveVariable }) => {
   }
   const notice = raw.notice ?? {};
   const roleName = raw.organization?.roleName ?? 'ecr-ledger-reader';
-  const organizationId = raw.organization?.id ?? (await param('organizationId')) ?? '';
+  // The config file is the one source; a stage parameter may say the same, never something else.
+  const region = options?.region ?? 'us-east-1';
+  const managedRepositories = oneOf('managedRepositories', raw.stack?.managedRepositories?.join(','), await param('managedRepositories'), 'stack.managedRepositories');
+  if (!managedRepositories) throw new Error(`the stage parameter managedRepositories is required (the repositories the sweep may delete from), e.g. --param="managedRepositories=${EXAMPLE}", or stack.managedRepositories in the config`);
+  checkManaged(managedRepositories, region);
+  const organizationId = oneOf('organizationId', raw.organization?.id, (await param('organizationId')) || undefined, 'organization.id') ?? '';
+  const listed = Array.isArray(raw.organization?.accounts) ? raw.organization.accounts.map((a) => String(a.id)) : undefined;
+  const paramAccounts = (await param('memberAccounts')) || undefined;
+  if (listed && paramAccounts && [...new Set(paramAccounts.split(',').map((a) => a.trim()))].sort().join(',') !== [...listed].sort().join(',')) {
+    throw new Error(`the stage parameter memberAccounts=${paramAccounts} differs from the config's organization.accounts (${listed.join(',')}): give them in one place (the config file is the stack's source)`);
+  }
+  const memberAccounts = paramAccounts ?? (listed ? listed.join(',') : '');
+  if (raw.organization && !organizationId && !memberAccounts) throw new Error('the config names an organization, but neither organization.id nor its accounts are known: the central bus would let no member put events (set organization.id, or list organization.accounts)');
+  const dryRunParam = given.get('dryRun');
+  const dryRun = oneOf('dryRun', raw.sweep?.dryRun === undefined ? undefined : String(raw.sweep.dryRun), dryRunParam, 'sweep.dryRun') ?? 'true';
   return {
     // sts:AssumeRole of the members' reader role, limited to the members: the listed accounts, or the organisation.
     readMembers: readMembers(raw.organization, roleName, organizationId),
@@ -78,6 +124,10 @@ module.exports = async ({ resolveVariable }) => {
     // The SSM parameter the webhook URL is read from, or none (a parameter no one may read).
     webhookParameter: notice.webhookParameter === undefined ? '/ecr-ledger/no-webhook' : notice.webhookParameter.startsWith('/') ? notice.webhookParameter : `/${notice.webhookParameter}`,
     managedRepositories,
+    // The bus policy and the sweep's switch, from the config (or the stage parameters saying the same).
+    organizationId,
+    memberAccounts,
+    dryRun,
     // Which grants the roles need (serverless.yml's conditions): members, discovery, the webhook.
     organization: raw.organization ? 'true' : 'false',
     discover: raw.organization?.discover === true ? 'true' : 'false',

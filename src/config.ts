@@ -97,8 +97,17 @@ export const configSchema = z.strictObject({
       action: z.enum(['delete', 'archive']).default('delete'),
       /** With `archive`: an archived image the policy still selects is deleted once archived this many days (absent: never). */
       deleteArchivedAfterDays: z.number().int().min(1).optional(),
+      /** The deployed sweep's dry run (the stack reads it; absent: dry run until the stage parameter dryRun says false). */
+      dryRun: z.boolean().optional(),
     })
     .prefault({}),
+  /** What the deployed stack takes from this file (deploy/stack-config.cjs): the repositories its sweep may delete from. */
+  stack: z
+    .strictObject({
+      /** ECR repository ARNs (wildcards allowed in the name), in the stack's account and region. */
+      managedRepositories: z.array(z.string().regex(/^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/.+$/, 'expected an ECR repository ARN: arn:aws:ecr:REGION:ACCOUNT:repository/NAME (wildcards allowed in NAME)')).min(1).optional(),
+    })
+    .optional(),
   /**
    * Organisation-wide: the member accounts (and regions) whose usage counts, read through the role `roleName` each of
    * them carries (deploy/member-account.yml). Either listed, or discovered with organizations:ListAccounts.

@@ -19,6 +19,7 @@ const OPTIONS = {
   quiet: { type: 'boolean', default: false },
   offline: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
+  'override-dry-run': { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   preview: { type: 'boolean', default: false },
   since: { type: 'string' },
@@ -54,6 +55,7 @@ export interface Flags {
   quiet: boolean;
   offline: boolean;
   force: boolean;
+  'override-dry-run': boolean;
   'dry-run': boolean;
   preview: boolean;
   since?: string;

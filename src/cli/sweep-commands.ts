@@ -7,6 +7,7 @@ import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { SnapshotSweepAws } from '../adapters/snapshot-sweep-aws.js';
 import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import { purgeRepository } from '../app/sweep/purge.js';
+import { managedRepositories } from '../domain/managed-repositories.js';
 import { sweep } from '../app/sweep/sweep.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { SweepReport } from '../app/sweep/report.js';
@@ -76,7 +77,13 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
   }
   const cfg = await config(flags);
   if (flags.snapshot !== undefined && flags.force) throw new UsageError('sweep --snapshot only rehearses (a snapshot cannot confirm what runs now): drop --force, or drop --snapshot');
+  // One delete switch: the stack's. The config that says the deployed sweep is a dry run says so to the CLI too.
+  if (flags.force && cfg.sweep.dryRun === true && !flags['override-dry-run']) {
+    throw new UsageError('the config says sweep.dryRun: true (the deployed sweep deletes nothing): this sweep deletes nothing either. Set sweep.dryRun: false, or give --override-dry-run to delete from here anyway');
+  }
   refuseMovedClock(flags, 'sweep');
+  // The stack's managed repositories, when the config names them: the CLI deletes nowhere the stack may not.
+  const managed = cfg.stack?.managedRepositories ? managedRepositories(cfg.stack.managedRepositories.join(',')) : undefined;
   const rehearsal = flags.snapshot === undefined ? undefined : await readSnapshotFile(flags.snapshot);
   const open = await openLedger(flags);
   try {
@@ -93,7 +100,7 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
         const members = org && new Organization(cfg, scope, org.access, () => org.discover(), () => io.clock());
         const clusters = !rehearsal && cfg.eks.clusters.length > 0 ? new EksClusters(clients!, new AwsCaller(), cfg.eks.clusters) : undefined;
         const deletions = outsideDeletions({ index: () => open.index(), store: open.sweep, config: cfg, tell: async (d) => io.err(`warning: ${inUseDeletionText(d)}`) });
-        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, runs: open.runs, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), deletions, ...(members && { members }), ...(clusters && { clusters }) },
+        const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, runs: open.runs, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), deletions, ...(members && { members }), ...(clusters && { clusters }), ...(managed && { managed }) },
           scope, { dryRun: !flags.force, runId: randomUUID(), ...(rehearsal && { rehearsal: true }) });
         print(io, flags, report, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined }));
         return report.failures.length > 0 ? 5 : 0;

@@ -76,6 +76,31 @@ describe('ecr-ledger sweep and history', () => {
     expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
   });
 
+  it('one delete switch (issue 34, point 2): the config\'s sweep.dryRun refuses --force unless --override-dry-run; stack.managedRepositories limits the CLI too', async () => {
+    const a = account();
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-switch-'));
+    const ledger = join(dir, 'ledger');
+    const dry = join(dir, 'dry.yaml');
+    await writeFile(dry, 'repositories:\n  - pattern: "*"\n    keepLatest: 0\nsweep:\n  dryRun: true\n');
+    expect((await cli(a, day(0), 'reconcile', '--ledger', ledger, '--quiet')).code).toBe(0);
+    expect((await cli(a, day(8), 'reconcile', '--ledger', ledger, '--quiet')).code).toBe(0);
+    const refused = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', dry, '--force');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('the config says sweep.dryRun: true (the deployed sweep deletes nothing): this sweep deletes nothing either');
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+    // Managed elsewhere: nothing here may go, though the rules select it.
+    const elsewhere = join(dir, 'elsewhere.yaml');
+    await writeFile(elsewhere, 'repositories:\n  - pattern: "*"\n    keepLatest: 0\nstack:\n  managedRepositories: ["arn:aws:ecr:us-east-1:123456789012:repository/team-b/*"]\n');
+    const kept = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', elsewhere, '--force', '--output', 'json');
+    expect(kept.code, kept.err).toBe(0);
+    expect(kept.err).toContain('outside the stack\'s managedRepositories: nothing is deleted there');
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+    const overridden = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', dry, '--force', '--override-dry-run');
+    expect(overridden.code, overridden.err).toBe(0);
+    expect(a.ecr.hasImage('app', digest('old'))).toBe(false);
+    expect(a.ecr.hasImage('app', digest('live'))).toBe(true);
+  });
+
   it('rehearses against a snapshot (the example account): the same 40 images as plan, and never with --force', async () => {
     const ledger = join(await mkdtemp(join(tmpdir(), 'ecr-ledger-sweep-')), 'ledger');
     const a = new FakeAccount();

@@ -62,6 +62,44 @@ describe('the stack reads the CLI\'s config file, checked before anything is dep
   }, 60_000);
 });
 
+describe('the config file is the stack\'s one source (issue 34, point 3)', () => {
+  it('takes managedRepositories, the organisation and dryRun from the config file', async () => {
+    const config = await file('stack.yaml', [
+      'stack:', '  managedRepositories: ["arn:aws:ecr:us-east-1:111111111111:repository/team-a/*"]',
+      'sweep:', '  dryRun: false',
+      'organization:', '  id: o-abc123def4', '  accounts:', '    - id: "222222222222"', '      regions: [us-east-1]', '    - id: "333333333333"', '      regions: [us-east-1]',
+    ].join('\n'));
+    const result = await osls(`--param=config=${config}`);
+    expect(result.code, result.err).toBe(0);
+    const printed = JSON.parse(result.out);
+    expect(printed.functions.sweep.environment).toMatchObject({ DRY_RUN: 'false', MANAGED_REPOSITORIES: 'arn:aws:ecr:us-east-1:111111111111:repository/team-a/*' });
+    const resources = printed.resources.Resources;
+    expect(resources.CentralEventBusOrganizationPolicy.Properties.Statement.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } });
+    expect(JSON.stringify(resources)).toContain('"222222222222,333333333333"');
+    expect(printed.resources.Conditions.HasMemberAccounts['Fn::Not'][0]['Fn::Equals'][0]).toBe('222222222222,333333333333');
+  }, 60_000);
+
+  it('refuses a stage parameter that says otherwise than the config, with both values', async () => {
+    const config = await file('stack.yaml', 'organization:\n  id: o-abc123def4\n  discover: true\n  regions: [us-east-1]\n');
+    const result = await osls(`--param=config=${config}`, '--param=organizationId=o-zzz999yyy8', MANAGED);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toContain('the stage parameter organizationId=o-zzz999yyy8 differs from the config\'s organization.id (o-abc123def4)');
+  }, 60_000);
+
+  it('refuses an unknown stage parameter, naming the known ones', async () => {
+    const result = await osls('--param=configFile=ecr-ledger.yaml', MANAGED);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toContain('unknown stage parameter configFile: the known ones are config, retentionConfig, managedRepositories');
+  }, 60_000);
+
+  it('refuses a managed repository ARN with an account id that is not 12 digits, or in another region', async () => {
+    const short = await osls('--param=managedRepositories=arn:aws:ecr:us-east-1:12345678901:repository/team-a/*');
+    expect(short.err).toContain('the account id 12345678901 has 11 digits, not 12');
+    const elsewhere = await osls('--param=managedRepositories=arn:aws:ecr:eu-west-1:123456789012:repository/team-a/*');
+    expect(elsewhere.err).toContain('is in eu-west-1, but the stack is deployed to us-east-1');
+  }, 60_000);
+});
+
 describe('ecr-ledger config check', () => {
   it('exits 0 on a valid file and 2 naming file, key and line otherwise', async () => {
     const { runCli } = await import('../../src/cli/main.js');

@@ -158,6 +158,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const deletable = managed ? planned.filter((p) => managed(scope, p.image.repositoryName)) : planned;
     const notManaged = [...new Set(planned.filter((p) => !deletable.includes(p)).map((p) => p.image.repositoryName))].sort();
     const notManagedWarning = notManaged.length > 0 ? [`the config selects ${notManaged.join(', ')}, outside the stack's managedRepositories: nothing is deleted there (add them to managedRepositories, or narrow the config's repositories)`] : [];
+    notManagedWarning.forEach((w) => deps.warn?.(w));
     // (An archived image the policy archives is kept by the plan until deleteArchivedAfterDays: never archived twice.)
     const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, deletable, now);
     const { now: batch, later } = orderDeletions(ready, options.cap ?? deps.config.sweep.maxDeletionsPerRun);
