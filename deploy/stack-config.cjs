@@ -132,5 +132,8 @@ module.exports = async ({ resolveVariable, options }) => {
     organization: raw.organization ? 'true' : 'false',
     discover: raw.organization?.discover === true ? 'true' : 'false',
     webhook: notice.webhookParameter === undefined ? 'false' : 'true',
+    // kms:Decrypt of the key that encrypts the webhook's SecureString, when it is a customer-managed one.
+    webhookKms: notice.webhookKmsKeyArn === undefined ? 'false' : 'true',
+    webhookKmsKeyArn: notice.webhookKmsKeyArn ?? 'arn:aws:kms:us-east-1:000000000000:key/none',
   };
 };

@@ -5,6 +5,7 @@
 //   OrganizationMembers   sts:AssumeRole of the members' reader role   only with `organization`
 //   OrganizationDiscovery organizations:ListAccounts, …                 only with `organization.discover`
 //   NoticeWebhook         ssm:GetParameter of the webhook URL          only with `notice.webhookParameter`
+//   NoticeWebhookKey      kms:Decrypt of its customer-managed key      only with `notice.webhookKmsKeyArn`
 // (osls validates iamRoleStatements strictly, so CloudFormation conditions cannot do it there.)
 class TrimRoles {
   constructor(serverless) {
@@ -21,6 +22,7 @@ class TrimRoles {
       ...(stack.organization === 'true' ? [] : ['OrganizationMembers', 'OrganizationDiscovery']),
       ...(stack.discover === 'true' ? [] : ['OrganizationDiscovery']),
       ...(stack.webhook === 'true' ? [] : ['NoticeWebhook']),
+      ...(stack.webhookKms === 'true' ? [] : ['NoticeWebhookKey']),
     ]);
     for (const resource of Object.values(resources)) {
       if (resource.Type !== 'AWS::IAM::Role') continue;

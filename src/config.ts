@@ -138,6 +138,8 @@ export const configSchema = z.strictObject({
       sns: z.boolean().default(true),
       /** An SSM SecureString parameter holding a Slack-compatible incoming-webhook URL. */
       webhookParameter: z.string().min(1).optional(),
+      /** The customer-managed KMS key that encrypts that SecureString (absent: the AWS-managed aws/ssm key, no grant needed). */
+      webhookKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'expected a KMS key ARN: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID').optional(),
     })
     .optional(),
 });

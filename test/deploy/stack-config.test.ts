@@ -39,20 +39,22 @@ describe('the stack reads the CLI\'s config file, checked before anything is dep
   it('deploys the file as written, and derives the reader role and the webhook parameter grant from it', async () => {
     const good = await file('ecr-ledger.yaml', [
       'repositories:', '  - pattern: "team-a/*"', '    keepLatest: 3',
-      'notice:', '  daysAhead: 2', '  webhookParameter: /platform/slack-webhook',
+      'notice:', '  daysAhead: 2', '  webhookParameter: /platform/slack-webhook', '  webhookKmsKeyArn: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       'organization:', '  accounts:', '    - id: "222222222222"', '      regions: [us-east-1]', '  roleName: platform-ecr-reader',
     ].join('\n'));
     const result = await osls(`--param=config=${good}`, MANAGED);
     expect(result.code, result.err).toBe(0);
     const printed = JSON.parse(result.out);
     expect(JSON.parse(printed.provider.environment.ECR_LEDGER_CONFIG)).toEqual({
-      repositories: [{ pattern: 'team-a/*', keepLatest: 3 }], notice: { daysAhead: 2, webhookParameter: '/platform/slack-webhook' },
+      repositories: [{ pattern: 'team-a/*', keepLatest: 3 }], notice: { daysAhead: 2, webhookParameter: '/platform/slack-webhook', webhookKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
       organization: { accounts: [{ id: '222222222222', regions: ['us-east-1'] }], roleName: 'platform-ecr-reader' },
     });
     const grants = (printed.functions.sweep.iamRoleStatements as Array<{ Action: string[]; Resource: unknown }>);
     // The reader role of the listed member accounts only (issue 30, point 8), never the role of that name anywhere.
     expect(grants.find((s) => s.Action.includes('sts:AssumeRole'))!.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::222222222222:role/platform-ecr-reader' }]);
     expect(grants.find((s) => s.Action.includes('ssm:GetParameter'))!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/platform/slack-webhook' });
+    // A SecureString under a customer-managed key needs kms:Decrypt of that key (issue 33, point 7).
+    expect(grants.find((s) => s.Action.includes('kms:Decrypt'))!.Resource).toBe('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
   }, 60_000);
 
   it('still takes the deprecated one-line retentionConfig, checked the same way', async () => {

@@ -158,6 +158,7 @@ describe('the report bucket and the advance notice', () => {
     const notifying = ['EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ApiCallEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution', 'UsageReportsIamRoleLambdaExecution'];
     expect(roles('sns:Publish')).toEqual(notifying);
     expect(roles('ssm:GetParameter')).toEqual(notifying);
+    expect(roles('kms:Decrypt')).toEqual([]); // only with notice.webhookKmsKeyArn (stack-config.test.ts)
     const sweep = ofType('AWS::Lambda::Function').find(([name]) => name === 'SweepLambdaFunction')![1];
     expect(Object.keys(sweep.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['REPORT_BUCKET', 'NOTICE_TOPIC_ARN']));
   });

@@ -190,11 +190,15 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
       case 'outsideDelete': {
         const d = tagged(o.tag);
         if (!d || truth.children.has(d)) break; // ECR deletes an index with its children: not modelled
+        // In use the moment before it went (a use by tag ends with the tag: the deletion itself ended it).
+        const deletedAt = nowMs();
+        const usedWhenDeleted = truth.inUse(d, deletedAt);
         account.ecr.removeImage(REPO, d);
-        truth.tag(o.tag, undefined, nowMs());
-        // (5) Told when applied, if something used it then.
+        truth.tag(o.tag, undefined, deletedAt);
+        // (5) Told when applied, if something used it then (at once: when it went).
         await emit(ecrAction({ 'image-digest': d, 'action-type': 'DELETE', ...(o.withTag && { 'image-tag': o.tag }) }), o.delivery, async () => {
-          if (truth.inUse(d, nowMs()) && !told.has(d)) violations.push(`${iso()}: ${short(d)} [${o.tag}] was deleted outside ecr-ledger while in use, and nobody was told`);
+          const used = nowMs() === deletedAt ? usedWhenDeleted : truth.inUse(d, nowMs());
+          if (used && !told.has(d)) violations.push(`${iso()}: ${short(d)} [${o.tag}] was deleted outside ecr-ledger while in use, and nobody was told`);
         });
         break;
       }
