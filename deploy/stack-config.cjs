@@ -41,6 +41,9 @@ function readMembers(organization, roleName, organizationId) {
   return { ...statement, Resource: role('*') };
 }
 
+/** Bytes of the sweep function's environment besides the config and managedRepositories (names and values, generously). */
+const ENVIRONMENT_BESIDES = 640;
+
 /** The stage parameters serverless.yml reads: any other `--param` is a typo the stack would silently ignore. */
 const KNOWN_PARAMS = ['config', 'retentionConfig', 'managedRepositories', 'organizationId', 'memberAccounts', 'dryRun', 'alarmEmail', 'tableName', 'reconcileSchedule', 'sweepSchedule', 'staleAfterSeconds'];
 
@@ -72,7 +75,23 @@ function checkManaged(list, region) {
   }
 }
 
-module.exports = async ({ resolveVariable, options }) => {
+/** A refusal people read: osls prints an error's stack, so ours carries only its message. */
+function refusal(error) {
+  if (error && error.code === 'MISSING_VARIABLE_DEPENDENCY') return error;
+  const plain = new Error(error && error.message ? error.message : String(error));
+  plain.stack = plain.message;
+  return plain;
+}
+
+module.exports = async (context) => {
+  try {
+    return await stackConfig(context);
+  } catch (error) {
+    throw refusal(error);
+  }
+};
+
+async function stackConfig({ resolveVariable, options }) {
   const given = givenParams(options);
   const unknown = [...given.keys()].filter((name) => !KNOWN_PARAMS.includes(name));
   if (unknown.length > 0) throw new Error(`unknown stage parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: the known ones are ${KNOWN_PARAMS.join(', ')}`);
@@ -115,11 +134,18 @@ module.exports = async ({ resolveVariable, options }) => {
   if (raw.organization && !organizationId && !memberAccounts) throw new Error('the config names an organization, but neither organization.id nor its accounts are known: the central bus would let no member put events (set organization.id, or list organization.accounts)');
   const dryRunParam = given.get('dryRun');
   const dryRun = oneOf('dryRun', raw.sweep?.dryRun === undefined ? undefined : String(raw.sweep.dryRun), dryRunParam, 'sweep.dryRun') ?? 'true';
+  // Lambda allows 4 KB for all of a function's environment variables; the config travels in one of them, beside the
+  // others (the sweep's are the largest: table, topic, bucket, queue URL, managed repositories, about 600 bytes besides).
+  const json = JSON.stringify(raw);
+  const environment = Buffer.byteLength(json) + Buffer.byteLength(managedRepositories) + ENVIRONMENT_BESIDES;
+  if (environment > 4096) {
+    throw new Error(`the config is ${Buffer.byteLength(json)} bytes as JSON: with managedRepositories and the other variables, the sweep's environment would be about ${environment} bytes, past Lambda's 4,096 (the deploy would fail). Shorten it: leave out keys that equal their defaults, name members with organization.discover instead of listing every account, or use fewer, broader repository rules`);
+  }
   return {
     // sts:AssumeRole of the members' reader role, limited to the members: the listed accounts, or the organisation.
     readMembers: readMembers(raw.organization, roleName, organizationId),
     // As written (defaults are filled in by the functions): Lambda environment variables are limited to 4 KB.
-    json: JSON.stringify(raw),
+    json,
     roleName,
     // The SSM parameter the webhook URL is read from, or none (a parameter no one may read).
     webhookParameter: notice.webhookParameter === undefined ? '/ecr-ledger/no-webhook' : notice.webhookParameter.startsWith('/') ? notice.webhookParameter : `/${notice.webhookParameter}`,
@@ -136,4 +162,4 @@ module.exports = async ({ resolveVariable, options }) => {
     webhookKms: notice.webhookKmsKeyArn === undefined ? 'false' : 'true',
     webhookKmsKeyArn: notice.webhookKmsKeyArn ?? 'arn:aws:kms:us-east-1:000000000000:key/none',
   };
-};
+}

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AwsCaller } from '../adapters/aws/caller.js';
+import { configuredRegion } from '../adapters/aws/clients.js';
 import { readerRoleArn } from '../adapters/aws/member-access.js';
 import { discoverOrganization } from '../adapters/aws/organization-accounts.js';
 import { AwsCentralInspector, AwsMemberInspector } from '../adapters/aws/stack-inspector.js';
@@ -20,7 +21,8 @@ import { config, print, type Io } from './common.js';
  */
 export async function doctorCommand(flags: Flags, io: Io): Promise<number> {
   if (flags.stage === undefined || !/^[a-zA-Z0-9-]+$/.test(flags.stage)) throw new UsageError('doctor needs --stage STAGE (the stage the stack was deployed with, e.g. prod)');
-  const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  // --region, else the SDK's own resolution: AWS_REGION, then the profile's region (~/.aws/config).
+  const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? await configuredRegion(flags.profile);
   if (!region) throw new MissingRegionError('no AWS region: give --region NAME, set AWS_REGION, or name a profile with a region');
   const cfg = await config(flags);
   const caller = new AwsCaller();

@@ -1,3 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configuredRegion } from '../../src/adapters/aws/clients.js';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
@@ -115,6 +119,19 @@ describe('doctor (a deployed single-account stack)', () => {
     try {
       const missing = await runAt(NOW, ['doctor', '--stage', 'ci']);
       expect([missing.code, missing.err]).toEqual([2, expect.stringContaining('no AWS region: give --region NAME')]);
+      // The profile's region counts, as for every other command (issue 34, point 7).
+      const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-profile-'));
+      await writeFile(join(dir, 'config'), '[profile ops]\nregion = eu-west-1\n');
+      const configFile = process.env.AWS_CONFIG_FILE;
+      process.env.AWS_CONFIG_FILE = join(dir, 'config');
+      try {
+        expect(await configuredRegion('ops')).toBe('eu-west-1');
+        expect(await configuredRegion()).toBeUndefined();
+        const withProfile = await runAt(NOW, ['doctor', '--stage', 'ci', '--profile', 'ops']);
+        expect(withProfile.err).not.toContain('no AWS region');
+      } finally {
+        process.env.AWS_CONFIG_FILE = configFile;
+      }
     } finally {
       for (const [k, v] of Object.entries(region)) if (v !== undefined) process.env[k] = v;
     }

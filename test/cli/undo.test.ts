@@ -137,7 +137,7 @@ describe('deletions made elsewhere', () => {
     const warnings = ingested.err.split('\n').filter((l) => l.includes('deleted outside ecr-ledger'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`app@${digest('live')} [live] was deleted outside ecr-ledger at 2026-11-10T10:00:00.000Z while in use by ecs-service arn:aws:ecs:us-east-1:123456789012:service/prod/web`);
-    expect(warnings[0]).toContain('To recover: push the same image again');
+    expect(warnings[0]).toContain('To recover: copy the same manifest back byte for byte');
     const history = await at(2, 'history', '--ledger', ledger);
     expect(history.out).toMatch(/DELETED OUTSIDE ecr-ledger {2}app@sha256:\S+ \[live\]/);
     expect(history.out).not.toContain('[old1]');

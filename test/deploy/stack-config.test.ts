@@ -92,6 +92,15 @@ describe('the config file is the stack\'s one source (issue 34, point 3)', () =>
     const result = await osls('--param=configFile=ecr-ledger.yaml', MANAGED);
     expect(result.code).not.toBe(0);
     expect(result.err).toContain('unknown stage parameter configFile: the known ones are config, retentionConfig, managedRepositories');
+    expect(result.err).not.toMatch(/\n\s+at /); // the refusal alone, without a stack trace (issue 34, point 7)
+  }, 60_000);
+
+  it('refuses a config too large for Lambda\'s 4 KB of environment variables, with its size and what to do', async () => {
+    const accounts = Array.from({ length: 60 }, (_, i) => `    - id: "${String(200000000000 + i)}"\n      regions: [us-east-1, eu-west-1]`);
+    const big = await file('big.yaml', ['organization:', '  id: o-abc123def4', '  accounts:', ...accounts].join('\n'));
+    const result = await osls(`--param=config=${big}`, MANAGED);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toMatch(/the config is \d+ bytes as JSON: .* past Lambda's 4,096 \(the deploy would fail\)\. Shorten it/);
   }, 60_000);
 
   it('refuses a managed repository ARN with an account id that is not 12 digits, or in another region', async () => {

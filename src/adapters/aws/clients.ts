@@ -48,3 +48,15 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const account = new AccountClient(config);
   return { ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, account, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, account].forEach((c) => c.destroy()) };
 }
+
+/** The region the SDK would use: `AWS_REGION`, then the (named) profile's; undefined when none is set. */
+export async function configuredRegion(profile?: string): Promise<string | undefined> {
+  const client = new STSClient({ ...(profile !== undefined && { profile }) });
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}

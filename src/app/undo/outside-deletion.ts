@@ -24,7 +24,7 @@ export interface OutsideDeletions {
   deleted(scope: Scope, repositoryName: string, imageDigest: string, at: string, eventId: string, tag?: string): Promise<InUseDeletion | undefined>;
 }
 
-const RECOVERY = 'push the same image again (its digest is the same: docker push of the image built or pulled earlier), or pull it from a replica in another region or account if replication keeps one, and push it back';
+const RECOVERY = 'copy the same manifest back byte for byte (only that keeps its digest: crane cp or skopeo copy --all from a replica in another region or account, or from wherever it was pulled), then check that ECR holds the digest again';
 
 /** A one-line summary, for logs, warnings and notifications. */
 export function inUseDeletionText(d: InUseDeletion): string {
