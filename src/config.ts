@@ -101,6 +101,20 @@ export const configSchema = z.strictObject({
       dryRun: z.boolean().optional(),
     })
     .prefault({}),
+  /**
+   * ECR's prices, for the money the plan and the sweep report (defaults: us-east-1's published prices, 2026). Archive
+   * storage costs what standard storage costs below `archiveTierTb` a month stored, `archiveUsdPerGbMonth` above it,
+   * and is billed `archiveMinimumDays` at least; a restore costs `restoreUsdPerGb`.
+   */
+  pricing: z
+    .strictObject({
+      standardUsdPerGbMonth: z.number().nonnegative().default(0.1),
+      archiveUsdPerGbMonth: z.number().nonnegative().default(0.07),
+      archiveTierTb: z.number().nonnegative().default(150),
+      archiveMinimumDays: z.number().int().nonnegative().default(90),
+      restoreUsdPerGb: z.number().nonnegative().default(0.03),
+    })
+    .prefault({}),
   /** What the deployed stack takes from this file (deploy/stack-config.cjs): the repositories its sweep may delete from. */
   stack: z
     .strictObject({

@@ -1,7 +1,7 @@
 import { keptWholeByReach } from './reach/kept-whole.js';
 import type { Config } from '../config.js';
 import type { AccountFacts, ImageHistory } from '../domain/facts.js';
-import { summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
+import { archiveCostNote, summarisePlan, type PlanTotals, type RepositorySummary } from '../domain/plan-summary.js';
 import { planRetention, type RetentionPlan, type TimeHold } from '../domain/retention-policy.js';
 import { neverReconciled, unheldRegistryWarnings, type OtherScopes } from './ledger-view.js';
 import { reachWorld } from './reach/reach-world.js';
@@ -29,6 +29,8 @@ export interface PlanReport {
   readonly warnings: readonly string[];
   /** Repositories kept whole because a scope a deletion reaches cannot be judged: how many, and those scopes, each once. */
   readonly keptWhole: { readonly repositories: number; readonly scopes: ReadonlyArray<{ readonly account: string; readonly region: string; readonly why: string }> };
+  /** Said once when the plan archives below the archive tier: it saves nothing, what it buys and costs (config `pricing`). */
+  readonly archiveNote?: string;
 }
 
 /** Evaluates the retention policy over a fact view, counting the referrers of every scope the view holds. */
@@ -55,7 +57,8 @@ export function viewWarnings(view: FactView, plan?: RetentionPlan): string[] {
 /** The `plan` report: every image with its decision and reasons, per-repository counts, bytes and cost. */
 export function planReport(view: FactView, config: Config, now: string): PlanReport {
   const plan = evaluate(view, config, now);
-  const { repositories, totals } = summarisePlan(plan.images);
+  const { repositories, totals } = summarisePlan(plan.images, config.pricing);
+  const archiveNote = archiveCostNote(totals, config.pricing);
   const images = [...plan.images]
     .sort((a, b) => a.image.repositoryName.localeCompare(b.image.repositoryName) || b.image.imagePushedAt.localeCompare(a.image.imagePushedAt) || a.image.imageDigest.localeCompare(b.image.imageDigest))
     .map(imageView);
@@ -69,5 +72,5 @@ export function planReport(view: FactView, config: Config, now: string): PlanRep
   const summary = keptWhole.length === 0 ? [] : [`${keptWhole.length} repositor${keptWhole.length === 1 ? 'y' : 'ies'} kept whole: ${scopes.length} account/region(s) a deletion reaches cannot be judged now `
     + `(${scopes.slice(0, 3).map((s) => `${s.account}/${s.region}: ${s.why}`).join('; ')}${scopes.length > 3 ? `; and ${scopes.length - 3} more` : ''}) — `
     + 'load them (snapshot --organization and reconcile --snapshot DIR, or reconcile live), or narrow what the config says reaches them (organization.accounts, scope.ignoreRegions)'];
-  return { now, images, repositories, totals, waiting, warnings: [...viewWarnings(view, plan), ...summary, ...archived], keptWhole: { repositories: keptWhole.length, scopes } };
+  return { now, images, repositories, totals, waiting, warnings: [...viewWarnings(view, plan), ...summary, ...archived], keptWhole: { repositories: keptWhole.length, scopes }, ...(archiveNote && { archiveNote }) };
 }

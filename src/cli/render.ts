@@ -1,4 +1,3 @@
-import { archiveCostNote } from '../domain/plan-summary.js';
 import { isArchived } from '../domain/facts.js';
 import type { ExplainedImage } from '../app/explain.js';
 import { reachLines } from '../domain/reach.js';
@@ -26,8 +25,7 @@ export function renderPlan(report: PlanReport): string {
   const t = report.totals;
   rows.push(['TOTAL', String(t.images), String(t.toDelete), String(t.kept), formatBytes(t.bytes), formatBytes(t.bytesToDelete), t.usdPerMonthSaved.toFixed(2)]);
   const out = [`Plan at ${report.now}`, '', table(['REPOSITORY', 'IMAGES', 'DELETE', 'KEEP', 'SIZE', 'DELETE SIZE', 'USD/MONTH SAVED'], rows, num)];
-  const archiving = archiveCostNote(t);
-  if (archiving) out.push('', `Note: ${archiving}.`);
+  if (report.archiveNote) out.push('', `Note: ${report.archiveNote}.`);
   const deletions = report.images.filter((i) => i.action === 'delete');
   const archives = deletions.filter((i) => i.disposal === 'archive').length;
   out.push('', deletions.length ? `Would ${archives === 0 ? 'delete' : archives === deletions.length ? 'archive' : `archive ${archives} and delete ${deletions.length - archives} of`} ${deletions.length} image(s):` : 'Nothing would be deleted.');

@@ -1,9 +1,11 @@
+import { restoreCostUsd } from '../domain/plan-summary.js';
 import { randomUUID } from 'node:crypto';
 import { AwsCaller } from '../adapters/aws/caller.js';
 import { createAwsClients } from '../adapters/aws/clients.js';
 import { LiveSweepAws } from '../adapters/aws/sweep-aws.js';
 import { restoreImages, type RestoredImage, type RestoreTarget } from '../app/undo/restore.js';
 import { shortDigest } from '../app/views.js';
+import { formatBytes } from '../domain/bytes.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Flags } from './args.js';
@@ -43,7 +45,11 @@ export async function restoreCommand(flags: Flags, positionals: readonly string[
       const runId = `restore-${randomUUID()}`;
       const images = await restoreImages({ aws, config: cfg, clock: () => io.clock(), store: open.sweep, events: open.events }, scope, targets,
         { dryRun: !flags.force, runId, by, reasons: [flags.run !== undefined ? `restored with the images run ${flags.run} archived` : 'restored on request'] });
-      print(io, flags, { dryRun: !flags.force, scope, runId, images }, () => renderRestore(images, !flags.force));
+      // What ECR charges for it (config pricing.restoreUsdPerGb), said before --force and after.
+      const restoring = images.filter((i) => i.status === 'would restore' || i.status === 'restored');
+      const bytes = restoring.reduce((n, i) => n + (i.imageSizeInBytes ?? 0), 0);
+      const cost = { bytes, usd: restoreCostUsd(bytes, cfg.pricing), usdPerGb: cfg.pricing.restoreUsdPerGb };
+      print(io, flags, { dryRun: !flags.force, scope, runId, images, cost }, () => renderRestore(images, !flags.force, cost));
       if (images.some((i) => i.status === 'failed')) return 5;
       return images.every((i) => i.status === 'not found') ? 3 : 0;
     } finally {
@@ -54,10 +60,12 @@ export async function restoreCommand(flags: Flags, positionals: readonly string[
   }
 }
 
-function renderRestore(images: readonly RestoredImage[], dryRun: boolean): string {
+function renderRestore(images: readonly RestoredImage[], dryRun: boolean, cost: { bytes: number; usd: number; usdPerGb: number }): string {
   const lines = images.map((i) => `${i.status.toUpperCase().padEnd(17)} ${i.repositoryName}${i.imageDigest ? `@${shortDigest(i.imageDigest)}` : ''} [${i.imageTags.join(', ') || 'untagged'}]${i.with ? `  with ${shortDigest(i.with)} (its family: an index's child or an artifact)` : ''}${i.reason ? `  ${i.reason}` : ''}`);
   const would = images.filter((i) => i.status === 'would restore').length;
-  if (dryRun) lines.unshift(`DRY RUN (nothing was changed): ${would} archived image(s) would be restored. Run again with --force to restore them.`);
+  const price = `${formatBytes(cost.bytes)}, about ${cost.usd.toFixed(2)} USD at ${cost.usdPerGb} USD/GB restored`;
+  if (dryRun) lines.unshift(`DRY RUN (nothing was changed): ${would} archived image(s) would be restored (${price}). Run again with --force to restore them.`);
+  else if (cost.bytes > 0) lines.push('', `Restoring costs ${price}.`);
   else lines.push('', 'A restored image answers pulls once ECR has moved it back (ACTIVATING, then ACTIVE: minutes to hours).');
   return lines.join('\n');
 }

@@ -1,8 +1,19 @@
 import { isImageIndex } from './manifest.js';
 import type { PlannedImage } from './retention-policy.js';
 
-/** ECR private storage price, USD per GB-month (us-east-1; AWS bills GB as 2^30 bytes). */
-export const USD_PER_GB_MONTH = 0.1;
+/** ECR's prices (config `pricing`; AWS bills GB as 2^30 bytes). */
+export interface Pricing {
+  readonly standardUsdPerGbMonth: number;
+  /** Archive storage above the tier (below it, archive costs what standard storage costs). */
+  readonly archiveUsdPerGbMonth: number;
+  readonly archiveTierTb: number;
+  readonly archiveMinimumDays: number;
+  readonly restoreUsdPerGb: number;
+}
+/** us-east-1's published prices (2026): the config's defaults. */
+export const DEFAULT_PRICING: Pricing = { standardUsdPerGbMonth: 0.1, archiveUsdPerGbMonth: 0.07, archiveTierTb: 150, archiveMinimumDays: 90, restoreUsdPerGb: 0.03 };
+/** ECR private storage price, USD per GB-month (us-east-1). */
+export const USD_PER_GB_MONTH = DEFAULT_PRICING.standardUsdPerGbMonth;
 const GB = 1024 ** 3;
 
 export interface RepositorySummary {
@@ -16,16 +27,16 @@ export interface RepositorySummary {
   readonly toArchive: number;
   readonly bytesToArchive: number;
   /**
-   * What deleting saves a month, an upper bound (ECR stores layers shared between images once). Archiving saves
-   * nothing: archive storage costs what standard storage costs below 150 TB a month (and bills 90 days at least).
+   * What the plan saves a month, an upper bound (ECR stores layers shared between images once): deletions at the
+   * standard price; archiving only in a registry storing more than the archive tier (the difference of the prices).
    */
   readonly usdPerMonthSaved: number;
 }
 
 /** Below this much stored a month, ECR's archive storage class costs what standard storage costs (2026 prices). */
-export const ARCHIVE_TIER_TB = 150;
+export const ARCHIVE_TIER_TB = DEFAULT_PRICING.archiveTierTb;
 /** What ECR charges to restore an archived image, USD per GB (2026 prices). */
-export const RESTORE_USD_PER_GB = 0.03;
+export const RESTORE_USD_PER_GB = DEFAULT_PRICING.restoreUsdPerGb;
 
 export type PlanTotals = Omit<RepositorySummary, 'repositoryName'> & { readonly repositories: number };
 
@@ -34,12 +45,21 @@ export function storedBytes(planned: PlannedImage): number {
   return isImageIndex(planned.image.imageManifestMediaType) ? 0 : planned.image.imageSizeInBytes;
 }
 
-export function usdPerMonth(bytes: number): number {
-  return Math.round((bytes / GB) * USD_PER_GB_MONTH * 100) / 100;
+export function usdPerMonth(bytes: number, pricing: Pricing = DEFAULT_PRICING): number {
+  return Math.round((bytes / GB) * pricing.standardUsdPerGbMonth * 100) / 100;
+}
+
+/** Whether archiving saves anything in a registry storing `storedBytes`: only above the archive tier. */
+export const aboveArchiveTier = (storedBytes: number, pricing: Pricing) => storedBytes >= pricing.archiveTierTb * 1024 * GB;
+
+/** A month's saving: deleted bytes at the standard price, archived bytes at the difference above the tier (else 0). */
+export function usdSaved(deletedBytes: number, archivedBytes: number, registryBytes: number, pricing: Pricing = DEFAULT_PRICING): number {
+  const archive = aboveArchiveTier(registryBytes, pricing) ? (archivedBytes / GB) * Math.max(0, pricing.standardUsdPerGbMonth - pricing.archiveUsdPerGbMonth) : 0;
+  return Math.round(((deletedBytes / GB) * pricing.standardUsdPerGbMonth + archive) * 100) / 100;
 }
 
 /** Per-repository counts, bytes and monthly cost saved, plus totals. */
-export function summarisePlan(images: readonly PlannedImage[]): { repositories: RepositorySummary[]; totals: PlanTotals } {
+export function summarisePlan(images: readonly PlannedImage[], pricing: Pricing = DEFAULT_PRICING): { repositories: RepositorySummary[]; totals: PlanTotals } {
   const rows = new Map<string, { images: number; toDelete: number; bytes: number; bytesToDelete: number; toArchive: number; bytesToArchive: number }>();
   for (const planned of images) {
     const row = rows.get(planned.image.repositoryName) ?? { images: 0, toDelete: 0, bytes: 0, bytesToDelete: 0, toArchive: 0, bytesToArchive: 0 };
@@ -50,9 +70,11 @@ export function summarisePlan(images: readonly PlannedImage[]): { repositories: 
     if (planned.action === 'delete' && planned.disposal === 'archive') { row.toArchive += 1; row.bytesToArchive += bytes; }
     rows.set(planned.image.repositoryName, row);
   }
+  // The registry's stored total decides the archive tier (the plan covers every image of the scope).
+  const registryBytes = [...rows.values()].reduce((n, r) => n + r.bytes, 0);
   const repositories = [...rows]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([repositoryName, r]) => ({ repositoryName, ...r, kept: r.images - r.toDelete, usdPerMonthSaved: usdPerMonth(r.bytesToDelete - r.bytesToArchive) }));
+    .map(([repositoryName, r]) => ({ repositoryName, ...r, kept: r.images - r.toDelete, usdPerMonthSaved: usdSaved(r.bytesToDelete - r.bytesToArchive, r.bytesToArchive, registryBytes, pricing) }));
   const sum = (pick: (r: RepositorySummary) => number) => repositories.reduce((total, r) => total + pick(r), 0);
   const bytesToDelete = sum((r) => r.bytesToDelete);
   const bytesToArchive = sum((r) => r.bytesToArchive);
@@ -60,17 +82,23 @@ export function summarisePlan(images: readonly PlannedImage[]): { repositories: 
     repositories,
     totals: {
       repositories: repositories.length, images: sum((r) => r.images), toDelete: sum((r) => r.toDelete), kept: sum((r) => r.kept),
-      bytes: sum((r) => r.bytes), bytesToDelete, toArchive: sum((r) => r.toArchive), bytesToArchive, usdPerMonthSaved: usdPerMonth(bytesToDelete - bytesToArchive),
+      bytes: sum((r) => r.bytes), bytesToDelete, toArchive: sum((r) => r.toArchive), bytesToArchive, usdPerMonthSaved: usdSaved(bytesToDelete - bytesToArchive, bytesToArchive, registryBytes, pricing),
     },
   };
 }
 
 /**
- * Said once when the plan archives (below the archive tier it saves nothing): what it buys, and what it costs. The
- * registry's stored total decides the tier (ECR prices archive storage above ARCHIVE_TIER_TB a month lower).
+ * Said once when the plan archives below the archive tier (where it saves nothing): what it buys, and what it costs —
+ * the minimum archive billing and the restores. The registry's stored total decides the tier.
  */
-export function archiveCostNote(totals: Pick<PlanTotals, 'toArchive' | 'bytesToArchive' | 'bytes'>): string | undefined {
-  if (totals.toArchive === 0 || totals.bytes >= ARCHIVE_TIER_TB * 1024 * GB) return undefined;
+export function archiveCostNote(totals: Pick<PlanTotals, 'toArchive' | 'bytesToArchive' | 'bytes'>, pricing: Pricing = DEFAULT_PRICING): string | undefined {
+  if (totals.toArchive === 0 || aboveArchiveTier(totals.bytes, pricing)) return undefined;
   const gb = totals.bytesToArchive / GB;
-  return `archiving ${totals.toArchive} image(s) (${gb.toFixed(1)} GB) saves nothing: below ${ARCHIVE_TIER_TB} TB a month ECR's archive storage costs what standard storage costs, and bills 90 days at least; it buys undo, at ${RESTORE_USD_PER_GB} USD/GB per restore (${(gb * RESTORE_USD_PER_GB).toFixed(2)} USD to restore them all). USD/MONTH SAVED counts deletions only`;
+  const minimum = gb * pricing.standardUsdPerGbMonth * (pricing.archiveMinimumDays / 30);
+  return `archiving ${totals.toArchive} image(s) (${gb.toFixed(1)} GB) saves nothing: below ${pricing.archiveTierTb} TB a month ECR's archive storage costs what standard storage costs, and bills ${pricing.archiveMinimumDays} days at least (${minimum.toFixed(2)} USD committed); it buys undo, at ${pricing.restoreUsdPerGb} USD/GB per restore (${(gb * pricing.restoreUsdPerGb).toFixed(2)} USD to restore them all). USD/MONTH SAVED counts deletions only`;
+}
+
+/** What restoring `bytes` costs (config `pricing.restoreUsdPerGb`), in USD. */
+export function restoreCostUsd(bytes: number, pricing: Pricing = DEFAULT_PRICING): number {
+  return Math.round((bytes / GB) * pricing.restoreUsdPerGb * 100) / 100;
 }

@@ -27,4 +27,29 @@ describe('the money of a plan that archives', () => {
     const deleting = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--now', at, '-o', 'json'])).json();
     expect(deleting.totals).toMatchObject({ toDelete: 40, toArchive: 0, usdPerMonthSaved: 1.23 });
   });
+
+  it('prices from the config (pricing): archiving saves only above the archive tier, at the difference of the prices; the note names the minimum billing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-pricing-'));
+    const example = await readFile('examples/config.yaml', 'utf8');
+    const archiving = example.replace('    keepPulledWithinDays: 7\n', '    keepPulledWithinDays: 7\n    action: archive\n');
+    const at = '2026-11-20T00:00:00Z';
+    const plan = async (text: string) => {
+      const config = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+      await writeFile(config, text);
+      const run = await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', config, '--now', at, '-o', 'json']);
+      expect(run.code, run.err).toBe(0);
+      return run.json();
+    };
+    // A registry above the tier (a tier of 0 TB here): the 10.3 GB archived save 0.03 USD/GB-month.
+    const above = await plan(`${archiving}pricing:\n  archiveTierTb: 0\n`);
+    expect(above.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'preview/frontend').usdPerMonthSaved).toBe(0.31);
+    expect(above.totals.usdPerMonthSaved).toBe(0.51);
+    expect(above.archiveNote).toBeUndefined();
+    // Below it (the default 150 TB): nothing for archiving, and the note says what the 90 days commit.
+    const below = await plan(archiving);
+    expect(below.archiveNote).toContain('bills 90 days at least (3.08 USD committed)');
+    // Another standard price scales what deletions save.
+    const dearer = await plan(`${example}pricing:\n  standardUsdPerGbMonth: 0.2\n`);
+    expect(dearer.totals.usdPerMonthSaved).toBe(2.46);
+  });
 });

@@ -147,7 +147,7 @@ describe('command-line conventions', () => {
     expect((await cli('--version')).out).toMatch(/^ecr-ledger \d+\.\d+\.\d+$/);
     const help = await cli('help', 'sweep');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('ecr-ledger sweep (--ledger DIR | --table NAME) [--force]');
+    expect(help.out).toContain('ecr-ledger sweep (--ledger DIR | --table NAME) [--force [--override-dry-run]]');
     expect(help.out).toContain('Exit codes: 0 ok, 1 runtime error (AWS, I/O), 2 usage, config or input error, 3 not found, 4 refused, 5 partly failed');
     expect((await cli('plan', '--help')).out).toContain('ecr-ledger plan [SOURCE]');
     expect((await cli('help', 'frobnicate')).code).toBe(2);

@@ -94,7 +94,7 @@ describe('restore', () => {
     expect(a.ecr.statusOf('app', digest('old1'))).toBe('ARCHIVED');
 
     const dry = await at(9, 'restore', 'app:old1', '--ledger', ledger);
-    expect([dry.code, dry.out.split('\n')[0]]).toEqual([0, 'DRY RUN (nothing was changed): 1 archived image(s) would be restored. Run again with --force to restore them.']);
+    expect([dry.code, dry.out.split('\n')[0]]).toEqual([0, 'DRY RUN (nothing was changed): 1 archived image(s) would be restored (1.0 MiB, about 0.00 USD at 0.03 USD/GB restored). Run again with --force to restore them.']);
     expect(a.ecr.statusOf('app', digest('old1'))).toBe('ARCHIVED');
     const one = (await at(9, 'restore', `app@${digest('old1')}`, '--ledger', ledger, '--force', '-o', 'json')).json();
     expect(one).toMatchObject({ dryRun: false, images: [{ repositoryName: 'app', imageDigest: digest('old1'), imageTags: ['old1'], status: 'restored' }] });

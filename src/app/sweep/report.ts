@@ -1,5 +1,5 @@
 import type { UnreadableScope } from '../../domain/reach.js';
-import { storedBytes, usdPerMonth } from '../../domain/plan-summary.js';
+import { storedBytes, usdPerMonth, type Pricing } from '../../domain/plan-summary.js';
 import type { UnreadableAccount } from './member-usage.js';
 import type { SourceStatus } from '../../domain/usage-sources.js';
 import type { PinFact } from '../../domain/facts.js';
@@ -70,7 +70,7 @@ export function byAction(images: readonly Pick<SweepImage, 'action'>[], fallback
 }
 
 /** Per-repository counts; bytes of image indexes are not counted (their size repeats their children's). */
-export function summarise(done: readonly PlannedImage[], failures: readonly PlannedImage[], later: readonly PlannedImage[], alreadyGone: readonly PlannedImage[], fallback: 'delete' | 'archive') {
+export function summarise(done: readonly PlannedImage[], failures: readonly PlannedImage[], later: readonly PlannedImage[], alreadyGone: readonly PlannedImage[], fallback: 'delete' | 'archive', pricing?: Pricing) {
   const repos = new Map<string, { repositoryName: string; images: number; bytes: number; failures: number; skippedByCap: number }>();
   const row = (name: string) => {
     if (!repos.has(name)) repos.set(name, { repositoryName: name, images: 0, bytes: 0, failures: 0, skippedByCap: 0 });
@@ -91,7 +91,7 @@ export function summarise(done: readonly PlannedImage[], failures: readonly Plan
     repositories,
     totals: {
       images: done.length, ...byAction(done.map((p) => ({ ...(p.disposal && { action: p.disposal }) })), fallback), alreadyGone: alreadyGone.length, bytes, failures: failures.length, skippedByCap: later.length,
-      usdPerMonthSaved: usdPerMonth(deletedBytes),
+      usdPerMonthSaved: usdPerMonth(deletedBytes, pricing),
     },
   };
 }

@@ -163,7 +163,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     const { ready, waiting } = await splitByNotice(deps.announcements, deps.config, scope, deletable, now);
     const { now: batch, later } = orderDeletions(ready, options.cap ?? deps.config.sweep.maxDeletionsPerRun);
     const { done, alreadyGone, failed } = lease ? await act({ ...deps, beforeCall: () => lease.renew() }, scope, batch, options.runId, now) : { done: batch, alreadyGone: [], failed: [] };
-    const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later, alreadyGone, deps.config.sweep.action);
+    const { repositories, totals } = summarise(done, failed.map((f) => f.planned), later, alreadyGone, deps.config.sweep.action, deps.config.pricing);
     // A stale usage source keeps protecting what it last reported; the report says so (and the alarm fires).
     const staleSources = (facts.sources ?? []).map((s) => sourceStatus(s, deps.config, now)).filter((s) => s.stale);
     staleSources.forEach((s) => deps.warn?.(staleSourceWarning(s, now)));

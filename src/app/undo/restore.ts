@@ -18,6 +18,8 @@ export interface RestoredImage {
   readonly imageDigest?: string;
   readonly imageTags: readonly string[];
   readonly status: RestoreStatus;
+  /** Its size, for the restore's cost (restored or about to be). */
+  readonly imageSizeInBytes?: number;
   readonly reason?: string;
   /** Restored because it belongs to this image (a child of the index asked for, an artifact of it). */
   readonly with?: string;
@@ -67,7 +69,7 @@ export async function restoreImages(deps: RestoreDeps, scope: Scope, targets: re
       if (parents.length > 0) notes.set(image.imageDigest, `its image index ${parents.map((p) => `${p.imageDigest} [${p.imageTags.join(', ') || 'untagged'}]`).join(', ')} stays archived: a pull through it still fails until it is restored too`);
     }
     const shown = (i: ImageFact) => ({
-      repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, ...(partOf.has(i.imageDigest) && { with: partOf.get(i.imageDigest)! }), ...(notes.has(i.imageDigest) && { reason: notes.get(i.imageDigest)! }),
+      repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, imageSizeInBytes: i.imageSizeInBytes, ...(partOf.has(i.imageDigest) && { with: partOf.get(i.imageDigest)! }), ...(notes.has(i.imageDigest) && { reason: notes.get(i.imageDigest)! }),
     });
     if (o.dryRun) {
       results.push(...archived.map((i) => ({ ...shown(i), status: 'would restore' as const })));
