@@ -27,6 +27,7 @@ const OPTIONS = {
   source: { type: 'string' },
   expires: { type: 'string' },
   'from-kubernetes': { type: 'boolean', default: false },
+  'from-ecrm': { type: 'string' },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   url: { type: 'string' },
@@ -57,6 +58,7 @@ export interface Flags {
   force: boolean;
   'override-dry-run': boolean;
   'dry-run': boolean;
+  'from-ecrm'?: string;
   preview: boolean;
   since?: string;
   'webhook-url'?: string;
