@@ -7,6 +7,8 @@ import { serviceFact } from '../snapshot/to-facts.js';
 const ECS_APIS = [
   'RegisterTaskDefinition', 'DeregisterTaskDefinition', 'DeleteTaskDefinitions', 'CreateService', 'UpdateService', 'DeleteService',
   'CreateTaskSet', 'UpdateServicePrimaryTaskSet', 'DeleteTaskSet',
+  // ECS Express Mode (App Runner's successor): an Express service is an ECS service; its calls ask for it to be read again.
+  'CreateExpressGatewayService', 'UpdateExpressGatewayService', 'DeleteExpressGatewayService',
 ] as const;
 const LAMBDA_APIS = ['CreateFunction', 'UpdateFunctionCode', 'PublishVersion', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'DeleteFunction'] as const;
 const ECR_APIS = ['DeleteRepository'] as const;
@@ -59,10 +61,11 @@ function ecs(api: (typeof ECS_APIS)[number], req: Record<string, unknown> | null
     default: {
       const service = pick(res, 'service') as Record<string, unknown> | undefined;
       const serviceArn = typeof service?.serviceArn === 'string' ? service.serviceArn : undefined;
-      const cluster = (typeof service?.clusterArn === 'string' ? service.clusterArn : undefined) ?? (pick(req, 'cluster') as string | undefined) ?? 'default';
+      // An Express service names its cluster `cluster` (a name or an ARN); an ECS service `clusterArn`.
+      const cluster = (typeof service?.clusterArn === 'string' ? service.clusterArn : undefined) ?? (typeof service?.cluster === 'string' ? service.cluster : undefined) ?? (pick(req, 'cluster') as string | undefined) ?? 'default';
       const carried = api === 'CreateService' || api === 'UpdateService' ? serviceSchema.safeParse(service) : undefined;
       return {
-        kind: 'service-changed', cluster, service: serviceArn ?? need(pick(req, 'service') ?? pick(req, 'serviceName'), 'requestParameters.service'),
+        kind: 'service-changed', cluster, service: serviceArn ?? need(pick(req, 'service') ?? pick(req, 'serviceName') ?? pick(req, 'serviceArn'), 'requestParameters.service'),
         ...(carried?.success && carried.data.deployments && { carried: serviceFact(carried.data) }),
       };
     }

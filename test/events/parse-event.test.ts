@@ -133,6 +133,18 @@ describe('CloudTrail API calls', () => {
     expect(change(cloudTrailEvent('ecs', name, { requestParameters: { cluster: 'prod', service: 'web' }, ...withResponse }))).toMatchObject({ kind: 'service-changed' });
   });
 
+  it('ECS Express Mode calls (CreateExpressGatewayService and the rest, documented shapes) ask for the Express service to be read again (issue 35)', () => {
+    // ECSExpressGatewayService: cluster (a name or an ARN), serviceName, serviceArn, activeConfigurations[].primaryContainer.image.
+    const service = {
+      cluster: 'default', serviceName: 'shop', serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/default/shop', status: { statusCode: 'ACTIVE' },
+      activeConfigurations: [{ serviceRevisionArn: 'arn:aws:ecs:us-east-1:123456789012:service-revision/default/shop/1', primaryContainer: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1.0', containerPort: 80 } }],
+    };
+    expect(change(cloudTrailEvent('ecs', 'CreateExpressGatewayService', { requestParameters: { serviceName: 'shop', primaryContainer: { image: service.activeConfigurations[0]!.primaryContainer.image } }, responseElements: { service } })))
+      .toEqual({ kind: 'service-changed', cluster: 'default', service: service.serviceArn });
+    expect(change(cloudTrailEvent('ecs', 'UpdateExpressGatewayService', { requestParameters: { serviceArn: service.serviceArn }, responseElements: { service } }))).toMatchObject({ kind: 'service-changed', service: service.serviceArn });
+    expect(change(cloudTrailEvent('ecs', 'DeleteExpressGatewayService', { requestParameters: { serviceArn: service.serviceArn } }))).toMatchObject({ kind: 'service-changed', service: service.serviceArn });
+  });
+
   it('Lambda calls match their versioned event names', () => {
     expect(change(cloudTrailEvent('lambda', 'UpdateFunctionCode20150331v2', { requestParameters: { functionName: 'thumbnailer', imageUri: 'x' }, responseElements: { functionName: 'thumbnailer', version: '$LATEST', packageType: 'Image' } })))
       .toEqual({ kind: 'lambda-versions-changed', functionName: 'thumbnailer', versions: ['$LATEST'] });

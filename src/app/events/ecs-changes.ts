@@ -82,6 +82,14 @@ export async function serviceChanged(ctx: EventContext, change: Change<'service-
   const serviceArn = read?.service.serviceArn ?? serviceArnOf(ctx, change.cluster, change.service);
   for (const revision of read?.revisions ?? []) await ctx.ledger.applyFact(ctx.scope, 'service-revision', revision.serviceRevisionArn, revision, ctx.at);
   if (read?.deployment) await ctx.ledger.applyFact(ctx.scope, 'service-deployment', read.deployment.serviceDeploymentArn, read.deployment, ctx.at);
+  // A revision it deploys that the ledger never heard registered (ECS registers an Express service's own, and a
+  // RegisterTaskDefinition event may be lost): read its family now, so that what the service runs is known at once.
+  if (lookups) {
+    for (const d of read?.service.deployments ?? []) {
+      const key = taskDefinitionKey(d.taskDefinition);
+      if (!(await ctx.ledger.getFact(ctx.scope, 'task-definition', key))) await taskFamilyChanged(ctx, { kind: 'task-family-changed', family: key.slice(0, key.lastIndexOf(':')) });
+    }
+  }
   const result = await ctx.ledger.applyFact(ctx.scope, 'service', serviceArn, read?.service, ctx.at);
   if (!result.applied || !result.previous || result.previous.deleted) return;
   const before = new Set((result.previous.fact.deployments as Array<{ taskDefinition: string }> | undefined ?? []).map((d) => taskDefinitionKey(d.taskDefinition)));
