@@ -247,6 +247,8 @@ describe('the organisation stack as deployed (stage production-eu, ap-southeast-
 describe('the roles of both stacks', () => {
   it('allow every call each function made, and grant nothing no function used (but the reviewed list)', async () => {
     for (const { stack } of runs) expect(stack.template.unattachedRoles, 'a role no function runs with').toEqual([]);
+    // Every call was made inside the invocation credited with it (no call ran on after its invocation ended).
+    for (const { name, stack } of runs) expect(stack.cloud.strayCalls, `${name}: calls outside their invocation`).toEqual([]);
     const findings = await checkRoles(runs);
     expect(findings.denied, findings.denied.join('\n')).toEqual([]);
     expect(findings.unused, findings.unused.join('\n')).toEqual([]);

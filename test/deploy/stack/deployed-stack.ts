@@ -87,12 +87,14 @@ export class DeployedStack {
       }
       return write(chunk, ...(rest as []));
     }) as typeof process.stdout.write);
-    this.cloud.running = fn;
+    // Each call is credited to the invocation whose async context made it; one made after this one ended is refused.
+    const invocation = { fn, ended: false };
     try {
       vi.resetModules();
       const module = await import(pathToFileURL(resolve(packaged.module)).href);
-      return await module[packaged.exportName](event, { getRemainingTimeInMillis: () => options.remainingMs ?? 900_000, functionName: `ecr-ledger-${fn}`, awsRequestId: 'request' });
+      return await this.cloud.invocation.run(invocation, () => module[packaged.exportName](event, { getRemainingTimeInMillis: () => options.remainingMs ?? 900_000, functionName: `ecr-ledger-${fn}`, awsRequestId: 'request' }));
     } finally {
+      invocation.ended = true;
       log.mockRestore();
       stdout.mockRestore();
       for (const [k, v] of Object.entries(saved)) {

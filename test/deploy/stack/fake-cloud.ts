@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { AccountClient } from '@aws-sdk/client-account';
 import { AppRunnerClient } from '@aws-sdk/client-apprunner';
 import { BatchClient } from '@aws-sdk/client-batch';
@@ -62,8 +63,10 @@ export class FakeCloud {
   readonly objects = new Map<string, string>();
   readonly parameters = new Map<string, string>();
   organizationId?: string;
-  /** The function whose calls are being recorded. */
-  running = '';
+  /** The invocation a call belongs to, through the async context that made it (never a global "current function"). */
+  readonly invocation = new AsyncLocalStorage<{ readonly fn: string; ended: boolean }>();
+  /** Calls made after the invocation that made them had ended, or (but the test's own ledger reads) outside any: each a failure. */
+  readonly strayCalls: string[] = [];
   private restore: Array<() => void> = [];
 
   constructor(readonly home: FakeAccount, readonly readerRoleName: string) {
@@ -87,7 +90,14 @@ export class FakeCloud {
         const accountId = /^ASIA(\d{12})$/.exec(accessKeyId)?.[1] ?? cloud.home.accountId;
         const name = (command.clientCommand ?? command).constructor.name.replace(/Command$/, '');
         const action = AUTHORISED_AS[`${prefix}:${name}`] ?? `${prefix}:${name}`;
-        for (const resource of resourcesOf(prefix, name, command.input, accountId, region)) cloud.calls.push({ fn: cloud.running, action, resource, accountId, region });
+        const invocation = cloud.invocation.getStore();
+        // The test reads the ledger itself between invocations (audit, facts): DynamoDB outside any invocation is its own.
+        if (!invocation && prefix === 'dynamodb') return original.call(this, command, ...rest);
+        if (!invocation || invocation.ended) {
+          cloud.strayCalls.push(`${action} ${invocation ? `by ${invocation.fn} after its invocation ended` : 'outside any invocation'}`);
+          throw awsError('ServiceUnavailable', `${action} made ${invocation ? 'after its invocation ended' : 'outside any invocation'}`, 503);
+        }
+        for (const resource of resourcesOf(prefix, name, command.input, accountId, region)) cloud.calls.push({ fn: invocation.fn, action, resource, accountId, region });
         if (prefix === 'dynamodb') return original.call(this, command, ...rest);
         return cloud.answer(prefix, name, command, accountId, region);
       };
