@@ -110,9 +110,19 @@ export function unreadableScopes(reach: RepositoryReach): UnreadableScope[] {
 export function reachKeeps(reach: RepositoryReach, keepIfShared: boolean, members: ReadonlySet<string>): string[] {
   const reasons: string[] = [];
   if (reach.unbounded !== undefined && keepIfShared) reasons.push(`repository shared with other accounts: ${reach.unbounded}; their use is invisible here (keepIfSharedWithOtherAccounts)`);
+  // Scopes blocked for the same reason are said once, together (an organisation's 57 unheld regions are one line).
+  const groups = new Map<string, Array<ReachedScope & { standing: { readable: false; why: string } }>>();
   for (const s of blockingScopes(reach, keepIfShared, members)) {
+    const key = `${s.via === 'policy' || s.via === 'organization' ? 'shared' : ''}|${s.standing.why}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const group of groups.values()) {
+    const s = group[0]!;
     const shared = s.via === 'policy' || s.via === 'organization' ? 'repository shared with other accounts: ' : '';
-    reasons.push(`${shared}a deletion reaches ${scopeText(s)} (${s.because}): ${s.standing.why}`);
+    if (group.length === 1) { reasons.push(`${shared}a deletion reaches ${scopeText(s)} (${s.because}): ${s.standing.why}`); continue; }
+    const named = group.slice(0, 5).map(scopeText).join(', ');
+    const because = new Set(group.map((g) => g.because)).size === 1 ? ` (${s.because})` : '';
+    reasons.push(`${shared}a deletion reaches ${group.length} account/regions${because} — for each, ${s.standing.why}: ${named}${group.length > 5 ? ` and ${group.length - 5} more` : ''}`);
   }
   return reasons;
 }
@@ -141,8 +151,13 @@ export function reachJson(reach: RepositoryReach) {
 /** What a reader of `explain` is told about each scope the reach counts. */
 export function reachLines(reach: RepositoryReach): string[] {
   const how = { live: 'read live now', ledger: 'held fresh in the ledger', snapshot: 'in the snapshot' } as const;
+  // Scopes that cannot be judged for the same reason are one line (an organisation's 57 unheld regions, not 57 lines).
+  const unjudged = new Map<string, ReachedScope[]>();
+  for (const s of reach.scopes) if (!s.standing.readable) unjudged.set(s.standing.why, [...(unjudged.get(s.standing.why) ?? []), s]);
+  const grouped = (s: ReachedScope) => !s.standing.readable && unjudged.get(s.standing.why)!.length > 1;
   return [
-    ...reach.scopes.map((s) => `${scopeText(s)}: ${s.because}; ${s.standing.readable ? how[s.standing.how] : `cannot be judged: ${s.standing.why}`}`),
+    ...reach.scopes.filter((s) => !grouped(s)).map((s) => `${scopeText(s)}: ${s.because}; ${s.standing.readable ? how[s.standing.how] : `cannot be judged: ${s.standing.why}`}`),
+    ...[...unjudged].filter(([, group]) => group.length > 1).map(([why, group]) => `${group.length} account/regions cannot be judged: ${why} (${group.slice(0, 5).map(scopeText).join(', ')}${group.length > 5 ? ` and ${group.length - 5} more` : ''})`),
     ...(reach.unbounded ? [`anyone: ${reach.unbounded}`] : []),
   ];
 }
