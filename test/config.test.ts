@@ -23,6 +23,8 @@ describe('config', () => {
       evidence: {},
       usageSources: { staleAfterHours: 24, sources: {} },
       restoreOnUse: true,
+      // us-east-1's published prices (2026), docs/config.md.
+      pricing: { standardUsdPerGbMonth: 0.1, archiveUsdPerGbMonth: 0.07, archiveTierTb: 150, archiveMinimumDays: 90, restoreUsdPerGb: 0.03 },
     });
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FakeKubernetes } from '../fakes/fake-kubernetes.js';
-import { DeployedStack, LocalEndpoint } from './stack/deployed-stack.js';
+import { DeployedStack, LocalEndpoint, memberTrust } from './stack/deployed-stack.js';
+import { trustAllows } from './stack/iam.js';
 import { apiCallFrom, customResource, sampleFrom, sqsEvent, urlRequest, type Origin } from './stack/events.js';
 import { applyEveryEvent, archiveInFake, archiving, digestOf, sweepInInvocations } from './stack/scenario-steps.js';
 import { checkRoles, type StackRun } from './stack/role-check.js';
@@ -241,6 +242,20 @@ describe('the organisation stack as deployed (stage production-eu, ap-southeast-
     } finally {
       cloudFormation.close();
     }
+  });
+});
+
+describe('the member reader role\'s trust, evaluated on every AssumeRole (issue 33, point 2)', () => {
+  it('lets the central functions that read members assume it, and no other role; a narrower trust refuses them', async () => {
+    const org = runs.find((r) => r.name === 'organisation')!.stack;
+    const member = [...org.cloud.accounts.keys()].find((id) => id !== org.cloud.home.accountId)!;
+    const reader = `arn:aws:iam::${member}:role/ecr-ledger-reader`;
+    expect(await org.cloud.trust!('reconcileScope', reader)).toBe(true);
+    expect(await org.cloud.trust!('sweep', reader)).toBe(true);
+    expect(await org.cloud.trust!('whoUses', reader)).toBe(false); // a central role the trust does not name
+    // The same roles, judged by a trust written for another stage: refused (the stack test fails on a narrowed trust).
+    const narrowed = memberTrust(org.cloud.home.accountId, 'other-stage', org.template.region);
+    expect(await trustAllows(narrowed, `arn:aws:iam::${org.cloud.home.accountId}:role/${org.template.functions.get('reconcileScope')!.roleName}`, reader, member)).toBe(false);
   });
 });
 

@@ -68,6 +68,10 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
   const envelope = (detailType: string, source: string, detail: object, resources: string[] = []) => bus.envelope(now().toISOString(), detailType, source, detail, resources);
   const ecrAction = (detail: object) => envelope('ECR Image Action', 'aws.ecr', { result: 'SUCCESS', 'repository-name': REPO, ...detail });
   const tagged = (tag: string) => account.ecr.digestOf(REPO, tag);
+  /** The image is gone from ECR: every tag that named it ends (in the truth as in ECR). */
+  const untagAll = (d: string, at = nowMs()) => {
+    for (const [tag, history] of truth.tagged) if (history.some((h) => h.to === undefined && h.digest === d)) truth.tag(tag, undefined, at);
+  };
   const present = (d: string) => account.ecr.hasImage(REPO, d);
 
   const push = async (tag: string, imageDigest: string, media = OCI_IMAGE, manifest?: object) => {
@@ -100,6 +104,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         const d = tagged(o.tag);
         if (!d || truth.children.has(d)) break; // an index is pushed again with its children: not modelled
         account.ecr.removeImage(REPO, d);
+        untagAll(d); // ECR deletes the image with every tag that named it
         truth.pulledAt.delete(d); // ECR's record of its pulls goes with it (a pull the ledger read stays evidence)
         const deleted = ecrAction({ 'image-digest': d, 'action-type': 'DELETE' });
         if (o.deleteEvent === 'late') bus.hold(deleted);
@@ -194,7 +199,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         const deletedAt = nowMs();
         const usedWhenDeleted = truth.inUse(d, deletedAt);
         account.ecr.removeImage(REPO, d);
-        truth.tag(o.tag, undefined, deletedAt);
+        untagAll(d, deletedAt);
         // (5) Told when applied, if something used it then (at once: when it went).
         await emit(ecrAction({ 'image-digest': d, 'action-type': 'DELETE', ...(o.withTag && { 'image-tag': o.tag }) }), o.delivery, async () => {
           const used = nowMs() === deletedAt ? usedWhenDeleted : truth.inUse(d, nowMs());
@@ -258,7 +263,7 @@ export async function play(t: Timeline, o: { inspect?: (ledger: DynamoDbLedger, 
         await sweepNow(raced);
         account.ecr.beforeChange = undefined;
         for (const d of raced) {
-          for (const [tag, history] of truth.tagged) if (history.some((h) => h.to === undefined && h.digest === d)) truth.tag(tag, undefined, nowMs());
+          untagAll(d);
           await emit(ecrAction({ 'image-digest': d, 'action-type': 'DELETE' }), o.delivery, async () => {
             if (truth.inUse(d, nowMs()) && !told.has(d)) violations.push(`${iso()}: ${short(d)} was deleted outside ecr-ledger while in use, and nobody was told`);
           });

@@ -8,7 +8,18 @@ import { ensureLedgerTable } from '../../../src/adapters/ledger-table.js';
 import { DynamoDbLedger } from '../../../src/adapters/dynamodb-ledger.js';
 import type { FakeAccount } from '../../fakes/fake-account.js';
 import { FakeCloud } from './fake-cloud.js';
+import { trustAllows } from './iam.js';
 import { readPackagedStack, type PackagedStack } from './packaged-stack.js';
+import { readCfnYaml } from '../../support/cfn-yaml.js';
+
+/** The member reader role's trust statements (deploy/member-account.yml, no operator roles) for a central stack. */
+export function memberTrust(central: string, stage: string, region: string): unknown[] {
+  const doc = readCfnYaml<{ Resources: { ReaderRole: { Properties: { AssumeRolePolicyDocument: { Statement: unknown[] } } } } }>('deploy/member-account.yml').Resources.ReaderRole.Properties.AssumeRolePolicyDocument;
+  const sub = (v: unknown): unknown => (typeof v === 'string' ? v : Array.isArray(v) ? v.map(sub)
+    : v && typeof v === 'object' && 'Fn::Sub' in v ? String((v as Record<string, string>)['Fn::Sub']).replaceAll('${AWS::Partition}', 'aws').replaceAll('${CentralAccountId}', central).replaceAll('${CentralStage}', stage).replaceAll('${CentralRegion}', region)
+      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sub(x)])) : v);
+  return doc.Statement.filter((s) => !(s && typeof s === 'object' && 'Fn::If' in s)).map(sub);
+}
 
 /** Requests a local HTTP endpoint received (the advance notice's webhook, CloudFormation's response URL). */
 export class LocalEndpoint {
@@ -52,6 +63,10 @@ export class DeployedStack {
     const db = await startEmbeddedDynamoDb();
     await ensureLedgerTable(db.client, template.ref('LedgerTable'));
     const cloud = new FakeCloud(home, readerRoleName);
+    // Every AssumeRole of a member's reader role is judged by the member template's trust policy (issue 33, point 2).
+    const stage = template.ref('LedgerTable').replace(/^ecr-ledger-/, '');
+    const trust = memberTrust(home.accountId, stage, template.region);
+    cloud.trust = (fn, roleArn) => trustAllows(trust, `arn:aws:iam::${home.accountId}:role/${template.functions.get(fn)!.roleName}`, roleArn, /^arn:aws:iam::(\d{12}):/.exec(roleArn)![1]!);
     cloud.install();
     return new DeployedStack(template, cloud, db);
   }

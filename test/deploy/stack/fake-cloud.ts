@@ -65,6 +65,8 @@ export class FakeCloud {
   organizationId?: string;
   /** The invocation a call belongs to, through the async context that made it (never a global "current function"). */
   readonly invocation = new AsyncLocalStorage<{ readonly fn: string; ended: boolean }>();
+  /** Whether the member reader role's trust policy lets the role of function `fn` assume `roleArn` (evaluated on every AssumeRole). */
+  trust?: (fn: string, roleArn: string) => Promise<boolean>;
   /** Calls made after the invocation that made them had ended, or (but the test's own ledger reads) outside any: each a failure. */
   readonly strayCalls: string[] = [];
   private restore: Array<() => void> = [];
@@ -99,7 +101,7 @@ export class FakeCloud {
         }
         for (const resource of resourcesOf(prefix, name, command.input, accountId, region)) cloud.calls.push({ fn: invocation.fn, action, resource, accountId, region });
         if (prefix === 'dynamodb') return original.call(this, command, ...rest);
-        return cloud.answer(prefix, name, command, accountId, region);
+        return cloud.answer(prefix, name, command, accountId, region, invocation.fn);
       };
       this.restore.push(() => { client.prototype.send = original; });
     }
@@ -109,7 +111,7 @@ export class FakeCloud {
     for (const undo of this.restore.splice(0)) undo();
   }
 
-  private async answer(prefix: string, name: string, command: Command, accountId: string, region: string): Promise<unknown> {
+  private async answer(prefix: string, name: string, command: Command, accountId: string, region: string, fn: string): Promise<unknown> {
     const input = command.input;
     if (FAKE_CLIENT[prefix]) {
       const account = this.accounts.get(accountId);
@@ -121,6 +123,8 @@ export class FakeCloud {
       case 'sts:AssumeRole': {
         const match = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(input.RoleArn ?? '');
         if (!match || match[2] !== this.readerRoleName || !this.accounts.has(match[1]!)) throw awsError('AccessDenied', `not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`, 403);
+        // The member's trust policy, as deploy/member-account.yml writes it, decides (not the role's name alone).
+        if (this.trust && !(await this.trust(fn, input.RoleArn))) throw awsError('AccessDenied', `${fn}'s role is not trusted to perform: sts:AssumeRole on resource: ${input.RoleArn}`, 403);
         return { Credentials: { AccessKeyId: `ASIA${match[1]}`, SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3_600_000) } };
       }
       case 'organizations:ListAccounts': return { Accounts: [...this.accounts.keys()].sort().map((Id) => ({ Id, State: 'ACTIVE' })) };
