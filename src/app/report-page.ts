@@ -9,7 +9,7 @@ import type { SweepStore } from './ports.js';
 export async function ledgerReportPage(deps: { store: SweepStore; config: Config }, view: FactView, now: string, source: string): Promise<{ html: string; data: ReportData }> {
   const plan = planReport(view, deps.config, now);
   const scope = view.facts.scope;
-  const data = reportData({ plan, audit: await deps.store.audit(scope, { now }), scope, source });
+  const data = reportData({ plan, audit: await deps.store.audit(scope, { now }), scope, source, pricing: deps.config.pricing });
   return { html: renderReportHtml(data), data };
 }
 

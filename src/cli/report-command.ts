@@ -18,7 +18,7 @@ export async function reportCommand(flags: Flags, io: Io): Promise<number> {
     const now = nowOf(flags, io, source.defaultNow);
     const plan = planReport(source.view, cfg, now);
     const from = describeSource(flags);
-    const data = reportData({ plan, audit: (await source.audit?.(now)) ?? [], scope: source.view.facts.scope, source: from });
+    const data = reportData({ plan, audit: (await source.audit?.(now)) ?? [], scope: source.view.facts.scope, source: from, pricing: cfg.pricing });
     await mkdir(flags.out, { recursive: true });
     const page = join(flags.out, 'index.html');
     await writeFile(page, renderReportHtml(data));

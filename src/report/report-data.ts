@@ -1,7 +1,7 @@
 import type { PlanReport } from '../app/plan.js';
 import type { AuditRecord } from '../app/ports.js';
 import type { ImageView } from '../app/views.js';
-import { usdPerMonth } from '../domain/plan-summary.js';
+import { usdPerMonth, DEFAULT_PRICING, type Pricing } from '../domain/plan-summary.js';
 import type { Scope } from '../domain/facts.js';
 
 const DAY_MS = 86_400_000;
@@ -13,6 +13,8 @@ export interface ReportData {
   readonly scope: Scope;
   readonly source: string;
   readonly totals: { readonly images: number; readonly bytes: number; readonly usdPerMonth: number; readonly toDelete: number; readonly bytesToDelete: number; readonly usdPerMonthSaved: number };
+  /** The standard storage price the money is at (config `pricing.standardUsdPerGbMonth`). */
+  readonly usdPerGbMonth: number;
   readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly usdPerMonth: number; readonly toDelete: number; readonly bytesToDelete: number }>;
   /** What the plan deletes now (the next sweep's candidates, before its cap and live check). */
   readonly scheduled: ReadonlyArray<{ readonly repositoryName: string; readonly imageDigest: string; readonly imageTags: readonly string[]; readonly imagePushedAt: string; readonly imageSizeInBytes: number; readonly reasons: readonly string[] }>;
@@ -45,15 +47,17 @@ function storageHistory(images: readonly ImageView[], audit: readonly AuditRecor
 }
 
 /** The report's data from a plan and the audit trail (empty for a snapshot or live source, which have none). */
-export function reportData(input: { plan: PlanReport; audit: readonly AuditRecord[]; scope: Scope; source: string; days?: number }): ReportData {
+export function reportData(input: { plan: PlanReport; audit: readonly AuditRecord[]; scope: Scope; source: string; days?: number; pricing?: Pricing }): ReportData {
   const { plan } = input;
+  const pricing = input.pricing ?? DEFAULT_PRICING;
   return {
     schemaVersion: 1,
     generatedAt: plan.now,
     scope: input.scope,
     source: input.source,
-    totals: { images: plan.totals.images, bytes: plan.totals.bytes, usdPerMonth: usdPerMonth(plan.totals.bytes), toDelete: plan.totals.toDelete, bytesToDelete: plan.totals.bytesToDelete, usdPerMonthSaved: plan.totals.usdPerMonthSaved },
-    repositories: plan.repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.images, bytes: r.bytes, usdPerMonth: usdPerMonth(r.bytes), toDelete: r.toDelete, bytesToDelete: r.bytesToDelete })),
+    usdPerGbMonth: pricing.standardUsdPerGbMonth,
+    totals: { images: plan.totals.images, bytes: plan.totals.bytes, usdPerMonth: usdPerMonth(plan.totals.bytes, pricing), toDelete: plan.totals.toDelete, bytesToDelete: plan.totals.bytesToDelete, usdPerMonthSaved: plan.totals.usdPerMonthSaved },
+    repositories: plan.repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.images, bytes: r.bytes, usdPerMonth: usdPerMonth(r.bytes, pricing), toDelete: r.toDelete, bytesToDelete: r.bytesToDelete })),
     scheduled: plan.images.filter((i) => i.action === 'delete').map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, imagePushedAt: i.imagePushedAt, imageSizeInBytes: i.imageSizeInBytes, reasons: i.reasons })),
     images: plan.images.map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, action: i.action, referrers: i.referrers })),
     history: storageHistory(plan.images, input.audit, plan.now, input.days ?? 90),

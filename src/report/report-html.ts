@@ -85,7 +85,7 @@ ${data.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${data.warn
 <tbody>
 ${repositoryRows(data)}
 </tbody></table>
-<p><small>USD/month at $0.10 per GB-month, an upper bound: ECR stores layers shared between images once.</small></p></section>
+<p><small>USD/month at $${data.usdPerGbMonth.toFixed(2)} per GB-month (config pricing), an upper bound: ECR stores layers shared between images once.</small></p></section>
 <section><h2>Storage over time</h2>${storageChart(data.history)}</section>
 <section><h2>Scheduled deletions</h2>
 <table id="scheduled"><thead><tr><th>Repository</th><th>Digest</th><th>Tags</th><th>Pushed</th><th class="n">Size</th></tr></thead>

@@ -65,6 +65,15 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     expect((await stat(shot)).size).toBeGreaterThan(10_000);
     expect(problems).toEqual([]);
     await page.close();
+
+    // The money is at the config's price (issue 35): another standard price, another figure and its note.
+    const priced = join(dir, 'priced.yaml');
+    await writeFile(priced, `${await readFile(CONFIG, 'utf8')}\npricing:\n  standardUsdPerGbMonth: 0.2\n`);
+    const out2 = join(dir, 'report-priced');
+    expect((await cli(['report', '--ledger', ledger, '--config', priced, ...now, '--out', out2], '2026-11-30T00:00:00Z')).code).toBe(0);
+    const html = await readFile(join(out2, 'index.html'), 'utf8');
+    expect(html).toContain('USD/month at $0.20 per GB-month (config pricing)');
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain('USD/month at $0.10 per GB-month (config pricing)');
   });
 
   it('escapes what it shows: a tag that looks like markup stays text', async () => {
