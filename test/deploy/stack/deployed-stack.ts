@@ -9,6 +9,7 @@ import { DynamoDbLedger } from '../../../src/adapters/dynamodb-ledger.js';
 import type { FakeAccount } from '../../fakes/fake-account.js';
 import { FakeCloud } from './fake-cloud.js';
 import { trustAllows } from './iam.js';
+import { callAllowed } from './role-check.js';
 import { readPackagedStack, type PackagedStack } from './packaged-stack.js';
 import { readCfnYaml } from '../../support/cfn-yaml.js';
 
@@ -67,6 +68,13 @@ export class DeployedStack {
     const stage = template.ref('LedgerTable').replace(/^ecr-ledger-/, '');
     const trust = memberTrust(home.accountId, stage, template.region);
     cloud.trust = (fn, roleArn) => trustAllows(trust, `arn:aws:iam::${home.accountId}:role/${template.functions.get(fn)!.roleName}`, roleArn, /^arn:aws:iam::(\d{12}):/.exec(roleArn)![1]!);
+    // Every call is judged by the role it is made with as it is made (cached: the same call is judged once).
+    const judged = new Map<string, Promise<boolean>>();
+    cloud.authorize = (fn, accountId, action, resource) => {
+      const key = `${fn} ${accountId} ${action} ${resource}`;
+      if (!judged.has(key)) judged.set(key, callAllowed(template, cloud, fn, accountId, action, resource));
+      return judged.get(key)!;
+    };
     cloud.install();
     return new DeployedStack(template, cloud, db);
   }

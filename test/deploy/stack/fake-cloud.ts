@@ -65,6 +65,8 @@ export class FakeCloud {
   organizationId?: string;
   /** The invocation a call belongs to, through the async context that made it (never a global "current function"). */
   readonly invocation = new AsyncLocalStorage<{ readonly fn: string; ended: boolean }>();
+  /** Whether the role the call is made with (the function's own, or a member's reader role) allows it; cached by the caller. */
+  authorize?: (fn: string, accountId: string, action: string, resource: string) => Promise<boolean>;
   /** Whether the member reader role's trust policy lets the role of function `fn` assume `roleArn` (evaluated on every AssumeRole). */
   trust?: (fn: string, roleArn: string) => Promise<boolean>;
   /** Calls made after the invocation that made them had ended, or (but the test's own ledger reads) outside any: each a failure. */
@@ -99,7 +101,14 @@ export class FakeCloud {
           cloud.strayCalls.push(`${action} ${invocation ? `by ${invocation.fn} after its invocation ended` : 'outside any invocation'}`);
           throw awsError('ServiceUnavailable', `${action} made ${invocation ? 'after its invocation ended' : 'outside any invocation'}`, 503);
         }
-        for (const resource of resourcesOf(prefix, name, command.input, accountId, region)) cloud.calls.push({ fn: invocation.fn, action, resource, accountId, region });
+        const resources = resourcesOf(prefix, name, command.input, accountId, region);
+        for (const resource of resources) cloud.calls.push({ fn: invocation.fn, action, resource, accountId, region });
+        // Refused as AWS refuses it, at the moment it is made: the scenario sees what production would.
+        for (const resource of resources) {
+          if (cloud.authorize && !(await cloud.authorize(invocation.fn, accountId, action, resource))) {
+            throw awsError('AccessDeniedException', `User: ${invocation.fn} is not authorized to perform: ${action} on resource: ${resource}`, 400);
+          }
+        }
         if (prefix === 'dynamodb') return original.call(this, command, ...rest);
         return cloud.answer(prefix, name, command, accountId, region, invocation.fn);
       };

@@ -66,6 +66,17 @@ const contextOf = (stack: StackRun['stack'], call: { action: string; resource: s
   return call.action === 'sts:AssumeRole' && account !== undefined && stack.cloud.accounts.has(account) && account !== stack.cloud.home.accountId ? { 'aws:ResourceOrgID': stack.cloud.organizationId ?? MEMBERS_ORGANIZATION } : {};
 };
 
+/** Whether the role a call is made with allows it: the function's own role in the home account, a member's reader role elsewhere. */
+export async function callAllowed(template: DeployedStack['template'], cloud: DeployedStack['cloud'], fn: string, accountId: string, action: string, resource: string): Promise<boolean> {
+  const packaged = template.functions.get(fn);
+  if (!packaged) return false;
+  const own = accountId === cloud.home.accountId;
+  const statements = own ? packaged.statements : memberReaderStatements(accountId);
+  const role = own ? packaged.roleName : MEMBER_ROLE;
+  const context = contextOf({ cloud } as DeployedStack, { action, resource });
+  return allows(statements, `arn:aws:iam::${accountId}:role/${role}`, accountId, action, resource, context);
+}
+
 export async function checkRoles(runs: readonly StackRun[]) {
   const denied: string[] = [];
   const used = new Set<string>();
