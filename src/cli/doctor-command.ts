@@ -54,7 +54,7 @@ export async function doctorCommand(flags: Flags, io: Io): Promise<number> {
         },
       };
     },
-  }, { stage: flags.stage, region, config: cfg });
+  }, { stage: flags.stage, region, config: cfg, ...(flags.config !== undefined && { configFile: flags.config }) });
   print(io, flags, report, () => renderDoctor(report));
   return report.findings === 0 ? EXIT.ok : EXIT.partial;
 }

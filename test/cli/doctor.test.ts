@@ -56,6 +56,19 @@ describe('doctor (a deployed single-account stack)', () => {
     expect(checks.find((c) => c.check === 'dry run')!.detail).toMatch(/^on: the nightly sweep deletes nothing/);
     const text = await runAt(NOW, ['doctor', '--stage', 'ci', '--region', 'us-east-1', '--config', SINGLE.config]);
     expect(text.out).toContain('Every check holds.');
+    expect(checks.find((c) => c.check === 'config')).toMatchObject({ ok: true, detail: `the deployed config is ${SINGLE.config}'s` });
+  });
+
+  it('names each key where the deployed config differs from --config FILE (issue 34, point 3)', async () => {
+    await deployed(SINGLE);
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-doctor-config-'));
+    const other = join(dir, 'other.yaml');
+    await writeFile(other, `${readFileSync(SINGLE.config, 'utf8')}\necs:\n  keepLatestRevisions: 4\n`);
+    const result = await runAt(NOW, ['doctor', '--stage', SINGLE.stage, '--region', SINGLE.region, '--config', other, '-o', 'json']);
+    expect(result.code).toBe(5);
+    const config = (result.json().checks as Array<{ check: string; ok: boolean; detail: string }>).find((c) => c.check === 'config')!;
+    expect(config.ok).toBe(false);
+    expect(config.detail).toContain('ecs.keepLatestRevisions: 1 deployed, 4 in the file');
   });
 
   it('reports the last sweep from the ledger\'s run log', async () => {

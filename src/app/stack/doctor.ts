@@ -1,4 +1,5 @@
-import type { Config } from '../../config.js';
+import { parseConfig, type Config } from '../../config.js';
+import { configDifferences } from '../../domain/config-diff.js';
 import type { Scope } from '../../domain/facts.js';
 import { ASSUMING_FUNCTIONS, concreteChecks, functionLogicalId, grantStatement, roleLogicalId, stackFunctions, type StackValues } from '../../domain/stack-permissions.js';
 import { trusts } from '../../domain/trust-policy.js';
@@ -73,7 +74,7 @@ const finding = (check: string, detail: string, fix: string): DoctorCheck => ({ 
  * reader role, trust and forwarding rules; CloudTrail in each region; the ledger's layout, last reconcile and sweep;
  * and whether the sweep is still a dry run.
  */
-export async function runDoctor(deps: DoctorDeps, options: { stage: string; region: string; config: Config }): Promise<DoctorReport> {
+export async function runDoctor(deps: DoctorDeps, options: { stage: string; region: string; config: Config; configFile?: string }): Promise<DoctorReport> {
   const name = `ecr-ledger-${options.stage}`;
   const checks: DoctorCheck[] = [];
   const report = () => ({ stage: options.stage, stack: name, region: options.region, checks, findings: checks.filter((c) => !c.ok).length });
@@ -91,12 +92,27 @@ export async function runDoctor(deps: DoctorDeps, options: { stage: string; regi
   const sweepEnv = sweepFn ? await deps.central.functionEnvironment(sweepFn) : {};
   const values = stackValues(stack, { account, region: options.region, partition, config: options.config, managed: sweepEnv.MANAGED_REPOSITORIES });
   checks.push(...await roleChecks(deps, stack, values, account, partition));
+  if (options.configFile !== undefined) checks.push(configCheck(sweepEnv.ECR_LEDGER_CONFIG, options.config, options.configFile));
   checks.push(sweepEnv.DRY_RUN === 'false' ? ok('dry run', 'off: the nightly sweep deletes') : ok('dry run', 'on: the nightly sweep deletes nothing; redeploy with --param="dryRun=false" once its reports look right'));
   const table = stack.resources.LedgerTable;
   if (table) checks.push(...await ledgerChecks(deps, table, { accountId: account, region: options.region }, options.config));
   checks.push(trailCheck(`cloudtrail ${account}/${options.region}`, await deps.central.trails(options.region)));
   if (options.config.organization) checks.push(...await memberChecks(deps, stack, { account, region: options.region, partition, stage: options.stage }));
   return report();
+}
+
+/** The deployed config (the sweep's ECR_LEDGER_CONFIG) against the file given: each difference named. */
+function configCheck(deployedText: string | undefined, file: Config, path: string): DoctorCheck {
+  if (deployedText === undefined) return finding('config', 'the sweep function carries no ECR_LEDGER_CONFIG', 'deploy this version with --param="config=FILE"');
+  let deployed: Config;
+  try {
+    deployed = parseConfig(JSON.parse(deployedText));
+  } catch (error) {
+    return finding('config', `the deployed config cannot be read: ${(error as Error).message}`, `deploy again with --param="config=${path}"`);
+  }
+  const differences = configDifferences(deployed, file);
+  return differences.length === 0 ? ok('config', `the deployed config is ${path}'s`)
+    : finding('config', `the deployed config differs from ${path} in ${differences.length} key(s): ${differences.slice(0, 10).join('; ')}${differences.length > 10 ? `; and ${differences.length - 10} more` : ''}`, `deploy with --param="config=${path}" (or pass the file the stack was deployed with)`);
 }
 
 /** The values the required permissions' patterns name, from the deployed stack and the config. */
