@@ -82,6 +82,8 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
     throw new UsageError('the config says sweep.dryRun: true (the deployed sweep deletes nothing): this sweep deletes nothing either. Set sweep.dryRun: false, or give --override-dry-run to delete from here anyway');
   }
   refuseMovedClock(flags, 'sweep');
+  // A deleting run says which rules it judges with (--config or ECR_LEDGER_CONFIG).
+  if (flags.force && !flags.quiet) io.err(`judging with the config ${flags.config ?? '(none: every default)'}${cfg.stack?.managedRepositories ? `; deleting only in ${cfg.stack.managedRepositories.join(', ')}` : ''}`);
   // The stack's managed repositories, when the config names them: the CLI deletes nowhere the stack may not.
   const managed = cfg.stack?.managedRepositories ? managedRepositories(cfg.stack.managedRepositories.join(',')) : undefined;
   const rehearsal = flags.snapshot === undefined ? undefined : await readSnapshotFile(flags.snapshot);

@@ -94,6 +94,7 @@ describe('ecr-ledger sweep and history', () => {
     const kept = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', elsewhere, '--force', '--output', 'json');
     expect(kept.code, kept.err).toBe(0);
     expect(kept.err).toContain('outside the stack\'s managedRepositories: nothing is deleted there');
+    expect(kept.err).toContain(`judging with the config ${elsewhere}; deleting only in arn:aws:ecr:us-east-1:123456789012:repository/team-b/*`);
     expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
     const overridden = await cli(a, day(8), 'sweep', '--ledger', ledger, '--config', dry, '--force', '--override-dry-run');
     expect(overridden.code, overridden.err).toBe(0);
