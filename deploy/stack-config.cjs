@@ -160,6 +160,8 @@ async function stackConfig({ resolveVariable, options }) {
     webhook: notice.webhookParameter === undefined ? 'false' : 'true',
     // kms:Decrypt of the key that encrypts the webhook's SecureString, when it is a customer-managed one.
     webhookKms: notice.webhookKmsKeyArn === undefined ? 'false' : 'true',
+    // The alarm topic encrypted with a key the stack creates (config stack.alarmEncryption).
+    alarmEncryption: raw.stack?.alarmEncryption === true ? 'true' : 'false',
     webhookKmsKeyArn: notice.webhookKmsKeyArn ?? 'arn:aws:kms:us-east-1:000000000000:key/none',
   };
 }

@@ -6,6 +6,7 @@
 //   OrganizationDiscovery organizations:ListAccounts, …                 only with `organization.discover`
 //   NoticeWebhook         ssm:GetParameter of the webhook URL          only with `notice.webhookParameter`
 //   NoticeWebhookKey      kms:Decrypt of its customer-managed key      only with `notice.webhookKmsKeyArn`
+//   AlarmTopicKey         kms:GenerateDataKey/Decrypt of the topic key only with `stack.alarmEncryption`
 // (osls validates iamRoleStatements strictly, so CloudFormation conditions cannot do it there.)
 class TrimRoles {
   constructor(serverless) {
@@ -23,7 +24,16 @@ class TrimRoles {
       ...(stack.discover === 'true' ? [] : ['OrganizationDiscovery']),
       ...(stack.webhook === 'true' ? [] : ['NoticeWebhook']),
       ...(stack.webhookKms === 'true' ? [] : ['NoticeWebhookKey']),
+      ...(stack.alarmEncryption === 'true' ? [] : ['AlarmTopicKey']),
     ]);
+    // The alarm topic's own key exists only with stack.alarmEncryption.
+    if (stack.alarmEncryption !== 'true') {
+      // serverless.yml's own resources are merged into the compiled template after this hook: trimmed at their source.
+      for (const set of [resources, this.serverless.service.resources?.Resources ?? {}]) {
+        delete set.AlarmTopicKey;
+        if (set.AlarmTopic?.Properties) delete set.AlarmTopic.Properties.KmsMasterKeyId;
+      }
+    }
     for (const resource of Object.values(resources)) {
       if (resource.Type !== 'AWS::IAM::Role') continue;
       for (const policy of resource.Properties.Policies ?? []) {

@@ -119,6 +119,8 @@ export const configSchema = z.strictObject({
   stack: z
     .strictObject({
       /** ECR repository ARNs (wildcards allowed in the name), in the stack's account and region. */
+      /** The alarm topic encrypted with a KMS key the stack creates (its policy admits CloudWatch alarms). */
+      alarmEncryption: z.boolean().optional(),
       managedRepositories: z.array(z.string().regex(/^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/.+$/, 'expected an ECR repository ARN: arn:aws:ecr:REGION:ACCOUNT:repository/NAME (wildcards allowed in NAME)')).min(1).optional(),
     })
     .optional(),

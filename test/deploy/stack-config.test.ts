@@ -54,7 +54,7 @@ describe('the stack reads the CLI\'s config file, checked before anything is dep
     expect(grants.find((s) => s.Action.includes('sts:AssumeRole'))!.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::222222222222:role/platform-ecr-reader' }]);
     expect(grants.find((s) => s.Action.includes('ssm:GetParameter'))!.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/platform/slack-webhook' });
     // A SecureString under a customer-managed key needs kms:Decrypt of that key (issue 33, point 7).
-    expect(grants.find((s) => s.Action.includes('kms:Decrypt'))!.Resource).toBe('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect((grants as Array<{ Sid?: string; Resource: unknown }>).find((s) => s.Sid === 'NoticeWebhookKey')!.Resource).toBe('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
   }, 60_000);
 
   it('still takes the deprecated one-line retentionConfig, checked the same way', async () => {
@@ -128,5 +128,33 @@ describe('ecr-ledger config check', () => {
     expect(refused.code).toBe(2);
     expect(refused.err).toContain(`${bad}: sweep.maxDeletionsPerRun (line 2)`);
     expect((await run('config', 'lint', bad)).code).toBe(2);
+  });
+});
+
+describe('stack.alarmEncryption (issue 33, point 7)', () => {
+  it('encrypts the alarm topic with a key of its own that CloudWatch alarms may use, and lets the publishers use it', async () => {
+    const config = await file('encrypted.yaml', 'stack:\n  alarmEncryption: true\n  managedRepositories: ["arn:aws:ecr:us-east-1:123456789012:repository/team-a/*"]\n');
+    const result = await osls(`--param=config=${config}`);
+    expect(result.code, result.err).toBe(0);
+    const printed = JSON.parse(result.out);
+    expect(printed.custom.stack.alarmEncryption).toBe('true');
+    const resources = printed.resources.Resources;
+    expect(resources.AlarmTopic.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+    expect(resources.AlarmTopicKey.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
+    for (const fn of ['sweep', 'ecrEvents', 'reconcile', 'usageReports']) {
+      expect((printed.functions[fn].iamRoleStatements as Array<{ Sid?: string; Resource: unknown }>).find((st) => st.Sid === 'AlarmTopicKey')?.Resource, fn).toEqual({ 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] });
+    }
+  }, 60_000);
+
+  it('without it, packaging removes the key, the topic\'s key and every grant of it (deploy/trim-roles.cjs)', async () => {
+    const { default: TrimRoles } = await import('../../deploy/trim-roles.cjs' as string) as { default: new (s: unknown) => { trim(): void } };
+    const role = { Type: 'AWS::IAM::Role', Properties: { Policies: [{ PolicyDocument: { Statement: [{ Sid: 'AlarmTopicKey', Effect: 'Allow' }, { Effect: 'Allow', Action: 'sns:Publish' }] } }] } };
+    const compiled = { Resources: { SweepRole: role, AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { Ref: 'AlarmTopicKey' } } }, AlarmTopicKey: { Type: 'AWS::KMS::Key' } } };
+    const own = { AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { Ref: 'AlarmTopicKey' } } }, AlarmTopicKey: { Type: 'AWS::KMS::Key' } };
+    new TrimRoles({ service: { provider: { compiledCloudFormationTemplate: compiled }, custom: { stack: { organization: 'false', discover: 'false', webhook: 'false', webhookKms: 'false', alarmEncryption: 'false' } }, resources: { Resources: own } } }).trim();
+    expect(Object.keys(compiled.Resources).sort()).toEqual(['AlarmTopic', 'SweepRole']);
+    expect(Object.keys(own)).toEqual(['AlarmTopic']);
+    expect(own.AlarmTopic.Properties).toEqual({});
+    expect(role.Properties.Policies[0]!.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'sns:Publish' }]);
   });
 });
