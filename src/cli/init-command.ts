@@ -24,12 +24,7 @@ export async function initCommand(flags: Flags, io: Io): Promise<number> {
     const organization = flags.organization ? await starterOrganization(flags, io, source.view) : undefined;
     const starter = starterConfig(source.view, lifecycleCheck(source.view, cfg, now), from, organization);
     if (flags.out !== undefined && flags.out !== '-') {
-      try {
-        await writeFile(flags.out, starter.text, { flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedError(`${flags.out} exists: init never overwrites a file; move it away or give another --out`, { cause: error });
-        throw error;
-      }
+      await writeNew(flags.out, starter.text);
       reportWarnings(io, starter.warnings);
       print(io, flags, { out: flags.out, rules: starter.rules, repositories: starter.repositories, warnings: starter.warnings }, () =>
         `Wrote ${flags.out}: ${starter.rules} rule(s) for ${starter.repositories} repositories${starter.warnings.length ? `, ${starter.warnings.length} warning(s) (also in the file)` : ''}. Next: ecr-ledger plan --config ${flags.out} …`);
@@ -76,16 +71,21 @@ async function fromEcrmCommand(flags: Flags, file: string, io: Io): Promise<numb
   parseConfig(parse(converted.text) ?? {}); // what is written is a valid ecr-ledger config
   reportWarnings(io, converted.warnings);
   if (flags.out !== undefined && flags.out !== '-') {
-    try {
-      await writeFile(flags.out, converted.text, { flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedError(`${flags.out} exists: init never overwrites a file; move it away or give another --out`, { cause: error });
-      throw error;
-    }
+    await writeNew(flags.out, converted.text);
     print(io, flags, { out: flags.out, rules: converted.rules, warnings: converted.warnings }, () => `Wrote ${flags.out}: ${converted.rules} rule(s) converted from ${file}${converted.warnings.length ? `, ${converted.warnings.length} warning(s) (also in the file)` : ''}. Next: ecr-ledger plan --config ${flags.out} …`);
     return 0;
   }
   if (flags.output === 'json') print(io, flags, { config: converted.text, rules: converted.rules, warnings: converted.warnings }, () => '');
   else io.out(converted.text);
   return 0;
+}
+
+/** Writes `text` to a new file: init never overwrites one (exit 4). */
+async function writeNew(out: string, text: string): Promise<void> {
+  try {
+    await writeFile(out, text, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedError(`${out} exists: init never overwrites a file; move it away or give another --out`, { cause: error });
+    throw error;
+  }
 }
