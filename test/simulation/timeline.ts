@@ -10,10 +10,11 @@ export type Op =
   | { op: 'repush'; tag: string; deleteEvent: 'late' | 'lost' }
   /** The digest `from` names, pushed again (ECR still holds it) under `tag`: its PUSH event is the only news. */
   | { op: 'pushAgain'; from: string; tag: string }
-  | { op: 'run'; tag: string; byDigest: boolean }
+  /** A task starts (in the member account, when `member`: it pulls the registry's image through the grant). */
+  | { op: 'run'; tag: string; byDigest: boolean; member?: true }
   | { op: 'stop'; task: number; delivery: Delivery }
   /** A scheduled task's family registered (its one revision names the image by tag or by digest): each launch pulls it. */
-  | { op: 'schedule'; tag: string; byDigest: boolean }
+  | { op: 'schedule'; tag: string; byDigest: boolean; member?: true }
   /** A schedule retired: its family's revision deregistered. */
   | { op: 'unschedule'; which: number; delivery: Delivery }
   | { op: 'forget' }
@@ -28,7 +29,11 @@ export type Op =
   | { op: 'activate'; tag: string; delivery: Delivery }
   | { op: 'deliver' }
   | { op: 'notice' }
-  | { op: 'reconcile' }
+  /** The daily reconcile of every scope, or (`only`) of one: the other's ledger ages. */
+  | { op: 'reconcile'; only?: 'registry' | 'member' }
+  /** The member's reader role cannot be assumed (a broken StackSet, a denying SCP) until `memberUp`. */
+  | { op: 'memberDown' }
+  | { op: 'memberUp' }
   | { op: 'sweep' }
   /** A sweep during which someone deletes, outside ecr-ledger, the first image the sweep is about to delete or archive. */
   | { op: 'raceSweep'; delivery: Delivery }
@@ -45,6 +50,8 @@ export interface Setting {
   /** The advance notice's daysAhead, when the world announces deletions. */
   readonly notice?: number;
   readonly rates: { readonly lost: number; readonly late: number; readonly twice: number };
+  /** An organisation: a member account, in the registry's region or another, whose tasks pull through a grant. */
+  readonly member?: { readonly grant: 'account' | 'organization'; readonly region: string };
 }
 
 export interface Timeline {
@@ -62,6 +69,8 @@ export function generate(seed: number, length = 60): Timeline {
   const workload = root.stream('workload');
   const delivery = root.stream('delivery');
   const clock = root.stream('clock');
+  // Its own stream, drawn only in worlds with a member: the worlds without one stay as they were before it existed.
+  const org = root.stream('org');
   const archive = rules.chance(0.3);
   const setting: Setting = {
     graceDays: rules.int(0, 2),
@@ -72,6 +81,7 @@ export function generate(seed: number, length = 60): Timeline {
     maxDeletionsPerRun: rules.chance(0.3) ? rules.int(1, 3) : 500,
     ...(rules.chance(0.3) && { notice: rules.int(1, 2) }),
     rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
+    ...(org.chance(0.5) && { member: { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } }),
   };
   const deliver = (): Delivery => {
     const r = delivery.next();
@@ -110,8 +120,18 @@ export function generate(seed: number, length = 60): Timeline {
       case 'raceSweep': ops.push({ op: 'raceSweep', delivery: deliver() }); break;
       default: ops.push({ op: kind } as Op);
     }
+    if (setting.member) withMember(ops, org);
   }
   // Nights at the end, so that what nothing uses any more has time to go (the liveness figure).
+  if (setting.member) ops.push({ op: 'memberUp' });
   for (let night = 0; night < 6; night += 1) ops.push({ op: 'tick', hours: 24 }, { op: 'deliver' }, { op: 'reconcile' }, { op: 'notice' }, { op: 'sweep' });
   return { seed, setting, ops };
+}
+
+/** In a world with a member: the step just drawn may happen there, and the member's role may go and come back. */
+function withMember(ops: Op[], org: Rng): void {
+  const last = ops.at(-1)!;
+  if ((last.op === 'run' || last.op === 'schedule') && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true };
+  if (last.op === 'reconcile' && org.chance(0.3)) ops[ops.length - 1] = { op: 'reconcile', only: org.pick(['registry', 'member'] as const) };
+  if (org.chance(0.05)) ops.push({ op: org.chance(0.5) ? 'memberDown' : 'memberUp' });
 }

@@ -5,6 +5,9 @@ import type { Timeline } from './timeline.js';
 export const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 export const HOST = `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com`;
 export const REPO = 'app';
+/** A member account of the organisation (in worlds that have one): it pulls the registry's images through a grant. */
+export const MEMBER = '210987654321';
+export const ORGANIZATION_ID = 'o-simulated01';
 /** When every world starts. */
 export const START = Date.parse('2026-10-01T00:00:00Z');
 export const HOUR = 3_600_000;
@@ -28,5 +31,15 @@ export function configOf(t: Timeline): Config {
     repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: s.graceDays, keepTags: [], keepPulledWithinDays: s.keepPulledWithinDays, action: s.action, ...(s.deleteArchivedAfterDays && { deleteArchivedAfterDays: s.deleteArchivedAfterDays }) }],
     sweep: { minimumImageAgeHours: s.minimumImageAgeHours, maxDeletionsPerRun: s.maxDeletionsPerRun },
     ...(s.notice !== undefined && { notice: { daysAhead: s.notice } }),
+    ...(s.member && { organization: { id: ORGANIZATION_ID, accounts: [{ id: SCOPE.accountId, regions: [SCOPE.region] }, { id: MEMBER, regions: [s.member.region] }] } }),
   });
+}
+
+/** The registry repository's policy: the member may pull, named by account or through the organisation. */
+export function repositoryPolicy(grant: 'account' | 'organization'): string {
+  const pull = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+  const statement = grant === 'account'
+    ? { Sid: 'MemberPulls', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: pull }
+    : { Sid: 'OrganisationPulls', Effect: 'Allow', Principal: '*', Action: pull, Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION_ID } } };
+  return JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
 }
