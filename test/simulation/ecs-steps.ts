@@ -13,7 +13,7 @@ export const isEcsOp = (o: Op): o is EcsOp => ECS_OPS.has(o.op);
 const scopeOf = (account: FakeAccount): Scope => ({ accountId: account.accountId, region: account.region });
 
 /** A CloudTrail event recorded in `scope`'s account and region (a member's reaches the central bus forwarded). */
-function inScope<T extends ReturnType<typeof cloudTrailEvent>>(event: T, scope: Scope): T {
+export function inScope<T extends ReturnType<typeof cloudTrailEvent>>(event: T, scope: Scope): T {
   return { ...event, account: scope.accountId, region: scope.region, detail: { ...event.detail, awsRegion: scope.region, recipientAccountId: scope.accountId } };
 }
 
@@ -21,9 +21,9 @@ function inScope<T extends ReturnType<typeof cloudTrailEvent>>(event: T, scope: 
 export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
   const { truth } = sim;
   const accountFor = (member: boolean | undefined) => (member && sim.member ? sim.member.account : sim.registry);
-  const register = async (where: FakeAccount, family: string, revision: number, arn: string) => {
+  const register = async (where: FakeAccount, family: string, revision: number, arn: string, delivery: Delivery = 'now') => {
     const taskDefinition = { ...where.ecs.taskDefinitions.get(`${family}:${revision}`)!, taskDefinitionArn: arn };
-    await sim.emit(inScope(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: sim.iso(), requestParameters: { family }, responseElements: { taskDefinition } }), scopeOf(where)), 'now');
+    await sim.emit(inScope(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: sim.iso(), requestParameters: { family }, responseElements: { taskDefinition } }), scopeOf(where)), delivery);
   };
   switch (o.op) {
     case 'run': {
@@ -57,8 +57,8 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       const where = accountFor(o.member);
       const family = `cron${(sim.schedules += 1)}`;
       const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
-      // Heard at once: a registration nobody hears of cannot be promised anything (the reconcile reads it later).
-      await register(where, family, 1, where.ecs.addTaskDefinition(family, 1, { main: image }));
+      // The registry's registrations are heard at once; a member's may come late or never (its live read finds it).
+      await register(where, family, 1, where.ecs.addTaskDefinition(family, 1, { main: image }), o.delivery);
       truth.schedules.push({ family, ...(o.byDigest ? { digest: d } : { tag: o.tag }), from: sim.nowMs() });
       break;
     }

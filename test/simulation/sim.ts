@@ -47,6 +47,8 @@ export class Sim {
   hour = 0;
   builds = 0;
   schedules = 0;
+  /** The last version published of each function (`ACCOUNT/NAME`): Lambda never reuses a version number. */
+  readonly published = new Map<string, number>();
   lastCapped = Number.NEGATIVE_INFINITY;
 
   constructor(readonly timeline: Timeline, readonly engine: Engine) {
@@ -54,7 +56,7 @@ export class Sim {
     this.promises = { ...timeline.setting, stoppedTaskRetentionHours: this.config.ecs.stoppedTaskRetentionHours };
     this.ledger = new DynamoDbLedger(engine.client, engine.tableName);
     const member = timeline.setting.member;
-    this.registry.ecr.addRepository(REPO, member && repositoryPolicy(member.grant));
+    this.registry.ecr.addRepository(REPO, member && repositoryPolicy(member.grant, timeline.setting.lambda === true && member.region === SCOPE.region));
     this.registry.ecr.clock = this.now;
     if (member) {
       const scope = { accountId: MEMBER, region: member.region };

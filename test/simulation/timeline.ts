@@ -14,7 +14,8 @@ export type Op =
   | { op: 'run'; tag: string; byDigest: boolean; member?: true }
   | { op: 'stop'; task: number; delivery: Delivery }
   /** A scheduled task's family registered (its one revision names the image by tag or by digest): each launch pulls it. */
-  | { op: 'schedule'; tag: string; byDigest: boolean; member?: true }
+  /** `delivery`: how its RegisterTaskDefinition event travels (absent: at once). */
+  | { op: 'schedule'; tag: string; byDigest: boolean; member?: true; delivery?: Delivery }
   /** A schedule retired: its family's revision deregistered. */
   | { op: 'unschedule'; which: number; delivery: Delivery }
   | { op: 'forget' }
@@ -32,6 +33,10 @@ export type Op =
   /** The daily reconcile of every scope, or (`only`) of one: the other's ledger ages. */
   | { op: 'reconcile'; only?: 'registry' | 'member' }
   /** The member's reader role cannot be assumed (a broken StackSet, a denying SCP) until `memberUp`. */
+  /** New image code for a Lambda function (created if new; in the member account when `member`), then a version published. */
+  | { op: 'deployFunction'; fn: number; tag: string; member?: true; delivery: Delivery }
+  /** A function's oldest published version deleted, or (`all`) the whole function. */
+  | { op: 'deleteFunction'; fn: number; all: boolean; delivery: Delivery; member?: true }
   | { op: 'memberDown' }
   | { op: 'memberUp' }
   | { op: 'sweep' }
@@ -52,6 +57,8 @@ export interface Setting {
   readonly rates: { readonly lost: number; readonly late: number; readonly twice: number };
   /** An organisation: a member account, in the registry's region or another, whose tasks pull through a grant. */
   readonly member?: { readonly grant: 'account' | 'organization'; readonly region: string };
+  /** Lambda functions run the registry's images (in the member account too, when it is in the registry's region). */
+  readonly lambda?: true;
 }
 
 export interface Timeline {
@@ -71,6 +78,7 @@ export function generate(seed: number, length = 60): Timeline {
   const clock = root.stream('clock');
   // Its own stream, drawn only in worlds with a member: the worlds without one stay as they were before it existed.
   const org = root.stream('org');
+  const functions = root.stream('lambda');
   const archive = rules.chance(0.3);
   const setting: Setting = {
     graceDays: rules.int(0, 2),
@@ -81,6 +89,7 @@ export function generate(seed: number, length = 60): Timeline {
     maxDeletionsPerRun: rules.chance(0.3) ? rules.int(1, 3) : 500,
     ...(rules.chance(0.3) && { notice: rules.int(1, 2) }),
     rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
+    ...(functions.chance(0.5) && { lambda: true as const }),
     ...(org.chance(0.5) && { member: { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } }),
   };
   const deliver = (): Delivery => {
@@ -120,7 +129,8 @@ export function generate(seed: number, length = 60): Timeline {
       case 'raceSweep': ops.push({ op: 'raceSweep', delivery: deliver() }); break;
       default: ops.push({ op: kind } as Op);
     }
-    if (setting.member) withMember(ops, org);
+    if (setting.member) withMember(ops, org, setting);
+    if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
   }
   // Nights at the end, so that what nothing uses any more has time to go (the liveness figure).
   if (setting.member) ops.push({ op: 'memberUp' });
@@ -129,9 +139,26 @@ export function generate(seed: number, length = 60): Timeline {
 }
 
 /** In a world with a member: the step just drawn may happen there, and the member's role may go and come back. */
-function withMember(ops: Op[], org: Rng): void {
+function withMember(ops: Op[], org: Rng, setting: Setting): void {
   const last = ops.at(-1)!;
-  if ((last.op === 'run' || last.op === 'schedule') && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true };
+  if (last.op === 'run' && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true };
+  // A member's registration may come late or never (CloudTrail is best effort): the member's live read must find it.
+  if (last.op === 'schedule' && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true, delivery: deliveryOf(org, setting) };
   if (last.op === 'reconcile' && org.chance(0.3)) ops[ops.length - 1] = { op: 'reconcile', only: org.pick(['registry', 'member'] as const) };
   if (org.chance(0.05)) ops.push({ op: org.chance(0.5) ? 'memberDown' : 'memberUp' });
+}
+
+/** A Lambda step, drawn from its own stream (its deliveries too, at the world's rates). */
+function lambdaStep(functions: Rng, setting: Setting): Op {
+  const fn = functions.int(0, 1);
+  const where = setting.member && functions.chance(0.5) ? { member: true as const } : {};
+  if (functions.chance(0.6)) return { op: 'deployFunction', fn, tag: functions.pick(TAGS), delivery: deliveryOf(functions, setting), ...where };
+  return { op: 'deleteFunction', fn, all: functions.chance(0.3), delivery: deliveryOf(functions, setting), ...where };
+}
+
+/** How one event travels, at the world's rates. */
+function deliveryOf(rng: Rng, setting: Setting): Delivery {
+  const r = rng.next();
+  const { lost, late, twice } = setting.rates;
+  return r < lost ? 'lost' : r < lost + late ? 'late' : r < lost + late + twice ? 'twice' : 'now';
 }

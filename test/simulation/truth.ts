@@ -26,6 +26,8 @@ export class Truth {
   readonly tagged = new Map<string, Array<{ digest: string; from: number; to?: number }>>();
   /** Scheduled task families: each launch pulls what the revision names (a tag: whatever it names at launch). */
   readonly schedules: Array<{ family: string; tag?: string; digest?: string; from: number; to?: number }> = [];
+  /** Lambda function versions (`$LATEST` included): each runs its resolved digest while it exists; grace after it goes. */
+  readonly functionVersions: Array<{ fn: string; version: string; digest: string; tag: string; from: number; to?: number }> = [];
   /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */
   readonly tagRuns: Array<{ task: string; tag: string; from: number; to?: number }> = [];
 
@@ -46,7 +48,8 @@ export class Truth {
   inUse(digest: string, at: number): boolean {
     return this.usedThrough(digest).some((d) => this.runs.some((r) => r.digest === d && r.to === undefined)
       || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at)
-      || this.scheduledUses(d).some((u) => u.to === undefined));
+      || this.scheduledUses(d).some((u) => u.to === undefined)
+      || this.functionVersions.some((v) => v.digest === d && v.to === undefined));
   }
 
   /**
@@ -85,6 +88,10 @@ export class Truth {
         if (use.to === undefined) return `scheduled task family ${use.family} launches it${via}`;
         if (at < use.to + grace) return `scheduled task family ${use.family} launched it until ${iso(use.to)}: within graceDays${via}`;
       }
+      for (const v of this.functionVersions.filter((x) => x.digest === d)) {
+        if (v.to === undefined) return `function ${v.fn}:${v.version} runs it${via}`;
+        if (at < v.to + grace) return `function ${v.fn}:${v.version} was deleted at ${iso(v.to)}: within graceDays${via}`;
+      }
       const pulled = this.pulledAt.get(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined && at < pulled + o.keepPulledWithinDays * DAY) return `pulled at ${iso(pulled)}: within keepPulledWithinDays${via}`;
     }
@@ -113,16 +120,25 @@ export class Truth {
         if (use.to === undefined) return undefined;
         free = Math.max(free, use.to + grace);
       }
+      for (const v of this.functionVersions.filter((x) => x.digest === d)) {
+        if (v.to === undefined) return undefined;
+        free = Math.max(free, v.to + grace);
+      }
       const pulled = this.pulledAt.get(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined) free = Math.max(free, pulled + o.keepPulledWithinDays * DAY);
     }
-    // A running task's revision protects what its tag names (ECS resolves a tag when it starts a task): a liveness
-    // matter only (the safety promise above is the digest each task runs).
+    // A running task's revision protects what its tag names (ECS resolves a tag when it starts a task), and so does a
+    // function version's ImageUri: a liveness matter only (the safety promise above is the digest each one runs).
     for (const d of this.usedThrough(digest)) {
       for (const [tag, history] of this.tagged) {
         for (const held of history.filter((h) => h.digest === d)) {
-          for (const run of this.tagRuns.filter((r) => r.tag === tag)) {
-            const runEnd = run.to === undefined ? Number.POSITIVE_INFINITY : run.to + o.stoppedTaskRetentionHours * HOUR;
+          // A function version whose ImageUri names the tag holds it too (its next code update would deploy it).
+          const holders = [
+            ...this.tagRuns.filter((r) => r.tag === tag).map((r) => ({ from: r.from, to: r.to === undefined ? undefined : r.to + o.stoppedTaskRetentionHours * HOUR })),
+            ...this.functionVersions.filter((v) => v.tag === tag),
+          ];
+          for (const run of holders) {
+            const runEnd = run.to === undefined ? Number.POSITIVE_INFINITY : run.to;
             if (held.from > runEnd || (held.to !== undefined && held.to < run.from)) continue;
             const end = Math.min(held.to ?? Number.POSITIVE_INFINITY, runEnd);
             if (end === Number.POSITIVE_INFINITY) return undefined;

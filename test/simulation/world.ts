@@ -35,11 +35,15 @@ export function configOf(t: Timeline): Config {
   });
 }
 
-/** The registry repository's policy: the member may pull, named by account or through the organisation. */
-export function repositoryPolicy(grant: 'account' | 'organization'): string {
+/**
+ * The registry repository's policy: the member may pull, named by account or through the organisation; with its
+ * Lambda functions, the Lambda service too for functions of the member's account (the documented cross-account form).
+ */
+export function repositoryPolicy(grant: 'account' | 'organization', memberFunctions: boolean): string {
   const pull = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
   const statement = grant === 'account'
     ? { Sid: 'MemberPulls', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: pull }
     : { Sid: 'OrganisationPulls', Effect: 'Allow', Principal: '*', Action: pull, Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION_ID } } };
-  return JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+  const functions = { Sid: 'MemberFunctionsPull', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: pull, Condition: { StringLike: { 'aws:sourceArn': `arn:aws:lambda:${SCOPE.region}:${MEMBER}:function:*` } } };
+  return JSON.stringify({ Version: '2012-10-17', Statement: [statement, ...(memberFunctions ? [functions] : [])] });
 }
