@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { imageKey, type Scope } from '../domain/facts.js';
 import { groupBy } from '../domain/group-by.js';
 import { imageUri } from '../domain/image-reference.js';
-import { isCurrent, lastUse, type Announcement } from '../domain/notice.js';
+import { isCurrent, lastUse } from '../domain/notice.js';
 import { storedBytes } from '../domain/plan-summary.js';
 import { planRetention, type PlannedImage } from '../domain/retention-policy.js';
 import type { AnnouncementStore, SweepStore } from './ports.js';

@@ -63,12 +63,12 @@ export async function ecrStep(sim: Sim, o: EcrOp): Promise<void> {
       if (!d || truth.children.has(d)) break; // ECR deletes an index with its children: not modelled
       // In use the moment before it went (a use by tag ends with the tag: the deletion itself ended it).
       const deletedAt = sim.nowMs();
-      const usedWhenDeleted = truth.inUse(d, deletedAt);
+      const usedWhenDeleted = truth.knownInUse(d, deletedAt);
       ecr.removeImage(REPO, d);
       sim.untagAll(d, deletedAt);
       // (5) Told when applied, if something used it then (at once: when it went).
       await sim.emit(sim.ecrAction({ 'image-digest': d, 'action-type': 'DELETE', ...(o.withTag && { 'image-tag': o.tag }) }), o.delivery, async () => {
-        const used = sim.nowMs() === deletedAt ? usedWhenDeleted : truth.inUse(d, sim.nowMs());
+        const used = sim.nowMs() === deletedAt ? usedWhenDeleted : truth.knownInUse(d, sim.nowMs());
         if (used && !sim.told.has(d)) sim.violation(`${short(d)} [${o.tag}] was deleted outside ecr-ledger while in use, and nobody was told`);
       });
       break;

@@ -10,6 +10,9 @@ const ECS_OPS = new Set<string>(['run', 'stop', 'schedule', 'unschedule', 'forge
 
 export const isEcsOp = (o: Op): o is EcsOp => ECS_OPS.has(o.op);
 
+/** An event that does not reach the product now: what it tells is unheard until it arrives or a reconcile reads it. */
+export const unheard = (delivery: Delivery | undefined): boolean => delivery === 'late' || delivery === 'lost';
+
 const scopeOf = (account: FakeAccount): Scope => ({ accountId: account.accountId, region: account.region });
 
 /** A CloudTrail event recorded in `scope`'s account and region (a member's reaches the central bus forwarded). */
@@ -21,9 +24,9 @@ export function inScope<T extends ReturnType<typeof cloudTrailEvent>>(event: T, 
 export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
   const { truth } = sim;
   const accountFor = (member: boolean | undefined) => (member && sim.member ? sim.member.account : sim.registry);
-  const register = async (where: FakeAccount, family: string, revision: number, arn: string, delivery: Delivery = 'now') => {
+  const register = async (where: FakeAccount, family: string, revision: number, arn: string, delivery: Delivery = 'now', heard?: () => Promise<void>) => {
     const taskDefinition = { ...where.ecs.taskDefinitions.get(`${family}:${revision}`)!, taskDefinitionArn: arn };
-    await sim.emit(inScope(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: sim.iso(), requestParameters: { family }, responseElements: { taskDefinition } }), scopeOf(where)), delivery);
+    await sim.emit(inScope(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: sim.iso(), requestParameters: { family }, responseElements: { taskDefinition } }), scopeOf(where)), delivery, heard);
   };
   switch (o.op) {
     case 'run': {
@@ -58,8 +61,9 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       const family = `cron${(sim.schedules += 1)}`;
       const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
       // The registry's registrations are heard at once; a member's may come late or never (its live read finds it).
-      await register(where, family, 1, where.ecs.addTaskDefinition(family, 1, { main: image }), o.delivery);
-      truth.schedules.push({ family, ...(o.byDigest ? { digest: d } : { tag: o.tag }), from: sim.nowMs() });
+      const use: (typeof truth.schedules)[number] = { family, ...(o.byDigest ? { digest: d } : { tag: o.tag }), from: sim.nowMs(), account: where.accountId, ...(unheard(o.delivery) && { quiet: true as const }) };
+      truth.schedules.push(use);
+      await register(where, family, 1, where.ecs.addTaskDefinition(family, 1, { main: image }), o.delivery, async () => { delete use.quiet; });
       break;
     }
     case 'unschedule': {

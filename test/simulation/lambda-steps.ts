@@ -1,7 +1,7 @@
 import type { Scope } from '../../src/domain/facts.js';
 import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 import type { FakeAccount } from '../fakes/fake-account.js';
-import { inScope } from './ecs-steps.js';
+import { inScope, unheard } from './ecs-steps.js';
 import type { Sim } from './sim.js';
 import type { Op } from './timeline.js';
 import { HOST, REPO, SCOPE } from './world.js';
@@ -28,8 +28,9 @@ export async function lambdaStep(sim: Sim, o: LambdaOp): Promise<void> {
     for (const v of truth.functionVersions) if (v.fn === key && v.to === undefined && (version === undefined || v.version === version)) v.to = now;
   };
   const lambda = where.lambda;
-  const send = (eventName: string, requestParameters: object, responseElements: object | null, delivery: Parameters<Sim['emit']>[1]) =>
-    sim.emit(inScope(cloudTrailEvent('lambda', eventName, { time: sim.iso(), requestParameters, responseElements }), scopeOf(where)), delivery);
+  const send = (eventName: string, requestParameters: object, responseElements: object | null, delivery: Parameters<Sim['emit']>[1], heard?: () => Promise<void>) =>
+    sim.emit(inScope(cloudTrailEvent('lambda', eventName, { time: sim.iso(), requestParameters, responseElements }), scopeOf(where)), delivery, heard);
+  const quiet = unheard(o.op === 'deployFunction' ? o.delivery : undefined) ? { quiet: true as const } : {};
   if (o.op === 'deployFunction') {
     const d = sim.tagged(o.tag);
     if (!d) return;
@@ -37,14 +38,16 @@ export async function lambdaStep(sim: Sim, o: LambdaOp): Promise<void> {
     const created = !lambda.functions.has(name);
     lambda.addVersion(name, '$LATEST', code);
     end('$LATEST');
-    truth.functionVersions.push({ fn: key, version: '$LATEST', digest: d, tag: o.tag, from: now });
+    const latest: (typeof truth.functionVersions)[number] = { fn: key, version: '$LATEST', digest: d, tag: o.tag, from: now, account: where.accountId, ...quiet };
+    truth.functionVersions.push(latest);
     // Its events may come late or never: the live reads (sweep, reconcile) find the function.
-    await send(created ? 'CreateFunction' : 'UpdateFunctionCode', { functionName: name, ...(created && { packageType: 'Image', code: { imageUri: code.imageUri } }) }, { functionName: name, functionArn: lambda.functionArn(name), version: '$LATEST', packageType: 'Image' }, o.delivery);
+    await send(created ? 'CreateFunction' : 'UpdateFunctionCode', { functionName: name, ...(created && { packageType: 'Image', code: { imageUri: code.imageUri } }) }, { functionName: name, functionArn: lambda.functionArn(name), version: '$LATEST', packageType: 'Image' }, o.delivery, async () => { delete latest.quiet; });
     const version = String((sim.published.get(key) ?? 0) + 1);
     sim.published.set(key, Number(version));
     lambda.addVersion(name, version, code);
-    truth.functionVersions.push({ fn: key, version, digest: d, tag: o.tag, from: now });
-    await send('PublishVersion', { functionName: name }, { functionName: name, functionArn: lambda.functionArn(name, version), version, packageType: 'Image' }, o.delivery);
+    const published: (typeof truth.functionVersions)[number] = { fn: key, version, digest: d, tag: o.tag, from: now, account: where.accountId, ...quiet };
+    truth.functionVersions.push(published);
+    await send('PublishVersion', { functionName: name }, { functionName: name, functionArn: lambda.functionArn(name, version), version, packageType: 'Image' }, o.delivery, async () => { delete published.quiet; });
     return;
   }
   const fn = lambda.functions.get(name);

@@ -78,6 +78,7 @@ async function step(sim: Sim, o: Op): Promise<void> {
       for (const scope of scopes) {
         try {
           await reconcileFromAws({ ledger, reader: await sim.readerOf(scope), clock: sim.now, deletions: sim.deletions }, config);
+          truth.heardAll(scope.accountId);
         } catch (error) {
           if (!(error instanceof AwsReadError)) throw error;
         }

@@ -53,7 +53,7 @@ export async function raceSweep(sim: Sim, delivery: Delivery): Promise<void> {
   for (const d of raced) {
     sim.untagAll(d);
     await sim.emit(sim.ecrAction({ 'image-digest': d, 'action-type': 'DELETE' }), delivery, async () => {
-      if (sim.truth.inUse(d, sim.nowMs()) && !sim.told.has(d)) sim.violation(`${short(d)} was deleted outside ecr-ledger while in use, and nobody was told`);
+      if (sim.truth.knownInUse(d, sim.nowMs()) && !sim.told.has(d)) sim.violation(`${short(d)} was deleted outside ecr-ledger while in use, and nobody was told`);
     });
   }
 }

@@ -12,6 +12,9 @@ export interface Promises {
   readonly stoppedTaskRetentionHours: number;
 }
 
+/** Where a use is, and (`quiet`) that the product has not heard of it yet. */
+export interface Heard { readonly account: string; quiet?: true }
+
 export class Truth {
   readonly runs: Array<{ task: string; digest: string; from: number; to?: number }> = [];
   readonly pins = new Map<string, Array<{ from: number; to?: number }>>();
@@ -25,9 +28,9 @@ export class Truth {
   /** Which digest each tag named, from when to when. */
   readonly tagged = new Map<string, Array<{ digest: string; from: number; to?: number }>>();
   /** Scheduled task families: each launch pulls what the revision names (a tag: whatever it names at launch). */
-  readonly schedules: Array<{ family: string; tag?: string; digest?: string; from: number; to?: number }> = [];
+  readonly schedules: Array<{ family: string; tag?: string; digest?: string; from: number; to?: number } & Heard> = [];
   /** Lambda function versions (`$LATEST` included): each runs its resolved digest while it exists; grace after it goes. */
-  readonly functionVersions: Array<{ fn: string; version: string; digest: string; tag: string; from: number; to?: number }> = [];
+  readonly functionVersions: Array<{ fn: string; version: string; digest: string; tag: string; from: number; to?: number } & Heard> = [];
   /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */
   readonly tagRuns: Array<{ task: string; tag: string; from: number; to?: number }> = [];
 
@@ -44,21 +47,31 @@ export class Truth {
     return [digest, ...[...this.children].filter(([, kids]) => kids.includes(digest)).map(([index]) => index)];
   }
 
-  /** Something uses it now: a running task, or a pin that has not ended (directly or through its index). */
-  inUse(digest: string, at: number): boolean {
+  /**
+   * Something the product has heard of uses it now: a running task, a pin that has not ended, a schedule or a function
+   * version (directly or through its index). A use whose news has not reached the product yet (its event late or
+   * lost, no reconcile of its account since) does not count: nobody could tell of its image being deleted.
+   */
+  knownInUse(digest: string, at: number): boolean {
     return this.usedThrough(digest).some((d) => this.runs.some((r) => r.digest === d && r.to === undefined)
       || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at)
-      || this.scheduledUses(d).some((u) => u.to === undefined)
-      || this.functionVersions.some((v) => v.digest === d && v.to === undefined));
+      || this.scheduledUses(d, { heard: true }).some((u) => u.to === undefined)
+      || this.functionVersions.some((v) => v.digest === d && v.to === undefined && !v.quiet));
+  }
+
+  /** A reconcile of `account` read everything there: every use in it is heard of. */
+  heardAll(account: string): void {
+    for (const use of [...this.schedules, ...this.functionVersions]) if (use.account === account) delete use.quiet;
   }
 
   /**
    * When each schedule would have pulled `digest`: while its revision names the digest, or names a tag that names it
    * (a scheduled task resolves its tag at launch); `to` undefined while that lasts.
    */
-  private scheduledUses(digest: string): Array<{ family: string; from: number; to?: number }> {
+  private scheduledUses(digest: string, o: { heard?: boolean } = {}): Array<{ family: string; from: number; to?: number }> {
     const uses: Array<{ family: string; from: number; to?: number }> = [];
     for (const s of this.schedules) {
+      if (o.heard && s.quiet) continue;
       const held = s.digest !== undefined ? (s.digest === digest ? [{ from: s.from, to: undefined as number | undefined }] : [])
         : (this.tagged.get(s.tag!) ?? []).filter((h) => h.digest === digest);
       for (const h of held) {

@@ -3,6 +3,7 @@ import type { AccountFacts, ImageFact, ImageHistory, RepositoryFact, Scope } fro
 import { imageKey, keptByLedger } from '../../domain/facts.js';
 import { taskStops } from '../../domain/task-state.js';
 import { liveHistory } from '../usage/release.js';
+import { forgottenTaskStops } from '../usage/forgotten-tasks.js';
 import { releasedByExpiredPins, timeHold } from '../../domain/past-use.js';
 import type { PlannedImage } from '../../domain/retention-policy.js';
 import { ruleMatcher } from '../../domain/retention-policy.js';
@@ -108,7 +109,11 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
   }
   // Time is protection too, as in the sweep: a stopped task's retention, a use that ended within grace, a notice's promise.
   // The ledger's history with what this live read saw end: stops, and uses the ledger held that are gone now (as the sweep).
-  const stops = taskStops([], facts.tasks, { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, readAt: now });
+  const retention = { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, now };
+  const stops = [
+    ...taskStops([], facts.tasks, { stoppedTaskRetentionHours: retention.stoppedTaskRetentionHours, readAt: now }),
+    ...(deps.ledger ? await forgottenTaskStops(deps.ledger.index, scope, images, facts, retention) : []),
+  ];
   const live = liveHistory(deps.ledger?.history ?? new Map(), { ledger: deps.ledger?.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
   const history = releasedByExpiredPins(live.history, kept.pins, now);
   const graceDays = ruleMatcher(deps.config.repositories)(repositoryName)?.graceDays ?? Math.max(0, ...deps.config.repositories.map((r) => r.graceDays));

@@ -2,7 +2,6 @@ import type { Config } from '../../config.js';
 import { keptByLedger, usageOf, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
 import { groupBy } from '../../domain/group-by.js';
 import { asEcrAnswers } from '../../domain/live-image.js';
-import { planRetention } from '../../domain/retention-policy.js';
 import { sourceStatus, staleSourceWarning } from '../../domain/usage-sources.js';
 import { AwsReadError, RefusedError } from '../../errors.js';
 import { knownFacts } from '../../snapshot/from-facts.js';
@@ -23,8 +22,7 @@ import { summarise, sweepImage, type SweepReport } from './report.js';
 import { keptWholeByReach } from '../reach/kept-whole.js';
 import { logRun, type RunLog } from './run-log.js';
 import type { OutsideDeletions } from '../undo/outside-deletion.js';
-import { taskStops } from '../../domain/task-state.js';
-import { liveHistory, releaseNamed, stoppedIn } from '../usage/release.js';
+import { planOverLiveRead } from './live-plan.js';
 
 
 export interface SweepDeps {
@@ -140,14 +138,7 @@ export async function sweep(deps: SweepDeps, scope: Scope, options: SweepOptions
     // Every scope a deletion reaches: read live (members), held fresh, or it keeps the repository whole.
     const reach = await readRunReach({ index: deps.index, config: deps.config, held, ...(deps.members && { members: deps.members }) }, scope, facts.repositories, facts.images, now);
     reach.warnings.forEach((w) => deps.warn?.(w));
-    // Stops this live read sees (a STOPPED event lost, no reconcile since) count as the reconcile would stamp them; each
-    // batch of a run stamps those of its own repositories (other registries' are their reconciles' to stamp).
-    const stops = taskStops([], facts.tasks, { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, readAt: now });
-    const ours = stops.filter((s) => { const ran = stoppedIn(s, scope); return ran !== undefined && (only === undefined || only.has(ran.repositoryName)); });
-    if (!options.dryRun) for (const stop of ours) await releaseNamed(deps.events, stop.image, { until: stop.until, noticedAt: now, ...(stop.digest && { digest: stop.digest }) });
-    const { history, ended } = liveHistory(view.history, { ledger: view.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
-    if (!options.dryRun) for (const image of ended) await deps.events.releaseImage(scope, image.repositoryName, image.imageDigest, now);
-    const plan = planRetention(facts, history, { config: deps.config, now, historySource: 'ledger', others: reach.others, world: reach.world });
+    const plan = await planOverLiveRead(deps, scope, { view, facts, reach, ...(only && { only }), dryRun: options.dryRun, now });
     const { keptWhole, unreadableScopes } = keptWholeByReach(plan.reach);
     keptWhole.forEach((k) => k.lines.forEach((line) => deps.warn?.(line)));
     // An EKS cluster of this account that cannot be read now may be running any image of its repositories.

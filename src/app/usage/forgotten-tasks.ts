@@ -1,0 +1,18 @@
+import { scopeKey, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
+import { taskStops, type TaskStop } from '../../domain/task-state.js';
+import { candidateReferrers } from '../candidate-referrers.js';
+import type { UsageIndex } from '../usage-index.js';
+
+/**
+ * The tasks of `scope` the ledger holds as naming `images` that the live read no longer lists: ECS forgot them and
+ * their STOPPED event was lost or is late (found by the simulator, seed 1940). Each stopped by the read at the
+ * latest, so its retention runs from the read — as the reconcile would stamp it. Read through the index, only for the
+ * images a run is about to delete (the sweep's own scope is otherwise read live, never from the ledger).
+ */
+export async function forgottenTaskStops(index: UsageIndex, scope: Scope, images: readonly ImageFact[], live: AccountFacts, o: { readonly stoppedTaskRetentionHours: number; readonly now: string }): Promise<TaskStop[]> {
+  if (images.length === 0) return [];
+  const own = (await candidateReferrers(index, scope, images, o.now)).scopes.find((s) => scopeKey(s.scope) === scopeKey(scope));
+  const listed = new Set(live.tasks.map((t) => t.taskArn));
+  const forgotten = (own?.tasks ?? []).filter((t) => !listed.has(t.taskArn));
+  return taskStops(forgotten, [], { stoppedTaskRetentionHours: o.stoppedTaskRetentionHours, readAt: o.now });
+}

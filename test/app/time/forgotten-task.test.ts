@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { AwsCaller } from '../../../src/adapters/aws/caller.js';
+import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
+import { reconcileFromAws } from '../../../src/app/live.js';
+import { purgeRepository } from '../../../src/app/sweep/purge.js';
+import { sweep } from '../../../src/app/sweep/sweep.js';
+import { parseConfig, type Config } from '../../../src/config.js';
+import { RefusedError } from '../../../src/errors.js';
+import { embeddedLedger } from '../../fixtures/embedded-ledger.js';
+import { HOST, World } from '../../fixtures/events/world.js';
+
+/**
+ * A task the ledger holds running whose stop is unheard (found by the simulator, seed 1940): its STOPPED event is lost
+ * and ECS has forgotten it by the time the sweep reads the account. It stopped by that read at the latest, so its image
+ * is kept for stoppedTaskRetentionHours from then — never judged unused since before the task. Oracle: the fake ECR.
+ */
+const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
+const embedded = embeddedLedger('each');
+const config: Config = parseConfig({
+  repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 0, keepTags: [], keepPulledWithinDays: 0 }], sweep: { minimumImageAgeHours: 0 },
+});
+
+const clockOf = (world: World) => () => new Date(world.now);
+const aws = (world: World) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, config, clockOf(world));
+
+async function reconcile(world: World): Promise<void> {
+  await reconcileFromAws({ ledger: embedded.ledger, reader: world.account.reader({ config, clock: clockOf(world) }), clock: clockOf(world) }, config);
+}
+
+async function sweepNow(world: World, runId: string) {
+  return sweep({ store: embedded.ledger.sweep, events: embedded.ledger.events, aws: aws(world), config, clock: clockOf(world), index: embedded.ledger.usageIndex(), runs: embedded.ledger.runs }, SCOPE, { dryRun: false, runId });
+}
+
+/** v1 pushed and reconciled; a task runs it (heard), stops unheard, and ECS forgets it. */
+async function forgottenTask(): Promise<{ world: World; v1: string }> {
+  const world = new World(embedded.ledger);
+  const v1 = await world.push('job', 'v1');
+  await reconcile(world);
+  await world.register('job', 1, { main: `${HOST}/job:v1` });
+  await world.task('t1', 'job', 1, 'RUNNING');
+  world.tick(1);
+  await world.task('t1', 'job', 1, 'STOPPED', undefined, { held: true }); // its event is lost
+  const cluster = world.account.ecs.clusters.get(world.account.ecs.clusterArn('prod'))!;
+  for (const arn of [...cluster.tasks.keys()]) cluster.tasks.delete(arn); // ECS no longer lists it
+  // The task definition is deregistered too (its event lost): nothing but the task ever named v1.
+  const td = world.account.ecs.taskDefinitions.get('job:1')!;
+  world.account.ecs.taskDefinitions.set('job:1', { ...td, status: 'INACTIVE' });
+  return { world, v1 };
+}
+
+describe('a task the ledger holds running that ECS forgot keeps its image for the retention', () => {
+  it('the sweep keeps it stoppedTaskRetentionHours from its read, then deletes it', async () => {
+    const { world, v1 } = await forgottenTask();
+    const first = await sweepNow(world, 'right-after');
+    expect(first.images.map((i) => i.imageDigest)).not.toContain(v1);
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    world.tick(12);
+    await sweepNow(world, 'twelve-hours-after');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    world.tick(13);
+    await reconcile(world); // the reconcile sees the task gone too, and stamps the same end
+    world.tick(25);
+    await reconcile(world);
+    await sweepNow(world, 'two-days-after');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(false);
+  });
+
+  it('purge-repository refuses while the retention runs', async () => {
+    const { world, v1 } = await forgottenTask();
+    const view = await embedded.ledger.sweep.sweepView(SCOPE);
+    const deps = { aws: aws(world), config, clock: clockOf(world), ledger: { facts: view.facts, history: view.history, store: embedded.ledger.sweep, events: embedded.ledger.events, index: embedded.ledger.usageIndex() } };
+    await expect(purgeRepository(deps, SCOPE, 'job', { dryRun: false, runId: 'purge' })).rejects.toThrow(RefusedError);
+    await expect(purgeRepository(deps, SCOPE, 'job', { dryRun: false, runId: 'purge-2' })).rejects.toThrow(/protected until/);
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+  });
+});
