@@ -40,6 +40,12 @@ async function jobWorld(): Promise<{ world: World; v1: string }> {
   await world.register('job', 2, { main: `${HOST}/job:v2` });
   return { world, v1: world.account.ecr.digestOf('job', 'v1')! };
 }
+/** ECR's record of one image, as the fake holds it. */
+async function describeOne(world: World, imageDigest: string) {
+  const { DescribeImagesCommand } = await import('@aws-sdk/client-ecr');
+  const found = await world.account.ecr.client.send(new DescribeImagesCommand({ repositoryName: 'app', imageIds: [{ imageDigest }] }));
+  return found.imageDetails![0]!;
+}
 const forgetTasks = (world: World) => world.account.ecs.clusters.get(world.account.ecs.clusterArn('prod'))!.tasks.clear();
 
 describe('a stop is stored whoever sees it first (point 1)', () => {
@@ -146,6 +152,22 @@ describe('a stop is stored whoever sees it first (point 1)', () => {
 });
 
 describe('the last-moment read is authoritative for the image itself', () => {
+  it('a held digest pushed again at the instant a reconcile rewrote it: its grace restarts at that push all the same (found by the simulator, seed 4170)', async () => {
+    const config = rules({ graceDays: 2 }, { maxLedgerAgeHours: 100 });
+    const world = new World(embedded.ledger);
+    const v3 = await world.push('app', 'v3');
+    world.account.ecr.addImage('app', { ...(await describeOne(world, v3)), lastRecordedPullTime: new Date(world.now) } as never); // pulled: the reconcile rewrites the image
+    world.tick(30);
+    await reconcile(world, config);
+    await world.push('app', 'v2', 'app-v3'); // the same digest under another tag, at the reconcile's instant: its PUSH is the only news
+    world.tick(24);
+    await sweepNow(world, config, 'a-day-after-the-push');
+    expect(world.account.ecr.hasImage('app', v3)).toBe(true); // two days of grace from the push
+    world.tick(25);
+    await sweepNow(world, config, 'two-days-after-the-push');
+    expect(world.account.ecr.hasImage('app', v3)).toBe(false);
+  });
+
   it('a digest deleted and pushed again, its DELETE lost: the new push time counts (point 2), push event delivered or not', async () => {
     const config = rules({ graceDays: 7 }, { minimumImageAgeHours: 24 });
     for (const pushEvent of ['delivered', 'lost'] as const) {
