@@ -1,3 +1,4 @@
+import { DynamoDbDeployedSettings } from './dynamodb-deployed-settings.js';
 import type { RegionProbe } from '../domain/region-probe.js';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -42,6 +43,8 @@ export class DynamoDbLedger implements LedgerStore {
   /** The table's layout version and its in-place upgrade. */
   readonly layout: LedgerLayout;
   readonly runs: DynamoDbRunLog;
+  /** What the deployed sweep runs with (config, dry run, managed repositories), recorded by it at each run. */
+  readonly deployed: DynamoDbDeployedSettings;
 
   /**
    * `exclusive`: this process alone writes the table (the embedded ledger: one process per directory), so a scope's
@@ -56,6 +59,7 @@ export class DynamoDbLedger implements LedgerStore {
     this.sweepProgress = new DynamoDbSweepProgress(this.doc, tableName);
     this.layout = new LedgerLayout(this.doc, tableName);
     this.runs = new DynamoDbRunLog(this.doc, tableName);
+    this.deployed = new DynamoDbDeployedSettings(this.doc, tableName);
   }
 
   /** Bounded reads of the index ("who uses this image"), with their own request counts. */

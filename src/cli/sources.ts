@@ -1,3 +1,4 @@
+import type { DeployedSettingsStore } from '../app/stack/deployed-settings.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { createAwsClients } from '../adapters/aws/clients.js';
@@ -40,6 +41,8 @@ export interface OpenLedger {
   readonly reports: UsageReportStore;
   /** The same table's sweep run log (`runs`). */
   readonly runs: RunLog;
+  /** What a deployed sweep recorded it runs with (a stack's table; none in an embedded ledger). */
+  readonly deployed: DeployedSettingsStore;
   readonly describe: string;
   close(): Promise<void>;
 }
@@ -88,12 +91,12 @@ async function openAnyLedger(flags: SourceFlags, options: { create: boolean }): 
     const region = flags.region ?? table.region;
     const client = new DynamoDBClient({ ...(region && { region }), ...(flags.profile !== undefined && { profile: flags.profile }), retryMode: 'adaptive' });
     const ledger = new DynamoDbLedger(client, table.name);
-    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
+    return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, deployed: ledger.deployed, describe: `the DynamoDB table ${table.name}`, close: async () => client.destroy() };
   }
   if (flags.ledger === undefined) throw new UsageError('name the ledger: --ledger DIR (embedded, on disk) or --table NAME (DynamoDB)');
   const engine = await startEmbeddedDynamoDb(flags.ledger, options);
   const ledger = new DynamoDbLedger(engine.client, engine.tableName, { exclusive: true }); // one process per ledger directory
-  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
+  return { ledger, layout: ledger.layout, index: () => ledger.usageIndex(), events: ledger.events, sweep: ledger.sweep, announcements: ledger.announcements, reports: ledger.reports, runs: ledger.runs, deployed: ledger.deployed, describe: `the embedded ledger in ${flags.ledger}`, close: engine.close };
 }
 
 import { chooseScope, type ScopeDefault } from '../app/choose-scope.js';

@@ -17,6 +17,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { parseSince, parseTime, type Flags } from './args.js';
 import { config, print, type Io } from './common.js';
 import { formatBytes, table } from './render.js';
+import { judging } from './delete-switch.js';
 import { scopeFor, openLedger } from './sources.js';
 import { shortDigest } from '../app/views.js';
 import { Organization } from '../adapters/aws/organization-members.js';
@@ -71,24 +72,22 @@ function refuseMovedClock(flags: Flags, command: string): void {
 
 /** `ecr-ledger sweep`: dry run by default; `--force` deletes (or archives, with `sweep.action: archive`). */
 export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
-  // A deleting sweep against a stack's table judges with the stack's rules, never with defaults nobody chose.
-  if (flags.force && flags.table !== undefined && flags.config === undefined) {
-    throw new UsageError('sweep --force against a table needs the config the stack deploys: give --config FILE (or ECR_LEDGER_CONFIG); the defaults may delete what the stack\'s rules keep');
-  }
-  const cfg = await config(flags);
+  const file = await config(flags);
   if (flags.snapshot !== undefined && flags.force) throw new UsageError('sweep --snapshot only rehearses (a snapshot cannot confirm what runs now): drop --force, or drop --snapshot');
-  // One delete switch: the stack's. The config that says the deployed sweep is a dry run says so to the CLI too.
-  if (flags.force && cfg.sweep.dryRun === true && !flags['override-dry-run']) {
-    throw new UsageError('the config says sweep.dryRun: true (the deployed sweep deletes nothing): this sweep deletes nothing either. Set sweep.dryRun: false, or give --override-dry-run to delete from here anyway');
-  }
   refuseMovedClock(flags, 'sweep');
-  // A deleting run says which rules it judges with (--config or ECR_LEDGER_CONFIG).
-  if (flags.force && !flags.quiet) io.err(`judging with the config ${flags.config ?? '(none: every default)'}${cfg.stack?.managedRepositories ? `; deleting only in ${cfg.stack.managedRepositories.join(', ')}` : ''}`);
-  // The stack's managed repositories, when the config names them: the CLI deletes nowhere the stack may not.
-  const managed = cfg.stack?.managedRepositories ? managedRepositories(cfg.stack.managedRepositories.join(',')) : undefined;
   const rehearsal = flags.snapshot === undefined ? undefined : await readSnapshotFile(flags.snapshot);
   const open = await openLedger(flags);
   try {
+    // One delete switch: the stack's. Against its table, a deleting run judges with what its sweep runs with.
+    const { cfg, dryRun: stackDryRun, managed: managedPatterns, source, fromStack } = await judging(flags, open, file);
+    if (flags.force && stackDryRun && !flags['override-dry-run']) {
+      const says = fromStack ? 'the stack\'s sweep runs as a dry run (its config says sweep.dryRun: true)' : 'the config says sweep.dryRun: true (the deployed sweep deletes nothing)';
+      throw new UsageError(`${says}: this sweep deletes nothing either. Set sweep.dryRun: false, or give --override-dry-run to delete from here anyway`);
+    }
+    // A deleting run says which rules it judges with, and where it may delete.
+    if (flags.force && !flags.quiet) io.err(`judging with ${source}${managedPatterns ? `; deleting only in ${managedPatterns.join(', ')}` : ''}`);
+    // The stack's managed repositories: the CLI deletes nowhere the stack may not.
+    const managed = managedPatterns ? managedRepositories(managedPatterns.join(',')) : undefined;
     const scope = rehearsal?.scope ?? (await scopeFor(open.ledger, flags, io));
     const clients = rehearsal ? undefined : (io.aws ?? createAwsClients)({ region: scope.region, ...(flags.profile !== undefined && { profile: flags.profile }) });
     try {

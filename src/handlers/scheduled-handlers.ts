@@ -116,6 +116,8 @@ export interface SweepHandlerDeps {
   readonly dryRun: boolean;
   readonly log: Log;
   readonly metrics: Metrics;
+  /** Records in the table what this sweep runs with (config, dry run, managed repositories): the CLI judges with it. */
+  readonly recordSettings?: () => Promise<void>;
   /** The advance notice (config `notice`), run before the sweep; its failure is logged and never blocks the sweep. */
   readonly notice?: (scope: Scope) => Promise<NoticeResult>;
   /** Writes the HTML report after the run; returns where (its failure is logged, the sweep's result stands). */
@@ -152,6 +154,8 @@ export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void
 export function createSweepHandler(deps: SweepHandlerDeps) {
   return middy(async (_event: unknown, context?: InvocationContext) => {
     const scope = await deps.scope();
+    // What this sweep runs with, for the CLI's deleting sweep against the same table; a failure is logged, never blocks.
+    await deps.recordSettings?.().catch((error: unknown) => deps.log('warn', 'could not record the deployed settings in the ledger table', { error: (error as Error).message }));
     if (deps.notice) await runNotice(deps, scope);
     return runSweep(deps, scope, { runId: randomUUID(), continuing: false, context });
   });

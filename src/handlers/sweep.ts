@@ -52,6 +52,11 @@ const deps: SweepHandlerDeps = {
   requireLayout: () => ledger.layout.require(`the ledger table ${process.env.LEDGER_TABLE}`, `--table ${process.env.LEDGER_TABLE}`),
   aws: (runScope) => new LiveSweepAws(clients, new AwsCaller(), runScope, config, systemClock),
   dryRun: process.env.DRY_RUN !== 'false',
+  recordSettings: () => ledger.deployed.record({
+    config: process.env.ECR_LEDGER_CONFIG ? JSON.parse(process.env.ECR_LEDGER_CONFIG) as unknown : {}, dryRun: process.env.DRY_RUN !== 'false',
+    ...(process.env.MANAGED_REPOSITORIES && { managedRepositories: process.env.MANAGED_REPOSITORIES.split(',') }),
+    recordedAt: systemClock().toISOString(), by: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'the deployed sweep',
+  }),
   ...(organization && { members: organization }),
   ...(managed && { managed }),
   ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),

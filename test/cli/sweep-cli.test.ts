@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
+import { startEmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
+import { ensureLedgerTable } from '../../src/adapters/ledger-table.js';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { digest } from '../fixtures/account-builder.js';
 import { day } from '../fixtures/sweep-world.js';
@@ -68,12 +71,54 @@ describe('ecr-ledger sweep and history', () => {
     expect((await cli(a, day(8), 'sweep', '--ledger', ledger, '--now', day(8.5).toISOString())).code).toBe(0); // a dry run may move the clock
   });
 
-  it('sweep --force against a table without a config is refused (exit 2): no deleting run with defaults nobody chose (issue 34)', async () => {
+  it('one delete switch against a stack\'s table (issue 34, point 2): judged with what the stack\'s sweep recorded it runs with, never with defaults nobody chose', async () => {
     const a = account();
-    const refused = await cli(a, day(8), 'sweep', '--table', 'ecr-ledger-prod', '--force');
-    expect(refused.code).toBe(2);
-    expect(refused.err).toContain('sweep --force against a table needs the config the stack deploys: give --config FILE');
-    expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+    const engine = await startEmbeddedDynamoDb();
+    const saved = { ...process.env };
+    try {
+      const table = 'ecr-ledger-prod';
+      await ensureLedgerTable(engine.client, table);
+      await new DynamoDbLedger(engine.client, table).layout.version();
+      const endpoint = await engine.client.config.endpoint!();
+      Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: `http://${endpoint.hostname}:${endpoint.port}`, AWS_ACCESS_KEY_ID: 'AKIAOPERATOR', AWS_SECRET_ACCESS_KEY: 'secret' });
+      const onTable = (...argv: string[]) => cli(a, day(8), ...argv, '--table', table, '--region', 'us-east-1');
+      expect((await cli(a, day(0), 'reconcile', '--table', table, '--region', 'us-east-1', '--quiet')).code).toBe(0);
+      expect((await onTable('reconcile', '--quiet')).code).toBe(0);
+      // No record yet (the stack's sweep has not run since this version): only with --config.
+      const unrecorded = await onTable('sweep', '--force');
+      expect(unrecorded.code).toBe(2);
+      expect(unrecorded.err).toContain('sweep --force against a table needs the config the stack deploys: the DynamoDB table ecr-ledger-prod holds no record of it');
+      const deployed = { repositories: [{ pattern: '*', keepLatest: 0 }], sweep: { dryRun: true } };
+      const record = (settings: object) => new DynamoDbLedger(engine.client, table).deployed.record({ config: deployed, dryRun: true, recordedAt: day(7).toISOString(), by: 'ecr-ledger-prod-sweep', ...settings });
+      await record({});
+      // The stack runs as a dry run: so does this, unless overridden.
+      const dry = await onTable('sweep', '--force');
+      expect(dry.code).toBe(2);
+      expect(dry.err).toContain('the stack\'s sweep runs as a dry run (its config says sweep.dryRun: true): this sweep deletes nothing either');
+      // A --config that is not the deployed one is refused, naming each difference.
+      const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-switch-'));
+      const other = join(dir, 'other.yaml');
+      await writeFile(other, 'repositories:\n  - pattern: "*"\n    keepLatest: 5\nsweep:\n  dryRun: true\n');
+      const differs = await onTable('sweep', '--force', '--config', other);
+      expect(differs.code).toBe(2);
+      expect(differs.err).toContain(`--config ${other} is not the config the stack's sweep runs with`);
+      expect(differs.err).toMatch(/: repositories: \[\{"pattern":"\*","keepLatest":0,.* deployed, \[\{"pattern":"\*","keepLatest":5,.* in the file\. Deploy the file first/);
+      // Deleting, but managed elsewhere: nothing here may go, though the deployed rules select it.
+      await record({ dryRun: false, config: { ...deployed, sweep: { dryRun: false } }, managedRepositories: ['arn:aws:ecr:us-east-1:123456789012:repository/team-b/*'] });
+      const kept = await onTable('sweep', '--force', '--output', 'json');
+      expect(kept.code, kept.err).toBe(0);
+      expect(kept.err).toContain(`judging with the config the stack's sweep runs with (recorded by ecr-ledger-prod-sweep at ${day(7).toISOString()}); deleting only in arn:aws:ecr:us-east-1:123456789012:repository/team-b/*`);
+      expect(a.ecr.hasImage('app', digest('old'))).toBe(true);
+      // Managed here: the deployed rules delete what nothing uses, and only that.
+      await record({ dryRun: false, config: { ...deployed, sweep: { dryRun: false } }, managedRepositories: ['arn:aws:ecr:us-east-1:123456789012:repository/*'] });
+      const deleting = await onTable('sweep', '--force');
+      expect(deleting.code, deleting.err).toBe(0);
+      expect(a.ecr.hasImage('app', digest('old'))).toBe(false);
+      expect(a.ecr.hasImage('app', digest('live'))).toBe(true);
+    } finally {
+      for (const key of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) if (saved[key] === undefined) delete process.env[key]; else process.env[key] = saved[key];
+      await engine.close();
+    }
   });
 
   it('one delete switch (issue 34, point 2): the config\'s sweep.dryRun refuses --force unless --override-dry-run; stack.managedRepositories limits the CLI too', async () => {

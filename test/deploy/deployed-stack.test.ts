@@ -101,6 +101,8 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     at('2026-11-20T03:00:00Z');
     lateChanges(stack.cloud.home, '123456789012.dkr.ecr.us-east-1.amazonaws.com/payments:2.2', 1);
     expect(await stack.invoke('sweep', {})).toMatchObject({ dryRun: true });
+    // What it runs with is in the table, for the CLI's deleting sweep (one delete switch, issue 34).
+    expect(await stack.ledger().deployed.read()).toMatchObject({ dryRun: true, by: 'ecr-ledger-sweep', config: expect.any(Object) });
     expect(stack.cloud.published.length).toBeGreaterThan(0);
     expect(webhook.received.length).toBeGreaterThan(0);
     expect([...stack.cloud.objects.keys()].some((k) => k.endsWith('/index.html'))).toBe(true);
