@@ -67,7 +67,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       break;
     }
     case 'unschedule': {
-      const open = truth.schedules.filter((x) => x.to === undefined)[o.which];
+      const open = truth.schedules.filter((x) => x.to === undefined && x.who === undefined)[o.which]; // a schedule, not a report
       if (!open) break;
       open.to = sim.nowMs();
       const where = sim.member?.account.ecs.taskDefinitions.has(`${open.family}:1`) ? sim.member.account : sim.registry;

@@ -9,6 +9,7 @@ import { ecrStep, isEcrOp } from './ecr-steps.js';
 import { ecsStep, isEcsOp } from './ecs-steps.js';
 import { isLambdaOp, lambdaStep } from './lambda-steps.js';
 import { judgeLiveness } from './oracle.js';
+import { isReportOp, reportStep } from './report-steps.js';
 import { Sim } from './sim.js';
 import { raceSweep, sweepNow } from './sweep-steps.js';
 import type { Op, Timeline } from './timeline.js';
@@ -18,7 +19,7 @@ export { configOf, type Played };
 
 /**
  * Plays a timeline: the product's real code (event application, live reconcile, sweep, pins, restore, outside
- * deletions, organisation-wide reads of a member account, Lambda functions) against the project's fake accounts, events delivered as
+ * deletions, organisation-wide reads of a member account, Lambda functions, usage reports) against the project's fake accounts, events delivered as
  * the timeline says, the truth kept apart. After every sweep, restore and delivered deletion the oracle checks what
  * really happened.
  */
@@ -39,6 +40,7 @@ async function step(sim: Sim, o: Op): Promise<void> {
   if (isEcrOp(o)) return ecrStep(sim, o);
   if (isEcsOp(o)) return ecsStep(sim, o);
   if (isLambdaOp(o)) return lambdaStep(sim, o);
+  if (isReportOp(o)) return reportStep(sim, o);
   const { ledger, config, truth } = sim;
   switch (o.op) {
     case 'pin': case 'unpin': {

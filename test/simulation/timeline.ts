@@ -37,6 +37,8 @@ export type Op =
   | { op: 'deployFunction'; fn: number; tag: string; member?: true; delivery: Delivery }
   /** A function's oldest published version deleted, or (`all`) the whole function. */
   | { op: 'deleteFunction'; fn: number; all: boolean; delivery: Delivery; member?: true }
+  /** A usage source (an EKS cluster's reporter) sends the full set of images it runs now, each by tag or by digest. */
+  | { op: 'report'; source: number; images: ReadonlyArray<{ tag: string; byDigest: boolean }> }
   | { op: 'memberDown' }
   | { op: 'memberUp' }
   | { op: 'sweep' }
@@ -59,6 +61,8 @@ export interface Setting {
   readonly member?: { readonly grant: 'account' | 'organization'; readonly region: string };
   /** Lambda functions run the registry's images (in the member account too, when it is in the registry's region). */
   readonly lambda?: true;
+  /** Usage sources report what they run (`report-usage`, the function URL). */
+  readonly reports?: true;
 }
 
 export interface Timeline {
@@ -79,6 +83,7 @@ export function generate(seed: number, length = 60): Timeline {
   // Its own stream, drawn only in worlds with a member: the worlds without one stay as they were before it existed.
   const org = root.stream('org');
   const functions = root.stream('lambda');
+  const sources = root.stream('reports');
   const archive = rules.chance(0.3);
   const setting: Setting = {
     graceDays: rules.int(0, 2),
@@ -90,6 +95,7 @@ export function generate(seed: number, length = 60): Timeline {
     ...(rules.chance(0.3) && { notice: rules.int(1, 2) }),
     rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
     ...(functions.chance(0.5) && { lambda: true as const }),
+    ...(sources.chance(0.5) && { reports: true as const }),
     ...(org.chance(0.5) && { member: { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } }),
   };
   const deliver = (): Delivery => {
@@ -131,6 +137,10 @@ export function generate(seed: number, length = 60): Timeline {
     }
     if (setting.member) withMember(ops, org, setting);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
+    if (setting.reports && sources.chance(0.08)) {
+      const images = TAGS.filter(() => sources.chance(0.3)).map((tag) => ({ tag, byDigest: sources.chance(0.5) }));
+      ops.push({ op: 'report', source: sources.int(0, 1), images });
+    }
   }
   // Nights at the end, so that what nothing uses any more has time to go (the liveness figure).
   if (setting.member) ops.push({ op: 'memberUp' });

@@ -27,8 +27,12 @@ export class Truth {
   readonly promised = new Map<string, number>();
   /** Which digest each tag named, from when to when. */
   readonly tagged = new Map<string, Array<{ digest: string; from: number; to?: number }>>();
-  /** Scheduled task families: each launch pulls what the revision names (a tag: whatever it names at launch). */
-  readonly schedules: Array<{ family: string; tag?: string; digest?: string; from: number; to?: number } & Heard> = [];
+  /**
+   * Uses by name over time: scheduled task families (each launch pulls what the revision names; a tag, whatever it
+   * names at launch) and usage reports (a source reports the images it runs, by digest or by tag, until a report of
+   * it leaves them out). `family` says who, in the oracle's words.
+   */
+  readonly schedules: Array<{ family: string; who?: string; tag?: string; digest?: string; from: number; to?: number } & Heard> = [];
   /** Lambda function versions (`$LATEST` included): each runs its resolved digest while it exists; grace after it goes. */
   readonly functionVersions: Array<{ fn: string; version: string; digest: string; tag: string; from: number; to?: number } & Heard> = [];
   /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */
@@ -68,8 +72,8 @@ export class Truth {
    * When each schedule would have pulled `digest`: while its revision names the digest, or names a tag that names it
    * (a scheduled task resolves its tag at launch); `to` undefined while that lasts.
    */
-  private scheduledUses(digest: string, o: { heard?: boolean } = {}): Array<{ family: string; from: number; to?: number }> {
-    const uses: Array<{ family: string; from: number; to?: number }> = [];
+  private scheduledUses(digest: string, o: { heard?: boolean } = {}): Array<{ who: string; from: number; to?: number }> {
+    const uses: Array<{ who: string; from: number; to?: number }> = [];
     for (const s of this.schedules) {
       if (o.heard && s.quiet) continue;
       const held = s.digest !== undefined ? (s.digest === digest ? [{ from: s.from, to: undefined as number | undefined }] : [])
@@ -78,7 +82,7 @@ export class Truth {
         const from = Math.max(h.from, s.from);
         const to = h.to === undefined ? s.to : s.to === undefined ? h.to : Math.min(h.to, s.to);
         if (to !== undefined && to < from) continue;
-        uses.push({ family: s.family, from, ...(to !== undefined && { to }) });
+        uses.push({ who: s.who ?? `scheduled task family ${s.family}`, from, ...(to !== undefined && { to }) });
       }
     }
     return uses;
@@ -98,8 +102,8 @@ export class Truth {
         if (at < pin.to + grace) return `its pin ended at ${iso(pin.to)}: within graceDays${via}`;
       }
       for (const use of this.scheduledUses(d)) {
-        if (use.to === undefined) return `scheduled task family ${use.family} launches it${via}`;
-        if (at < use.to + grace) return `scheduled task family ${use.family} launched it until ${iso(use.to)}: within graceDays${via}`;
+        if (use.to === undefined) return `${use.who} uses it${via}`;
+        if (at < use.to + grace) return `${use.who} used it until ${iso(use.to)}: within graceDays${via}`;
       }
       for (const v of this.functionVersions.filter((x) => x.digest === d)) {
         if (v.to === undefined) return `function ${v.fn}:${v.version} runs it${via}`;
