@@ -37,7 +37,9 @@ export async function planOverLiveRead(
   const judge = (h: typeof history) => planRetention(facts, h, { config: deps.config, now, historySource: 'ledger', others: o.reach.others, world: o.reach.world });
   const plan = judge(history);
   const forgotten = await forgottenTaskStops(deps.index, scope, plan.images.filter((p) => p.action === 'delete').map((p) => p.image), facts, retention);
-  if (forgotten.length === 0) return plan;
-  await stamp(forgotten);
-  return judge(withStops(history, forgotten, scope, now));
+  if (forgotten.stops.length === 0) return plan;
+  await stamp(forgotten.stops);
+  // Stored stopped, so that the next run counts the retention from this read, not from its own.
+  if (!o.dryRun) for (const task of forgotten.tasks) await deps.events.applyFact(scope, 'task', task.taskArn, task, now);
+  return judge(withStops(history, forgotten.stops, scope, now));
 }

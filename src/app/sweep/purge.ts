@@ -112,7 +112,7 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
   const retention = { stoppedTaskRetentionHours: deps.config.ecs.stoppedTaskRetentionHours, now };
   const stops = [
     ...taskStops([], facts.tasks, { stoppedTaskRetentionHours: retention.stoppedTaskRetentionHours, readAt: now }),
-    ...(deps.ledger ? await forgottenTaskStops(deps.ledger.index, scope, images, facts, retention) : []),
+    ...(deps.ledger ? (await forgottenTaskStops(deps.ledger.index, scope, images, facts, retention)).stops : []),
   ];
   const live = liveHistory(deps.ledger?.history ?? new Map(), { ledger: deps.ledger?.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
   const history = releasedByExpiredPins(live.history, kept.pins, now);

@@ -1,4 +1,4 @@
-import { scopeKey, type AccountFacts, type ImageFact, type Scope } from '../../domain/facts.js';
+import { scopeKey, type AccountFacts, type ImageFact, type Scope, type TaskFact } from '../../domain/facts.js';
 import { taskStops, type TaskStop } from '../../domain/task-state.js';
 import { candidateReferrers } from '../candidate-referrers.js';
 import type { UsageIndex } from '../usage-index.js';
@@ -9,10 +9,12 @@ import type { UsageIndex } from '../usage-index.js';
  * latest, so its retention runs from the read — as the reconcile would stamp it. Read through the index, only for the
  * images a run is about to delete (the sweep's own scope is otherwise read live, never from the ledger).
  */
-export async function forgottenTaskStops(index: UsageIndex, scope: Scope, images: readonly ImageFact[], live: AccountFacts, o: { readonly stoppedTaskRetentionHours: number; readonly now: string }): Promise<TaskStop[]> {
-  if (images.length === 0) return [];
+export async function forgottenTaskStops(index: UsageIndex, scope: Scope, images: readonly ImageFact[], live: AccountFacts, o: { readonly stoppedTaskRetentionHours: number; readonly now: string }): Promise<{ stops: TaskStop[]; tasks: TaskFact[] }> {
+  if (images.length === 0) return { stops: [], tasks: [] };
   const own = (await candidateReferrers(index, scope, images, o.now)).scopes.find((s) => scopeKey(s.scope) === scopeKey(scope));
   const listed = new Set(live.tasks.map((t) => t.taskArn));
   const forgotten = (own?.tasks ?? []).filter((t) => !listed.has(t.taskArn));
-  return taskStops(forgotten, [], { stoppedTaskRetentionHours: o.stoppedTaskRetentionHours, readAt: o.now });
+  // As the ledger should now hold them: stopped, by this read at the latest (a task it held stopped keeps its time).
+  const tasks = forgotten.map((t) => (t.lastStatus === 'STOPPED' ? t : { ...t, lastStatus: 'STOPPED', stoppedAt: o.now }));
+  return { stops: taskStops(forgotten, [], { stoppedTaskRetentionHours: o.stoppedTaskRetentionHours, readAt: o.now }), tasks };
 }

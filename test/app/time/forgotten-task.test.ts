@@ -65,6 +65,17 @@ describe('a task the ledger holds running that ECS forgot keeps its image for th
     expect(world.account.ecr.hasImage('job', v1)).toBe(false);
   });
 
+  it('the stop the sweep finds is stored: a later sweep counts the retention from that read, not from its own', async () => {
+    const { world, v1 } = await forgottenTask();
+    await sweepNow(world, 'first-read'); // the task is gone from ECS: stopped by now at the latest
+    world.tick(12);
+    await sweepNow(world, 'twelve-hours-after');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    world.tick(12.5); // 24.5 h after the first read: its retention is over, and no reconcile came in between
+    await sweepNow(world, 'after-the-retention');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(false);
+  });
+
   it('purge-repository refuses while the retention runs', async () => {
     const { world, v1 } = await forgottenTask();
     const view = await embedded.ledger.sweep.sweepView(SCOPE);
