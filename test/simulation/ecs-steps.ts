@@ -23,7 +23,7 @@ export function inScope<T extends ReturnType<typeof cloudTrailEvent>>(event: T, 
 /** ECS in the registry's account or the member's: tasks that start and stop, scheduled families, ECS forgetting. */
 export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
   const { truth } = sim;
-  const accountFor = (member: boolean | undefined) => (member && sim.member ? sim.member.account : sim.registry);
+  const accountFor = (member: boolean | undefined, second: boolean | undefined) => (!member || !sim.member ? sim.registry : second && sim.second ? sim.second.account : sim.member.account);
   const register = async (where: FakeAccount, family: string, revision: number, arn: string, delivery: Delivery = 'now', heard?: () => Promise<void>) => {
     const taskDefinition = { ...where.ecs.taskDefinitions.get(`${family}:${revision}`)!, taskDefinitionArn: arn };
     await sim.emit(inScope(cloudTrailEvent('ecs', 'RegisterTaskDefinition', { time: sim.iso(), requestParameters: { family }, responseElements: { taskDefinition } }), scopeOf(where)), delivery, heard);
@@ -32,7 +32,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
     case 'run': {
       const d = sim.tagged(o.tag);
       if (!d) break;
-      const where = accountFor(o.member);
+      const where = accountFor(o.member, o.second);
       const family = `job${sim.tasks.length}`;
       const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
       for (const [revision, main] of [[1, image], [2, 'public.ecr.aws/docker/library/busybox:1']] as const) {
@@ -57,7 +57,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
     case 'schedule': {
       const d = sim.tagged(o.tag);
       if (!d) break;
-      const where = accountFor(o.member);
+      const where = accountFor(o.member, o.second);
       const family = `cron${(sim.schedules += 1)}`;
       const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
       // The registry's registrations are heard at once; a member's may come late or never (its live read finds it).
@@ -70,7 +70,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       const open = truth.schedules.filter((x) => x.to === undefined && x.who === undefined)[o.which]; // a schedule, not a report
       if (!open) break;
       open.to = sim.nowMs();
-      const where = sim.member?.account.ecs.taskDefinitions.has(`${open.family}:1`) ? sim.member.account : sim.registry;
+      const where = sim.members().find((m) => m.account.ecs.taskDefinitions.has(`${open.family}:1`))?.account ?? sim.registry;
       const td = where.ecs.taskDefinitions.get(`${open.family}:1`)!;
       where.ecs.taskDefinitions.set(`${open.family}:1`, { ...td, status: 'INACTIVE' });
       const event = cloudTrailEvent('ecs', 'DeregisterTaskDefinition', { time: sim.iso(), requestParameters: { taskDefinition: td.taskDefinitionArn }, responseElements: { taskDefinition: { ...td, status: 'INACTIVE' } } });
@@ -78,7 +78,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       break;
     }
     case 'forget': { // ECS forgets stopped tasks after about an hour, in every account
-      for (const where of [sim.registry, ...(sim.member ? [sim.member.account] : [])]) {
+      for (const where of [sim.registry, ...sim.members().map((m) => m.account)]) {
         const cluster = where.ecs.clusters.get(where.ecs.clusterArn('prod'));
         for (const [arn, task] of cluster?.tasks ?? []) if (task.lastStatus === 'STOPPED') cluster!.tasks.delete(arn);
       }

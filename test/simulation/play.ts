@@ -87,7 +87,11 @@ async function step(sim: Sim, o: Op): Promise<void> {
       }
       break;
     }
-    case 'memberDown': case 'memberUp': if (sim.member) sim.member.down = o.op === 'memberDown'; break;
+    case 'memberDown': case 'memberUp': {
+      const member = o.second ? sim.second : sim.member;
+      if (member) member.down = o.op === 'memberDown';
+      break;
+    }
     case 'sweep': await sweepNow(sim); break;
     case 'raceSweep': await raceSweep(sim, o.delivery); break;
   }

@@ -16,9 +16,12 @@ import { SimulatedBus } from './bus.js';
 import { ecrState, setManifest } from './registry.js';
 import type { Delivery, Timeline } from './timeline.js';
 import { Truth, type Promises } from './truth.js';
-import { configOf, HOUR, MEMBER, OCI_IMAGE, REPO, repositoryPolicy, SCOPE, START, type Played } from './world.js';
+import { configOf, HOUR, MEMBER, OCI_IMAGE, REPO, repositoryPolicy, SCOPE, SECOND, START, type Played } from './world.js';
 
 type Engine = Awaited<ReturnType<typeof startEmbeddedDynamoDb>>;
+
+/** A member account of the world's organisation, in its region, and whether its reader role can be assumed now. */
+export interface SimMember { readonly account: FakeAccount; readonly scope: Scope; down: boolean }
 
 /** A task the world started: where it runs, what it runs. */
 export interface SimTask { readonly id: string; readonly family: string; readonly digest: string; running: boolean; readonly where: FakeAccount }
@@ -34,7 +37,9 @@ export class Sim {
   readonly ledger: DynamoDbLedger;
   readonly registry = new FakeAccount(SCOPE.accountId, SCOPE.region);
   /** The member account (in its region) and whether its reader role can be assumed now. */
-  readonly member?: { readonly account: FakeAccount; readonly scope: Scope; down: boolean };
+  readonly member?: SimMember;
+  /** A second member account (some worlds with a member), read like the first. */
+  readonly second?: SimMember;
   readonly organization?: Organization;
   readonly truth = new Truth();
   readonly violations: string[] = [];
@@ -55,12 +60,14 @@ export class Sim {
     this.config = configOf(timeline);
     this.promises = { ...timeline.setting, stoppedTaskRetentionHours: this.config.ecs.stoppedTaskRetentionHours };
     this.ledger = new DynamoDbLedger(engine.client, engine.tableName);
-    const member = timeline.setting.member;
-    this.registry.ecr.addRepository(REPO, member && repositoryPolicy(member.grant, timeline.setting.lambda === true && member.region === SCOPE.region));
+    const { member, second } = timeline.setting;
+    const members = [MEMBER, ...(second ? [SECOND] : [])];
+    this.registry.ecr.addRepository(REPO, member && repositoryPolicy(member.grant, timeline.setting.lambda === true && member.region === SCOPE.region, members));
     this.registry.ecr.clock = this.now;
     if (member) {
       const scope = { accountId: MEMBER, region: member.region };
       this.member = { account: new FakeAccount(MEMBER, member.region), scope, down: false };
+      if (second) this.second = { account: new FakeAccount(SECOND, second.region), scope: { accountId: SECOND, region: second.region }, down: false };
       this.organization = new Organization(this.config, SCOPE, this.access, async () => ({ accounts: [] }), this.now, this.nowMs);
     }
     this.deletions = outsideDeletions({ index: () => this.ledger.usageIndex(), store: this.ledger.sweep, config: this.config, tell: async (d) => { this.told.add(d.image.imageDigest); } });
@@ -77,16 +84,22 @@ export class Sim {
     clients: async (scope) => {
       if (scope.accountId === SCOPE.accountId) return this.registry.clientsIn(scope.region);
       const role = `arn:aws:iam::${scope.accountId}:role/ecr-ledger-reader`;
-      if (!this.member || scope.accountId !== MEMBER) throw new MemberAccessError(scope.accountId, `account ${scope.accountId} cannot be read: assuming ${role} failed: AccessDenied: no such account in this world`);
-      if (this.member.down) throw new MemberAccessError(MEMBER, `account ${MEMBER} cannot be read: assuming ${role} failed: AccessDenied: User is not authorized to perform: sts:AssumeRole on resource: ${role}`);
-      return this.member.account.clientsIn(scope.region);
+      const member = this.members().find((m) => m.scope.accountId === scope.accountId);
+      if (!member) throw new MemberAccessError(scope.accountId, `account ${scope.accountId} cannot be read: assuming ${role} failed: AccessDenied: no such account in this world`);
+      if (member.down) throw new MemberAccessError(scope.accountId, `account ${scope.accountId} cannot be read: assuming ${role} failed: AccessDenied: User is not authorized to perform: sts:AssumeRole on resource: ${role}`);
+      return member.account.clientsIn(scope.region);
     },
     destroy: () => undefined,
   };
 
   /** Every scope of the world, the registry first. */
   scopes(): Scope[] {
-    return [SCOPE, ...(this.member ? [this.member.scope] : [])];
+    return [SCOPE, ...this.members().map((m) => m.scope)];
+  }
+
+  /** The member accounts, the first first. */
+  members(): SimMember[] {
+    return [this.member, this.second].filter((m): m is SimMember => m !== undefined);
   }
 
   /** A live reader of a scope, as the deployed reconcile builds it (the member's through its reader role). */

@@ -11,11 +11,11 @@ export type Op =
   /** The digest `from` names, pushed again (ECR still holds it) under `tag`: its PUSH event is the only news. */
   | { op: 'pushAgain'; from: string; tag: string }
   /** A task starts (in the member account, when `member`: it pulls the registry's image through the grant). */
-  | { op: 'run'; tag: string; byDigest: boolean; member?: true }
+  | { op: 'run'; tag: string; byDigest: boolean; member?: true; second?: true }
   | { op: 'stop'; task: number; delivery: Delivery }
   /** A scheduled task's family registered (its one revision names the image by tag or by digest): each launch pulls it. */
   /** `delivery`: how its RegisterTaskDefinition event travels (absent: at once). */
-  | { op: 'schedule'; tag: string; byDigest: boolean; member?: true; delivery?: Delivery }
+  | { op: 'schedule'; tag: string; byDigest: boolean; member?: true; second?: true; delivery?: Delivery }
   /** A schedule retired: its family's revision deregistered. */
   | { op: 'unschedule'; which: number; delivery: Delivery }
   | { op: 'forget' }
@@ -30,17 +30,17 @@ export type Op =
   | { op: 'activate'; tag: string; delivery: Delivery }
   | { op: 'deliver' }
   | { op: 'notice' }
-  /** The daily reconcile of every scope, or (`only`) of one: the other's ledger ages. */
+  /** The daily reconcile of every scope, or (`only`) of the registry or the members: the others' ledger ages. */
   | { op: 'reconcile'; only?: 'registry' | 'member' }
-  /** The member's reader role cannot be assumed (a broken StackSet, a denying SCP) until `memberUp`. */
   /** New image code for a Lambda function (created if new; in the member account when `member`), then a version published. */
   | { op: 'deployFunction'; fn: number; tag: string; member?: true; delivery: Delivery }
   /** A function's oldest published version deleted, or (`all`) the whole function. */
   | { op: 'deleteFunction'; fn: number; all: boolean; delivery: Delivery; member?: true }
   /** A usage source (an EKS cluster's reporter) sends the full set of images it runs now, each by tag or by digest. */
   | { op: 'report'; source: number; images: ReadonlyArray<{ tag: string; byDigest: boolean }> }
-  | { op: 'memberDown' }
-  | { op: 'memberUp' }
+  /** The member's reader role (the second member's, with `second`) cannot be assumed (a broken StackSet, a denying SCP) until `memberUp`. */
+  | { op: 'memberDown'; second?: true }
+  | { op: 'memberUp'; second?: true }
   | { op: 'sweep' }
   /** A sweep during which someone deletes, outside ecr-ledger, the first image the sweep is about to delete or archive. */
   | { op: 'raceSweep'; delivery: Delivery }
@@ -59,6 +59,8 @@ export interface Setting {
   readonly rates: { readonly lost: number; readonly late: number; readonly twice: number };
   /** An organisation: a member account, in the registry's region or another, whose tasks pull through a grant. */
   readonly member?: { readonly grant: 'account' | 'organization'; readonly region: string };
+  /** A second member account (only with a first): the reach has two accounts to read, each of which may be down. */
+  readonly second?: { readonly region: string };
   /** Lambda functions run the registry's images (in the member account too, when it is in the registry's region). */
   readonly lambda?: true;
   /** Usage sources report what they run (`report-usage`, the function URL). */
@@ -82,8 +84,10 @@ export function generate(seed: number, length = 60): Timeline {
   const clock = root.stream('clock');
   // Its own stream, drawn only in worlds with a member: the worlds without one stay as they were before it existed.
   const org = root.stream('org');
+  const org2 = root.stream('org2');
   const functions = root.stream('lambda');
   const sources = root.stream('reports');
+  const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
     graceDays: rules.int(0, 2),
@@ -96,7 +100,8 @@ export function generate(seed: number, length = 60): Timeline {
     rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
     ...(functions.chance(0.5) && { lambda: true as const }),
     ...(sources.chance(0.5) && { reports: true as const }),
-    ...(org.chance(0.5) && { member: { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } }),
+    ...(member && { member }),
+    ...(member && org2.chance(0.5) && { second: { region: org2.pick(['us-east-1', 'us-west-2']) } }),
   };
   const deliver = (): Delivery => {
     const r = delivery.next();
@@ -136,6 +141,7 @@ export function generate(seed: number, length = 60): Timeline {
       default: ops.push({ op: kind } as Op);
     }
     if (setting.member) withMember(ops, org, setting);
+    if (setting.second) withSecond(ops, org2);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
     if (setting.reports && sources.chance(0.08)) {
       const images = TAGS.filter(() => sources.chance(0.3)).map((tag) => ({ tag, byDigest: sources.chance(0.5) }));
@@ -144,6 +150,7 @@ export function generate(seed: number, length = 60): Timeline {
   }
   // Nights at the end, so that what nothing uses any more has time to go (the liveness figure).
   if (setting.member) ops.push({ op: 'memberUp' });
+  if (setting.second) ops.push({ op: 'memberUp', second: true });
   for (let night = 0; night < 6; night += 1) ops.push({ op: 'tick', hours: 24 }, { op: 'deliver' }, { op: 'reconcile' }, { op: 'notice' }, { op: 'sweep' });
   return { seed, setting, ops };
 }
@@ -156,6 +163,13 @@ function withMember(ops: Op[], org: Rng, setting: Setting): void {
   if (last.op === 'schedule' && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true, delivery: deliveryOf(org, setting) };
   if (last.op === 'reconcile' && org.chance(0.3)) ops[ops.length - 1] = { op: 'reconcile', only: org.pick(['registry', 'member'] as const) };
   if (org.chance(0.05)) ops.push({ op: org.chance(0.5) ? 'memberDown' : 'memberUp' });
+}
+
+/** In a world with a second member: a member's step may happen in the second one, whose role also goes and comes back. */
+function withSecond(ops: Op[], org2: Rng): void {
+  const last = ops.at(-1)!;
+  if ((last.op === 'run' || last.op === 'schedule') && last.member && org2.chance(0.5)) ops[ops.length - 1] = { ...last, second: true };
+  if (org2.chance(0.04)) ops.push({ op: org2.chance(0.5) ? 'memberDown' : 'memberUp', second: true });
 }
 
 /** A Lambda step, drawn from its own stream (its deliveries too, at the world's rates). */

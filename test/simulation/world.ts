@@ -7,6 +7,8 @@ export const HOST = `${SCOPE.accountId}.dkr.ecr.${SCOPE.region}.amazonaws.com`;
 export const REPO = 'app';
 /** A member account of the organisation (in worlds that have one): it pulls the registry's images through a grant. */
 export const MEMBER = '210987654321';
+/** A second member account (in some worlds with a member). */
+export const SECOND = '310987654321';
 export const ORGANIZATION_ID = 'o-simulated01';
 /** When every world starts. */
 export const START = Date.parse('2026-10-01T00:00:00Z');
@@ -31,7 +33,7 @@ export function configOf(t: Timeline): Config {
     repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: s.graceDays, keepTags: [], keepPulledWithinDays: s.keepPulledWithinDays, action: s.action, ...(s.deleteArchivedAfterDays && { deleteArchivedAfterDays: s.deleteArchivedAfterDays }) }],
     sweep: { minimumImageAgeHours: s.minimumImageAgeHours, maxDeletionsPerRun: s.maxDeletionsPerRun },
     ...(s.notice !== undefined && { notice: { daysAhead: s.notice } }),
-    ...(s.member && { organization: { id: ORGANIZATION_ID, accounts: [{ id: SCOPE.accountId, regions: [SCOPE.region] }, { id: MEMBER, regions: [s.member.region] }] } }),
+    ...(s.member && { organization: { id: ORGANIZATION_ID, accounts: [{ id: SCOPE.accountId, regions: [SCOPE.region] }, { id: MEMBER, regions: [s.member.region] }, ...(s.second ? [{ id: SECOND, regions: [s.second.region] }] : [])] } }),
   });
 }
 
@@ -39,10 +41,10 @@ export function configOf(t: Timeline): Config {
  * The registry repository's policy: the member may pull, named by account or through the organisation; with its
  * Lambda functions, the Lambda service too for functions of the member's account (the documented cross-account form).
  */
-export function repositoryPolicy(grant: 'account' | 'organization', memberFunctions: boolean): string {
+export function repositoryPolicy(grant: 'account' | 'organization', memberFunctions: boolean, members: readonly string[] = [MEMBER]): string {
   const pull = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
   const statement = grant === 'account'
-    ? { Sid: 'MemberPulls', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MEMBER}:root` }, Action: pull }
+    ? { Sid: 'MemberPulls', Effect: 'Allow', Principal: { AWS: members.map((m) => `arn:aws:iam::${m}:root`) }, Action: pull }
     : { Sid: 'OrganisationPulls', Effect: 'Allow', Principal: '*', Action: pull, Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION_ID } } };
   const functions = { Sid: 'MemberFunctionsPull', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: pull, Condition: { StringLike: { 'aws:sourceArn': `arn:aws:lambda:${SCOPE.region}:${MEMBER}:function:*` } } };
   return JSON.stringify({ Version: '2012-10-17', Statement: [statement, ...(memberFunctions ? [functions] : [])] });
