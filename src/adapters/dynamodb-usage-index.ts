@@ -48,7 +48,8 @@ export class DynamoDbUsageIndex implements UsageIndex {
     const stored = items.find((i) => i.kind === 'image' && i.sk === 'F');
     const tags = items.filter((i) => i.kind === 'tag' || i.kind === 'tag-claim').map((i) => String((i.fact as { tag: string }).tag));
     const image = stored && { ...(stored.fact as unknown as ImageFact), imageTags: [...new Set(tags)].sort() };
-    return { ...(image && { image }), referrers: DynamoDbUsageIndex.referrersIn(items) };
+    const ended = stored && { ...(typeof stored.releasedAt === 'string' && { releasedAt: stored.releasedAt }), ...(typeof stored.protectedUntil === 'string' && { protectedUntil: stored.protectedUntil }) };
+    return { ...(image && { image }), referrers: DynamoDbUsageIndex.referrersIn(items), ...(ended && Object.keys(ended).length > 0 && { history: ended }) };
   }
 
   async tagged(registry: Scope, repositoryName: string, tag: string) {

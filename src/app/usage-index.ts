@@ -31,8 +31,11 @@ export interface FamilyContext {
  * by ledger ids (opaque strings) and read in batches with `facts`.
  */
 export interface UsageIndex {
-  /** The image with the tags pointing to it (undefined when the ledger does not hold it), and who names it by digest. */
-  image(registry: Scope, repositoryName: string, digest: string): Promise<{ image?: ImageFact; referrers: readonly string[] }>;
+  /**
+   * The image with the tags pointing to it (undefined when the ledger does not hold it), who names it by digest, and
+   * when its last use ended (`releasedAt`, `protectedUntil`: the stamps a use leaves when it goes).
+   */
+  image(registry: Scope, repositoryName: string, digest: string): Promise<{ image?: ImageFact; referrers: readonly string[]; history?: Pick<ImageHistory, 'releasedAt' | 'protectedUntil'> }>;
   /** The digest(s) a tag points to now. */
   tagged(registry: Scope, repositoryName: string, tag: string): Promise<readonly string[]>;
   /** Who names a tag. */

@@ -25,7 +25,7 @@ export function alerts(config: Config, serviceName: string) {
   return {
     async deleted(deletion: InUseDeletion): Promise<void> {
       const text = inUseDeletionText(deletion);
-      log('error', 'in-use image deleted outside ecr-ledger', { eventId: deletion.eventId, image: `${deletion.image.repositoryName}@${deletion.image.imageDigest}`, usedBy: deletion.usedBy.map((r) => `${r.kind} ${r.id}`), text });
+      log('error', 'in-use image deleted outside ecr-ledger', { eventId: deletion.eventId, image: `${deletion.image.repositoryName}@${deletion.image.imageDigest}`, usedBy: deletion.usedBy.map((r) => `${r.kind} ${r.id}`), ...(deletion.useEndedAt && { useEndedAt: deletion.useEndedAt }), text });
       metrics.addMetric('InUseImageDeleted', MetricUnit.Count, 1);
       metrics.publishStoredMetrics();
       await send('an image in use was deleted outside ecr-ledger', text);

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import { scopeKey, imageKey, type ImageFact, type Scope } from '../../domain/facts.js';
 import type { Referrer } from '../../domain/usage.js';
+import { lastUseEnded } from '../../domain/past-use.js';
 import { indexedReferrers } from '../indexed-usage.js';
 import type { SweepStore } from '../ports.js';
 import { auditExpiry } from '../sweep/act.js';
@@ -14,6 +15,11 @@ export interface InUseDeletion {
   readonly eventId: string;
   /** What used it: the referrers that protected it. */
   readonly usedBy: readonly Referrer[];
+  /**
+   * When a use the ledger no longer holds ended, at or after the deletion: the deletion's news came late, after that
+   * use's end (a report that dropped it, a task that stopped), so the image was in use when it went.
+   */
+  readonly useEndedAt?: string;
   /** How to get it back. */
   readonly recovery: string;
 }
@@ -28,7 +34,7 @@ const RECOVERY = 'copy the same manifest back byte for byte (only that keeps its
 
 /** A one-line summary, for logs, warnings and notifications. */
 export function inUseDeletionText(d: InUseDeletion): string {
-  const who = d.usedBy.map((r) => `${r.kind} ${r.id}`).join(', ');
+  const who = d.usedBy.length > 0 ? d.usedBy.map((r) => `${r.kind} ${r.id}`).join(', ') : `a use that ended at ${d.useEndedAt} (after the deletion; the ledger no longer names it)`;
   return `${d.scope.accountId}/${d.scope.region} ${d.image.repositoryName}@${d.image.imageDigest} [${d.image.imageTags.join(', ') || 'untagged'}] was deleted outside ecr-ledger at ${d.at} while in use by ${who}; its next pull fails. To recover: ${d.recovery}`;
 }
 
@@ -41,18 +47,22 @@ export function outsideDeletions(deps: { index: () => UsageIndex; store?: SweepS
   return {
     async deleted(scope, repositoryName, imageDigest, at, eventId, tag) {
       const index = deps.index();
-      const { image: held, referrers: ids } = await index.image(scope, repositoryName, imageDigest);
+      const { image: held, referrers: ids, history } = await index.image(scope, repositoryName, imageDigest);
       if (!held) return undefined;
       // By digest and by the event's tag (the ledger may not have heard of that tag yet): who names either used it.
       const image = tag !== undefined && !held.imageTags.includes(tag) ? { ...held, imageTags: [...held.imageTags, tag] } : held;
       const referrers = await indexedReferrers(index, [{ registry: scope, image, referrers: ids }], deps.config, at);
       const usedBy = (referrers.get(`${scopeKey(scope)}#${imageKey(repositoryName, imageDigest)}`) ?? []).filter((r) => r.protecting);
-      if (usedBy.length === 0) return undefined;
-      const deletion: InUseDeletion = { scope, image, at, eventId, usedBy, recovery: RECOVERY };
+      // Nobody names it now, but a use ended at or after the deletion: the news of the deletion came after the news of
+      // that end (found by the simulator, seed 2561), so it was in use when it went.
+      const ended = usedBy.length === 0 ? lastUseEnded(history) : undefined;
+      if (usedBy.length === 0 && (ended === undefined || Date.parse(ended) < Date.parse(at))) return undefined;
+      const deletion: InUseDeletion = { scope, image, at, eventId, usedBy, ...(ended !== undefined && { useEndedAt: ended }), recovery: RECOVERY };
+      const users = usedBy.length > 0 ? usedBy.map((r) => `${r.kind} ${r.id}`).join(', ') : `a use that ended at ${ended}`;
       await deps.store?.recordAudit(scope, [{
         runId: `event-${eventId}`, at, action: 'outside', status: 'deleted-elsewhere', repositoryName, imageDigest, imageTags: image.imageTags,
         imageSizeInBytes: image.imageSizeInBytes, imagePushedAt: image.imagePushedAt, referrers: usedBy.map((r) => ({ kind: r.kind, id: r.id })),
-        reasons: [`deleted outside ecr-ledger (ECR Image Action DELETE, event ${eventId}) while in use by ${usedBy.map((r) => `${r.kind} ${r.id}`).join(', ')}`, `to recover: ${RECOVERY}`],
+        reasons: [`deleted outside ecr-ledger (ECR Image Action DELETE, event ${eventId}) while in use by ${users}`, `to recover: ${RECOVERY}`],
       }], auditExpiry(deps.config, at));
       await deps.tell(deletion);
       return deletion;

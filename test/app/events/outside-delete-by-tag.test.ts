@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../../src/app/events/apply-event.js';
-import { outsideDeletions, type InUseDeletion } from '../../../src/app/undo/outside-deletion.js';
+import { inUseDeletionText, outsideDeletions, type InUseDeletion } from '../../../src/app/undo/outside-deletion.js';
+import { reportUsage } from '../../../src/app/usage-reports.js';
 import { defaultConfig } from '../../../src/config.js';
 import { parseEvent } from '../../../src/events/parse-event.js';
 import { embeddedLedger } from '../../fixtures/embedded-ledger.js';
@@ -53,5 +54,35 @@ describe('an outside DELETE with image-tag', () => {
     expect(told).toEqual([]);
     expect(await embedded.ledger.sweep.audit(SCOPE, { now: world.now })).toEqual([]);
     expect((await embedded.ledger.load(SCOPE)).facts.images.map((i) => i.imageDigest)).toContain(digest);
+  });
+
+  it('its news comes after the news of the use\'s end (a report dropped the image meanwhile): it was in use when it went, and is told (found by the simulator, seed 2561)', async () => {
+    const world = new World(embedded.ledger);
+    const digest = await world.push('app', 'v3');
+    const report = (images: string[], at = world.now, source = 'edge') => reportUsage({ reports: embedded.ledger.reports, events: embedded.ledger.events, index: embedded.ledger.usageIndex(), config: defaultConfig() }, SCOPE, {
+      source, reportedAt: at, images: images.map((image) => ({ image, workloads: ['edge/deploy/app'] })),
+    });
+    await report([`${HOST}/app@${digest}`]);
+    const deletedAt = world.now;
+    world.account.ecr.removeImage('app', digest); // deleted outside ecr-ledger while the source runs it; its DELETE comes late
+    world.tick();
+    await report([]); // the source's next report leaves it out
+    const told: InUseDeletion[] = [];
+    const late = { ...deleteEvent(deletedAt, digest, 'v3'), detail: { ...deleteEvent(deletedAt, digest, 'v3').detail } };
+    delete (late.detail as { 'image-tag'?: string })['image-tag'];
+    await deliverWithDeletions(world, late, told);
+    expect(told.map((d) => [d.image.imageDigest, d.useEndedAt])).toEqual([[digest, world.now]]);
+    expect(inUseDeletionText(told[0]!)).toContain(`while in use by a use that ended at ${world.now} (after the deletion; the ledger no longer names it)`);
+    // A deletion after the use had ended is no news to anybody.
+    const later = new World(embedded.ledger);
+    const other = await later.push('app', 'v4', 'app-v4');
+    await report([`${HOST}/app@${other}`], later.now, 'edge-b');
+    later.tick(2);
+    await report([], later.now, 'edge-b');
+    later.tick();
+    later.account.ecr.removeImage('app', other);
+    const quiet: InUseDeletion[] = [];
+    await deliverWithDeletions(later, { ...late, id: 'delete-v4', time: later.now, detail: { ...late.detail, 'image-digest': other } }, quiet);
+    expect(quiet).toEqual([]);
   });
 });
