@@ -3,6 +3,7 @@ import { cloudTrailEvent } from '../fixtures/events/cloudtrail.js';
 import type { FakeAccount } from '../fakes/fake-account.js';
 import type { Sim, SimTask } from './sim.js';
 import type { Delivery, Op } from './timeline.js';
+import { hear } from './truth.js';
 import { HOST, REPO } from './world.js';
 
 type EcsOp = Extract<Op, { op: 'run' | 'stop' | 'schedule' | 'unschedule' | 'forget' }>;
@@ -63,7 +64,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       // The registry's registrations are heard at once; a member's may come late or never (its live read finds it).
       const use: (typeof truth.schedules)[number] = { family, ...(o.byDigest ? { digest: d } : { tag: o.tag }), from: sim.nowMs(), account: where.accountId, ...(unheard(o.delivery) && { quiet: true as const }) };
       truth.schedules.push(use);
-      await register(where, family, 1, where.ecs.addTaskDefinition(family, 1, { main: image }), o.delivery, async () => { delete use.quiet; });
+      await register(where, family, 1, where.ecs.addTaskDefinition(family, 1, { main: image }), o.delivery, async () => { hear(use); });
       break;
     }
     case 'unschedule': {

@@ -4,6 +4,7 @@ import type { FakeAccount } from '../fakes/fake-account.js';
 import { inScope, unheard } from './ecs-steps.js';
 import type { Sim } from './sim.js';
 import type { Op } from './timeline.js';
+import { hear } from './truth.js';
 import { HOST, REPO, SCOPE } from './world.js';
 
 type LambdaOp = Extract<Op, { op: 'deployFunction' | 'deleteFunction' }>;
@@ -41,13 +42,13 @@ export async function lambdaStep(sim: Sim, o: LambdaOp): Promise<void> {
     const latest: (typeof truth.functionVersions)[number] = { fn: key, version: '$LATEST', digest: d, tag: o.tag, from: now, account: where.accountId, ...quiet };
     truth.functionVersions.push(latest);
     // Its events may come late or never: the live reads (sweep, reconcile) find the function.
-    await send(created ? 'CreateFunction' : 'UpdateFunctionCode', { functionName: name, ...(created && { packageType: 'Image', code: { imageUri: code.imageUri } }) }, { functionName: name, functionArn: lambda.functionArn(name), version: '$LATEST', packageType: 'Image' }, o.delivery, async () => { delete latest.quiet; });
+    await send(created ? 'CreateFunction' : 'UpdateFunctionCode', { functionName: name, ...(created && { packageType: 'Image', code: { imageUri: code.imageUri } }) }, { functionName: name, functionArn: lambda.functionArn(name), version: '$LATEST', packageType: 'Image' }, o.delivery, async () => { hear(latest); });
     const version = String((sim.published.get(key) ?? 0) + 1);
     sim.published.set(key, Number(version));
     lambda.addVersion(name, version, code);
     const published: (typeof truth.functionVersions)[number] = { fn: key, version, digest: d, tag: o.tag, from: now, account: where.accountId, ...quiet };
     truth.functionVersions.push(published);
-    await send('PublishVersion', { functionName: name }, { functionName: name, functionArn: lambda.functionArn(name, version), version, packageType: 'Image' }, o.delivery, async () => { delete published.quiet; });
+    await send('PublishVersion', { functionName: name }, { functionName: name, functionArn: lambda.functionArn(name, version), version, packageType: 'Image' }, o.delivery, async () => { hear(published); });
     return;
   }
   const fn = lambda.functions.get(name);

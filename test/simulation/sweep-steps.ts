@@ -25,6 +25,8 @@ export async function sweepNow(sim: Sim, raced: readonly string[] = []): Promise
     return;
   }
   if (report.skippedByCap > 0) sim.lastCapped = at;
+  // Its live read saw every open use of the registry's account and of each member it could read.
+  for (const accountId of [SCOPE.accountId, ...sim.members().filter((m) => !m.down).map((m) => m.scope.accountId)]) sim.truth.heardAll(accountId);
   // (3) What someone else deleted first is no change of the sweep's: its record says "already gone".
   for (const d of raced) {
     before.delete(d);

@@ -12,8 +12,17 @@ export interface Promises {
   readonly stoppedTaskRetentionHours: number;
 }
 
-/** Where a use is, and (`quiet`) that the product has not heard of it yet. */
+/**
+ * Where a use is, and (`quiet`) that the product has not heard of it while it lasted: its news late or lost, and no
+ * live read (a reconcile or a sweep of its account) while it was open. A use nobody could know of is no promise:
+ * the oracle leaves it out (a task's start is always heard, so the world's quiet uses are registrations and functions).
+ */
 export interface Heard { readonly account: string; quiet?: true }
+
+/** The use is heard now (its news applied, or a live read of its account): only while it is open does that count. */
+export function hear(use: { to?: number; quiet?: true }): void {
+  if (use.to === undefined) delete use.quiet;
+}
 
 export class Truth {
   readonly runs: Array<{ task: string; digest: string; from: number; to?: number }> = [];
@@ -63,9 +72,9 @@ export class Truth {
       || this.functionVersions.some((v) => v.digest === d && v.to === undefined && !v.quiet));
   }
 
-  /** A reconcile of `account` read everything there: every use in it is heard of. */
+  /** A live read of `account` (a reconcile, a sweep) saw everything there: every open use in it is heard of. */
   heardAll(account: string): void {
-    for (const use of [...this.schedules, ...this.functionVersions]) if (use.account === account) delete use.quiet;
+    for (const use of [...this.schedules, ...this.functionVersions]) if (use.account === account) hear(use);
   }
 
   /**
@@ -101,11 +110,11 @@ export class Truth {
         if (pin.to === undefined || at < pin.to) return `pinned${via}`;
         if (at < pin.to + grace) return `its pin ended at ${iso(pin.to)}: within graceDays${via}`;
       }
-      for (const use of this.scheduledUses(d)) {
+      for (const use of this.scheduledUses(d, { heard: true })) {
         if (use.to === undefined) return `${use.who} uses it${via}`;
         if (at < use.to + grace) return `${use.who} used it until ${iso(use.to)}: within graceDays${via}`;
       }
-      for (const v of this.functionVersions.filter((x) => x.digest === d)) {
+      for (const v of this.functionVersions.filter((x) => x.digest === d && !x.quiet)) {
         if (v.to === undefined) return `function ${v.fn}:${v.version} runs it${via}`;
         if (at < v.to + grace) return `function ${v.fn}:${v.version} was deleted at ${iso(v.to)}: within graceDays${via}`;
       }
@@ -133,11 +142,11 @@ export class Truth {
         if (pin.to === undefined) return undefined;
         free = Math.max(free, pin.to + grace);
       }
-      for (const use of this.scheduledUses(d)) {
+      for (const use of this.scheduledUses(d, { heard: true })) {
         if (use.to === undefined) return undefined;
         free = Math.max(free, use.to + grace);
       }
-      for (const v of this.functionVersions.filter((x) => x.digest === d)) {
+      for (const v of this.functionVersions.filter((x) => x.digest === d && !x.quiet)) {
         if (v.to === undefined) return undefined;
         free = Math.max(free, v.to + grace);
       }
@@ -152,7 +161,7 @@ export class Truth {
           // A function version whose ImageUri names the tag holds it too (its next code update would deploy it).
           const holders = [
             ...this.tagRuns.filter((r) => r.tag === tag).map((r) => ({ from: r.from, to: r.to === undefined ? undefined : r.to + o.stoppedTaskRetentionHours * HOUR })),
-            ...this.functionVersions.filter((v) => v.tag === tag),
+            ...this.functionVersions.filter((v) => v.tag === tag && !v.quiet),
           ];
           for (const run of holders) {
             const runEnd = run.to === undefined ? Number.POSITIVE_INFINITY : run.to;

@@ -81,6 +81,36 @@ describe('a use whose end is unheard counts its grace from when it is first seen
   });
 });
 
+describe('a use only a sweep has seen is stored, so its end is noticed (found by the simulator, seed 689)', () => {
+  it('a function version whose events are lost, seen by a sweep, then deleted unheard: its image keeps a day of grace from the next read', async () => {
+    const world = new World(embedded.ledger);
+    const v1 = await world.push('job', 'v1');
+    await reconcile(world);
+    world.tick(24);
+    await reconcile(world); // v1 unused for a day: deletable under graceDays 1
+    // A function version runs v1; its CloudTrail events are lost.
+    world.account.lambda.addVersion('fn', '$LATEST', { imageUri: `${HOST}/job:v1`, resolvedImageUri: `${HOST}/job@${v1}` });
+    world.account.lambda.addVersion('fn', '1', { imageUri: `${HOST}/job:v1`, resolvedImageUri: `${HOST}/job@${v1}` });
+    await sweepNow(world, 'sees-the-function'); // its live read sees the function: v1 kept
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    world.tick(1);
+    world.account.lambda.functions.delete('fn'); // DeleteFunction: its event lost too
+    world.tick(1);
+    await sweepNow(world, 'function-gone'); // the function is gone: a day of grace from this read
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    world.tick(20);
+    await sweepNow(world, 'within-grace');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(true);
+    // Each read that finds the stored version gone restarts the clock until a reconcile drops it (the safe side).
+    world.tick(5);
+    await reconcile(world);
+    world.tick(25);
+    await reconcile(world);
+    await sweepNow(world, 'after-grace');
+    expect(world.account.ecr.hasImage('job', v1)).toBe(false);
+  });
+});
+
 describe('purge-repository judges the same way', () => {
   it('a revision deregistered since the ledger\'s last reconcile refuses the purge within graceDays', async () => {
     const a = new FakeAccount(SCOPE.accountId, SCOPE.region);

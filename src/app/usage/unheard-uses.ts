@@ -1,0 +1,19 @@
+import type { AccountFacts, LambdaFunctionFact, TaskDefinitionFact } from '../../domain/facts.js';
+
+/**
+ * Uses a live read finds that the ledger does not hold — their news lost or late, no reconcile since: task-definition
+ * revisions it lacks, and Lambda versions it lacks or holds with other code. Stored by whoever reads them first, so
+ * that their end is noticed by whoever reads next (the sweep's live check reads them; found by the simulator, seed
+ * 689: a function version seen only by sweeps, then deleted unheard, left no trace and its image lost its grace).
+ */
+export function usesTheLedgerLacks(ledger: AccountFacts, live: AccountFacts): { taskDefinitions: TaskDefinitionFact[]; lambdaFunctions: LambdaFunctionFact[] } {
+  const revisions = new Set(ledger.taskDefinitions.map((td) => `${td.family}:${td.revision}`));
+  const versions = new Map(ledger.lambdaFunctions.map((fn) => [fn.functionArn, fn]));
+  return {
+    taskDefinitions: live.taskDefinitions.filter((td) => td.status === 'ACTIVE' && !revisions.has(`${td.family}:${td.revision}`)),
+    lambdaFunctions: live.lambdaFunctions.filter((fn) => {
+      const held = versions.get(fn.functionArn);
+      return held === undefined || held.resolvedImageUri !== fn.resolvedImageUri || held.imageUri !== fn.imageUri;
+    }),
+  };
+}
