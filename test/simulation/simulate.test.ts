@@ -8,7 +8,7 @@ import { generate } from './timeline.js';
  * reconciles and sweeps, with events delivered late, twice, reordered or never — judged by the truth the world keeps.
  * A fixed set of seeds here; `npm run simulate -- --seeds 5000` is the long run.
  */
-const CI_SEEDS = { from: 1, count: 40 };
+const CI_SEEDS = { from: 1, count: 30 };
 
 describe('the simulated world', () => {
   it(`seeds ${CI_SEEDS.from}-${CI_SEEDS.from + CI_SEEDS.count - 1}: nothing used within its protection goes, every record says what ECR did, and what nothing uses goes`, async () => {
