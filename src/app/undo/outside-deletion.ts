@@ -32,9 +32,14 @@ export interface OutsideDeletions {
 
 const RECOVERY = 'copy the same manifest back byte for byte (only that keeps its digest: crane cp or skopeo copy --all from a replica in another region or account, or from wherever it was pulled), then check that ECR holds the digest again';
 
+/** Who used it, in words: its referrers, or the use that ended at or after the deletion. */
+function usersOf(d: Pick<InUseDeletion, 'usedBy' | 'useEndedAt'>): string {
+  return d.usedBy.length > 0 ? d.usedBy.map((r) => `${r.kind} ${r.id}`).join(', ') : `a use that ended at ${d.useEndedAt} (after the deletion; the ledger no longer names it)`;
+}
+
 /** A one-line summary, for logs, warnings and notifications. */
 export function inUseDeletionText(d: InUseDeletion): string {
-  const who = d.usedBy.length > 0 ? d.usedBy.map((r) => `${r.kind} ${r.id}`).join(', ') : `a use that ended at ${d.useEndedAt} (after the deletion; the ledger no longer names it)`;
+  const who = usersOf(d);
   return `${d.scope.accountId}/${d.scope.region} ${d.image.repositoryName}@${d.image.imageDigest} [${d.image.imageTags.join(', ') || 'untagged'}] was deleted outside ecr-ledger at ${d.at} while in use by ${who}; its next pull fails. To recover: ${d.recovery}`;
 }
 
@@ -58,11 +63,10 @@ export function outsideDeletions(deps: { index: () => UsageIndex; store?: SweepS
       const ended = usedBy.length === 0 ? lastUseEnded(history) : undefined;
       if (usedBy.length === 0 && (ended === undefined || Date.parse(ended) < Date.parse(at))) return undefined;
       const deletion: InUseDeletion = { scope, image, at, eventId, usedBy, ...(ended !== undefined && { useEndedAt: ended }), recovery: RECOVERY };
-      const users = usedBy.length > 0 ? usedBy.map((r) => `${r.kind} ${r.id}`).join(', ') : `a use that ended at ${ended}`;
       await deps.store?.recordAudit(scope, [{
         runId: `event-${eventId}`, at, action: 'outside', status: 'deleted-elsewhere', repositoryName, imageDigest, imageTags: image.imageTags,
         imageSizeInBytes: image.imageSizeInBytes, imagePushedAt: image.imagePushedAt, referrers: usedBy.map((r) => ({ kind: r.kind, id: r.id })),
-        reasons: [`deleted outside ecr-ledger (ECR Image Action DELETE, event ${eventId}) while in use by ${users}`, `to recover: ${RECOVERY}`],
+        reasons: [`deleted outside ecr-ledger (ECR Image Action DELETE, event ${eventId}) while in use by ${usersOf(deletion)}`, `to recover: ${RECOVERY}`],
       }], auditExpiry(deps.config, at));
       await deps.tell(deletion);
       return deletion;
