@@ -30,5 +30,5 @@ export async function explainFromIndex(index: UsageIndex, query: string, scope: 
     config, now, historySource: 'ledger', others: all.filter((f) => f !== target), world: reachWorld(config, { registry, home: 'ledger', held: await index.watermarks(), probes: await index.regionProbes(), now }),
   });
   const keys = new Set(wanted.map((i) => imageKey(i.repositoryName, i.imageDigest)));
-  return explained(plan, keys);
+  return explained(plan, keys, 'repository');
 }

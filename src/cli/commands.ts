@@ -158,7 +158,7 @@ export async function explainCommand(flags: Flags, positionals: readonly string[
     })
     : { planned: await withFactView(flags, io, image, (view, cfg, now) => explainImages(view, image, cfg, now)), announced: new Map<string, Announcement>() };
   const announcementOf = (p: (typeof planned)[number]) => announced.get(imageKey(p.image.repositoryName, p.image.imageDigest));
-  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }), ...(announcementOf(p) && { announcement: announcementOf(p) }), ...(p.reach && { reach: reachJson(p.reach) }) })) };
+  const json = { query: image, images: planned.map((p) => ({ ...imageView(p), ...(p.unreferencedSince && { unreferencedSince: p.unreferencedSince }), ...(announcementOf(p) && { announcement: announcementOf(p) }), ...(p.reach && { reach: reachJson(p.reach) }), ...(p.freed && { freed: p.freed }) })) };
   print(io, flags, json, () => planned.map((p) => renderExplanation(p, announcementOf(p))).join('\n\n'));
   return 0;
 }

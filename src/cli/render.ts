@@ -20,11 +20,13 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 export function renderPlan(report: PlanReport): string {
-  const num = new Set([1, 2, 3, 4, 5, 6]);
-  const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), String(r.toDelete), String(r.kept), formatBytes(r.bytes), formatBytes(r.bytesToDelete), r.usdPerMonthSaved.toFixed(2)]);
+  const num = new Set([1, 2, 3, 4, 5, 6, 7]);
   const t = report.totals;
-  rows.push(['TOTAL', String(t.images), String(t.toDelete), String(t.kept), formatBytes(t.bytes), formatBytes(t.bytesToDelete), t.usdPerMonthSaved.toFixed(2)]);
-  const out = [`Plan at ${report.now}`, '', table(['REPOSITORY', 'IMAGES', 'DELETE', 'KEEP', 'SIZE', 'DELETE SIZE', 'USD/MONTH SAVED'], rows, num)];
+  const freed = (bytes: number | undefined) => (bytes === undefined ? '?' : formatBytes(bytes));
+  const saved = (usd: number) => `${t.savedFrom === 'image-sizes' ? '<= ' : ''}${usd.toFixed(2)}`;
+  const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), String(r.toDelete), String(r.kept), formatBytes(r.bytes), formatBytes(r.bytesToDelete), freed(r.bytesFreed), saved(r.usdPerMonthSaved)]);
+  rows.push(['TOTAL', String(t.images), String(t.toDelete), String(t.kept), formatBytes(t.bytes), formatBytes(t.bytesToDelete), freed(t.bytesFreed), saved(t.usdPerMonthSaved)]);
+  const out = [`Plan at ${report.now}`, '', table(['REPOSITORY', 'IMAGES', 'DELETE', 'KEEP', 'SIZE', 'DELETE SIZE', 'FREED', 'USD/MONTH SAVED'], rows, num)];
   if (report.archiveNote) out.push('', `Note: ${report.archiveNote}.`);
   const deletions = report.images.filter((i) => i.action === 'delete');
   const archives = deletions.filter((i) => i.disposal === 'archive').length;
@@ -38,8 +40,15 @@ export function renderPlan(report: PlanReport): string {
     const waiting = report.waiting.filter((w) => w.for.includes(kind));
     out.push(`${waiting.length} image(s) wait for ${kind} (first eligible ${waiting[0]!.eligibleAt.slice(0, 10)})`);
   }
-  out.push('', 'USD/month is an upper bound: ECR stores layers shared between images once. `explain IMAGE` tells why an image is kept.');
+  out.push('', moneyNote(t), '`explain IMAGE` tells why an image is kept.');
   return out.join('\n');
+}
+
+/** What the money counts: the layers freed (a lower bound), or the image sizes (an upper bound) and why. */
+export function moneyNote(t: PlanReport['totals']): string {
+  return t.savedFrom === 'freed-layers'
+    ? 'FREED counts the layers no image that stays names (a lower bound; DELETE SIZE sums the images, an upper bound: ECR stores a shared layer once). USD/month is from FREED.'
+    : `FREED is unknown: the layers of ${t.layersUnknown} image(s) were not read (ecr:BatchGetImage denied or failing, an event not yet reconciled, or a snapshot without manifests); USD/month counts DELETE SIZE, an upper bound (ECR stores a shared layer once).`;
 }
 
 function referrerLines(referrers: readonly Referrer[]): string[] {
@@ -53,11 +62,20 @@ export function renderWhoUses(report: WhoUsesReport): string {
     .join('\n\n');
 }
 
+/** What deleting the image alone frees, beside its size (ECR stores a layer other images name once). */
+function freedLine(planned: ExplainedImage): string {
+  if (planned.image.childDigests.length > 0) return ' (an index: its children hold the layers)';
+  if (!planned.freed) return '; bytes freed unknown (its layers, or those of images beside it, were not read)';
+  return planned.freed.among === 'registry'
+    ? `; deleting it alone frees ${formatBytes(planned.freed.bytes)} (layers no other image of the registry names)`
+    : `; deleting it alone frees at most ${formatBytes(planned.freed.bytes)} (layers no other image of the repository names; other repositories may share them)`;
+}
+
 export function renderExplanation(planned: ExplainedImage, announcement?: Announcement): string {
   const { image } = planned;
   const lines = [
     `${image.repositoryName}@${image.imageDigest}`,
-    `  tags: ${image.imageTags.join(', ') || '<untagged>'}; pushed ${image.imagePushedAt}; ${formatBytes(image.imageSizeInBytes)}`,
+    `  tags: ${image.imageTags.join(', ') || '<untagged>'}; pushed ${image.imagePushedAt}; ${formatBytes(image.imageSizeInBytes)}${freedLine(planned)}`,
     '',
     ...(planned.inUse && isArchived(image)
       ? [`WARNING: ${archivedInUseWarning({ registry: { accountId: '', region: '' }, image, usedBy: planned.referrers.filter((r) => r.protecting).map((r) => `${r.kind} ${r.id}`) })}`, '']

@@ -3,6 +3,7 @@
  * AWS APIs report; everything the policy concludes is derived from these, never stored as truth.
  * Times are ISO-8601 strings.
  */
+import type { Layer } from './manifest.js';
 
 export interface Scope {
   readonly accountId: string;
@@ -39,6 +40,8 @@ export interface ImageFact {
   readonly childDigests: readonly string[];
   /** The image an OCI referrer (signature, SBOM) is about. */
   readonly subjectDigest?: string;
+  /** The blobs its manifest names (config and layers), once read: absent while unknown. */
+  readonly layers?: readonly Layer[];
 }
 
 export interface ContainerImage {

@@ -1,3 +1,4 @@
+import { freedBytes, layersUnknown } from './freed-bytes.js';
 import { isImageIndex } from './manifest.js';
 import type { PlannedImage } from './retention-policy.js';
 
@@ -22,13 +23,20 @@ export interface RepositorySummary {
   readonly toDelete: number;
   readonly kept: number;
   readonly bytes: number;
+  /** The sizes of the images that go, summed: an upper bound of what they free (ECR stores shared layers once). */
   readonly bytesToDelete: number;
+  /**
+   * What the deletions free: the layers they name that no image staying in the registry names (a lower bound). Absent
+   * when some image's layers are unknown (see PlanTotals.layersUnknown).
+   */
+  readonly bytesFreed?: number;
   /** Of those that go, the images archived (ECR's archive storage class) and their bytes: not a saving (see below). */
   readonly toArchive: number;
   readonly bytesToArchive: number;
   /**
-   * What the plan saves a month, an upper bound (ECR stores layers shared between images once): deletions at the
-   * standard price; archiving only in a registry storing more than the archive tier (the difference of the prices).
+   * What the plan saves a month: the bytes its deletions free at the standard price (from image sizes, an upper bound,
+   * where the layers are unknown: see `savedFrom`); archiving only in a registry storing more than the archive tier
+   * (the difference of the prices).
    */
   readonly usdPerMonthSaved: number;
 }
@@ -38,7 +46,13 @@ export const ARCHIVE_TIER_TB = DEFAULT_PRICING.archiveTierTb;
 /** What ECR charges to restore an archived image, USD per GB (2026 prices). */
 export const RESTORE_USD_PER_GB = DEFAULT_PRICING.restoreUsdPerGb;
 
-export type PlanTotals = Omit<RepositorySummary, 'repositoryName'> & { readonly repositories: number };
+export type PlanTotals = Omit<RepositorySummary, 'repositoryName'> & {
+  readonly repositories: number;
+  /** Images of the registry whose layers nobody read: while any, the bytes freed are unknown. */
+  readonly layersUnknown: number;
+  /** What the money counts: the bytes freed (layers), or the image sizes (an upper bound) when layers are unknown. */
+  readonly savedFrom: 'freed-layers' | 'image-sizes';
+};
 
 /** An image's own storage: an index's reported size repeats its largest child, so it adds nothing. */
 export function storedBytes(planned: PlannedImage): number {
@@ -58,7 +72,7 @@ export function usdSaved(deletedBytes: number, archivedBytes: number, registryBy
   return Math.round(((deletedBytes / GB) * pricing.standardUsdPerGbMonth + archive) * 100) / 100;
 }
 
-/** Per-repository counts, bytes and monthly cost saved, plus totals. */
+/** Per-repository counts, bytes (summed and freed) and monthly cost saved, plus totals. */
 export function summarisePlan(images: readonly PlannedImage[], pricing: Pricing = DEFAULT_PRICING): { repositories: RepositorySummary[]; totals: PlanTotals } {
   const rows = new Map<string, { images: number; toDelete: number; bytes: number; bytesToDelete: number; toArchive: number; bytesToArchive: number }>();
   for (const planned of images) {
@@ -70,11 +84,17 @@ export function summarisePlan(images: readonly PlannedImage[], pricing: Pricing 
     if (planned.action === 'delete' && planned.disposal === 'archive') { row.toArchive += 1; row.bytesToArchive += bytes; }
     rows.set(planned.image.repositoryName, row);
   }
+  // Archived images keep their layers (they can be restored): only deletions free any.
+  const deleted = (p: PlannedImage) => p.action === 'delete' && p.disposal !== 'archive';
+  const freed = freedBytes(images.filter(deleted).map((p) => p.image), images.filter((p) => !deleted(p)).map((p) => p.image));
   // The registry's stored total decides the archive tier (the plan covers every image of the scope).
   const registryBytes = [...rows.values()].reduce((n, r) => n + r.bytes, 0);
   const repositories = [...rows]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([repositoryName, r]) => ({ repositoryName, ...r, kept: r.images - r.toDelete, usdPerMonthSaved: usdSaved(r.bytesToDelete - r.bytesToArchive, r.bytesToArchive, registryBytes, pricing) }));
+    .map(([repositoryName, r]) => {
+      const bytesFreed = freed && (freed.byRepository.get(repositoryName) ?? 0);
+      return { repositoryName, ...r, kept: r.images - r.toDelete, ...(bytesFreed !== undefined && { bytesFreed }), usdPerMonthSaved: usdSaved(bytesFreed ?? r.bytesToDelete - r.bytesToArchive, r.bytesToArchive, registryBytes, pricing) };
+    });
   const sum = (pick: (r: RepositorySummary) => number) => repositories.reduce((total, r) => total + pick(r), 0);
   const bytesToDelete = sum((r) => r.bytesToDelete);
   const bytesToArchive = sum((r) => r.bytesToArchive);
@@ -82,7 +102,9 @@ export function summarisePlan(images: readonly PlannedImage[], pricing: Pricing 
     repositories,
     totals: {
       repositories: repositories.length, images: sum((r) => r.images), toDelete: sum((r) => r.toDelete), kept: sum((r) => r.kept),
-      bytes: sum((r) => r.bytes), bytesToDelete, toArchive: sum((r) => r.toArchive), bytesToArchive, usdPerMonthSaved: usdSaved(bytesToDelete - bytesToArchive, bytesToArchive, registryBytes, pricing),
+      bytes: sum((r) => r.bytes), bytesToDelete, ...(freed && { bytesFreed: freed.total }), toArchive: sum((r) => r.toArchive), bytesToArchive,
+      usdPerMonthSaved: usdSaved(freed?.total ?? bytesToDelete - bytesToArchive, bytesToArchive, registryBytes, pricing),
+      layersUnknown: layersUnknown(images.map((p) => p.image)), savedFrom: freed ? 'freed-layers' : 'image-sizes',
     },
   };
 }

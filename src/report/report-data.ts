@@ -12,10 +12,10 @@ export interface ReportData {
   readonly generatedAt: string;
   readonly scope: Scope;
   readonly source: string;
-  readonly totals: { readonly images: number; readonly bytes: number; readonly usdPerMonth: number; readonly toDelete: number; readonly bytesToDelete: number; readonly usdPerMonthSaved: number };
+  readonly totals: { readonly images: number; readonly bytes: number; readonly usdPerMonth: number; readonly toDelete: number; readonly bytesToDelete: number; readonly bytesFreed?: number; readonly usdPerMonthSaved: number; readonly savedFrom: 'freed-layers' | 'image-sizes' };
   /** The standard storage price the money is at (config `pricing.standardUsdPerGbMonth`). */
   readonly usdPerGbMonth: number;
-  readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly usdPerMonth: number; readonly toDelete: number; readonly bytesToDelete: number }>;
+  readonly repositories: ReadonlyArray<{ readonly repositoryName: string; readonly images: number; readonly bytes: number; readonly usdPerMonth: number; readonly toDelete: number; readonly bytesToDelete: number; readonly bytesFreed?: number }>;
   /** What the plan deletes now (the next sweep's candidates, before its cap and live check). */
   readonly scheduled: ReadonlyArray<{ readonly repositoryName: string; readonly imageDigest: string; readonly imageTags: readonly string[]; readonly imagePushedAt: string; readonly imageSizeInBytes: number; readonly reasons: readonly string[] }>;
   /** Every image with its referrers: the page's own "who uses this image" index. */
@@ -56,8 +56,8 @@ export function reportData(input: { plan: PlanReport; audit: readonly AuditRecor
     scope: input.scope,
     source: input.source,
     usdPerGbMonth: pricing.standardUsdPerGbMonth,
-    totals: { images: plan.totals.images, bytes: plan.totals.bytes, usdPerMonth: usdPerMonth(plan.totals.bytes, pricing), toDelete: plan.totals.toDelete, bytesToDelete: plan.totals.bytesToDelete, usdPerMonthSaved: plan.totals.usdPerMonthSaved },
-    repositories: plan.repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.images, bytes: r.bytes, usdPerMonth: usdPerMonth(r.bytes, pricing), toDelete: r.toDelete, bytesToDelete: r.bytesToDelete })),
+    totals: { images: plan.totals.images, bytes: plan.totals.bytes, usdPerMonth: usdPerMonth(plan.totals.bytes, pricing), toDelete: plan.totals.toDelete, bytesToDelete: plan.totals.bytesToDelete, ...(plan.totals.bytesFreed !== undefined && { bytesFreed: plan.totals.bytesFreed }), usdPerMonthSaved: plan.totals.usdPerMonthSaved, savedFrom: plan.totals.savedFrom },
+    repositories: plan.repositories.map((r) => ({ repositoryName: r.repositoryName, images: r.images, bytes: r.bytes, usdPerMonth: usdPerMonth(r.bytes, pricing), toDelete: r.toDelete, bytesToDelete: r.bytesToDelete, ...(r.bytesFreed !== undefined && { bytesFreed: r.bytesFreed }) })),
     scheduled: plan.images.filter((i) => i.action === 'delete').map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, imagePushedAt: i.imagePushedAt, imageSizeInBytes: i.imageSizeInBytes, reasons: i.reasons })),
     images: plan.images.map((i) => ({ repositoryName: i.repositoryName, imageDigest: i.imageDigest, imageTags: i.imageTags, action: i.action, referrers: i.referrers })),
     history: storageHistory(plan.images, input.audit, plan.now, input.days ?? 90),

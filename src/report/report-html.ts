@@ -51,7 +51,7 @@ const SEARCH_SCRIPT = `
 })();`;
 
 function repositoryRows(data: ReportData): string {
-  return data.repositories.map((r) => `<tr><td>${escapeHtml(r.repositoryName)}</td><td class="n">${r.images}</td><td class="n">${formatBytes(r.bytes)}</td><td class="n">${usd(r.usdPerMonth)}</td><td class="n">${r.toDelete}</td><td class="n">${formatBytes(r.bytesToDelete)}</td></tr>`).join('\n');
+  return data.repositories.map((r) => `<tr><td>${escapeHtml(r.repositoryName)}</td><td class="n">${r.images}</td><td class="n">${formatBytes(r.bytes)}</td><td class="n">${usd(r.usdPerMonth)}</td><td class="n">${r.toDelete}</td><td class="n">${formatBytes(r.bytesToDelete)}</td><td class="n">${r.bytesFreed === undefined ? '?' : formatBytes(r.bytesFreed)}</td></tr>`).join('\n');
 }
 
 function scheduledRows(data: ReportData): string {
@@ -73,7 +73,7 @@ export function renderReportHtml(data: ReportData): string {
 <div class="cards">
 <div class="card">Images<b id="total-images">${t.images}</b></div>
 <div class="card">Stored<b>${formatBytes(t.bytes)}</b>${usd(t.usdPerMonth)} / month</div>
-<div class="card">Scheduled for deletion<b id="total-to-delete">${t.toDelete}</b>${formatBytes(t.bytesToDelete)}, ${usd(t.usdPerMonthSaved)} / month</div>
+<div class="card">Scheduled for deletion<b id="total-to-delete">${t.toDelete}</b><span id="freed">${t.bytesFreed === undefined ? `frees at most ${formatBytes(t.bytesToDelete)} (layers unread), ${usd(t.usdPerMonthSaved)} / month at most` : `frees ${formatBytes(t.bytesFreed)} (layers no remaining image names; ${formatBytes(t.bytesToDelete)} summed), ${usd(t.usdPerMonthSaved)} / month`}</span></div>
 </div>
 ${data.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${data.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></section>` : ''}
 <section><h2>Who uses this image?</h2>
@@ -81,7 +81,7 @@ ${data.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${data.warn
 <input type="search" id="who-uses-query" placeholder="fluentd:bbbb" autocomplete="off">
 <div id="who-uses-result" aria-live="polite"></div></section>
 <section><h2>Repositories</h2>
-<table id="repositories"><thead><tr><th>Repository</th><th class="n">Images</th><th class="n">Stored</th><th class="n">USD / month</th><th class="n">To delete</th><th class="n">Bytes to delete</th></tr></thead>
+<table id="repositories"><thead><tr><th>Repository</th><th class="n">Images</th><th class="n">Stored</th><th class="n">USD / month</th><th class="n">To delete</th><th class="n">Bytes to delete</th><th class="n">Freed</th></tr></thead>
 <tbody>
 ${repositoryRows(data)}
 </tbody></table>

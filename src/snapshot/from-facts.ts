@@ -33,6 +33,7 @@ export function manifestLinks(image: ImageFact): ManifestLinks {
     childDigests: image.childDigests,
     ...(image.imageManifestMediaType !== undefined && { mediaType: image.imageManifestMediaType }),
     ...(image.subjectDigest !== undefined && { subjectDigest: image.subjectDigest }),
+    ...(image.layers !== undefined && { layers: image.layers }),
   };
 }
 

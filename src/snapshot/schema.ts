@@ -31,6 +31,8 @@ export const imageDetailSchema = z.looseObject({
   subjectManifestDigest: digest.optional(),
   /** The manifest body as BatchGetImage returns it (a JSON string); needed for indexes and artifacts with a subject. */
   imageManifest: z.union([z.string(), z.looseObject({})]).optional(),
+  /** The blobs (config and layers) its manifest names, when the manifest itself is not carried: what deleting it could free. */
+  layers: z.array(z.looseObject({ digest, size: z.number().int().nonnegative() })).optional(),
 });
 
 const repositorySchema = z.looseObject({

@@ -17,6 +17,7 @@ export function imageFact(repositoryName: string, detail: SnapshotImageDetail, p
   }
   const subjectDigest = detail.subjectManifestDigest ?? links.subjectDigest;
   const mediaType = detail.imageManifestMediaType ?? links.mediaType;
+  const layers = detail.layers?.map((l) => ({ digest: l.digest, size: l.size })) ?? links.layers;
   return {
     repositoryName,
     imageDigest: detail.imageDigest,
@@ -30,6 +31,7 @@ export function imageFact(repositoryName: string, detail: SnapshotImageDetail, p
     ...(detail.imageStatus !== undefined && { imageStatus: detail.imageStatus }),
     ...(detail.lastArchivedAt !== undefined && { lastArchivedAt: detail.lastArchivedAt }),
     ...(subjectDigest !== undefined && { subjectDigest }),
+    ...(layers !== undefined && { layers }),
   };
 }
 

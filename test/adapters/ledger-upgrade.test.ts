@@ -99,8 +99,11 @@ describe('upgrading a ledger written by the previous layout, in place', () => {
       // The upgraded table is what layout 2 writes: reconciling the same picture again changes nothing.
       const ledger = new DynamoDbLedger(engine.client, engine.tableName);
       const example = await readSnapshotFile('examples/account.json');
-      // The fixture was written before snapshots carried lifecycle policies: the same picture is the example without them.
-      const picture = { ...example, scope: EXAMPLE, repositories: example.repositories.map(({ lifecyclePolicyText: _lifecycle, ...repository }) => repository) };
+      // The fixture was written before snapshots carried lifecycle policies and layers: the same picture is the example without them.
+      const picture = {
+        ...example, scope: EXAMPLE, repositories: example.repositories.map(({ lifecyclePolicyText: _lifecycle, ...repository }) => repository),
+        images: example.images.map(({ layers: _layers, ...image }) => image),
+      };
       const held = await ledger.load(EXAMPLE);
       const again = await reconcileLedger({ ledger, clock: () => new Date('2026-11-10T08:00:00Z') }, { facts: picture, config: defaultConfig(), source: 'again' });
       expect(again).toMatchObject({ written: 0, removed: 0 });

@@ -19,13 +19,15 @@ describe('the money of a plan that archives', () => {
     const plan = json.json();
     const preview = plan.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'preview/frontend');
     expect(preview).toMatchObject({ toDelete: 25, toArchive: 25, usdPerMonthSaved: 0 });
-    expect(plan.totals).toMatchObject({ toDelete: 40, toArchive: 25, usdPerMonthSaved: 0.2 });
+    // The 15 deleted images free 627 MiB of layers their builds' bases do not share (0.06 USD/month); the archived free none.
+    expect(plan.totals).toMatchObject({ toDelete: 40, toArchive: 25, bytesFreed: 657_457_152, usdPerMonthSaved: 0.06 });
+    expect(preview).toMatchObject({ bytesFreed: 0 });
     const text = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', config, '--now', at])).out;
     expect(text.match(/saves nothing/g)).toHaveLength(1);
     expect(text).toContain('archiving 25 image(s) (10.3 GB) saves nothing: below 150 TB a month');
-    // The example config, which only deletes: the saving as before.
+    // The example config, which only deletes: the saving from the layers its deletions free (12.3 GiB of images summed, 1.6 GiB freed).
     const deleting = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--now', at, '-o', 'json'])).json();
-    expect(deleting.totals).toMatchObject({ toDelete: 40, toArchive: 0, usdPerMonthSaved: 1.23 });
+    expect(deleting.totals).toMatchObject({ toDelete: 40, toArchive: 0, bytesToDelete: 13_187_940_352, bytesFreed: 1_758_461_952, usdPerMonthSaved: 0.16, savedFrom: 'freed-layers' });
   });
 
   it('prices from the config (pricing): archiving saves only above the archive tier, at the difference of the prices; the note names the minimum billing', async () => {
@@ -43,13 +45,13 @@ describe('the money of a plan that archives', () => {
     // A registry above the tier (a tier of 0 TB here): the 10.3 GB archived save 0.03 USD/GB-month.
     const above = await plan(`${archiving}pricing:\n  archiveTierTb: 0\n`);
     expect(above.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'preview/frontend').usdPerMonthSaved).toBe(0.31);
-    expect(above.totals.usdPerMonthSaved).toBe(0.51);
+    expect(above.totals.usdPerMonthSaved).toBe(0.37);
     expect(above.archiveNote).toBeUndefined();
     // Below it (the default 150 TB): nothing for archiving, and the note says what the 90 days commit.
     const below = await plan(archiving);
     expect(below.archiveNote).toContain('bills 90 days at least (3.08 USD committed)');
     // Another standard price scales what deletions save.
     const dearer = await plan(`${example}pricing:\n  standardUsdPerGbMonth: 0.2\n`);
-    expect(dearer.totals.usdPerMonthSaved).toBe(2.46);
+    expect(dearer.totals.usdPerMonthSaved).toBe(0.33); // 1.64 GiB freed at 0.2 USD
   });
 });

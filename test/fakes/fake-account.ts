@@ -87,10 +87,13 @@ export class FakeAccount {
     const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
     for (const repo of snapshot.ecr?.repositories ?? []) {
       account.ecr.addRepository(repo.repositoryName, repo.policyText, repo.lifecyclePolicyText);
-      for (const { imageManifest, ...detail } of repo.images ?? []) {
+      for (const { imageManifest, layers, ...detail } of repo.images ?? []) {
+        // A snapshot carries an image's layers as a list; ECR serves them in its manifest (the config first).
+        const [config, ...rest] = layers ?? [];
+        const manifest = imageManifest ?? (config ? { schemaVersion: 2, mediaType: detail.imageManifestMediaType, config, layers: rest } : { schemaVersion: 2 });
         account.ecr.addImage(repo.repositoryName, {
           ...detail, imagePushedAt: new Date(detail.imagePushedAt), lastRecordedPullTime: date(detail.lastRecordedPullTime),
-        } as never, imageManifest ?? { schemaVersion: 2 });
+        } as never, manifest);
       }
     }
     const ecs = snapshot.ecs ?? {};

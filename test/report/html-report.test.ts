@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/domain/bytes.js';
 import { runAt } from '../support/cli.js';
 import { pictureAt } from '../support/picture.js';
 import { FakeAccount } from '../fakes/fake-account.js';
@@ -48,6 +49,11 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     const rows = await page.$$eval('#repositories tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
     expect(rows.map((r) => [r[0], Number(r[1]), Number(r[4])])).toEqual(plan.repositories.map((r: { repositoryName: string; images: number; toDelete: number }) => [r.repositoryName, r.images, r.toDelete]));
     expect(await page.textContent('#total-to-delete')).toBe(String(plan.totals.toDelete));
+    // What the deletions free (layers no remaining image names), beside the images' sizes summed (issue 35).
+    expect(plan.totals.bytesFreed).toBeGreaterThan(0);
+    expect(plan.totals.bytesFreed).toBeLessThan(plan.totals.bytesToDelete);
+    expect(rows.map((r) => r[6])).toEqual(plan.repositories.map((r: { bytesFreed?: number }) => (r.bytesFreed === undefined ? '?' : formatBytes(r.bytesFreed))));
+    expect(await page.textContent('#freed')).toContain(`frees ${formatBytes(plan.totals.bytesFreed)} (layers no remaining image names; ${formatBytes(plan.totals.bytesToDelete)} summed)`);
     expect(plan.totals.toDelete).toBeGreaterThan(0);
     expect(await page.$$eval('#scheduled tbody tr', (trs) => trs.length)).toBe(plan.totals.toDelete);
     expect(await page.$$eval('#storage-chart rect.deleted', (rects) => rects.length)).toBe(1);

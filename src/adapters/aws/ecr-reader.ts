@@ -1,6 +1,6 @@
 import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand, GetRepositoryPolicyCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { ManifestLinks } from '../../domain/manifest.js';
-import { INDEX_MEDIA_TYPES } from '../../domain/manifest.js';
+import { INDEX_MEDIA_TYPES, readManifestLinks } from '../../domain/manifest.js';
 import { AwsReadError } from '../../errors.js';
 import { AwsCallError, chunks, mapConcurrent, type AwsCaller } from './caller.js';
 import { jsonSafe } from './json-safe.js';
@@ -41,6 +41,7 @@ function manifestFromLinks(links: ManifestLinks): string {
     ...(links.mediaType !== undefined && { mediaType: links.mediaType }),
     ...(links.childDigests.length > 0 && { manifests: links.childDigests.map((digest) => ({ digest })) }),
     ...(links.subjectDigest !== undefined && { subject: { digest: links.subjectDigest } }),
+    ...(links.layers !== undefined && links.childDigests.length === 0 && { layers: links.layers.map((l) => ({ digest: l.digest, size: l.size })) }),
   });
 }
 
@@ -63,21 +64,41 @@ export async function lifecyclePolicyOf(caller: AwsCaller, ecr: ECRClient, repos
   }
 }
 
-export async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, string>> {
+/**
+ * The manifest bodies of `digests`. An image deleted since DescribeImages is simply gone; any other failure throws
+ * (children or subjects would be unknown), unless `unreadable` takes them: layers alone may stay unknown.
+ */
+export async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[], unreadable?: (digests: readonly string[]) => void): Promise<Map<string, string>> {
   const manifests = new Map<string, string>();
   for (const batch of chunks(digests, MANIFEST_BATCH)) {
     const imageIds = batch.map((imageDigest) => ({ imageDigest }));
-    const result = await caller.call('ecr:BatchGetImage', () =>
-      ecr.send(new BatchGetImageCommand({ repositoryName, imageIds, acceptedMediaTypes: ACCEPTED_MEDIA_TYPES })));
+    let result;
+    try {
+      result = await caller.call('ecr:BatchGetImage', () =>
+        ecr.send(new BatchGetImageCommand({ repositoryName, imageIds, acceptedMediaTypes: ACCEPTED_MEDIA_TYPES })));
+    } catch (error) {
+      if (!unreadable || !(error instanceof AwsCallError)) throw error;
+      unreadable(batch);
+      continue;
+    }
     for (const image of result.images ?? []) if (image.imageId?.imageDigest && image.imageManifest) manifests.set(image.imageId.imageDigest, image.imageManifest);
-    // An image deleted since DescribeImages is simply gone; any other failure leaves children or subjects unknown.
     const failures = (result.failures ?? []).filter((f) => f.failureCode !== 'ImageNotFound');
-    if (failures.length > 0) {
+    if (failures.length > 0 && unreadable) unreadable(failures.map((f) => f.imageId?.imageDigest ?? ''));
+    else if (failures.length > 0) {
       const first = failures[0]!;
       throw new AwsReadError(`ecr:BatchGetImage in ${repositoryName}: ${failures.length} manifest(s) unreadable, e.g. ${first.imageId?.imageDigest}: ${first.failureCode} ${first.failureReason ?? ''}`.trim());
     }
   }
   return manifests;
+}
+
+/** The layers a manifest body names; a body that cannot be read leaves them unknown (only the bytes freed depend on them). */
+function layersIn(body: string): ManifestLinks['layers'] {
+  try {
+    return readManifestLinks(body).layers;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads one repository: every image (archived included, all pages), its policy, and the manifests of indexes and artifacts. */
@@ -86,20 +107,35 @@ export async function readRepository(caller: AwsCaller, ecr: ECRClient, reposito
     const page = await ecr.send(new DescribeImagesCommand({ repositoryName, filter: { imageStatus: 'ANY' }, maxResults: PAGE, nextToken }));
     return { items: page.imageDetails, next: page.nextToken };
   });
+  // Manifests never change: what the ledger knows of a digest is not fetched again. Indexes and artifacts must be
+  // read (their children and subjects protect); the others only for their layers, which may stay unknown.
   const manifests = new Map<string, string>();
-  const toFetch: string[] = [];
-  for (const detail of details.filter(needsManifest)) {
-    const known = options.knownManifests?.(repositoryName, detail.imageDigest!);
-    if (known) manifests.set(detail.imageDigest!, manifestFromLinks(known));
-    else toFetch.push(detail.imageDigest!);
+  const layersOf = new Map<string, ManifestLinks['layers']>();
+  const mustFetch: string[] = [];
+  const mayFetch: string[] = [];
+  for (const detail of details) {
+    const digest = detail.imageDigest!;
+    const known = options.knownManifests?.(repositoryName, digest);
+    if (known && needsManifest(detail)) manifests.set(digest, manifestFromLinks(known));
+    if (known?.layers !== undefined && !needsManifest(detail)) layersOf.set(digest, known.layers);
+    if (!known && needsManifest(detail)) mustFetch.push(digest);
+    else if (known?.layers === undefined) mayFetch.push(digest);
   }
-  const [policyText, lifecyclePolicyText, fetched] = await Promise.all([
-    policyOf(caller, ecr, repositoryName), lifecyclePolicyOf(caller, ecr, repositoryName), fetchManifests(caller, ecr, repositoryName, toFetch),
+  const [policyText, lifecyclePolicyText, fetched, fetchedForLayers] = await Promise.all([
+    policyOf(caller, ecr, repositoryName), lifecyclePolicyOf(caller, ecr, repositoryName), fetchManifests(caller, ecr, repositoryName, mustFetch),
+    fetchManifests(caller, ecr, repositoryName, mayFetch, () => undefined),
   ]);
-  for (const [digest, body] of fetched) manifests.set(digest, body);
+  const linked = new Set(details.filter(needsManifest).map((d) => d.imageDigest!));
+  for (const [digest, body] of [...fetched, ...fetchedForLayers]) {
+    if (linked.has(digest)) manifests.set(digest, body);
+    else layersOf.set(digest, layersIn(body));
+  }
   const images = details
     .filter((d) => !needsManifest(d) || manifests.has(d.imageDigest!))
-    .map((d) => ({ ...jsonSafe(d), ...(manifests.has(d.imageDigest!) && { imageManifest: manifests.get(d.imageDigest!) }) }));
+    .map((d) => {
+      const layers = layersOf.get(d.imageDigest!);
+      return { ...jsonSafe(d), ...(manifests.has(d.imageDigest!) && { imageManifest: manifests.get(d.imageDigest!) }), ...(layers !== undefined && { layers }) };
+    });
   return { repositoryName, ...(policyText !== undefined && { policyText }), ...(lifecyclePolicyText !== undefined && { lifecyclePolicyText }), images };
 }
 

@@ -12,10 +12,16 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const pushed = new Date('2026-10-01T00:00:00Z');
 const readEcr = (client: FakeEcr['client'], options: Parameters<typeof readWith>[2] = {}) => readWith(new AwsCaller({ sleep: async () => undefined }), client, options);
 
+const childLayers = (i: number) => [{ digest: digest(`config-${i}`), size: 1_000 }, { digest: digest('base'), size: 50_000 }, { digest: digest(`own-${i}`), size: 7_000 + i }];
+const childManifest = (i: number) => {
+  const [config, ...layers] = childLayers(i);
+  return { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers };
+};
+
 function registryWithIndexes(count: number): FakeEcr {
   const ecr = new FakeEcr().addRepository('web');
   for (let i = 0; i < count; i += 1) {
-    ecr.addImage('web', { imageDigest: digest(`child-${i}`), imagePushedAt: pushed, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' });
+    ecr.addImage('web', { imageDigest: digest(`child-${i}`), imagePushedAt: pushed, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }, childManifest(i));
     ecr.addImage('web', { imageDigest: digest(`index-${i}`), imageTags: [`v${i}`], imagePushedAt: pushed, imageManifestMediaType: OCI_INDEX },
       { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ digest: digest(`child-${i}`) }] });
   }
@@ -35,9 +41,23 @@ describe('readEcr', () => {
   it('reads the manifests of indexes in batches of at most 100, and the result is a valid snapshot section', async () => {
     const ecr = registryWithIndexes(250);
     const repos = await readEcr(ecr.client);
-    expect(ecr.calls(BatchGetImageCommand)).toBe(3);
+    // The indexes' manifests (they must be read) in 3 calls; the children's, for their layers, in 3 more.
+    expect(ecr.calls(BatchGetImageCommand)).toBe(6);
     const facts = snapshotToFacts(parseSnapshot({ schemaVersion: 1, accountId: '123456789012', region: 'us-east-1', capturedAt: pushed.toISOString(), ecr: { repositories: repos } }));
-    expect(facts.images.find((i) => i.imageDigest === digest('index-7'))!.childDigests).toEqual([digest('child-7')]);
+    expect(facts.images.find((i) => i.imageDigest === digest('index-7'))).toMatchObject({ childDigests: [digest('child-7')], layers: [] });
+    expect(facts.images.find((i) => i.imageDigest === digest('child-7'))!.layers).toEqual(childLayers(7));
+    // An image's layers travel in the snapshot as a list, not as its manifest body.
+    expect(repos[0]!.images.find((i) => i.imageDigest === digest('child-7'))).toMatchObject({ layers: childLayers(7) });
+    expect(repos[0]!.images.find((i) => i.imageDigest === digest('child-7'))).not.toHaveProperty('imageManifest');
+  });
+
+  it('an image whose manifest cannot be read keeps its place; only its layers are unknown', async () => {
+    const ecr = registryWithIndexes(3);
+    ecr.failingManifests.set(digest('child-1'), 'KmsError');
+    const [repo] = await readEcr(ecr.client);
+    expect(repo!.images.map((i) => i.imageDigest)).toContain(digest('child-1'));
+    expect(repo!.images.find((i) => i.imageDigest === digest('child-1'))).not.toHaveProperty('layers');
+    expect(repo!.images.find((i) => i.imageDigest === digest('child-2'))).toMatchObject({ layers: childLayers(2) });
   });
 
   it('reads repository policies; a repository without one is not an error', async () => {
@@ -69,13 +89,20 @@ describe('readEcr', () => {
 
   it('does not fetch a manifest the ledger already knows (manifests are immutable)', async () => {
     const ecr = registryWithIndexes(150);
-    const knownManifests = (_repo: string, imageDigest: string) =>
-      imageDigest === digest('index-3') ? { mediaType: OCI_INDEX, childDigests: [digest('child-3')] } : undefined;
+    // The ledger knows index-3 and every child whose layers it read (child-3's were never read: fetched once more).
+    const knownManifests = (_repo: string, imageDigest: string) => {
+      if (imageDigest === digest('index-3')) return { mediaType: OCI_INDEX, childDigests: [digest('child-3')], layers: [] };
+      const child = /^child-(\d+)$/.exec([...Array(150).keys()].map((i) => `child-${i}`).find((name) => digest(name) === imageDigest) ?? '');
+      return child && child[1] !== '3' ? { childDigests: [], layers: childLayers(Number(child[1])) } : undefined;
+    };
     const repos = await readEcr(ecr.client, { knownManifests });
     const fetched = ecr.mock.commandCalls(BatchGetImageCommand).flatMap((c) => c.args[0].input.imageIds!.map((id) => id.imageDigest));
-    expect(fetched).toHaveLength(149);
+    expect(fetched).toHaveLength(150);
     expect(fetched).not.toContain(digest('index-3'));
+    expect(fetched).toContain(digest('child-3'));
+    expect(fetched).not.toContain(digest('child-4'));
     const facts = snapshotToFacts(parseSnapshot({ schemaVersion: 1, accountId: '123456789012', region: 'us-east-1', capturedAt: pushed.toISOString(), ecr: { repositories: repos } }));
     expect(facts.images.find((i) => i.imageDigest === digest('index-3'))).toMatchObject({ childDigests: [digest('child-3')], imageManifestMediaType: OCI_INDEX });
+    expect(facts.images.find((i) => i.imageDigest === digest('child-4'))!.layers).toEqual(childLayers(4));
   });
 });
