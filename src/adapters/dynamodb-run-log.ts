@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RunImage, RunLog, RunSummary } from '../app/sweep/run-log.js';
+import type { RunImage, RunLog, RunNotes, RunSummary } from '../app/sweep/run-log.js';
 import type { Scope } from '../domain/facts.js';
 import { chunks } from '../domain/chunks.js';
 import { queryAll } from './dynamodb-query.js';
@@ -49,12 +49,19 @@ export class DynamoDbRunLog implements RunLog {
     return { summary: head.summary as RunSummary, images };
   }
 
-  async attachReport(runId: string, reportKey: string): Promise<void> {
+  async annotate(runId: string, notes: RunNotes): Promise<void> {
+    const fields = Object.entries(notes).filter(([, value]) => value !== undefined);
+    if (fields.length === 0) return;
     const head = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: runPk(runId), sk: 'S' } }))).Item;
     if (!head) return;
     const summary = head.summary as RunSummary;
+    const update = {
+      UpdateExpression: `SET ${fields.map((_field, i) => `summary.#f${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value])),
+    };
     for (const Key of [{ pk: runPk(runId), sk: 'S' }, { pk: listPk(summary.scope), sk: `${summary.startedAt}#${runId}` }]) {
-      await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key, UpdateExpression: 'SET summary.reportKey = :k', ExpressionAttributeValues: { ':k': reportKey } }));
+      await this.doc.send(new UpdateCommand({ TableName: this.tableName, Key, ...update }));
     }
   }
 }

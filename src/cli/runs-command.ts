@@ -65,7 +65,7 @@ const verb = (run: RunSummary) => {
 
 function renderRuns(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'No sweep run recorded yet.';
-  const rows = runs.map((r) => [`${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`, r.mode, `${r.scope.accountId}/${r.scope.region}`, verb(r), formatBytes(r.bytes),
+  const rows = runs.map((r) => [`${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`, r.mode, `${r.scope.accountId}/${r.scope.region}`, verb(r), `${formatBytes(r.bytes)}${r.bytesFreed === undefined ? '' : ` (${formatBytes(r.bytesFreed)} freed)`}`,
     [r.failures > 0 && `${r.failures} failed`, r.keptWhole.length > 0 && `${r.keptWhole.length} kept whole`, r.unreadableScopes.length > 0 && `${r.unreadableScopes.length} unreadable`].filter(Boolean).join(', ') || '-', r.runId]);
   const head = ['STARTED', 'MODE', 'SCOPE', 'IMAGES', 'BYTES', 'NOTES', 'RUN'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
@@ -76,7 +76,7 @@ function renderRuns(runs: readonly RunSummary[]): string {
 function renderRun(run: RunSummary, images: readonly RunImage[]): string {
   const lines = [
     `Run ${run.runId} (${run.mode}) of ${run.scope.accountId}/${run.scope.region}: ${run.startedAt} to ${run.finishedAt}`,
-    `${verb(run)}: ${run.images} image(s), ${formatBytes(run.bytes)}${run.failures > 0 ? `; ${run.failures} failed` : ''}${run.skippedByCap > 0 ? `; ${run.skippedByCap} left for the next run by maxDeletionsPerRun` : ''}${run.awaitingNotice > 0 ? `; ${run.awaitingNotice} awaiting the advance notice` : ''}`,
+    `${verb(run)}: ${run.images} image(s), ${formatBytes(run.bytes)} summed${run.bytesFreed === undefined ? ' (the layers freed are unknown)' : `, ${formatBytes(run.bytesFreed)} of layers freed (no image left names them)`}${run.failures > 0 ? `; ${run.failures} failed` : ''}${run.skippedByCap > 0 ? `; ${run.skippedByCap} left for the next run by maxDeletionsPerRun` : ''}${run.awaitingNotice > 0 ? `; ${run.awaitingNotice} awaiting the advance notice` : ''}`,
     ...run.keptWhole.map((k) => `kept whole: ${k.repositoryName} (${k.why.join('; ')})`),
     ...(run.notManaged.length > 0 ? [`outside managedRepositories: ${run.notManaged.join(', ')}`] : []),
     ...(run.reportKey ? [`report: ${run.reportKey}`] : []),

@@ -9,6 +9,8 @@ import { readSnapshotFile } from '../snapshot/read-snapshot.js';
 import { purgeRepository } from '../app/sweep/purge.js';
 import { managedRepositories } from '../domain/managed-repositories.js';
 import { sweep } from '../app/sweep/sweep.js';
+import { runFreedBytes } from '../app/sweep/run-freed.js';
+import { usdPerMonth } from '../domain/plan-summary.js';
 import { LiveAccountReader } from '../adapters/aws/account-reader.js';
 import type { SweepReport } from '../app/sweep/report.js';
 import { outcomeOf } from '../app/sweep/act.js';
@@ -41,7 +43,7 @@ export function actionCounts(totals: { deleted: number; archived: number; alread
   return parts.length > 0 ? parts.join(', ') : said(0, dryRun ? 'delete' : 'deleted');
 }
 
-function renderSweep(report: SweepReport, how: { rehearsal?: string; movedClock?: boolean } = {}): string {
+function renderSweep(report: SweepReport, how: { rehearsal?: string; movedClock?: boolean; freed?: { bytes: number; usdPerMonth: number } } = {}): string {
   const { deleted, archived } = report.totals;
   const verb = deleted > 0 && archived > 0 ? 'delete or archive' : archived > 0 ? 'archive' : deleted > 0 ? 'delete' : report.action;
   // --force applies only to a dry run against live AWS on the real clock.
@@ -54,7 +56,7 @@ function renderSweep(report: SweepReport, how: { rehearsal?: string; movedClock?
   const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), formatBytes(r.bytes), String(r.failures), String(r.skippedByCap)]);
   rows.push(['TOTAL', String(report.totals.images), formatBytes(report.totals.bytes), String(report.totals.failures), String(report.totals.skippedByCap)]);
   const lines = [head, '', table(['REPOSITORY', report.dryRun ? 'WOULD GO' : 'GONE', 'SIZE', 'FAILED', 'NEXT RUN'], rows, new Set([1, 2, 3, 4])), '',
-    `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month.${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`
+    `${how.freed === undefined ? `Storage saved: up to ${report.totals.usdPerMonthSaved.toFixed(2)} USD/month (image sizes summed; the layers freed are unknown).` : `Frees ${formatBytes(how.freed.bytes)} of layers no image left names (${formatBytes(report.totals.bytes)} summed): ${how.freed.usdPerMonth.toFixed(2)} USD/month saved.`}${report.skippedByCap > 0 ? ` ${report.skippedByCap} more wait for the next run (maxDeletionsPerRun).` : ''}`
     + (report.awaitingNotice.length > 0 ? ` ${report.awaitingNotice.length} more wait for their advance notice (notice.daysAhead).` : '')];
   for (const p of report.expiredPins) lines.push(`PIN EXPIRED ${p.repositoryName}@${shortDigest(p.imageDigest)} at ${p.expiresAt}: ${p.reason} (it no longer protects)`);
   for (const u of report.unreadableClusters) lines.push(`NOT SWEPT: EKS cluster ${u.cluster} cannot be read now (${u.reason})`);
@@ -103,7 +105,11 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
         const deletions = outsideDeletions({ index: () => open.index(), store: open.sweep, config: cfg, tell: async (d) => io.err(`warning: ${inUseDeletionText(d)}`) });
         const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, runs: open.runs, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), deletions, ...(members && { members }), ...(clusters && { clusters }), ...(managed && { managed }) },
           scope, { dryRun: !flags.force, runId: randomUUID(), ...(rehearsal && { rehearsal: true }) });
-        print(io, flags, report, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined }));
+        // What the run freed: its deleted images' layers no image left in the registry names (kept with the run).
+        const bytesFreed = runFreedBytes(report, rehearsal ? rehearsal.images : (await open.ledger.load(scope)).facts.images);
+        if (bytesFreed !== undefined) await open.runs.annotate(report.runId, { bytesFreed });
+        const shown = { ...report, images: report.images.map(({ layers: _layers, ...image }) => image), totals: { ...report.totals, ...(bytesFreed !== undefined && { bytesFreed }) } };
+        print(io, flags, shown, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined, ...(bytesFreed !== undefined && { freed: { bytes: bytesFreed, usdPerMonth: usdPerMonth(bytesFreed, cfg.pricing) } }) }));
         return report.failures.length > 0 ? 5 : 0;
       } finally {
         org?.access.destroy();

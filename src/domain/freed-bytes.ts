@@ -13,14 +13,17 @@ export interface FreedBytes {
   readonly total: number;
 }
 
-/** Images whose layers are unknown: they decide whether the bytes freed can be told. */
-export const layersUnknown = (images: readonly ImageFact[]) => images.filter((i) => i.layers === undefined).length;
+/** What freeing needs of an image: where it is, and its layers. */
+export type LayeredImage = Pick<ImageFact, 'repositoryName' | 'imageDigest' | 'layers'>;
 
-export function freedBytes(going: readonly ImageFact[], staying: readonly ImageFact[]): FreedBytes | undefined {
+/** Images whose layers are unknown: they decide whether the bytes freed can be told. */
+export const layersUnknown = (images: readonly LayeredImage[]) => images.filter((i) => i.layers === undefined).length;
+
+export function freedBytes(going: readonly LayeredImage[], staying: readonly LayeredImage[]): FreedBytes | undefined {
   if (layersUnknown(going) > 0 || layersUnknown(staying) > 0) return undefined;
   const kept = new Set(staying.flatMap((i) => i.layers!.map((l) => l.digest)));
-  const freed = (images: readonly ImageFact[]) => sizeOf(images.flatMap((i) => i.layers!).filter((l) => !kept.has(l.digest)));
-  const byRepository = new Map<string, ImageFact[]>();
+  const freed = (images: readonly LayeredImage[]) => sizeOf(images.flatMap((i) => i.layers!).filter((l) => !kept.has(l.digest)));
+  const byRepository = new Map<string, LayeredImage[]>();
   for (const image of going) {
     const list = byRepository.get(image.repositoryName) ?? [];
     list.push(image);

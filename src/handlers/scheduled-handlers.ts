@@ -128,9 +128,11 @@ export interface SweepHandlerDeps {
   readonly clusters?: ClusterReader;
   /** After the run: the ECR lifecycle policies that would expire or archive images in use (logged, metric, alarm). */
   readonly lifecycleCheck?: (scope: Scope, report: SweepReport) => Promise<LifecycleCheckReport>;
-  /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
+  /** After the run: what its deletions freed, from layers (recorded with the run, a metric); undefined when unknown. */
+  readonly measureFreed?: (scope: Scope, report: SweepReport) => Promise<number | undefined>;
   /** The stack's managedRepositories: the sweep plans deletions only there. */
   readonly managed?: ManagedRepositories;
+  /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
   readonly batched?: { readonly progress: SweepProgressStore; continueRun(scope: Scope, runId: string, invocations: number): Promise<void>; readonly batchRepositories?: number };
   /** The run log: each finished run is recorded (`ecr-ledger runs`). */
   readonly runs?: RunLog;
@@ -148,6 +150,20 @@ export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void
   metrics.addMetric('SkippedByCap', MetricUnit.Count, report.totals.skippedByCap);
   metrics.addMetric('UsdPerMonthSaved', MetricUnit.NoUnit, report.totals.usdPerMonthSaved);
   metrics.publishStoredMetrics();
+}
+
+/** What the run freed, from layers, kept with the run and as a metric; a failure is logged, the run's result stands. */
+async function recordFreed(deps: SweepHandlerDeps, report: SweepReport): Promise<void> {
+  try {
+    const bytesFreed = await deps.measureFreed!(report.scope, report);
+    if (bytesFreed === undefined) return deps.log('info', 'the bytes the run freed are unknown: some layers were never read', { runId: report.runId });
+    await deps.runs?.annotate(report.runId, { bytesFreed });
+    deps.metrics.addDimension('dryRun', String(report.dryRun));
+    deps.metrics.addMetric('BytesFreed', MetricUnit.Bytes, bytesFreed);
+    deps.metrics.publishStoredMetrics();
+  } catch (error) {
+    deps.log('warn', 'the bytes the run freed could not be measured', { reason: (error as Error).message });
+  }
 }
 
 /** The scheduled sweep: `DRY_RUN` (true until the operator flips it) decides whether it deletes. */
@@ -199,6 +215,7 @@ async function runSweep(deps: SweepHandlerDeps, scope: Scope, run: { runId: stri
     deps.log('info', 'sweep report', { ...summary, settledFromEarlierRuns: settled.length } as unknown as Record<string, unknown>);
     publishSweepMetrics(deps.metrics, report);
     if (deps.lifecycleCheck) await runLifecycleCheck(deps, scope, report);
+    if (deps.measureFreed) await recordFreed(deps, report);
     if (deps.publishReport) {
       try {
         deps.log('info', 'sweep report page written', { key: await deps.publishReport(scope, report) });

@@ -15,6 +15,7 @@ import { noticeText } from '../app/notice-message.js';
 import { ledgerReportPage, reportKey } from '../app/report-page.js';
 import { lifecycleCheck } from '../app/lifecycle-check.js';
 import { ledgerFactView } from '../app/ledger-view.js';
+import { runFreedBytes } from '../app/sweep/run-freed.js';
 import type { FactView } from '../app/plan.js';
 import type { Scope } from '../domain/facts.js';
 import { environment, log } from './environment.js';
@@ -87,13 +88,14 @@ const deps: SweepHandlerDeps = {
     },
   }),
   lifecycleCheck: async (runScope: Scope, report) => lifecycleCheck(await viewAfter(runScope, report.runId), config, systemClock().toISOString()),
+  measureFreed: async (runScope: Scope, report) => runFreedBytes(report, (await viewAfter(runScope, report.runId)).facts.images),
   ...(bucket && {
     publishReport: async (runScope: Scope, report) => {
       const page = await ledgerReportPage({ store: ledger.sweep, config }, await viewAfter(runScope, report.runId), report.now, `the nightly sweep ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ecr-ledger runs ${report.runId} --table ${process.env.LEDGER_TABLE}`);
       const key = reportKey(runScope, report.now, report.runId);
       await bucket.put(key.replace(/index\.html$/, 'report.json'), JSON.stringify(page.data), 'application/json');
       const written = await bucket.put(key, page.html, 'text/html; charset=utf-8');
-      await ledger.runs.attachReport(report.runId, key);
+      await ledger.runs.annotate(report.runId, { reportKey: key });
       return written;
     },
   }),

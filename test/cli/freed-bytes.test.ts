@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeAccount } from '../fakes/fake-account.js';
 import { runAt } from '../support/cli.js';
+import { pictureAt } from '../support/picture.js';
 
 const EXAMPLE = 'examples/account.json';
 const CONFIG = 'examples/config.yaml';
@@ -53,5 +54,31 @@ describe('bytes freed, from layers', () => {
     expect(explained.images[0].freed).toEqual({ bytes: 48 * 1024 * 1024, among: 'repository' });
     const text = (await runAt(AT, ['explain', 'app:1.1', '--snapshot', EXAMPLE, '--config', CONFIG, '--now', AT])).out;
     expect(text).toContain('160.0 MiB; deleting it alone frees 48.0 MiB (layers no other image of the registry names)');
+  });
+
+  it('a sweep records what its run frees, and runs shows it (checked against the example file\'s layers)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecr-ledger-freed-'));
+    const ledger = join(dir, 'ledger');
+    const example = JSON.parse(await readFile(EXAMPLE, 'utf8'));
+    const account = FakeAccount.fromSnapshot(example);
+    expect((await runAt('2026-11-10T00:00:00Z', ['reconcile', '--snapshot', EXAMPLE, '--config', CONFIG, '--ledger', ledger])).code).toBe(0);
+    expect((await runAt('2026-11-19T00:00:00Z', ['reconcile', '--snapshot', await pictureAt(EXAMPLE, '2026-11-19T00:00:00Z'), '--config', CONFIG, '--ledger', ledger])).code).toBe(0);
+    const swept = await runAt('2026-11-19T01:00:00Z', ['sweep', '--ledger', ledger, '--config', CONFIG, '-o', 'json'], { account });
+    expect(swept.code).toBe(0);
+    const report = swept.json();
+    expect(report.totals.images).toBeGreaterThan(0);
+    // The oracle: the example file's layers, the images the run would delete gone, the others staying.
+    const all = example.ecr.repositories.flatMap((r: { repositoryName: string; images: Array<{ imageDigest: string; layers?: Array<{ digest: string; size: number }>; imageManifest?: string }> }) =>
+      r.images.map((i) => ({ key: `${r.repositoryName}@${i.imageDigest}`, layers: i.layers ?? JSON.parse(i.imageManifest ?? '{}').layers ?? [] })));
+    const going = new Set(report.images.map((i: { repositoryName: string; imageDigest: string }) => `${i.repositoryName}@${i.imageDigest}`));
+    const kept = new Set(all.filter((i: { key: string }) => !going.has(i.key)).flatMap((i: { layers: Array<{ digest: string }> }) => i.layers.map((l) => l.digest)));
+    const freed = new Map(all.filter((i: { key: string }) => going.has(i.key)).flatMap((i: { layers: Array<{ digest: string; size: number }> }) => i.layers).filter((l: { digest: string }) => !kept.has(l.digest)).map((l: { digest: string; size: number }) => [l.digest, l.size]));
+    const expected = [...freed.values()].reduce((n, size) => n + size, 0);
+    expect(expected).toBeGreaterThan(0);
+    expect(report.totals.bytesFreed).toBe(expected);
+    expect(report.images[0]).not.toHaveProperty('layers');
+    const latest = await runAt('2026-11-19T02:00:00Z', ['runs', 'latest', '--ledger', ledger, '-o', 'json']);
+    expect(latest.json().bytesFreed).toBe(expected);
+    expect((await runAt('2026-11-19T02:00:00Z', ['runs', '--ledger', ledger])).out).toContain('freed)');
   });
 });

@@ -134,7 +134,10 @@ async function merged(deps: BatchedSweepDeps, scope: Scope, options: { dryRun: b
   // A run spread over invocations reports what it did as a whole: what it deleted from its audit trail, the rest (and a
   // dry run's images) from its batches' parts; an invocation that does not finish, what it did itself.
   const audit = finished && progress.invocations > 1 && !options.dryRun ? (await deps.store.audit(scope, { now: deps.clock().toISOString(), since: progress.startedAt })).filter((r) => r.runId === options.runId) : undefined;
-  const images = audit ? audit.filter((r) => r.status === 'deleted' || r.status === 'archived').map(fromAudit) : reports.flatMap((r) => r.images);
+  // The audit keeps no layers: the parts of the run (every batch's report) know them.
+  const layersOf = new Map(reports.flatMap((r) => r.images).flatMap((i) => (i.layers ? [[`${i.repositoryName}@${i.imageDigest}`, i.layers] as const] : [])));
+  const withLayers = (i: SweepImage): SweepImage => { const layers = layersOf.get(`${i.repositoryName}@${i.imageDigest}`); return layers ? { ...i, layers } : i; };
+  const images = audit ? audit.filter((r) => r.status === 'deleted' || r.status === 'archived').map(fromAudit).map(withLayers) : reports.flatMap((r) => r.images);
   const alreadyGone = audit ? audit.filter((r) => r.status === 'already-gone').map(fromAudit) : reports.flatMap((r) => r.alreadyGone);
   const failures = audit ? audit.filter((r) => r.status === 'failed').map((r) => ({ ...fromAudit(r), code: r.failure?.code ?? 'Unknown', reason: r.failure?.reason ?? '' })) : reports.flatMap((r) => r.failures);
   const repositories = audit

@@ -1,4 +1,5 @@
 import type { UnreadableScope } from '../../domain/reach.js';
+import type { Layer } from '../../domain/manifest.js';
 import { storedBytes, usdPerMonth, type Pricing } from '../../domain/plan-summary.js';
 import type { UnreadableAccount } from './member-usage.js';
 import type { SourceStatus } from '../../domain/usage-sources.js';
@@ -18,6 +19,8 @@ export interface SweepImage {
   readonly action?: 'delete' | 'archive';
   /** What ECR answered when the run acted (absent in a dry run: it would `action` it). */
   readonly outcome?: ImageOutcome;
+  /** Its config and layers, when the ledger knows them: what the run frees is counted from them after the run. */
+  readonly layers?: readonly Layer[];
 }
 
 export interface SweepReport {
@@ -60,7 +63,7 @@ export interface SweepReport {
 
 export const sweepImage = (p: PlannedImage, outcome?: ImageOutcome): SweepImage => ({
   repositoryName: p.image.repositoryName, imageDigest: p.image.imageDigest, imageTags: p.image.imageTags, imageSizeInBytes: p.image.imageSizeInBytes, reasons: p.reasons,
-  ...(p.disposal && { action: p.disposal }), ...(outcome && { outcome }),
+  ...(p.disposal && { action: p.disposal }), ...(outcome && { outcome }), ...(p.image.layers && { layers: p.image.layers }),
 });
 
 /** How many went each way: an image counts by its own action (a run that archives may delete archived images). */

@@ -33,7 +33,15 @@ export interface RunSummary {
   readonly warnings: readonly string[];
   /** Where the HTML report of the run is (the deployed sweep's report bucket), once written. */
   readonly reportKey?: string;
+  /**
+   * What its deletions freed (or would free): the layers of the images it deleted that no image left in the registry
+   * names, measured after the run (`bytes` sums the images' sizes, an upper bound). Absent when layers are unknown.
+   */
+  readonly bytesFreed?: number;
 }
+
+/** What is learnt of a run after it is recorded. */
+export type RunNotes = Partial<Pick<RunSummary, 'reportKey' | 'bytesFreed'>>;
 
 /** One image of a run: what the run did to it (or would have), and why. */
 export interface RunImage {
@@ -55,8 +63,8 @@ export interface RunLog {
   /** The runs of a scope, newest first. */
   runs(scope: Scope, options: { since?: string; limit?: number; now: string }): Promise<RunSummary[]>;
   run(runId: string, now: string): Promise<{ summary: RunSummary; images: RunImage[] } | undefined>;
-  /** Records where the run's HTML report was written. */
-  attachReport(runId: string, reportKey: string): Promise<void>;
+  /** Adds to a recorded run what was learnt after it: where its HTML report was written, what it freed. */
+  annotate(runId: string, notes: RunNotes): Promise<void>;
 }
 
 /** The summary and images of a finished run, from its report. */

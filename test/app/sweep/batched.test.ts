@@ -2,16 +2,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AwsCaller } from '../../../src/adapters/aws/caller.js';
 import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
 import { sweepInBatches } from '../../../src/app/sweep/batched.js';
+import { runFreedBytes } from '../../../src/app/sweep/run-freed.js';
+import { digest } from '../../fixtures/account-builder.js';
 import { day, HOST, SCOPE, SweepWorld } from '../../fixtures/sweep-world.js';
 
 let world: SweepWorld;
 afterEach(async () => world?.close());
 
+/** Every image names a base layer of 600 kB they all share and a layer of its own of 400 kB. */
+const layered = (name: string) => ({ schemaVersion: 2, config: { digest: digest(`${name}-config`), size: 0 }, layers: [{ digest: digest('base'), size: 600_000 }, { digest: digest(`${name}-own`), size: 400_000 }] });
+
 /** Six repositories with two unused images each, and one image a service runs. */
 async function registry(config: object = {}) {
   world = await SweepWorld.start({ repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 1, graceDays: 1, keepTags: [], keepPulledWithinDays: 0 }], ...config });
-  for (const r of ['a', 'b', 'c', 'd', 'e', 'f']) { world.image(r, `${r}-old-1`); world.image(r, `${r}-old-2`); }
-  world.image('c', 'c-live', ['live']);
+  for (const r of ['a', 'b', 'c', 'd', 'e', 'f']) { world.image(r, `${r}-old-1`, [], 30, {}, layered(`${r}-old-1`)); world.image(r, `${r}-old-2`, [], 30, {}, layered(`${r}-old-2`)); }
+  world.image('c', 'c-live', ['live'], 30, {}, layered('c-live'));
   const td = world.account.ecs.addTaskDefinition('svc', 1, { svc: `${HOST}/c:live` });
   world.account.ecs.addService('prod', { serviceName: 'svc', deployments: [{ id: 'd1', status: 'PRIMARY', taskDefinition: td }] });
   await world.ready();
@@ -49,6 +54,13 @@ describe('a sweep that fans out over invocations (repository batches)', () => {
     expect(last.report.totals.images).toBe(12);
     expect(last.report.images).toHaveLength(12);
     expect(world.exists('c', 'c-live')).toBe(true);
+    // What the whole run freed: the 12 images' own layers (4.8 MB summed from ECR's side: 12 x 400 kB); the base stays
+    // with c-live. The images deleted in earlier invocations come from the audit, their layers from the run's parts.
+    expect(last.report.images.every((i) => i.layers !== undefined)).toBe(true);
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'].flatMap((r) => [`${r}-old-1`, `${r}-old-2`]).concat('c-live');
+    const left = names.filter((n) => world.exists(n[0]!, n)).map((n) => ({ repositoryName: n[0]!, imageDigest: digest(n), layers: [layered(n).config, ...layered(n).layers] }));
+    expect(left.map((i) => i.imageDigest)).toEqual([digest('c-live')]);
+    expect(runFreedBytes(last.report, left)).toBe(12 * 400_000);
     const audit = await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() });
     expect(new Set(audit.map((r) => r.runId))).toEqual(new Set(['run-1']));
     expect(await world.ledger.sweepProgress.loadProgress(SCOPE, 'run-1')).toBeUndefined();
