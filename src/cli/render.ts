@@ -2,6 +2,7 @@ import { isArchived } from '../domain/facts.js';
 import type { ExplainedImage } from '../app/explain.js';
 import { reachLines } from '../domain/reach.js';
 import type { PlanReport } from '../app/plan.js';
+import type { RepositorySummary } from '../domain/plan-summary.js';
 import type { WhoUsesReport } from '../app/who-uses.js';
 import { shortDigest } from '../app/views.js';
 import { archivedInUseWarning } from '../app/undo/restore-on-use.js';
@@ -20,13 +21,18 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 export function renderPlan(report: PlanReport): string {
-  const num = new Set([1, 2, 3, 4, 5, 6, 7]);
   const t = report.totals;
   const freed = (bytes: number | undefined) => (bytes === undefined ? '?' : formatBytes(bytes));
   const saved = (usd: number) => `${t.savedFrom === 'image-sizes' ? '<= ' : ''}${usd.toFixed(2)}`;
-  const rows = report.repositories.map((r) => [r.repositoryName, String(r.images), String(r.toDelete), String(r.kept), formatBytes(r.bytes), formatBytes(r.bytesToDelete), freed(r.bytesFreed), saved(r.usdPerMonthSaved)]);
-  rows.push(['TOTAL', String(t.images), String(t.toDelete), String(t.kept), formatBytes(t.bytes), formatBytes(t.bytesToDelete), freed(t.bytesFreed), saved(t.usdPerMonthSaved)]);
-  const out = [`Plan at ${report.now}`, '', table(['REPOSITORY', 'IMAGES', 'DELETE', 'KEEP', 'SIZE', 'DELETE SIZE', 'FREED', 'USD/MONTH SAVED'], rows, num)];
+  // Archiving is shown apart from deleting (it frees nothing, and saves only above the archive tier).
+  const archiving = t.toArchive > 0;
+  const row = (name: string, r: Omit<RepositorySummary, 'repositoryName'>) => [
+    name, String(r.images), String(r.toDelete - (archiving ? r.toArchive : 0)), ...(archiving ? [String(r.toArchive)] : []), String(r.kept), formatBytes(r.bytes),
+    formatBytes(r.bytesToDelete - (archiving ? r.bytesToArchive : 0)), ...(archiving ? [formatBytes(r.bytesToArchive)] : []), freed(r.bytesFreed), saved(r.usdPerMonthSaved),
+  ];
+  const rows = [...report.repositories.map((r) => row(r.repositoryName, r)), row('TOTAL', t)];
+  const header = ['REPOSITORY', 'IMAGES', 'DELETE', ...(archiving ? ['ARCHIVE'] : []), 'KEEP', 'SIZE', 'DELETE SIZE', ...(archiving ? ['ARCHIVE SIZE'] : []), 'FREED', 'USD/MONTH SAVED'];
+  const out = [`Plan at ${report.now}`, '', table(header, rows, new Set(header.map((_h, i) => i).slice(1)))];
   if (report.archiveNote) out.push('', `Note: ${report.archiveNote}.`);
   const deletions = report.images.filter((i) => i.action === 'delete');
   const archives = deletions.filter((i) => i.disposal === 'archive').length;

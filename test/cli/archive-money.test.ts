@@ -24,6 +24,10 @@ describe('the money of a plan that archives', () => {
     expect(preview).toMatchObject({ bytesFreed: 0 });
     const text = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', config, '--now', at])).out;
     expect(text.match(/saves nothing/g)).toHaveLength(1);
+    // ARCHIVE apart from DELETE: the archived images free nothing.
+    expect(text).toMatch(/REPOSITORY\s+IMAGES\s+DELETE\s+ARCHIVE\s+KEEP\s+SIZE\s+DELETE SIZE\s+ARCHIVE SIZE\s+FREED\s+USD\/MONTH SAVED/);
+    expect(text).toMatch(/preview\/frontend\s+30\s+0\s+25\s+5\s+12\.3 GiB\s+0 B\s+10\.3 GiB\s+0 B\s+0\.00/);
+    expect(text).toMatch(/TOTAL\s+79\s+15\s+25\s+39\s+19\.6 GiB\s+2\.0 GiB\s+10\.3 GiB\s+627\.0 MiB\s+0\.06/);
     expect(text).toContain('archiving 25 image(s) (10.3 GB) saves nothing: below 150 TB a month');
     // The example config, which only deletes: the saving from the layers its deletions free (12.3 GiB of images summed, 1.6 GiB freed).
     const deleting = (await runAt(at, ['plan', '--snapshot', 'examples/account.json', '--config', 'examples/config.yaml', '--now', at, '-o', 'json'])).json();

@@ -72,7 +72,7 @@ describe('bytes freed, from layers', () => {
       r.images.map((i) => ({ key: `${r.repositoryName}@${i.imageDigest}`, layers: i.layers ?? JSON.parse(i.imageManifest ?? '{}').layers ?? [] })));
     const going = new Set(report.images.map((i: { repositoryName: string; imageDigest: string }) => `${i.repositoryName}@${i.imageDigest}`));
     const kept = new Set(all.filter((i: { key: string }) => !going.has(i.key)).flatMap((i: { layers: Array<{ digest: string }> }) => i.layers.map((l) => l.digest)));
-    const freed = new Map(all.filter((i: { key: string }) => going.has(i.key)).flatMap((i: { layers: Array<{ digest: string; size: number }> }) => i.layers).filter((l: { digest: string }) => !kept.has(l.digest)).map((l: { digest: string; size: number }) => [l.digest, l.size]));
+    const freed = new Map<string, number>(all.filter((i: { key: string }) => going.has(i.key)).flatMap((i: { layers: Array<{ digest: string; size: number }> }) => i.layers).filter((l: { digest: string }) => !kept.has(l.digest)).map((l: { digest: string; size: number }) => [l.digest, l.size]));
     const expected = [...freed.values()].reduce((n, size) => n + size, 0);
     expect(expected).toBeGreaterThan(0);
     expect(report.totals.bytesFreed).toBe(expected);
