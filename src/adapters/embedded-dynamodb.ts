@@ -1,7 +1,9 @@
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LedgerStoreError } from '../errors.js';
+import { InProcessHttpHandler } from './in-process-http.js';
 import { claimLedgerDirectory } from './ledger-directory.js';
 import { openEmbeddedLedgerTable } from './ledger-table.js';
 
@@ -32,8 +34,11 @@ export async function startEmbeddedDynamoDb(dir?: string, options: { create: boo
   }
   const { port } = server.address() as AddressInfo;
   // Explicit endpoint, region and credentials: AWS_ENDPOINT_URL and profiles must not redirect the local ledger.
+  // This process's requests go to the engine in process (no socket); other processes reach it on its port.
+  const listener = server.listeners('request')[0] as RequestListener;
   const client = new DynamoDBClient({
     endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' }, maxAttempts: 3,
+    requestHandler: new InProcessHttpHandler(listener),
   });
   const close = async () => {
     client.destroy();

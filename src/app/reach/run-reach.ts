@@ -4,6 +4,7 @@ import { reachOf, type ReachWorld } from '../../domain/reach.js';
 import { candidateReferrers } from '../candidate-referrers.js';
 import { readMembers, type MemberUsage, type UnreadableAccount } from '../sweep/member-usage.js';
 import type { UsageIndex } from '../usage-index.js';
+import { usesTheLedgerLacks, type UnheardUses } from '../usage/unheard-uses.js';
 import { reachWorld } from './reach-world.js';
 
 export interface RunReach {
@@ -12,6 +13,8 @@ export interface RunReach {
   readonly others: readonly AccountFacts[];
   readonly unreadableAccounts: readonly UnreadableAccount[];
   readonly warnings: readonly string[];
+  /** Uses the members' live reads found that the ledger lacks (their news lost or late), for the ledger to store. */
+  readonly unheardMemberUses: ReadonlyArray<{ readonly scope: Scope } & UnheardUses>;
 }
 
 /**
@@ -35,7 +38,13 @@ export async function readRunReach(
   const reaches = repositories.map((r) => reachOf(r, preliminary));
   const inReach = new Set(reaches.flatMap((r) => r.scopes.map((s) => `${s.accountId}/${s.region}`)));
   const toRead = memberScopes.filter((s) => inReach.has(`${s.accountId}/${s.region}`) || inReach.has(`${s.accountId}/*`));
-  const members = deps.members ? await readMembers(deps.members, toRead, deps.held, now) : { live: [], failed: new Map<string, string>(), warnings: [] };
+  const members = deps.members ? await readMembers(deps.members, toRead, deps.held, now) : { live: [], held: new Map<string, AccountFacts | undefined>(), failed: new Map<string, string>(), warnings: [] };
+  // Only for scopes the ledger holds: a member it never reconciled is not written into piecemeal.
+  const holds = new Set(held.map((w) => `${w.scope.accountId}/${w.scope.region}`));
+  const unheardMemberUses = members.live.filter((m) => holds.has(`${m.scope.accountId}/${m.scope.region}`)).map((m) => {
+    const ledger = members.held.get(`${m.scope.accountId}/${m.scope.region}`);
+    return { scope: m.scope, ...usesTheLedgerLacks(ledger ?? { taskDefinitions: [], lambdaFunctions: [] }, m) };
+  });
   const world = reachWorld(deps.config, { registry, home: 'live', held, probes, discovered, ...(organizationId && { organizationId }), live: members.live.map((m) => m.scope), failed: members.failed, now });
 
   const fromLedger = (await candidateReferrers(deps.index, registry, candidates, now, { fromOtherScopes: true, held })).scopes;
@@ -56,5 +65,5 @@ export async function readRunReach(
     ...members.warnings,
     ...unreadableAccounts.map((u) => `account ${u.accountId} cannot be read now (${u.reason}): nothing is deleted from the repositories it can pull from (${u.repositories.join(', ')})`),
   ];
-  return { world, others: [...members.live, ...fromLedger, ...replicaUsers], unreadableAccounts, warnings };
+  return { world, others: [...members.live, ...fromLedger, ...replicaUsers], unreadableAccounts, warnings, unheardMemberUses };
 }

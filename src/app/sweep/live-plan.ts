@@ -6,7 +6,7 @@ import type { EventLedger, LedgerContents } from '../ports.js';
 import type { RunReach } from '../reach/run-reach.js';
 import type { UsageIndex } from '../usage-index.js';
 import { forgottenTaskStops } from '../usage/forgotten-tasks.js';
-import { usesTheLedgerLacks } from '../usage/unheard-uses.js';
+import { storeUnheardUses, usesTheLedgerLacks } from '../usage/unheard-uses.js';
 import { liveHistory, releaseNamed, stoppedIn, withStops } from '../usage/release.js';
 
 /**
@@ -34,10 +34,10 @@ export async function planOverLiveRead(
   const stoppedHere = facts.tasks.filter((t) => t.lastStatus === 'STOPPED' && t.containers.some((c) => ours({ image: c.image, ...(c.imageDigest && { digest: c.imageDigest }), until: now })));
   if (!o.dryRun) for (const task of stoppedHere) await deps.events.applyFact(scope, 'task', task.taskArn, task, now);
   // Uses this read finds that the ledger lacks are stored: their end will be seen by whoever reads next.
+  // The same for the members this run read live (the end of a member's use is then seen by its next reconcile).
   if (!o.dryRun) {
-    const lacking = usesTheLedgerLacks(o.view.facts, facts);
-    for (const td of lacking.taskDefinitions) await deps.events.applyFact(scope, 'task-definition', `${td.family}:${td.revision}`, td, now);
-    for (const fn of lacking.lambdaFunctions) await deps.events.applyFact(scope, 'lambda-function', fn.functionArn, fn, now);
+    await storeUnheardUses(deps.events, scope, usesTheLedgerLacks(o.view.facts, facts), now);
+    for (const member of o.reach.unheardMemberUses) await storeUnheardUses(deps.events, member.scope, member, now);
   }
   const { history, ended } = liveHistory(o.view.history, { ledger: o.view.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
   if (!o.dryRun) for (const image of ended) await deps.events.releaseImage(scope, image.repositoryName, image.imageDigest, now);

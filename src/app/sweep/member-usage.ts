@@ -24,6 +24,8 @@ export interface UnreadableAccount {
 export interface MemberReads {
   /** The members read live now, with the pins and reports their ledger holds. */
   readonly live: readonly AccountFacts[];
+  /** What the ledger held of each member read (its sweep index), by `account/region`: what the live read adds to it. */
+  readonly held: ReadonlyMap<string, AccountFacts | undefined>;
   /** Accounts whose live read failed now, with why. */
   readonly failed: ReadonlyMap<string, string>;
   readonly warnings: readonly string[];
@@ -35,6 +37,7 @@ export interface MemberReads {
  */
 export async function readMembers(members: MemberUsage, scopes: readonly Scope[], held: (scope: Scope) => Promise<AccountFacts | undefined>, now: string): Promise<MemberReads> {
   const live = new Map<string, AccountFacts>();
+  const heldFacts = new Map<string, AccountFacts | undefined>();
   const failed = new Map<string, string>();
   const warnings: string[] = [];
   // Members are read a few at a time: each has its own API rate limits, and the sweep waits for the slowest.
@@ -44,6 +47,7 @@ export async function readMembers(members: MemberUsage, scopes: readonly Scope[]
     try {
       // The member's sweep index holds its immutable usage facts: the live read reuses them instead of describing them again.
       const ledger = await held(scope);
+      heldFacts.set(`${scope.accountId}/${scope.region}`, ledger);
       const read = await members.readUsage(scope, knownFacts(ledger));
       warnings.push(...read.warnings.map((w) => `${scope.accountId}/${scope.region}: ${w}`));
       live.set(`${scope.accountId}/${scope.region}`, { scope, capturedAt: now, repositories: [], images: [], ...keptByLedger(ledger), ...read.facts });
@@ -56,5 +60,5 @@ export async function readMembers(members: MemberUsage, scopes: readonly Scope[]
     for (let next = queue.shift(); next; next = queue.shift()) await readOne(next);
   }));
   // A member that failed in one region is not counted as read in any: its other regions' reads are dropped too.
-  return { live: [...live.values()].filter((f) => !failed.has(f.scope.accountId)), failed, warnings };
+  return { live: [...live.values()].filter((f) => !failed.has(f.scope.accountId)), held: heldFacts, failed, warnings };
 }
