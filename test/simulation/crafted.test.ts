@@ -36,4 +36,32 @@ describe('crafted worlds', () => {
     expect(played.violations).toEqual([]);
     expect(played.stats.deleted).toBeGreaterThan(0); // and it does go once its grace is over
   });
+
+  it('the same for a member\'s scheduled family whose registration and deregistration are both unheard', async () => {
+    const timeline: Timeline = {
+      seed: 0,
+      setting: { ...quiet, member: { grant: 'organization', region: 'us-east-1' } },
+      ops: [
+        { op: 'push', tag: 'v1' },
+        { op: 'reconcile' },
+        { op: 'tick', hours: 25 },
+        { op: 'reconcile' },
+        { op: 'schedule', tag: 'v1', byDigest: false, member: true, delivery: 'lost' },
+        { op: 'sweep' },
+        { op: 'tick', hours: 1 },
+        { op: 'unschedule', which: 0, delivery: 'lost' },
+        { op: 'tick', hours: 1 },
+        { op: 'sweep' },
+        { op: 'tick', hours: 6 },
+        { op: 'reconcile' },
+        { op: 'sweep' },
+        { op: 'tick', hours: 30 },
+        { op: 'reconcile' },
+        { op: 'sweep' },
+      ],
+    };
+    const played = await play(timeline);
+    expect(played.violations).toEqual([]);
+    expect(played.stats.deleted).toBeGreaterThan(0);
+  });
 });
