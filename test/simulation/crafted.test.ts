@@ -64,4 +64,36 @@ describe('crafted worlds', () => {
     expect(played.violations).toEqual([]);
     expect(played.stats.deleted).toBeGreaterThan(0);
   });
+
+  for (const member of [false, true]) {
+    it(`a task${member ? ' of a member' : ''} whose RUNNING and STOPPED are both lost, seen running only by a sweep, then forgotten by ECS: its digest keeps the stopped-task retention`, async () => {
+      const timeline: Timeline = {
+        seed: 0,
+        setting: { ...quiet, ...(member && { member: { grant: 'account' as const, region: 'us-east-1' } }) },
+        ops: [
+          { op: 'push', tag: 'v1' },
+          { op: 'reconcile' },
+          { op: 'tick', hours: 25 },
+          { op: 'reconcile' },
+          { op: 'run', tag: 'v1', byDigest: false, ...(member && { member: true as const }), delivery: 'lost' },
+          { op: 'sweep' }, // its live read sees the task running: heard
+          { op: 'push', tag: 'v1' }, // the tag moves on: the task's digest is held by the task alone
+          { op: 'tick', hours: 1 },
+          { op: 'stop', task: 0, delivery: 'lost' },
+          { op: 'tick', hours: 1 },
+          { op: 'forget' },
+          { op: 'sweep' },
+          { op: 'tick', hours: 6 },
+          { op: 'reconcile' },
+          { op: 'sweep' },
+          { op: 'tick', hours: 60 },
+          { op: 'reconcile' },
+          { op: 'sweep' },
+        ],
+      };
+      const played = await play(timeline);
+      expect(played.violations).toEqual([]);
+      expect(played.stats.deleted).toBeGreaterThan(0);
+    });
+  }
 });

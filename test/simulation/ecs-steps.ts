@@ -43,7 +43,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       sim.tasks.push(task);
       truth.runs.push({ task: family, digest: d, from: sim.nowMs() });
       if (!o.byDigest) truth.tagRuns.push({ task: family, tag: o.tag, from: sim.nowMs() });
-      await taskChange(sim, task, 'RUNNING', 'now');
+      await taskChange(sim, task, 'RUNNING', o.delivery ?? 'now');
       break;
     }
     case 'stop': {

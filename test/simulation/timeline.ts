@@ -11,7 +11,7 @@ export type Op =
   /** The digest `from` names, pushed again (ECR still holds it) under `tag`: its PUSH event is the only news. */
   | { op: 'pushAgain'; from: string; tag: string }
   /** A task starts (in the member account, when `member`: it pulls the registry's image through the grant). */
-  | { op: 'run'; tag: string; byDigest: boolean; member?: true; second?: true }
+  | { op: 'run'; tag: string; byDigest: boolean; member?: true; second?: true; delivery?: Delivery }
   | { op: 'stop'; task: number; delivery: Delivery }
   /** A scheduled task's family registered (its one revision names the image by tag or by digest): each launch pulls it. */
   /** `delivery`: how its RegisterTaskDefinition event travels (absent: at once). */
