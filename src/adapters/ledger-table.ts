@@ -30,12 +30,21 @@ export async function ensureLedgerTable(client: DynamoDBClient, tableName: strin
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const Table = await activeTable(client, tableName);
   const indexes = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   const definition = ledgerTableDefinition(tableName);
   const missing = (definition.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName!).filter((name) => !indexes.has(name));
   if (missing.length > 0) {
     throw new LedgerStoreError(`the ledger table ${tableName} was created by an older ecr-ledger (no index ${missing.join(', ')}): remove its directory and reconcile again`);
+  }
+}
+
+/** The table's description once it is ACTIVE (a table being created refuses every item request). */
+async function activeTable(client: DynamoDBClient, tableName: string) {
+  for (let attempt = 0; ; attempt += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE' || attempt >= 200) return Table;
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AwsCaller } from '../../../src/adapters/aws/caller.js';
-import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
-import { reconcileFromAws } from '../../../src/app/live.js';
-import { sweep } from '../../../src/app/sweep/sweep.js';
 import { parseConfig, type Config } from '../../../src/config.js';
 import { embeddedLedger } from '../../fixtures/embedded-ledger.js';
 import { HOST, World } from '../../fixtures/events/world.js';
+import { reconcileWorld, SCOPE, sweepWorld } from '../../fixtures/events/live-runs.js';
 import { awsError } from '../../fakes/faults.js';
 import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 
@@ -14,22 +11,14 @@ import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
  * ECR or the event stream already said something newer. The oracle of every test is the fake ECR — whether the image
  * is still there — never the ledger or explain.
  */
-const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const HOUR = 3_600_000;
 const embedded = embeddedLedger('each');
 const rules = (rule: Record<string, unknown>, sweepSection: Record<string, unknown> = {}) => parseConfig({
   repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 0, keepTags: [], keepPulledWithinDays: 0, ...rule }], sweep: { minimumImageAgeHours: 0, ...sweepSection },
 });
 
-async function reconcile(world: World, config: Config): Promise<void> {
-  const clock = () => new Date(world.now);
-  await reconcileFromAws({ ledger: embedded.ledger, reader: world.account.reader({ config, clock }), clock }, config);
-}
-
-async function sweepNow(world: World, config: Config, runId: string, clock: () => Date = () => new Date(world.now)) {
-  const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, config, clock);
-  return sweep({ store: embedded.ledger.sweep, events: embedded.ledger.events, aws, config, clock, index: embedded.ledger.usageIndex(), runs: embedded.ledger.runs }, SCOPE, { dryRun: false, runId });
-}
+const reconcile = (world: World, config: Config) => reconcileWorld(embedded.ledger, world, config);
+const sweepNow = (world: World, config: Config, runId: string, clock?: () => Date) => sweepWorld(embedded.ledger, world, config, runId, clock);
 
 /** A job family whose revision 1 (image v1) only a task keeps: revision 2 is the newest. */
 async function jobWorld(): Promise<{ world: World; v1: string }> {

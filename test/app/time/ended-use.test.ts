@@ -2,14 +2,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AwsCaller } from '../../../src/adapters/aws/caller.js';
-import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
-import { reconcileFromAws } from '../../../src/app/live.js';
-import { sweep } from '../../../src/app/sweep/sweep.js';
 import { parseConfig, type Config } from '../../../src/config.js';
 import { digest } from '../../fixtures/account-builder.js';
 import { embeddedLedger } from '../../fixtures/embedded-ledger.js';
 import { HOST, World } from '../../fixtures/events/world.js';
+import { reconcileWorld, SCOPE, sweepWorld } from '../../fixtures/events/live-runs.js';
 import { FakeAccount } from '../../fakes/fake-account.js';
 import { runAt } from '../../support/cli.js';
 
@@ -19,22 +16,13 @@ import { runAt } from '../../support/cli.js';
  * from the end of that use, noticed by whoever reads the account first — the sweep's live read, the reconcile, purge —
  * never from the stamp of before the use. The oracle is the fake ECR.
  */
-const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const embedded = embeddedLedger('each');
 const config: Config = parseConfig({
   repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 1, keepTags: [], keepPulledWithinDays: 0 }], sweep: { minimumImageAgeHours: 0 },
 });
 
-async function reconcile(world: World): Promise<void> {
-  const clock = () => new Date(world.now);
-  await reconcileFromAws({ ledger: embedded.ledger, reader: world.account.reader({ config, clock }), clock }, config);
-}
-
-async function sweepNow(world: World, runId: string) {
-  const clock = () => new Date(world.now);
-  const aws = new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, config, clock);
-  return sweep({ store: embedded.ledger.sweep, events: embedded.ledger.events, aws, config, clock, index: embedded.ledger.usageIndex(), runs: embedded.ledger.runs }, SCOPE, { dryRun: false, runId });
-}
+const reconcile = (world: World) => reconcileWorld(embedded.ledger, world, config);
+const sweepNow = (world: World, runId: string) => sweepWorld(embedded.ledger, world, config, runId);
 
 /** v1 pushed and seen unused by a reconcile; a day later a scheduled job's one revision names it; then it is deregistered, unheard. */
 async function retiredSchedule(): Promise<{ world: World; v1: string }> {

@@ -1,35 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { AwsCaller } from '../../../src/adapters/aws/caller.js';
-import { LiveSweepAws } from '../../../src/adapters/aws/sweep-aws.js';
-import { reconcileFromAws } from '../../../src/app/live.js';
 import { purgeRepository } from '../../../src/app/sweep/purge.js';
-import { sweep } from '../../../src/app/sweep/sweep.js';
 import { parseConfig, type Config } from '../../../src/config.js';
 import { RefusedError } from '../../../src/errors.js';
 import { embeddedLedger } from '../../fixtures/embedded-ledger.js';
 import { HOST, World } from '../../fixtures/events/world.js';
+import { clockOf, reconcileWorld, SCOPE, sweepAws, sweepWorld } from '../../fixtures/events/live-runs.js';
 
 /**
  * A task the ledger holds running whose stop is unheard (found by the simulator, seed 1940): its STOPPED event is lost
  * and ECS has forgotten it by the time the sweep reads the account. It stopped by that read at the latest, so its image
  * is kept for stoppedTaskRetentionHours from then — never judged unused since before the task. Oracle: the fake ECR.
  */
-const SCOPE = { accountId: '123456789012', region: 'us-east-1' };
 const embedded = embeddedLedger('each');
 const config: Config = parseConfig({
   repositories: [{ pattern: '*', keepLatest: 0, olderThanDays: 0, graceDays: 0, keepTags: [], keepPulledWithinDays: 0 }], sweep: { minimumImageAgeHours: 0 },
 });
 
-const clockOf = (world: World) => () => new Date(world.now);
-const aws = (world: World) => new LiveSweepAws(world.account.clients(), new AwsCaller({ sleep: async () => undefined }), SCOPE, config, clockOf(world));
-
-async function reconcile(world: World): Promise<void> {
-  await reconcileFromAws({ ledger: embedded.ledger, reader: world.account.reader({ config, clock: clockOf(world) }), clock: clockOf(world) }, config);
-}
-
-async function sweepNow(world: World, runId: string) {
-  return sweep({ store: embedded.ledger.sweep, events: embedded.ledger.events, aws: aws(world), config, clock: clockOf(world), index: embedded.ledger.usageIndex(), runs: embedded.ledger.runs }, SCOPE, { dryRun: false, runId });
-}
+const aws = (world: World) => sweepAws(world, config);
+const reconcile = (world: World) => reconcileWorld(embedded.ledger, world, config);
+const sweepNow = (world: World, runId: string) => sweepWorld(embedded.ledger, world, config, runId);
 
 /** v1 pushed and reconciled; a task runs it (heard), stops unheard, and ECS forgets it. */
 async function forgottenTask(): Promise<{ world: World; v1: string }> {
