@@ -1,3 +1,5 @@
+import { aboveArchiveTier, type Pricing } from '../domain/plan-summary.js';
+import { formatBytes } from '../domain/bytes.js';
 import { runsWorkloads, workloadText, type RegionProbe } from '../domain/region-probe.js';
 import { defaultConfig } from '../config.js';
 import { groupBy } from '../domain/group-by.js';
@@ -44,6 +46,12 @@ export interface StarterOrganization {
   readonly accounts: readonly string[];
   readonly organizationId?: string;
   readonly from: 'organizations' | 'policies';
+}
+
+/** What archiving buys in this registry: below the archive tier it saves nothing, and costs its minimum billing and restores. */
+function archiveComment(storedBytes: number, pricing: Pricing): string {
+  if (aboveArchiveTier(storedBytes, pricing)) return `this registry stores ${formatBytes(storedBytes)}, above ${pricing.archiveTierTb} TB: archiving saves the price difference`;
+  return `archiving saves nothing below ${pricing.archiveTierTb} TB/month (this registry stores ${formatBytes(storedBytes)}); it buys undo at ${pricing.restoreUsdPerGb} USD/GB per restore, billed ${pricing.archiveMinimumDays} days at least`;
 }
 
 export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, source: string, organization?: StarterOrganization): StarterConfig {
@@ -107,7 +115,7 @@ export function starterConfig(view: FactView, lifecycle: LifecycleCheckReport, s
     `  maxLedgerAgeHours: ${d.sweep.maxLedgerAgeHours}`,
     `  minimumImageAgeHours: ${d.sweep.minimumImageAgeHours}`,
     `  auditRetentionDays: ${d.sweep.auditRetentionDays}`,
-    `  action: ${d.sweep.action}            # or archive (ECR's archive storage class)`,
+    `  action: ${d.sweep.action}            # or archive (ECR's archive storage class): ${archiveComment(facts.images.reduce((n, i) => n + (i.childDigests.length > 0 ? 0 : i.imageSizeInBytes), 0), d.pricing)}`,
     '',
     ...(organization ? organizationSection(organization, facts.scope) : []),
   ];

@@ -25,6 +25,8 @@ describe('ecr-ledger init', () => {
     expect(text).toMatch(/WARNING: fluentd has an ECR lifecycle policy that would expire 2 image\(s\) in use now: bbbb \(rule 1, used by [^)]*middleware:2\); aaaa \(rule 1, used by middleware:1\)/);
     expect(text).toMatch(/WARNING: base\/python is shared with other accounts \(its repository policy allows arn:aws:iam::210987654321:root to pull/);
     expect(text).toMatch(/# clusters seen: prod\n# functions seen: thumbnailer/);
+    // Archiving is offered with its price: below the archive tier it saves nothing (issue 35).
+    expect(text).toContain('action: delete            # or archive (ECR\'s archive storage class): archiving saves nothing below 150 TB/month (this registry stores 19.6 GiB); it buys undo at 0.03 USD/GB per restore, billed 90 days at least');
     expect(result.err).toMatch(/^warning: fluentd has an ECR lifecycle policy/m);
   });
 
