@@ -173,6 +173,7 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
   const region = named?.region ?? flags.region;
   const clients = (io.aws ?? createAwsClients)({ ...(region !== undefined && { region }), ...(flags.profile !== undefined && { profile: flags.profile }) });
   const regions = openRegionClients(flags, io);
+  let org: ReturnType<typeof openOrganization> | undefined;
   try {
     const scope = named ?? await new LiveAccountReader(clients, { scope: cfg.scope, clock: () => io.clock() }).scope();
     // A scope the ledger does not hold reads as empty: its other scopes, probes and pins still count.
@@ -181,8 +182,11 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
     // Without a ledger, the account's regions are probed now: one running workloads could pull from here.
     const probe = regionProber({ from: scope.region, clientsIn: (_account, r) => (r === scope.region ? clients : regions.clientsIn(r)), caller: new AwsCaller(), now: () => io.clock(), scope: cfg.scope });
     const clusters = cfg.eks.clusters.length > 0 ? new EksClusters(clients, new AwsCaller(), cfg.eks.clusters) : undefined;
+    // Organisation-wide, the members that can pull from the repository are read live, as the sweep reads them.
+    org = cfg.organization && ledger ? openOrganization(flags, cfg, scope, io.organization) : undefined;
+    const members = org && new Organization(cfg, scope, org.access, () => org!.discover(), () => io.clock());
     const report = await purgeRepository({
-      aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger ? { ledger } : { probe: () => probe(scope.accountId, []) }), ...(clusters && { clusters }),
+      aws: new LiveSweepAws(clients, new AwsCaller(), scope, cfg, () => io.clock()), config: cfg, clock: () => io.clock(), ...(ledger ? { ledger } : { probe: () => probe(scope.accountId, []) }), ...(clusters && { clusters }), ...(members && { members }),
     }, scope, repositoryName, { dryRun: !flags.force, runId: randomUUID() });
     print(io, flags, report, () => [
       report.dryRun
@@ -192,6 +196,7 @@ export async function purgeCommand(flags: Flags, positionals: readonly string[],
     ].join('\n'));
     return report.failures.length > 0 ? 5 : 0;
   } finally {
+    org?.access.destroy();
     clients.destroy();
     regions.close();
     await open?.close();

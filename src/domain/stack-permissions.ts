@@ -12,7 +12,7 @@ export const REQUIRED_PERMISSIONS: RequiredPermissions = required;
 export const MEMBER_READER = 'member reader role';
 
 /** The functions that assume the members' reader role (deploy/member-account.yml trusts them by name pattern). */
-export const ASSUMING_FUNCTIONS = ['reconcileScope', 'sweep', 'sweepContinue', 'ecrEvents', 'ecsEvents', 'apiCallEvents'] as const;
+export const ASSUMING_FUNCTIONS = ['reconcileScope', 'sweep', 'sweepContinue', 'purgeRepository', 'ecrEvents', 'ecsEvents', 'apiCallEvents'] as const;
 
 /** A function's role in the template: `sweep` → `SweepIamRoleLambdaExecution` (serverless-iam-roles-per-function). */
 export const roleLogicalId = (fn: string) => `${fn[0]!.toUpperCase()}${fn.slice(1)}IamRoleLambdaExecution`;

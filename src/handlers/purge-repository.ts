@@ -7,9 +7,11 @@ import { EksClusters } from '../adapters/aws/eks-clusters.js';
 import { purgeRepository } from '../app/sweep/purge.js';
 import { environment, log } from './environment.js';
 import { createPurgeResourceHandler, putResponse } from './purge-resource.js';
+import { deployedOrganization } from './organization.js';
 
 const { ledger, config, clients } = environment();
 const reader = new LiveAccountReader(clients, { scope: config.scope, clock: systemClock });
+const organization = deployedOrganization(config);
 
 /** The Lambda entry point of the purge-repository custom resource. */
 export const handler = createPurgeResourceHandler({
@@ -22,6 +24,8 @@ export const handler = createPurgeResourceHandler({
       aws: new LiveSweepAws(clients, new AwsCaller(), scope, config, systemClock), config, clock: systemClock,
       ...(config.eks.clusters.length > 0 && { clusters: new EksClusters(clients, new AwsCaller(), config.eks.clusters) }),
       ledger: { facts: held.facts, history: held.history, store: ledger.sweep, events: ledger.events, index: ledger.usageIndex(), announcements: ledger.announcements },
+      // Organisation-wide, the members that can pull from the repository are read live, as the sweep reads them.
+      ...(organization && { members: organization }),
     }, scope, repositoryName, { dryRun: false, runId: randomUUID() });
   },
 });

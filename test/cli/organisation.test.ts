@@ -45,6 +45,19 @@ describe('organisation-wide (a central registry and member accounts behind Assum
     expect(org.accounts.get(A)!.ecr.deleted).toEqual([`tools@${digest('tools-old')}`]);
   });
 
+  it('purge-repository reads the members live as the sweep does: a task C started after the reconcile (its event unheard) refuses the purge', async () => {
+    const org = organisation();
+    const w = await world(org);
+    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+    const member = org.accounts.get(C)!;
+    const job = member.ecs.addTaskDefinition('cleanup', 1, { cleanup: `${registry}/tools:old` });
+    member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/9b9b`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'cleanup', image: `${registry}/tools:old` }] });
+    const purge = await cli(org, at(1), 'purge-repository', 'tools', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force');
+    expect(purge.code, purge.err).toBe(4);
+    expect(purge.err).toContain(`task/batch/9b9b`);
+    expect(org.accounts.get(A)!.ecr.deleted).toEqual([]);
+  });
+
   it('a member whose role is denied keeps its watermark and blocks deletion in every repository it can pull from; the rest are swept', async () => {
     const org = organisation();
     org.denied.add(D);

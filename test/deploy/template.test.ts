@@ -130,14 +130,15 @@ describe('organisation-wide', () => {
     // The single-account ci stack: nobody assumes a member's role, nobody lists the organisation.
     expect(holding(template, 'sts:AssumeRole')).toEqual([]);
     expect(holding(template, 'organizations:ListAccounts')).toEqual([]);
-    expect(holding(long, 'sts:AssumeRole')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    // purgeRepository reads the members in a deletion's reach live, as the sweep does.
+    expect(holding(long, 'sts:AssumeRole')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'PurgeRepositoryIamRoleLambdaExecution', 'ReconcileScopeIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
     for (const name of holding(long, 'sts:AssumeRole')) {
       const statement = (long.Resources[name]!.Properties.Policies[0].PolicyDocument.Statement as any[]).find((st) => [st.Action].flat().includes('sts:AssumeRole'));
       expect(statement.Resource, name).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/ecr-ledger-reader' });
       // Only in the organisation's accounts (issue 30, point 8): never the role of that name in any account.
       expect(statement.Condition, name).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } });
     }
-    expect(holding(long, 'organizations:ListAccounts')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
+    expect(holding(long, 'organizations:ListAccounts')).toEqual(['ApiCallEventsIamRoleLambdaExecution', 'EcrEventsIamRoleLambdaExecution', 'EcsEventsIamRoleLambdaExecution', 'PurgeRepositoryIamRoleLambdaExecution', 'ReconcileIamRoleLambdaExecution', 'SweepContinueIamRoleLambdaExecution', 'SweepIamRoleLambdaExecution']);
   });
 });
 

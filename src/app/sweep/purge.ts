@@ -21,6 +21,7 @@ import { act } from './act.js';
 import { RunLease } from './lease.js';
 import { sweepImage, type SweepImage } from './report.js';
 import { readClusters, withLiveClusters, type ClusterReader } from '../clusters.js';
+import type { MemberUsage } from './member-usage.js';
 
 export interface PurgeDeps {
   readonly aws: SweepAws;
@@ -39,6 +40,8 @@ export interface PurgeDeps {
   readonly clusters?: ClusterReader;
   /** Without a ledger: the account's regions probed live now (a region running workloads could pull from here). */
   readonly probe?: () => Promise<RegionProbe>;
+  /** Organisation-wide: the member accounts in the reach, read live as the sweep reads them (one that cannot be read refuses). */
+  readonly members?: MemberUsage;
 }
 
 export interface PurgeReport {
@@ -69,7 +72,9 @@ export async function purgeRepository(deps: PurgeDeps, scope: Scope, repositoryN
 
 /** Where a deletion in the repository reaches: from the ledger, or (without one) from a live probe of the account's regions. */
 async function purgeReach(deps: PurgeDeps, scope: Scope, repository: RepositoryFact, images: readonly ImageFact[], now: string) {
-  if (deps.ledger) return readRunReach({ index: deps.ledger.index, config: deps.config, held: async () => undefined }, scope, [repository], images, now);
+  // The sweep's reach, read the sweep's way: members in the reach read live, reusing their sweep index.
+  const { ledger } = deps;
+  if (ledger) return readRunReach({ index: ledger.index, config: deps.config, held: async (member) => (await ledger.store.sweepView(member)).facts, ...(deps.members && { members: deps.members }) }, scope, [repository], images, now);
   if (!deps.probe) throw new UnreadableReachError(`${repository.repositoryName} cannot be emptied: without a ledger, the regions of ${scope.accountId} where workloads could pull from it cannot be read (give --ledger or --table)`);
   let probe: RegionProbe;
   try {
