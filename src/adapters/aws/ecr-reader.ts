@@ -66,9 +66,10 @@ export async function lifecyclePolicyOf(caller: AwsCaller, ecr: ECRClient, repos
 
 /**
  * The manifest bodies of `digests`. An image deleted since DescribeImages is simply gone; any other failure throws
- * (children or subjects would be unknown), unless `unreadable` takes them: layers alone may stay unknown.
+ * (children or subjects would be unknown) — unless the manifests are read `forLayersOnly`: then what cannot be read is
+ * left out (its layers stay unknown, which only the bytes freed depend on).
  */
-export async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[], unreadable?: (digests: readonly string[]) => void): Promise<Map<string, string>> {
+export async function fetchManifests(caller: AwsCaller, ecr: ECRClient, repositoryName: string, digests: readonly string[], options: { forLayersOnly?: boolean } = {}): Promise<Map<string, string>> {
   const manifests = new Map<string, string>();
   for (const batch of chunks(digests, MANIFEST_BATCH)) {
     const imageIds = batch.map((imageDigest) => ({ imageDigest }));
@@ -77,14 +78,12 @@ export async function fetchManifests(caller: AwsCaller, ecr: ECRClient, reposito
       result = await caller.call('ecr:BatchGetImage', () =>
         ecr.send(new BatchGetImageCommand({ repositoryName, imageIds, acceptedMediaTypes: ACCEPTED_MEDIA_TYPES })));
     } catch (error) {
-      if (!unreadable || !(error instanceof AwsCallError)) throw error;
-      unreadable(batch);
-      continue;
+      if (options.forLayersOnly && error instanceof AwsCallError) continue;
+      throw error;
     }
     for (const image of result.images ?? []) if (image.imageId?.imageDigest && image.imageManifest) manifests.set(image.imageId.imageDigest, image.imageManifest);
     const failures = (result.failures ?? []).filter((f) => f.failureCode !== 'ImageNotFound');
-    if (failures.length > 0 && unreadable) unreadable(failures.map((f) => f.imageId?.imageDigest ?? ''));
-    else if (failures.length > 0) {
+    if (failures.length > 0 && !options.forLayersOnly) {
       const first = failures[0]!;
       throw new AwsReadError(`ecr:BatchGetImage in ${repositoryName}: ${failures.length} manifest(s) unreadable, e.g. ${first.imageId?.imageDigest}: ${first.failureCode} ${first.failureReason ?? ''}`.trim());
     }
@@ -123,7 +122,7 @@ export async function readRepository(caller: AwsCaller, ecr: ECRClient, reposito
   }
   const [policyText, lifecyclePolicyText, fetched, fetchedForLayers] = await Promise.all([
     policyOf(caller, ecr, repositoryName), lifecyclePolicyOf(caller, ecr, repositoryName), fetchManifests(caller, ecr, repositoryName, mustFetch),
-    fetchManifests(caller, ecr, repositoryName, mayFetch, () => undefined),
+    fetchManifests(caller, ecr, repositoryName, mayFetch, { forLayersOnly: true }),
   ]);
   const linked = new Set(details.filter(needsManifest).map((d) => d.imageDigest!));
   for (const [digest, body] of [...fetched, ...fetchedForLayers]) {
