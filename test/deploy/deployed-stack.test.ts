@@ -146,6 +146,11 @@ describe('the single-account stack as deployed (stage ci, us-east-1)', () => {
     const runs = await stack.ledger().runs.runs({ accountId: '123456789012', region: 'us-east-1' }, { now: clock.now });
     expect(runs.map((r) => [r.mode, r.action, r.images])).toEqual([['deleting', 'delete', deleted.totals.images], ['deleting', 'archive', 3], ['dry-run', 'delete', expect.any(Number)]]);
     expect(runs.every((r) => r.reportKey?.endsWith('/index.html'))).toBe(true);
+    // What each run freed, from the example's layers, measured after the run over three invocations (issue 35):
+    // the deleting run freed some of what it deleted; archiving frees nothing.
+    expect(runs[0]!.bytesFreed).toBeGreaterThan(0);
+    expect(runs[0]!.bytesFreed).toBeLessThan(runs[0]!.bytes);
+    expect(runs[1]!.bytesFreed).toBe(0);
     expect(stack.cloud.objects.get(`${stack.template.ref('ReportBucket')}/${runs[0]!.reportKey}`)).toContain(`ecr-ledger runs ${runs[0]!.runId} --table ecr-ledger-ci`);
   });
 

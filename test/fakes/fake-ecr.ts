@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   BatchDeleteImageCommand, UpdateImageStorageClassCommand,
   BatchGetImageCommand, DescribeImagesCommand, DescribeRegistryCommand, DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand, GetRepositoryPolicyCommand,
@@ -11,6 +12,18 @@ import { awsError, batchLimit, Faults, page } from './faults.js';
 interface StoredImage {
   detail: ImageDetail;
   manifest: string;
+}
+
+/** An image manifest naming a config and one layer of the image's own, its size in all (as a one-layer image's is). */
+function ownLayers(detail: Omit<ImageDetail, 'repositoryName'>): object {
+  const blob = (what: string) => `sha256:${createHash('sha256').update(`${detail.imageDigest}#${what}`).digest('hex')}`;
+  const size = detail.imageSizeInBytes ?? 0;
+  const config = Math.min(size, 1_000);
+  return {
+    schemaVersion: 2, mediaType: detail.imageManifestMediaType ?? 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: blob('config'), size: config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: blob('layer'), size: size - config }],
+  };
 }
 
 export const FAKE_CREDENTIALS = { accessKeyId: 'fake', secretAccessKey: 'fake' };
@@ -179,7 +192,8 @@ export class FakeEcr {
     return this;
   }
 
-  addImage(repositoryName: string, detail: Omit<ImageDetail, 'repositoryName'>, manifest: string | object = { schemaVersion: 2 }): this {
+  /** An image; its manifest, unless given, is an image manifest whose config and one layer are its own (nothing shared). */
+  addImage(repositoryName: string, detail: Omit<ImageDetail, 'repositoryName'>, manifest: string | object = ownLayers(detail)): this {
     const body = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
     this.repositories.get(repositoryName)!.images.set(detail.imageDigest!, { detail: { ...detail, repositoryName, registryId: this.accountId }, manifest: body });
     return this;
