@@ -7,7 +7,6 @@ import { startEmbeddedDynamoDb } from '../src/adapters/embedded-dynamodb.js';
 import { reconcileOrganization, type ScopeOutcome } from '../src/app/organization.js';
 import type { MemberUsage } from '../src/app/sweep/member-usage.js';
 import { sweep } from '../src/app/sweep/sweep.js';
-import { ledgerFactView, ledgerViewByIndex } from '../src/app/ledger-view.js';
 import { parseConfig } from '../src/config.js';
 import type { Scope } from '../src/domain/facts.js';
 import { FakeAccount } from '../test/fakes/fake-account.js';
@@ -102,14 +101,6 @@ Object.assign(ledgerReads, { requests: 0, items: 0 });
 const report = await sweep({ store: ledger.sweep, events: ledger.events, aws, config, clock: () => day(2), members, index: ledger.usageIndex() }, central, { dryRun: false, runId: 'bench' });
 const t3 = performance.now();
 const sweptReads = { ...ledgerReads };
-// The deployed sweep's view after the run (lifecycle check, bytes freed, report page): through the index, and as it was
-// (every other scope loaded whole).
-Object.assign(ledgerReads, { requests: 0, items: 0 });
-await ledgerViewByIndex(ledger, central, day(2).toISOString());
-const afterByIndex = { ...ledgerReads };
-Object.assign(ledgerReads, { requests: 0, items: 0 });
-await ledgerFactView(ledger, central);
-const afterWhole = { ...ledgerReads };
 let tableItems = 0;
 for (let start: Record<string, unknown> | undefined, first = true; first || start; first = false) {
   const page = await DynamoDBDocumentClient.from(engine.client).send(new ScanCommand({ TableName: engine.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
@@ -149,6 +140,4 @@ const memberDaily = daily.slice(1).map((o) => total(calls(o)));
 console.log(`daily reconcile: central ${total(calls(daily[0]!))} calls for ${registryShape.repositories} repositories; members ${Math.min(...memberDaily)}-${Math.max(...memberDaily)} calls each (workloads only; the registry's size does not enter)`);
 console.log(`the sweep read ${sweptReads.items} of ${tableItems} ledger items (${(100 * sweptReads.items / tableItems).toFixed(1)}% of the table) in ${sweptReads.requests} requests: ` +
   'its index, the members\' references into its candidates\' repositories with their context, and each member\'s sweep index (the immutable facts its live read reuses)');
-console.log(`the view after the run read ${afterByIndex.items} items in ${afterByIndex.requests} requests through the index (${(100 * afterByIndex.items / tableItems).toFixed(1)}% of the table), `
-  + `against ${afterWhole.items} in ${afterWhole.requests} loading every other scope (${(100 * afterWhole.items / tableItems).toFixed(1)}%); the sweep and its view together ${(100 * (sweptReads.items + afterByIndex.items) / tableItems).toFixed(1)}% of the table (target 60%)`);
 console.log(`wall time against the in-process fakes: first ${((t1 - t0) / 1000).toFixed(0)} s, daily ${((t2 - t1) / 1000).toFixed(0)} s, sweep ${((t3 - t2) / 1000).toFixed(0)} s; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

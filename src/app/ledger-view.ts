@@ -2,8 +2,6 @@ import type { RegionProbe } from '../domain/region-probe.js';
 import { scopeKey, type AccountFacts, type Scope } from '../domain/facts.js';
 import type { FactView } from './plan.js';
 import type { LedgerContents, LedgerStore, Watermark } from './ports.js';
-import { candidateReferrers } from './candidate-referrers.js';
-import { emptyFacts } from './indexed-usage.js';
 
 const id = scopeKey;
 
@@ -27,26 +25,6 @@ export async function ledgerFactView(ledger: LedgerStore, scope: Scope): Promise
   const contents = await ledger.load(scope);
   const others = await loadOtherScopes(ledger, scope);
   return { facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }), others };
-}
-
-/**
- * One scope of a ledger with what the other scopes hold of its images, read through the index: the scope's own items,
- * and of the others only the referrers of its images (with their families, services and functions) and their
- * watermarks — reads bounded by the scope and the references into it, never by the other scopes' size. Judged as the
- * whole-ledger view judges (tested); warnings about registries the scope's images are not in are not gathered.
- */
-export async function ledgerViewByIndex(ledger: LedgerStore, scope: Scope, now: string): Promise<FactView> {
-  const contents = await ledger.load(scope);
-  const index = ledger.usageIndex();
-  const held = await index.watermarks();
-  const referring = new Map((await candidateReferrers(index, scope, contents.facts.images, now, { fromOtherScopes: true, held })).scopes.map((f) => [id(f.scope), f]));
-  const others = held.filter((w) => id(w.scope) !== id(scope)).map((w) => ({ facts: referring.get(id(w.scope)) ?? emptyFacts(w.scope, now), ...(w.watermark && { watermark: w.watermark }) }));
-  // A scope whose references name these images though no reconcile ever wrote it (events only) counts too.
-  const unheld = [...referring.values()].filter((f) => !held.some((w) => id(w.scope) === id(f.scope)) && id(f.scope) !== id(scope)).map((facts) => ({ facts }));
-  return {
-    facts: contents.facts, history: contents.history, historySource: 'ledger', ...(contents.watermark && { watermark: contents.watermark }),
-    others: { scopes: [...others, ...unheld], probes: await index.regionProbes() },
-  };
 }
 
 /** One warning per registry the referrers name that the ledger does not hold. */

@@ -14,7 +14,7 @@ import { inUseDeletionText, outsideDeletions } from '../app/undo/outside-deletio
 import { noticeText } from '../app/notice-message.js';
 import { ledgerReportPage, reportKey } from '../app/report-page.js';
 import { lifecycleCheck } from '../app/lifecycle-check.js';
-import { ledgerViewByIndex } from '../app/ledger-view.js';
+import { ledgerFactView } from '../app/ledger-view.js';
 import { runFreedBytes } from '../app/sweep/run-freed.js';
 import type { FactView } from '../app/plan.js';
 import type { Scope } from '../domain/facts.js';
@@ -31,13 +31,10 @@ const bucket = process.env.REPORT_BUCKET ? new S3ReportBucket(new S3Client({}), 
 const topicArn = process.env.NOTICE_TOPIC_ARN;
 const organization = deployedOrganization(config);
 
-/**
- * The ledger's view of a scope after a run, read once for the lifecycle check, the bytes freed and the report page: the
- * scope's own items and, of the other scopes, only what references its images (through the index).
- */
+/** The ledger's view of a scope after a run, read once for both the lifecycle check and the report page. */
 let afterRun: { runId: string; view: Promise<FactView> } | undefined;
 const viewAfter = (runScope: Scope, runId: string) => {
-  if (afterRun?.runId !== runId) afterRun = { runId, view: ledgerViewByIndex(ledger, runScope, systemClock().toISOString()) };
+  if (afterRun?.runId !== runId) afterRun = { runId, view: ledgerFactView(ledger, runScope) };
   return afterRun.view;
 };
 
