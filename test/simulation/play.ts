@@ -11,7 +11,7 @@ import { isLambdaOp, lambdaStep } from './lambda-steps.js';
 import { judgeLiveness } from './oracle.js';
 import { isReportOp, reportStep } from './report-steps.js';
 import { Sim } from './sim.js';
-import { raceSweep, sweepNow } from './sweep-steps.js';
+import { purgeNow, raceSweep, sweepNow } from './sweep-steps.js';
 import type { Op, Timeline } from './timeline.js';
 import { configOf, HOUR, REPO, SCOPE, type Played } from './world.js';
 
@@ -94,5 +94,6 @@ async function step(sim: Sim, o: Op): Promise<void> {
     }
     case 'sweep': await sweepNow(sim); break;
     case 'raceSweep': await raceSweep(sim, o.delivery); break;
+    case 'purge': await purgeNow(sim); break;
   }
 }

@@ -43,7 +43,7 @@ export class Sim {
   readonly organization?: Organization;
   readonly truth = new Truth();
   readonly violations: string[] = [];
-  readonly stats: { -readonly [K in keyof Played['stats']]: number } = { deleted: 0, archived: 0, refused: 0, sweeps: 0 };
+  readonly stats: { -readonly [K in keyof Played['stats']]: number } = { deleted: 0, archived: 0, refused: 0, sweeps: 0, purges: 0 };
   /** In-use images deleted elsewhere that the product told of (the oracle's (5)). */
   readonly told = new Set<string>();
   readonly tasks: SimTask[] = [];

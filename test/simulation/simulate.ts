@@ -14,7 +14,7 @@ export interface Survey {
 /** Plays seeds `from` … `from + count - 1`; stops at the first that fails and shrinks it. */
 export async function survey(from: number, count: number, o: { length?: number; onWorld?: (seed: number, played: Played) => void } = {}): Promise<Survey> {
   const liveness = { due: 0, gone: 0, seeds: [] as number[] };
-  const stats = { deleted: 0, archived: 0, refused: 0, sweeps: 0 };
+  const stats = { deleted: 0, archived: 0, refused: 0, sweeps: 0, purges: 0 };
   for (let seed = from; seed < from + count; seed += 1) {
     const timeline = generate(seed, o.length);
     const played = await play(timeline);

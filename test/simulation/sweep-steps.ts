@@ -1,6 +1,8 @@
 import { LiveSweepAws } from '../../src/adapters/aws/sweep-aws.js';
 import { sweep } from '../../src/app/sweep/sweep.js';
-import { RefusedError } from '../../src/errors.js';
+import { purgeRepository } from '../../src/app/sweep/purge.js';
+import type { SweepReport } from '../../src/app/sweep/report.js';
+import { RefusedError, UnreadableReachError } from '../../src/errors.js';
 import { judgeSweep } from './oracle.js';
 import { short, type Sim } from './sim.js';
 import type { Delivery } from './timeline.js';
@@ -58,4 +60,38 @@ export async function raceSweep(sim: Sim, delivery: Delivery): Promise<void> {
       if (sim.truth.knownInUse(d, sim.nowMs()) && !sim.told.has(d)) sim.violation(`${short(d)} was deleted outside ecr-ledger while in use, and nobody was told`);
     });
   }
+}
+
+/**
+ * purge-repository of the registry's repository, as the deployed custom resource runs it (with the ledger, members read
+ * live), judged like a sweep: nothing it deletes may be in use within its protection, nor promised by a notice for later;
+ * its record says what ECR did. Refusing is keeping.
+ */
+export async function purgeNow(sim: Sim): Promise<void> {
+  const before = new Map(sim.snapshot());
+  const at = sim.nowMs();
+  const { ledger, config } = sim;
+  const held = await ledger.load(SCOPE);
+  let report;
+  try {
+    report = await purgeRepository({
+      aws: new LiveSweepAws(sim.registry.clients(), sim.caller(), SCOPE, config, sim.now), config, clock: sim.now,
+      ledger: { facts: held.facts, history: held.history, store: ledger.sweep, events: ledger.events, index: ledger.usageIndex(), announcements: ledger.announcements },
+      ...(sim.organization && { members: sim.organization }),
+    }, SCOPE, REPO, { dryRun: false, runId: `purge-${sim.iso()}` });
+  } catch (error) {
+    if (!(error instanceof RefusedError) && !(error instanceof UnreadableReachError)) throw error;
+    return;
+  }
+  sim.stats.purges += 1;
+  // Its live read saw every open use of the registry's account and of each member it could read.
+  for (const accountId of [SCOPE.accountId, ...sim.members().filter((m) => !m.down).map((m) => m.scope.accountId)]) sim.truth.heardAll(accountId);
+  const asRun = { images: report.images.filter((i) => i.outcome !== 'already gone'), alreadyGone: [], failures: [] } as unknown as SweepReport;
+  const judged = judgeSweep({ before, after: sim.snapshot(), report: asRun, truth: sim.truth, at, promises: sim.promises, notice: false });
+  sim.violations.push(...judged.violations.map((v) => v.replace('by the sweep', 'by purge-repository')));
+  for (const [d] of before) {
+    const promised = sim.truth.promised.get(d);
+    if (!sim.present(d) && promised !== undefined && at < promised) sim.violation(`${short(d)} deleted by purge-repository before the ${new Date(promised).toISOString()} its notice promised`);
+  }
+  sim.stats.deleted += judged.deleted;
 }

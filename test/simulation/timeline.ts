@@ -42,6 +42,8 @@ export type Op =
   | { op: 'memberDown'; second?: true }
   | { op: 'memberUp'; second?: true }
   | { op: 'sweep' }
+  /** purge-repository of the registry's repository (a stack deleting it), organisation-wide when the world has a member. */
+  | { op: 'purge' }
   /** A sweep during which someone deletes, outside ecr-ledger, the first image the sweep is about to delete or archive. */
   | { op: 'raceSweep'; delivery: Delivery }
   | { op: 'tick'; hours: number };
@@ -65,6 +67,8 @@ export interface Setting {
   readonly lambda?: true;
   /** Usage sources report what they run (`report-usage`, the function URL). */
   readonly reports?: true;
+  /** Now and then someone empties the repository with purge-repository (its stack is being deleted). */
+  readonly purge?: true;
 }
 
 export interface Timeline {
@@ -87,6 +91,7 @@ export function generate(seed: number, length = 60): Timeline {
   const org2 = root.stream('org2');
   const functions = root.stream('lambda');
   const sources = root.stream('reports');
+  const purges = root.stream('purge');
   const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
@@ -100,6 +105,7 @@ export function generate(seed: number, length = 60): Timeline {
     rates: { lost: rules.pick([0, 0.05, 0.2]), late: rules.pick([0, 0.1, 0.3]), twice: rules.pick([0, 0.05, 0.1]) },
     ...(functions.chance(0.5) && { lambda: true as const }),
     ...(sources.chance(0.5) && { reports: true as const }),
+    ...(purges.chance(0.3) && { purge: true as const }),
     ...(member && { member }),
     ...(member && org2.chance(0.5) && { second: { region: org2.pick(['us-east-1', 'us-west-2']) } }),
   };
@@ -143,6 +149,7 @@ export function generate(seed: number, length = 60): Timeline {
     if (setting.member) withMember(ops, org, setting);
     if (setting.second) withSecond(ops, org2);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
+    if (setting.purge && purges.chance(0.04)) ops.push({ op: 'purge' });
     if (setting.reports && sources.chance(0.08)) {
       const images = TAGS.filter(() => sources.chance(0.3)).map((tag) => ({ tag, byDigest: sources.chance(0.5) }));
       ops.push({ op: 'report', source: sources.int(0, 1), images });

@@ -23,7 +23,7 @@ export interface Played {
   readonly violations: readonly string[];
   /** Images nothing used past every window at least three nights before the end: how many, and how many went. */
   readonly liveness: { readonly due: number; readonly gone: number; readonly kept?: readonly string[] };
-  readonly stats: { readonly deleted: number; readonly archived: number; readonly refused: number; readonly sweeps: number };
+  readonly stats: { readonly deleted: number; readonly archived: number; readonly refused: number; readonly sweeps: number; readonly purges: number };
 }
 
 /** The world's config, from its setting: every rule but time and use waived, so that the promises are the ones checked. */
