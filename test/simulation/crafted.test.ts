@@ -64,4 +64,16 @@ describe('crafted worlds', () => {
       ]);
     });
   }
+
+  it('purge-repository reads a member live as the sweep does: a member\'s scheduled family registered unheard keeps the repository', async () => {
+    const played = await play({ seed: 0, setting: { ...quiet, member, purge: true }, ops: [
+      ...idle,
+      { op: 'schedule', tag: 'v1', byDigest: false, member: true, delivery: 'lost' },
+      { op: 'purge' }, // the ledger never heard of the family: only a live read of the member sees v1 in use
+      { op: 'tick', hours: 1 },
+      { op: 'purge' },
+    ] });
+    expect(played.violations).toEqual([]);
+    expect(played.stats.purges).toBe(0); // refused both times: v1 is in use
+  });
 });
