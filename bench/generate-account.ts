@@ -20,6 +20,8 @@ const DAY = 86_400_000;
 
 export const digest = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
 
+const sizeOf = (r: number, i: number) => 50_000_000 + ((r * 7919 + i * 104729) % 200_000_000);
+
 /** A simulated account: repository r holds images pushed a day apart; family f's revisions name repository f's builds. */
 export function generateAccount(shape: AccountShape, options: { repositoryOffset?: number } = {}): SnapshotInput {
   const offset = options.repositoryOffset ?? 0;
@@ -29,8 +31,15 @@ export function generateAccount(shape: AccountShape, options: { repositoryOffset
       imageDigest: digest(`${r}/${i}`),
       imageTags: i % 10 === 0 ? [] : [`build-${i}`],
       imagePushedAt: new Date(CAPTURED - (shape.imagesPerRepository - i) * DAY).toISOString(),
-      imageSizeInBytes: 50_000_000 + ((r * 7919 + i * 104729) % 200_000_000),
+      imageSizeInBytes: sizeOf(r, i),
       imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      // Builds share layers, as real ones do: the team's base, the repository's dependencies, then their own.
+      layers: [
+        { digest: digest(`${r}/${i}#config`), size: 5_000 },
+        { digest: digest(`team-${r % 20}#base`), size: 30_000_000 },
+        { digest: digest(`${r}#dependencies`), size: 15_000_000 },
+        { digest: digest(`${r}/${i}#own`), size: sizeOf(r, i) - 45_005_000 },
+      ],
     })),
   }));
   const taskDefinitions = Array.from({ length: shape.families }, (_, f) =>
