@@ -12,7 +12,7 @@ export type EcrState = ReadonlyMap<string, string>;
  * nothing touched while ECR restored it; (2) nothing before the deletableFrom a notice promised (nor unannounced);
  * (3) the run's record says what ECR did, image by image, both ways.
  */
-export function judgeSweep(o: { before: EcrState; after: EcrState; report: SweepReport; truth: Truth; at: number; promises: Promises; notice: boolean }): { violations: string[]; deleted: number; archived: number } {
+export function judgeSweep(o: { before: EcrState; after: EcrState; report: SweepReport; truth: Truth; at: number; promises: Promises; notice: boolean; usesOnly?: boolean }): { violations: string[]; deleted: number; archived: number } {
   const { before, after, report, truth, at } = o;
   const when = new Date(at).toISOString();
   const violations: string[] = [];
@@ -21,7 +21,7 @@ export function judgeSweep(o: { before: EcrState; after: EcrState; report: Sweep
   for (const [d, status] of before) {
     const changed = !after.has(d) ? 'deleted' : after.get(d) !== status && after.get(d) === 'ARCHIVED' ? 'archived' : undefined;
     if (!changed) continue;
-    const why = truth.broken(d, at, o.promises);
+    const why = truth.broken(d, at, o.promises, { usesOnly: o.usesOnly === true });
     if (why) violations.push(`${when}: ${short(d)} ${changed} by the sweep: ${why}`);
     if (status === 'ACTIVATING') violations.push(`${when}: ${short(d)} ${changed} by the sweep while ECR restored it (ACTIVATING)`);
     const promised = truth.promised.get(d);

@@ -98,7 +98,12 @@ export class Truth {
   }
 
   /** Why deleting or archiving `digest` at `at` breaks a promise of the config, or undefined when none does. */
-  broken(digest: string, at: number, o: Promises): string | undefined {
+  /**
+   * Why deleting `digest` at `at` breaks a promise, if it does. `usesOnly`: only what uses promise (runs and their
+   * retention, pins, schedules, reports, functions, each with grace after it ends) — what purge-repository keeps; the
+   * retention rules (recent pulls, the age and grace of a push) do not hold a repository that is being deleted.
+   */
+  broken(digest: string, at: number, o: Promises, options: { usesOnly?: boolean } = {}): string | undefined {
     const grace = o.graceDays * DAY;
     for (const d of this.usedThrough(digest)) {
       const via = d === digest ? '' : ` (through its index ${d.slice(0, 19)})`;
@@ -119,8 +124,10 @@ export class Truth {
         if (at < v.to + grace) return `function ${v.fn}:${v.version} was deleted at ${iso(v.to)}: within graceDays${via}`;
       }
       const pulled = this.pulledAt.get(d);
+      if (options.usesOnly) continue;
       if (o.keepPulledWithinDays > 0 && pulled !== undefined && at < pulled + o.keepPulledWithinDays * DAY) return `pulled at ${iso(pulled)}: within keepPulledWithinDays${via}`;
     }
+    if (options.usesOnly) return undefined;
     const pushed = this.pushedAt.get(digest);
     if (pushed !== undefined && at < pushed + o.minimumImageAgeHours * HOUR) return `pushed at ${iso(pushed)}: younger than minimumImageAgeHours`;
     if (pushed !== undefined && at < pushed + grace) return `pushed at ${iso(pushed)}: within graceDays`;
