@@ -77,6 +77,7 @@ function renderRun(run: RunSummary, images: readonly RunImage[]): string {
   const lines = [
     `Run ${run.runId} (${run.mode}) of ${run.scope.accountId}/${run.scope.region}: ${run.startedAt} to ${run.finishedAt}`,
     `${verb(run)}: ${run.images} image(s), ${formatBytes(run.bytes)} summed${run.bytesFreed === undefined ? ' (the layers freed are unknown)' : `, ${formatBytes(run.bytesFreed)} of layers freed (no image left names them)`}${run.failures > 0 ? `; ${run.failures} failed` : ''}${run.skippedByCap > 0 ? `; ${run.skippedByCap} left for the next run by maxDeletionsPerRun` : ''}${run.awaitingNotice > 0 ? `; ${run.awaitingNotice} awaiting the advance notice` : ''}`,
+    ...Object.entries(run.bytesFreedByRepository ?? {}).map(([repository, bytes]) => `freed in ${repository}: ${formatBytes(bytes)}`),
     ...run.keptWhole.map((k) => `kept whole: ${k.repositoryName} (${k.why.join('; ')})`),
     ...(run.notManaged.length > 0 ? [`outside managedRepositories: ${run.notManaged.join(', ')}`] : []),
     ...(run.reportKey ? [`report: ${run.reportKey}`] : []),

@@ -106,10 +106,13 @@ export async function sweepCommand(flags: Flags, io: Io): Promise<number> {
         const report = await sweep({ store: open.sweep, events: open.events, announcements: open.announcements, runs: open.runs, aws, config: cfg, clock, warn: (m) => io.err(`warning: ${m}`), index: open.index(), deletions, ...(members && { members }), ...(clusters && { clusters }), ...(managed && { managed }) },
           scope, { dryRun: !flags.force, runId: randomUUID(), ...(rehearsal && { rehearsal: true }) });
         // What the run freed: its deleted images' layers no image left in the registry names (kept with the run).
-        const bytesFreed = runFreedBytes(report, rehearsal ? rehearsal.images : (await open.ledger.load(scope)).facts.images);
-        if (bytesFreed !== undefined) await open.runs.annotate(report.runId, { bytesFreed });
-        const shown = { ...report, images: report.images.map(({ layers: _layers, ...image }) => image), totals: { ...report.totals, ...(bytesFreed !== undefined && { bytesFreed }) } };
-        print(io, flags, shown, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined, ...(bytesFreed !== undefined && { freed: { bytes: bytesFreed, usdPerMonth: usdPerMonth(bytesFreed, cfg.pricing) } }) }));
+        const freed = runFreedBytes(report, rehearsal ? rehearsal.images : (await open.ledger.load(scope)).facts.images);
+        if (freed) await open.runs.annotate(report.runId, freed);
+        const shown = {
+          ...report, images: report.images.map(({ layers: _layers, ...image }) => image),
+          totals: { ...report.totals, ...(freed && { bytesFreed: freed.bytesFreed }) }, ...(freed && { bytesFreedByRepository: freed.bytesFreedByRepository }),
+        };
+        print(io, flags, shown, () => renderSweep(report, { ...(flags.snapshot !== undefined && { rehearsal: flags.snapshot }), movedClock: flags.now !== undefined, ...(freed && { freed: { bytes: freed.bytesFreed, usdPerMonth: usdPerMonth(freed.bytesFreed, cfg.pricing) } }) }));
         return report.failures.length > 0 ? 5 : 0;
       } finally {
         org?.access.destroy();

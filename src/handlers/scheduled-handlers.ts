@@ -1,3 +1,4 @@
+import type { RunFreed } from '../app/sweep/run-freed.js';
 import type { OutsideDeletions } from '../app/undo/outside-deletion.js';
 import type { ManagedRepositories } from '../domain/managed-repositories.js';
 import type { RegionProbe } from '../domain/region-probe.js';
@@ -129,7 +130,7 @@ export interface SweepHandlerDeps {
   /** After the run: the ECR lifecycle policies that would expire or archive images in use (logged, metric, alarm). */
   readonly lifecycleCheck?: (scope: Scope, report: SweepReport) => Promise<LifecycleCheckReport>;
   /** After the run: what its deletions freed, from layers (recorded with the run, a metric); undefined when unknown. */
-  readonly measureFreed?: (scope: Scope, report: SweepReport) => Promise<number | undefined>;
+  readonly measureFreed?: (scope: Scope, report: SweepReport) => Promise<RunFreed | undefined>;
   /** The stack's managedRepositories: the sweep plans deletions only there. */
   readonly managed?: ManagedRepositories;
   /** A run too large for one invocation goes on in the next: its progress, and how to queue the next invocation. */
@@ -155,11 +156,11 @@ export function publishSweepMetrics(metrics: Metrics, report: SweepReport): void
 /** What the run freed, from layers, kept with the run and as a metric; a failure is logged, the run's result stands. */
 async function recordFreed(deps: SweepHandlerDeps, report: SweepReport): Promise<void> {
   try {
-    const bytesFreed = await deps.measureFreed!(report.scope, report);
-    if (bytesFreed === undefined) return deps.log('info', 'the bytes the run freed are unknown: some layers were never read', { runId: report.runId });
-    await deps.runs?.annotate(report.runId, { bytesFreed });
+    const freed = await deps.measureFreed!(report.scope, report);
+    if (freed === undefined) return deps.log('info', 'the bytes the run freed are unknown: some layers were never read', { runId: report.runId });
+    await deps.runs?.annotate(report.runId, freed);
     deps.metrics.addDimension('dryRun', String(report.dryRun));
-    deps.metrics.addMetric('BytesFreed', MetricUnit.Bytes, bytesFreed);
+    deps.metrics.addMetric('BytesFreed', MetricUnit.Bytes, freed.bytesFreed);
     deps.metrics.publishStoredMetrics();
   } catch (error) {
     deps.log('warn', 'the bytes the run freed could not be measured', { reason: (error as Error).message });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeAccount } from '../fakes/fake-account.js';
+import { formatBytes } from '../../src/domain/bytes.js';
 import { runAt } from '../support/cli.js';
 import { pictureAt } from '../support/picture.js';
 
@@ -79,6 +80,12 @@ describe('bytes freed, from layers', () => {
     expect(report.images[0]).not.toHaveProperty('layers');
     const latest = await runAt('2026-11-19T02:00:00Z', ['runs', 'latest', '--ledger', ledger, '-o', 'json']);
     expect(latest.json().bytesFreed).toBe(expected);
+    // Per repository: each repository's deleted images' layers that no image left names (here no layer is shared across repositories).
+    const byRepository = latest.json().bytesFreedByRepository as Record<string, number>;
+    expect(Object.values(byRepository).reduce((n, b) => n + b, 0)).toBe(expected);
+    expect(Object.keys(byRepository).sort()).toEqual([...new Set(report.images.filter((i: { action?: string }) => (i.action ?? 'delete') === 'delete').map((i: { repositoryName: string }) => i.repositoryName))].sort());
+    const [repository, bytes] = Object.entries(byRepository)[0]!;
+    expect((await runAt('2026-11-19T02:00:00Z', ['runs', 'latest', '--ledger', ledger])).out).toContain(`freed in ${repository}: ${formatBytes(bytes)}`);
     expect((await runAt('2026-11-19T02:00:00Z', ['runs', '--ledger', ledger])).out).toContain('freed)');
   });
 });

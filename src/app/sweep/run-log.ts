@@ -38,10 +38,12 @@ export interface RunSummary {
    * names, measured after the run (`bytes` sums the images' sizes, an upper bound). Absent when layers are unknown.
    */
   readonly bytesFreed?: number;
+  /** The same per repository it deleted in (a layer two repositories' deletions share counts in each). */
+  readonly bytesFreedByRepository?: Readonly<Record<string, number>>;
 }
 
 /** What is learnt of a run after it is recorded. */
-export type RunNotes = Partial<Pick<RunSummary, 'reportKey' | 'bytesFreed'>>;
+export type RunNotes = Partial<Pick<RunSummary, 'reportKey' | 'bytesFreed' | 'bytesFreedByRepository'>>;
 
 /** One image of a run: what the run did to it (or would have), and why. */
 export interface RunImage {

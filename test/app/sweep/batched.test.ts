@@ -60,7 +60,7 @@ describe('a sweep that fans out over invocations (repository batches)', () => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f'].flatMap((r) => [`${r}-old-1`, `${r}-old-2`]).concat('c-live');
     const left = names.filter((n) => world.exists(n[0]!, n)).map((n) => ({ repositoryName: n[0]!, imageDigest: digest(n), layers: [layered(n).config, ...layered(n).layers] }));
     expect(left.map((i) => i.imageDigest)).toEqual([digest('c-live')]);
-    expect(runFreedBytes(last.report, left)).toBe(12 * 400_000);
+    expect(runFreedBytes(last.report, left)).toEqual({ bytesFreed: 12 * 400_000, bytesFreedByRepository: { a: 800_000, b: 800_000, c: 800_000, d: 800_000, e: 800_000, f: 800_000 } });
     const audit = await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() });
     expect(new Set(audit.map((r) => r.runId))).toEqual(new Set(['run-1']));
     expect(await world.ledger.sweepProgress.loadProgress(SCOPE, 'run-1')).toBeUndefined();
