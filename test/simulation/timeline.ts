@@ -69,6 +69,8 @@ export interface Setting {
   readonly reports?: true;
   /** Now and then someone empties the repository with purge-repository (its stack is being deleted). */
   readonly purge?: true;
+  /** A task's RUNNING event can be late, twice or lost too (at the world's rates), not only its STOPPED. */
+  readonly unheardRuns?: true;
 }
 
 export interface Timeline {
@@ -92,6 +94,7 @@ export function generate(seed: number, length = 60): Timeline {
   const functions = root.stream('lambda');
   const sources = root.stream('reports');
   const purges = root.stream('purge');
+  const runs = root.stream('runs');
   const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
@@ -106,6 +109,7 @@ export function generate(seed: number, length = 60): Timeline {
     ...(functions.chance(0.5) && { lambda: true as const }),
     ...(sources.chance(0.5) && { reports: true as const }),
     ...(purges.chance(0.3) && { purge: true as const }),
+    ...(runs.chance(0.3) && { unheardRuns: true as const }),
     ...(member && { member }),
     ...(member && org2.chance(0.5) && { second: { region: org2.pick(['us-east-1', 'us-west-2']) } }),
   };
@@ -146,6 +150,8 @@ export function generate(seed: number, length = 60): Timeline {
       case 'raceSweep': ops.push({ op: 'raceSweep', delivery: deliver() }); break;
       default: ops.push({ op: kind } as Op);
     }
+    const drawn = ops.at(-1)!;
+    if (setting.unheardRuns && drawn.op === 'run') ops[ops.length - 1] = { ...drawn, delivery: deliveryOf(runs, setting) };
     if (setting.member) withMember(ops, org, setting);
     if (setting.second) withSecond(ops, org2);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
