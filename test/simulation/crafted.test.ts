@@ -76,4 +76,17 @@ describe('crafted worlds', () => {
     expect(played.violations).toEqual([]);
     expect(played.stats.purges).toBe(0); // refused both times: v1 is in use
   });
+
+  it('purge-repository refuses while ECR restores an image someone brought back from the archive (ACTIVATING; found by the long run, seed 429)', async () => {
+    const played = await play({ seed: 429, setting: { ...quiet, graceDays: 0, minimumImageAgeHours: 24, action: 'archive', deleteArchivedAfterDays: 1, purge: true }, ops: [
+      { op: 'pushIndex', tag: 'm1' },
+      { op: 'tick', hours: 30 },
+      { op: 'reconcile' },
+      { op: 'sweep' }, // archives the index and its children
+      { op: 'outsideRestore', tag: 'm1' }, // someone restores it in the console: ACTIVATING
+      { op: 'purge' },
+    ] });
+    expect(played.violations).toEqual([]);
+    expect(played.stats.purges).toBe(0);
+  });
 });

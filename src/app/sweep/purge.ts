@@ -103,6 +103,10 @@ async function purge(deps: PurgeDeps, scope: Scope, repositoryName: string, opti
   // Strict whatever the rules say (keepIfSharedWithOtherAccounts waives nothing here): the repository goes for good.
   const unseen = reachKeeps(reachOf(repository, reach.world), true, reach.world.members);
   if (unseen.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: its users cannot all be seen now. ${unseen.join('; ')}`);
+  // Someone is bringing an image back from the archive (ACTIVATING): they mean to use it. The sweep keeps it under every
+  // rule; purge refuses until the restore is done and the image is wanted no more.
+  const restoring = images.filter((image) => image.imageStatus === 'ACTIVATING');
+  if (restoring.length > 0) throw new RefusedError(`${repositoryName} cannot be emptied: ${restoring.length} of its image(s) are being restored from the archive (ACTIVATING), so someone means to use them: ${restoring.map((i) => `${repositoryName}@${i.imageDigest} [${i.imageTags.join(', ') || 'untagged'}]`).join('; ')}`);
   const used = usageAcrossScopes(facts, reach.others, { ...deps.config.ecs, now });
   const inUse = images.filter((image) => used.inUse.has(imageKey(repositoryName, image.imageDigest)));
   if (inUse.length > 0) {
