@@ -41,9 +41,11 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
       }
       const task: SimTask = { id: family, family, digest: d, running: true, where };
       sim.tasks.push(task);
-      truth.runs.push({ task: family, digest: d, from: sim.nowMs() });
+      // A start whose news is late or lost is unheard until it arrives or a live read of its account sees the task.
+      const run: (typeof truth.runs)[number] = { task: family, digest: d, from: sim.nowMs(), account: where.accountId, ...(unheard(o.delivery) && { quiet: true as const }) };
+      truth.runs.push(run);
       if (!o.byDigest) truth.tagRuns.push({ task: family, tag: o.tag, from: sim.nowMs() });
-      await taskChange(sim, task, 'RUNNING', o.delivery ?? 'now');
+      await taskChange(sim, task, 'RUNNING', o.delivery ?? 'now', async () => { hear(run); });
       break;
     }
     case 'stop': {
@@ -89,7 +91,7 @@ export async function ecsStep(sim: Sim, o: EcsOp): Promise<void> {
 }
 
 /** A task's state change in its own account: ECS records it and EventBridge carries it (a member's, forwarded). */
-async function taskChange(sim: Sim, task: SimTask, lastStatus: 'RUNNING' | 'STOPPED', delivery: Delivery): Promise<void> {
+async function taskChange(sim: Sim, task: SimTask, lastStatus: 'RUNNING' | 'STOPPED', delivery: Delivery, heard?: () => Promise<void>): Promise<void> {
   const { where } = task;
   const td = where.ecs.taskDefinitions.get(`${task.family}:1`)!;
   const taskArn = `arn:aws:ecs:${where.region}:${where.accountId}:task/prod/${task.id}`;
@@ -98,5 +100,5 @@ async function taskChange(sim: Sim, task: SimTask, lastStatus: 'RUNNING' | 'STOP
     ...(lastStatus === 'STOPPED' && { stoppedAt: sim.iso() }), containers: [{ name: 'main', image: td.containerDefinitions![0]!.image!, imageDigest: task.digest }],
   };
   where.ecs.addTask('prod', { ...detail, stoppedAt: lastStatus === 'STOPPED' ? sim.now() : undefined } as never);
-  await sim.emit(sim.envelope('ECS Task State Change', 'aws.ecs', detail, [taskArn], scopeOf(where)), delivery);
+  await sim.emit(sim.envelope('ECS Task State Change', 'aws.ecs', detail, [taskArn], scopeOf(where)), delivery, heard);
 }

@@ -15,7 +15,7 @@ export interface Promises {
 /**
  * Where a use is, and (`quiet`) that the product has not heard of it while it lasted: its news late or lost, and no
  * live read (a reconcile or a sweep of its account) while it was open. A use nobody could know of is no promise:
- * the oracle leaves it out (a task's start is always heard, so the world's quiet uses are registrations and functions).
+ * the oracle leaves it out (registrations, functions, and task starts whose RUNNING is late or lost).
  */
 export interface Heard { readonly account: string; quiet?: true }
 
@@ -25,7 +25,7 @@ export function hear(use: { to?: number; quiet?: true }): void {
 }
 
 export class Truth {
-  readonly runs: Array<{ task: string; digest: string; from: number; to?: number }> = [];
+  readonly runs: Array<{ task: string; digest: string; from: number; to?: number; account: string; quiet?: true }> = [];
   readonly pins = new Map<string, Array<{ from: number; to?: number }>>();
   readonly pushedAt = new Map<string, number>();
   /** The latest push of a digest ECR already held (ECR keeps its first push time): grace counts from it, age does not. */
@@ -66,7 +66,7 @@ export class Truth {
    * lost, no reconcile of its account since) does not count: nobody could tell of its image being deleted.
    */
   knownInUse(digest: string, at: number): boolean {
-    return this.usedThrough(digest).some((d) => this.runs.some((r) => r.digest === d && r.to === undefined)
+    return this.usedThrough(digest).some((d) => this.runs.some((r) => r.digest === d && r.to === undefined && !r.quiet)
       || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at)
       || this.scheduledUses(d, { heard: true }).some((u) => u.to === undefined)
       || this.functionVersions.some((v) => v.digest === d && v.to === undefined && !v.quiet));
@@ -74,7 +74,7 @@ export class Truth {
 
   /** A live read of `account` (a reconcile, a sweep) saw everything there: every open use in it is heard of. */
   heardAll(account: string): void {
-    for (const use of [...this.schedules, ...this.functionVersions]) if (use.account === account) hear(use);
+    for (const use of [...this.schedules, ...this.functionVersions, ...this.runs]) if (use.account === account) hear(use);
   }
 
   /**
@@ -107,7 +107,7 @@ export class Truth {
     const grace = o.graceDays * DAY;
     for (const d of this.usedThrough(digest)) {
       const via = d === digest ? '' : ` (through its index ${d.slice(0, 19)})`;
-      for (const run of this.runs.filter((r) => r.digest === d)) {
+      for (const run of this.runs.filter((r) => r.digest === d && !r.quiet)) {
         if (run.to === undefined) return `task ${run.task} runs it${via}`;
         if (at < run.to + o.stoppedTaskRetentionHours * HOUR + grace) return `task ${run.task} stopped at ${iso(run.to)}: within stoppedTaskRetentionHours + graceDays${via}`;
       }
@@ -141,7 +141,7 @@ export class Truth {
     let free = 0;
     const grace = o.graceDays * DAY;
     for (const d of this.usedThrough(digest)) {
-      for (const run of this.runs.filter((r) => r.digest === d)) {
+      for (const run of this.runs.filter((r) => r.digest === d && !r.quiet)) {
         if (run.to === undefined) return undefined;
         free = Math.max(free, run.to + o.stoppedTaskRetentionHours * HOUR + grace);
       }
