@@ -9,6 +9,17 @@ import { cli, D, E, organisation, at, registry, world } from '../fixtures/organi
 
 const swept = (report: { images: Array<{ repositoryName: string; imageTags: string[] }> }) => report.images.map((i) => `${i.repositoryName}:${i.imageTags.join(',')}`).sort();
 
+/** The organisation reconciled; then member C starts a task running the registry's `image` (no event: only a live read sees it). */
+async function reconciledThenMemberTask(image: string, taskId: string) {
+  const org = organisation();
+  const w = await world(org);
+  expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
+  const member = org.accounts.get(C)!;
+  const job = member.ecs.addTaskDefinition('cleanup', 1, { cleanup: `${registry}/${image}` });
+  member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/${taskId}`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'cleanup', image: `${registry}/${image}` }] });
+  return { org, w };
+}
+
 describe('organisation-wide (a central registry and member accounts behind AssumeRole)', () => {
   it('reconciles every member through its reader role; an image only a task in member C runs survives the sweep, and who-uses names C', async () => {
     const org = organisation();
@@ -34,24 +45,14 @@ describe('organisation-wide (a central registry and member accounts behind Assum
   });
 
   it('reads member usage live in the sweep: a task C started after the reconcile protects its image', async () => {
-    const org = organisation();
-    const w = await world(org);
-    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
-    const member = org.accounts.get(C)!;
-    const job = member.ecs.addTaskDefinition('cleanup', 1, { cleanup: `${registry}/fluentd:zzzz` });
-    member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/9a9a`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'cleanup', image: `${registry}/fluentd:zzzz` }] });
+    const { org, w } = await reconciledThenMemberTask('fluentd:zzzz', '9a9a');
     const report = (await cli(org, at(1), 'sweep', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force', '--output', 'json')).json();
     expect(swept(report)).toEqual(['tools:old']);
     expect(org.accounts.get(A)!.ecr.deleted).toEqual([`tools@${digest('tools-old')}`]);
   });
 
   it('purge-repository reads the members live as the sweep does: a task C started after the reconcile (its event unheard) refuses the purge', async () => {
-    const org = organisation();
-    const w = await world(org);
-    expect((await cli(org, at(1), 'reconcile', '--ledger', w.ledger, '--config', w.config)).code).toBe(0);
-    const member = org.accounts.get(C)!;
-    const job = member.ecs.addTaskDefinition('cleanup', 1, { cleanup: `${registry}/tools:old` });
-    member.ecs.addTask('batch', { taskArn: `arn:aws:ecs:${REGION}:${C}:task/batch/9b9b`, taskDefinitionArn: job, lastStatus: 'RUNNING', containers: [{ name: 'cleanup', image: `${registry}/tools:old` }] });
+    const { org, w } = await reconciledThenMemberTask('tools:old', '9b9b');
     const purge = await cli(org, at(1), 'purge-repository', 'tools', '--ledger', w.ledger, '--scope', `${A}/${REGION}`, '--config', w.config, '--force');
     expect(purge.code, purge.err).toBe(4);
     expect(purge.err).toContain(`task/batch/9b9b`);
