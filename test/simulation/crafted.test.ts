@@ -65,6 +65,21 @@ describe('crafted worlds', () => {
     });
   }
 
+  for (const inMember of [false, true]) {
+    it(`a task${inMember ? ' of a member' : ''} whose RUNNING is lost, seen running only by a sweep: an outside deletion of its image is told (found by the long run, seed 3005)`, async () => {
+      const played = await play({ seed: 3005, setting: { ...quiet, ...(inMember && { member }) }, ops: [
+        ...idle,
+        { op: 'run', tag: 'v1', byDigest: false, ...(inMember && { member: true as const }), delivery: 'lost' },
+        { op: 'sweep' }, // its live read sees the task running: heard, and v1 kept
+        { op: 'tick', hours: 1 },
+        { op: 'outsideDelete', tag: 'v1', withTag: true, delivery: 'now' }, // someone deletes v1 while the task runs
+        { op: 'tick', hours: 1 },
+        { op: 'reconcile' },
+      ] });
+      expect(played.violations).toEqual([]);
+    });
+  }
+
   it('purge-repository reads a member live as the sweep does: a member\'s scheduled family registered unheard keeps the repository', async () => {
     const played = await play({ seed: 0, setting: { ...quiet, member, purge: true }, ops: [
       ...idle,

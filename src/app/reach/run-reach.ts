@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { scopeKey, type AccountFacts, type ImageFact, type RepositoryFact, type Scope } from '../../domain/facts.js';
+import { scopeKey, type AccountFacts, type ImageFact, type RepositoryFact, type Scope, type TaskFact } from '../../domain/facts.js';
 import { reachOf, type ReachWorld } from '../../domain/reach.js';
 import { candidateReferrers } from '../candidate-referrers.js';
 import { readMembers, type MemberUsage, type UnreadableAccount } from '../sweep/member-usage.js';
@@ -13,8 +13,11 @@ export interface RunReach {
   readonly others: readonly AccountFacts[];
   readonly unreadableAccounts: readonly UnreadableAccount[];
   readonly warnings: readonly string[];
-  /** Uses the members' live reads found that the ledger lacks (their news lost or late), for the ledger to store. */
-  readonly unheardMemberUses: ReadonlyArray<{ readonly scope: Scope } & UnheardUses>;
+  /**
+   * Uses the members' live reads found that the ledger lacks (their news lost or late), for the ledger to store, with
+   * the tasks each read listed (the ledger is asked about those naming a candidate).
+   */
+  readonly unheardMemberUses: ReadonlyArray<{ readonly scope: Scope; readonly tasks: readonly TaskFact[] } & UnheardUses>;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function readRunReach(
   const holds = new Set(held.map((w) => `${w.scope.accountId}/${w.scope.region}`));
   const unheardMemberUses = members.live.filter((m) => holds.has(`${m.scope.accountId}/${m.scope.region}`)).map((m) => {
     const ledger = members.held.get(`${m.scope.accountId}/${m.scope.region}`);
-    return { scope: m.scope, ...usesTheLedgerLacks(ledger ?? { taskDefinitions: [], lambdaFunctions: [] }, m) };
+    return { scope: m.scope, tasks: m.tasks, ...usesTheLedgerLacks(ledger ?? { taskDefinitions: [], lambdaFunctions: [] }, m) };
   });
   const world = reachWorld(deps.config, { registry, home: 'live', held, probes, discovered, ...(organizationId && { organizationId }), live: members.live.map((m) => m.scope), failed: members.failed, now });
 

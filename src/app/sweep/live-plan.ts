@@ -6,6 +6,7 @@ import type { EventLedger, LedgerContents } from '../ports.js';
 import type { RunReach } from '../reach/run-reach.js';
 import type { UsageIndex } from '../usage-index.js';
 import { forgottenTaskStops } from '../usage/forgotten-tasks.js';
+import { runningTasksTheLedgerLacks } from '../usage/unheard-tasks.js';
 import { storeUnheardUses, usesTheLedgerLacks } from '../usage/unheard-uses.js';
 import { liveHistory, releaseNamed, stoppedIn, withStops } from '../usage/release.js';
 
@@ -38,6 +39,10 @@ export async function planOverLiveRead(
   if (!o.dryRun) {
     await storeUnheardUses(deps.events, scope, usesTheLedgerLacks(o.view.facts, facts), now);
     for (const member of o.reach.unheardMemberUses) await storeUnheardUses(deps.events, member.scope, member, now);
+    // Running tasks it has never heard of, among those naming an image the run may judge unused (here or in a member).
+    for (const { scope: where, tasks } of [{ scope, tasks: facts.tasks }, ...o.reach.unheardMemberUses.map((m) => ({ scope: m.scope, tasks: m.tasks }))]) {
+      for (const task of await runningTasksTheLedgerLacks(deps.index, where, scope, o.view.facts.images, tasks)) await deps.events.applyFact(where, 'task', task.taskArn, task, now);
+    }
   }
   const { history, ended } = liveHistory(o.view.history, { ledger: o.view.facts, live: facts, stops, registry: scope, now, ecs: deps.config.ecs });
   if (!o.dryRun) for (const image of ended) await deps.events.releaseImage(scope, image.repositoryName, image.imageDigest, now);
