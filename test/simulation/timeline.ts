@@ -95,6 +95,7 @@ export function generate(seed: number, length = 60): Timeline {
   const sources = root.stream('reports');
   const purges = root.stream('purge');
   const runs = root.stream('runs');
+  const mix = root.stream('mix');
   const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
@@ -120,14 +121,12 @@ export function generate(seed: number, length = 60): Timeline {
     if (r < setting.rates.lost + setting.rates.late + setting.rates.twice) return 'twice';
     return 'now';
   };
+  const weights = swarmed(WEIGHTS, mix);
   const tag = () => workload.pick(TAGS.slice(0, 3));
   const indexTag = () => workload.pick(TAGS.slice(3));
   const ops: Op[] = [{ op: 'push', tag: 'v1' }, { op: 'reconcile' }];
   while (ops.length < length) {
-    const kind = workload.weighted({
-      push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, schedule: 1, unschedule: 1, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
-      restore: 2, outsideRestore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, raceSweep: 1, tick: 5,
-    });
+    const kind = workload.weighted(weights);
     const any = () => (workload.chance(0.25) ? indexTag() : tag());
     switch (kind) {
       case 'push': ops.push({ op: 'push', tag: tag() }); break;
@@ -166,6 +165,26 @@ export function generate(seed: number, length = 60): Timeline {
   if (setting.second) ops.push({ op: 'memberUp', second: true });
   for (let night = 0; night < 6; night += 1) ops.push({ op: 'tick', hours: 24 }, { op: 'deliver' }, { op: 'reconcile' }, { op: 'notice' }, { op: 'sweep' });
   return { seed, setting, ops };
+}
+
+const WEIGHTS = {
+  push: 3, pushIndex: 1, repush: 1, pushAgain: 1, run: 3, stop: 3, schedule: 1, unschedule: 1, forget: 2, pin: 1, unpin: 1, pull: 1, outsideDelete: 1, outsideArchive: 2,
+  restore: 2, outsideRestore: 1, activate: 1, deliver: 2, notice: 2, reconcile: 3, sweep: 4, raceSweep: 1, tick: 5,
+} as const;
+/** What every world does, however its mix is drawn: without them nothing happens, or nothing is judged. */
+const ALWAYS: ReadonlySet<string> = new Set(['push', 'reconcile', 'sweep', 'tick']);
+
+/**
+ * Swarm testing (Groce et al.): in half the worlds, drawn from a stream of their own, each step is left out (one in
+ * five), drawn as usual, or drawn four times as often (three in ten), so that rare shapes — re-pushes, stops read only
+ * by one reader, many reconciles between forgets — come up often somewhere. The other half draw as before it existed.
+ */
+function swarmed<K extends string>(weights: Readonly<Record<K, number>>, mix: Rng): Record<K, number> {
+  if (!mix.chance(0.5)) return { ...weights };
+  return Object.fromEntries(Object.entries<number>(weights).map(([op, w]) => {
+    const r = mix.next();
+    return [op, ALWAYS.has(op) ? w : r < 0.2 ? 0 : r < 0.5 ? w * 4 : w];
+  })) as Record<K, number>;
 }
 
 /** In a world with a member: the step just drawn may happen there, and the member's role may go and come back. */
