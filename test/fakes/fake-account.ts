@@ -67,7 +67,7 @@ export class FakeAccount {
   }
 
   clients(): AwsClients {
-    return { account: this.accountApi, ecr: this.ecr.client, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, sts: this.sts.client, destroy: () => undefined };
+    return { account: this.accountApi, ecr: this.ecr.client, ecrActing: this.ecr.actingClient, ecs: this.ecs.client, lambda: this.lambda.client, batch: this.batch.client, apprunner: this.apprunner.client, inspector: this.inspector.client, eks: this.eks.client, sts: this.sts.client, destroy: () => undefined };
   }
 
   /** A reader over this account that does not sleep between retries. */

@@ -5,7 +5,7 @@ import {
   StartLifecyclePolicyPreviewCommand, type LifecyclePolicyPreviewResult,
   type ImageDetail, type ImageFailureCode,
 } from '@aws-sdk/client-ecr';
-import type { ECRClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ecr';
+import type { BatchDeleteImageCommandInput, ECRClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes, UpdateImageStorageClassCommandInput } from '@aws-sdk/client-ecr';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { awsError, batchLimit, Faults, page } from './faults.js';
 
@@ -26,6 +26,9 @@ function ownLayers(detail: Omit<ImageDetail, 'repositoryName'>): object {
   };
 }
 
+/** Marks a request sent through the acting client (no SDK retries). */
+const WITHOUT_SDK_RETRIES = Symbol('without SDK retries');
+
 export const FAKE_CREDENTIALS = { accessKeyId: 'fake', secretAccessKey: 'fake' };
 
 /**
@@ -34,6 +37,7 @@ export const FAKE_CREDENTIALS = { accessKeyId: 'fake', secretAccessKey: 'fake' }
  */
 export class FakeEcr {
   readonly client: ECRClient;
+  readonly actingClient: ECRClient;
   readonly mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, ECRClientResolvedConfig>;
   private readonly repositories = new Map<string, { policyText?: string; lifecyclePolicyText?: string; images: Map<string, StoredImage> }>();
   /** What StartLifecyclePolicyPreview reports per repository (the fake does not evaluate policies itself). */
@@ -58,6 +62,9 @@ export class FakeEcr {
   constructor(readonly faults = new Faults(), readonly accountId = '123456789012', readonly region = 'us-east-1') {
     this.client = new ECRClient({ region, credentials: FAKE_CREDENTIALS });
     this.mock = mockClient(this.client);
+    const client = this.client;
+    // The same registry through a client without the SDK's retries (what `ecrActing` is when deployed).
+    this.actingClient = { config: client.config, destroy: () => undefined, send: (command: { input: object }) => client.send(Object.assign(command, { input: { ...command.input, [WITHOUT_SDK_RETRIES]: true } }) as never) } as unknown as ECRClient;
     const repository = (name: string | undefined) => {
       const repo = this.repositories.get(name ?? '');
       if (!repo) throw awsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${accountId}'`);
@@ -134,6 +141,18 @@ export class FakeEcr {
     this.enableDeletes(repository);
   }
 
+  /**
+   * A call that took effect and whose response was lost (`faults.loseResponse`): a client with the SDK's own retries
+   * (the default) asks again, as the SDK does after a reset connection, and gets the second answer; the acting client
+   * (no SDK retries, as the deployed `ecrActing`) sees the connection fail.
+   */
+  private lostOrAnswered<I extends object, O>(api: string, input: I, call: (input: I) => O): O {
+    const answer = call(input);
+    if (!this.faults.responseLost(api)) return answer;
+    if ((input as Record<symbol, unknown>)[WITHOUT_SDK_RETRIES]) throw Object.assign(new Error('socket hang up: the response was lost'), { name: 'NetworkingError' });
+    return call(input);
+  }
+
   private raceFirst(repositoryName: string, digests: readonly string[]): void {
     const race = this.beforeChange;
     this.beforeChange = undefined;
@@ -141,7 +160,7 @@ export class FakeEcr {
   }
 
   private enableDeletes(repository: (name: string | undefined) => { images: Map<string, StoredImage> }): void {
-    this.mock.on(BatchDeleteImageCommand).callsFake((input) => {
+    const batchDelete = (input: BatchDeleteImageCommandInput) => {
       this.faults.check('ecr:BatchDeleteImage');
       // A repository outside the caller's grant: IAM denies the whole call.
       if (this.deleteDenied.has(input.repositoryName ?? '')) throw awsError('AccessDeniedException', `User: arn:aws:sts::${this.accountId}:assumed-role/sweep/fn is not authorized to perform: ecr:BatchDeleteImage on resource: arn:aws:ecr:${this.region}:${this.accountId}:repository/${input.repositoryName}`, 400);
@@ -162,10 +181,10 @@ export class FakeEcr {
           imageIds.push({ imageDigest: digest, ...(image!.detail.imageTags?.[0] && { imageTag: image!.detail.imageTags[0] }) });
         }
       }
-      this.faults.afterEffect('ecr:BatchDeleteImage');
       return { imageIds, failures };
-    });
-    this.mock.on(UpdateImageStorageClassCommand).callsFake((input) => {
+    };
+    this.mock.on(BatchDeleteImageCommand).callsFake((input: BatchDeleteImageCommandInput) => this.lostOrAnswered('ecr:BatchDeleteImage', input, batchDelete));
+    const storageClass = (input: UpdateImageStorageClassCommandInput) => {
       this.faults.check('ecr:UpdateImageStorageClass');
       this.raceFirst(input.repositoryName ?? '', [input.imageId?.imageDigest ?? '']);
       const image = repository(input.repositoryName).images.get(input.imageId?.imageDigest ?? '');
@@ -178,7 +197,8 @@ export class FakeEcr {
       else image.detail.lastActivatedAt = this.clock();
       this.storageClassUpdates.push(`${archive ? 'ARCHIVE' : 'STANDARD'} ${input.repositoryName}@${input.imageId?.imageDigest}`);
       return { repositoryName: input.repositoryName, imageId: input.imageId, imageStatus: image.detail.imageStatus };
-    });
+    };
+    this.mock.on(UpdateImageStorageClassCommand).callsFake((input: UpdateImageStorageClassCommandInput) => this.lostOrAnswered('ecr:UpdateImageStorageClass', input, storageClass));
   }
 
   addRepository(repositoryName: string, policyText?: string, lifecyclePolicyText?: string): this {

@@ -37,9 +37,9 @@ export class Faults {
     return this;
   }
 
-  /** Called by a fake after the call took effect. */
-  afterEffect(api: string): void {
-    if (this.lostResponses.get(api) === this.calls.get(api)) throw Object.assign(new Error('socket hang up: the response was lost'), { name: 'NetworkingError' });
+  /** Asked by a fake after the call took effect: is this call's response lost on its way back? */
+  responseLost(api: string): boolean {
+    return this.lostResponses.get(api) === this.calls.get(api);
   }
 
   check(api: string): void {

@@ -92,7 +92,7 @@ async function step(sim: Sim, o: Op): Promise<void> {
       if (member) member.down = o.op === 'memberDown';
       break;
     }
-    case 'sweep': await sweepNow(sim); break;
+    case 'sweep': await sweepNow(sim, [], o.fault); break;
     case 'raceSweep': await raceSweep(sim, o.delivery); break;
     case 'purge': await purgeNow(sim); break;
   }

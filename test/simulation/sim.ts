@@ -55,6 +55,8 @@ export class Sim {
   /** The last version published of each function (`ACCOUNT/NAME`): Lambda never reuses a version number. */
   readonly published = new Map<string, number>();
   lastCapped = Number.NEGATIVE_INFINITY;
+  /** What ECR did in sweeps whose invocation died before recording it: the next run that holds the lock must record it. */
+  readonly unsettled: Array<{ readonly runId: string; readonly changes: ReadonlyMap<string, 'deleted' | 'archived'> }> = [];
 
   constructor(readonly timeline: Timeline, readonly engine: Engine) {
     this.config = configOf(timeline);

@@ -41,7 +41,11 @@ export type Op =
   /** The member's reader role (the second member's, with `second`) cannot be assumed (a broken StackSet, a denying SCP) until `memberUp`. */
   | { op: 'memberDown'; second?: true }
   | { op: 'memberUp'; second?: true }
-  | { op: 'sweep' }
+  /**
+   * The nightly sweep; with `fault`, its first deleting or archiving call goes wrong after ECR acted: its response is
+   * lost (`lostResponse`: the run goes on), or the invocation dies before it records the response (`dies`).
+   */
+  | { op: 'sweep'; fault?: 'lostResponse' | 'dies' }
   /** purge-repository of the registry's repository (a stack deleting it), organisation-wide when the world has a member. */
   | { op: 'purge' }
   /** A sweep during which someone deletes, outside ecr-ledger, the first image the sweep is about to delete or archive. */
@@ -71,6 +75,8 @@ export interface Setting {
   readonly purge?: true;
   /** A task's RUNNING event can be late, twice or lost too (at the world's rates), not only its STOPPED. */
   readonly unheardRuns?: true;
+  /** A sweep's deleting call can lose its response, or the sweep's invocation die right after ECR acted. */
+  readonly actingFaults?: true;
 }
 
 export interface Timeline {
@@ -96,6 +102,7 @@ export function generate(seed: number, length = 60): Timeline {
   const purges = root.stream('purge');
   const runs = root.stream('runs');
   const mix = root.stream('mix');
+  const acting = root.stream('acting');
   const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
@@ -111,6 +118,7 @@ export function generate(seed: number, length = 60): Timeline {
     ...(sources.chance(0.5) && { reports: true as const }),
     ...(purges.chance(0.3) && { purge: true as const }),
     ...(runs.chance(0.3) && { unheardRuns: true as const }),
+    ...(acting.chance(0.3) && { actingFaults: true as const }),
     ...(member && { member }),
     ...(member && org2.chance(0.5) && { second: { region: org2.pick(['us-east-1', 'us-west-2']) } }),
   };
@@ -151,6 +159,7 @@ export function generate(seed: number, length = 60): Timeline {
     }
     const drawn = ops.at(-1)!;
     if (setting.unheardRuns && drawn.op === 'run') ops[ops.length - 1] = { ...drawn, delivery: deliveryOf(runs, setting) };
+    if (setting.actingFaults && drawn.op === 'sweep' && acting.chance(0.3)) ops[ops.length - 1] = { op: 'sweep', fault: acting.pick(['lostResponse', 'dies'] as const) };
     if (setting.member) withMember(ops, org, setting);
     if (setting.second) withSecond(ops, org2);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));

@@ -29,6 +29,12 @@ export const isDenied = (error: unknown): boolean => {
   return DENIED_NAMES.has(e?.name ?? '') || e?.$metadata?.httpStatusCode === 403;
 };
 
+/** AWS answered and refused the request (a 4xx other than throttling): it did nothing. */
+const isRefusal = (error: unknown): boolean => {
+  const status = (error as SdkError)?.$metadata?.httpStatusCode;
+  return isDenied(error) || (status !== undefined && status >= 400 && status < 500);
+};
+
 /** One AWS call that failed for good; `denied` when IAM or the endpoint does not allow the API at all. */
 export class AwsCallError extends AwsReadError {
   readonly code: string;
@@ -43,6 +49,14 @@ export class AwsCallError extends AwsReadError {
     this.denied = isDenied(cause);
   }
 }
+
+/**
+ * A call that changes something (BatchDeleteImage, UpdateImageStorageClass) failed in a way that leaves unknown
+ * whether AWS acted: a 5xx, a reset connection, a response that never came. Not retried blindly — a retry of a
+ * deletion that went through answers ImageNotFound, and the run would record an image it deleted as gone before it —
+ * the caller reads what AWS holds now instead.
+ */
+export class UnsettledCallError extends AwsCallError {}
 
 /** The read ran out of the time it was given (a Lambda invocation's deadline). */
 export class ReadDeadlineError extends AwsReadError {}
@@ -93,7 +107,8 @@ export class AwsCaller {
     };
   }
 
-  async call<T>(api: string, send: () => Promise<T>): Promise<T> {
+  /** With `acts` (a call that changes something), only throttling is retried: any other failure but a refusal is an UnsettledCallError. */
+  async call<T>(api: string, send: () => Promise<T>, o: { acts?: boolean } = {}): Promise<T> {
     const service = api.split(':')[0]!;
     let limit = this.limits.get(service);
     if (!limit) this.limits.set(service, (limit = new Limit(this.options.concurrency)));
@@ -105,6 +120,7 @@ export class AwsCaller {
       try {
         return await limit.run(send);
       } catch (error) {
+        if (o.acts && !isThrottle(error) && !isRefusal(error)) throw new UnsettledCallError(api, error);
         const transient = isThrottle(error) || isServerError(error);
         if (!transient || attempt >= this.options.retries) throw new AwsCallError(api, error, transient ? attempt + 1 : undefined);
         this.options.onRetry?.(api, attempt + 1, error);

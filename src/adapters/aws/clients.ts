@@ -11,6 +11,12 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 export interface AwsClients {
   readonly ecr: ECRClient;
+  /**
+   * ECR for the calls that change something (deletions, storage class): without the SDK's own retries, which would
+   * repeat a deletion whose response was lost and take ECR's ImageNotFound for someone else's deletion. The caller
+   * retries throttling and reads back what else failed (UnsettledCallError). Absent: `ecr` (the tests' fakes).
+   */
+  readonly ecrActing?: ECRClient;
   readonly ecs: ECSClient;
   readonly lambda: LambdaClient;
   readonly batch: BatchClient;
@@ -38,6 +44,7 @@ export function createAwsClients(options: { region?: string; profile?: string; c
     maxAttempts: 5,
   };
   const ecr = new ECRClient(config);
+  const ecrActing = new ECRClient({ ...config, maxAttempts: 1 });
   const ecs = new ECSClient(config);
   const lambda = new LambdaClient(config);
   const batch = new BatchClient(config);
@@ -46,7 +53,7 @@ export function createAwsClients(options: { region?: string; profile?: string; c
   const eks = new EKSClient(config);
   const sts = new STSClient(config);
   const account = new AccountClient(config);
-  return { ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, account, destroy: () => [ecr, ecs, lambda, batch, apprunner, inspector, eks, sts, account].forEach((c) => c.destroy()) };
+  return { ecr, ecrActing, ecs, lambda, batch, apprunner, inspector, eks, sts, account, destroy: () => [ecr, ecrActing, ecs, lambda, batch, apprunner, inspector, eks, sts, account].forEach((c) => c.destroy()) };
 }
 
 /** The region the SDK would use: `AWS_REGION`, then the (named) profile's; undefined when none is set. */

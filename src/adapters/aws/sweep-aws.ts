@@ -9,7 +9,7 @@ import { parseSnapshot } from '../../snapshot/read-snapshot.js';
 import { imageDetailSchema, replicationConfigurationSchema } from '../../snapshot/schema.js';
 import { deleteDestinations } from '../../domain/replication.js';
 import { imageFact, replicationRules, snapshotToFacts } from '../../snapshot/to-facts.js';
-import { AwsCallError, chunks, type AwsCaller } from './caller.js';
+import { AwsCallError, chunks, UnsettledCallError, type AwsCaller } from './caller.js';
 import { AwsReadError } from '../../errors.js';
 import type { AwsClients } from './clients.js';
 import { policyOf, readRepository } from './ecr-reader.js';
@@ -17,12 +17,17 @@ import { jsonSafe } from './json-safe.js';
 import { readUsageSections } from './usage-reader.js';
 
 const BATCH = 100;
+/** Calls of one deleting or archiving request before an unsettled failure is given up (the run then dies, its intents pending). */
+const UNSETTLED_ATTEMPTS = 3;
 
 /** The sweep's live AWS: usage reads as in reconcile (immutable facts reused), images by id, and the deleting calls. */
 export class LiveSweepAws implements SweepAws {
   constructor(private readonly clients: AwsClients, private readonly caller: AwsCaller, private readonly scope: Scope, private readonly config: Config, private readonly clock: Clock) {}
 
   private read?: ReturnType<SweepAws['registry']>;
+  private get acting() {
+    return this.clients.ecrActing ?? this.clients.ecr;
+  }
   private identity?: Promise<{ account: string; arn: string }>;
 
   private whoAmI(): Promise<{ account: string; arn: string }> {
@@ -106,17 +111,29 @@ export class LiveSweepAws implements SweepAws {
     const done: string[] = [];
     const failures: Array<{ imageDigest: string; code: string; reason: string }> = [];
     for (const batch of chunks(imageDigests, BATCH)) {
-      let result;
-      try {
-        result = await this.caller.call('ecr:BatchDeleteImage', () => this.clients.ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: batch.map((imageDigest) => ({ imageDigest })) })));
-      } catch (error) {
-        // Denied (IAM, an SCP, a repository outside the role's grant): these images fail with the code, the run goes on.
-        if (!(error instanceof AwsCallError && error.denied)) throw error;
-        failures.push(...batch.map((imageDigest) => ({ imageDigest, code: error.code, reason: error.message })));
-        continue;
+      let asked = batch;
+      for (let attempt = 1; asked.length > 0; attempt += 1) {
+        let result;
+        try {
+          result = await this.caller.call('ecr:BatchDeleteImage', () => this.acting.send(new BatchDeleteImageCommand({ repositoryName, imageIds: asked.map((imageDigest) => ({ imageDigest })) })), { acts: true });
+        } catch (error) {
+          // Denied (IAM, an SCP, a repository outside the role's grant): these images fail with the code, the run goes on.
+          if (error instanceof AwsCallError && error.denied) {
+            failures.push(...asked.map((imageDigest) => ({ imageDigest, code: error.code, reason: error.message })));
+            break;
+          }
+          // ECR may have deleted some or all: what is gone now went by this call (as a dead run's intents are settled),
+          // what is still there is asked again.
+          if (!(error instanceof UnsettledCallError) || attempt >= UNSETTLED_ATTEMPTS) throw error;
+          const present = new Set((await this.describeImages(repositoryName, asked)).map((i) => i.imageDigest));
+          done.push(...asked.filter((d) => !present.has(d)));
+          asked = asked.filter((d) => present.has(d));
+          continue;
+        }
+        done.push(...new Set((result.imageIds ?? []).map((id) => id.imageDigest!)));
+        for (const f of result.failures ?? []) failures.push({ imageDigest: f.imageId?.imageDigest ?? '?', code: f.failureCode ?? 'Unknown', reason: f.failureReason ?? '' });
+        break;
       }
-      done.push(...new Set((result.imageIds ?? []).map((id) => id.imageDigest!)));
-      for (const f of result.failures ?? []) failures.push({ imageDigest: f.imageId?.imageDigest ?? '?', code: f.failureCode ?? 'Unknown', reason: f.failureReason ?? '' });
     }
     return { done, failures };
   }
@@ -133,13 +150,26 @@ export class LiveSweepAws implements SweepAws {
   private async storageClass(repositoryName: string, imageDigests: readonly string[], targetStorageClass: 'ARCHIVE' | 'STANDARD'): Promise<DeleteResult> {
     const done: string[] = [];
     const failures: Array<{ imageDigest: string; code: string; reason: string }> = [];
+    // Archived now, or on its way back (ACTIVATING, or ACTIVE once ECR finished): where the call leaves the image.
+    const reached = (status: string | undefined) => (targetStorageClass === 'ARCHIVE' ? status === 'ARCHIVED' : status !== 'ARCHIVED');
     for (const imageDigest of imageDigests) {
-      try {
-        await this.caller.call('ecr:UpdateImageStorageClass', () => this.clients.ecr.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass })));
-        done.push(imageDigest);
-      } catch (error) {
-        if (!(error instanceof AwsCallError)) throw error;
-        failures.push({ imageDigest, code: error.code === 'ImageNotFoundException' ? 'ImageNotFound' : error.code, reason: error.message });
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.caller.call('ecr:UpdateImageStorageClass', () => this.acting.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass })), { acts: true });
+          done.push(imageDigest);
+        } catch (error) {
+          if (!(error instanceof AwsCallError)) throw error;
+          if (error instanceof UnsettledCallError && attempt < UNSETTLED_ATTEMPTS) {
+            // ECR may have changed it: read where the image is now.
+            const [now] = await this.describeImages(repositoryName, [imageDigest]);
+            if (now === undefined) failures.push({ imageDigest, code: 'ImageNotFound', reason: `gone after ${error.message}` });
+            else if (reached(now.imageStatus)) done.push(imageDigest);
+            else continue;
+            break;
+          }
+          failures.push({ imageDigest, code: error.code === 'ImageNotFoundException' ? 'ImageNotFound' : error.code, reason: error.message });
+        }
+        break;
       }
     }
     return { done, failures };

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../../src/adapters/aws/clients.js';
+import { awsError } from '../../fakes/faults.js';
+import { digest } from '../../fixtures/account-builder.js';
+import { day, SCOPE, SweepWorld, SWEEP_CONFIG } from '../../fixtures/sweep-world.js';
+
+/**
+ * A deleting or archiving call whose outcome is unknown — its response lost after ECR acted, or a 5xx — is not
+ * repeated blindly: a repeated BatchDeleteImage of images it already deleted answers ImageNotFound, and the run would
+ * record them as gone before it ("already gone", someone else's). The run reads back what ECR holds and records what
+ * happened. Oracle: the fake ECR's own log of what it deleted and archived.
+ */
+let world: SweepWorld;
+afterEach(async () => world?.close());
+
+async function unusedImages(config: object = SWEEP_CONFIG): Promise<SweepWorld> {
+  world = await SweepWorld.start(config);
+  for (let i = 0; i < 150; i += 1) world.image('old', `o-${i}`, [], 30);
+  await world.ready();
+  return world;
+}
+
+describe('a deleting call whose outcome is unknown', () => {
+  it('its response lost after ECR deleted the batch: the run reads ECR back and records every image as deleted by it', async () => {
+    await unusedImages();
+    world.account.faults.loseResponse('ecr:BatchDeleteImage', 1);
+    const report = await world.sweep(day(3), false, 'lost-response');
+    expect(world.account.ecr.deleted).toHaveLength(150); // each deleted once: nothing asked twice
+    expect(report.alreadyGone).toEqual([]);
+    expect(report.images.filter((i) => i.outcome === 'deleted')).toHaveLength(150);
+    const audit = await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() });
+    expect(audit.filter((r) => r.status === 'deleted')).toHaveLength(150);
+    expect(await world.ledger.sweep.pendingIntents(SCOPE)).toEqual([]);
+  });
+
+  it('a 5xx before ECR acted: the images still there are asked again and deleted', async () => {
+    await unusedImages();
+    world.account.faults.failAt('ecr:BatchDeleteImage', 1, () => awsError('ServerException', 'injected', 500));
+    const report = await world.sweep(day(3), false, 'server-error');
+    expect(world.account.ecr.deleted).toHaveLength(150);
+    expect(report.images.filter((i) => i.outcome === 'deleted')).toHaveLength(150);
+    expect(report.failures).toEqual([]);
+  });
+
+  it('archiving: a lost response leaves the image archived, and the record says archived, not failed', async () => {
+    await unusedImages({ ...SWEEP_CONFIG, sweep: { action: 'archive' } });
+    world.account.faults.loseResponse('ecr:UpdateImageStorageClass', 1);
+    const report = await world.sweep(day(3), false, 'lost-archive');
+    expect(world.account.ecr.storageClassUpdates).toHaveLength(150);
+    expect(report.failures).toEqual([]);
+    expect(report.images.filter((i) => i.outcome === 'archived')).toHaveLength(150);
+    expect(world.account.ecr.hasImage('old', digest('o-0'))).toBe(true);
+  });
+
+  it('the deployed clients leave retries of those calls to the run: the SDK does not repeat them', async () => {
+    const clients = createAwsClients({ region: 'us-east-1' });
+    try {
+      expect(await clients.ecrActing!.config.maxAttempts()).toBe(1);
+      expect(await clients.ecr.config.maxAttempts()).toBe(5);
+    } finally {
+      clients.destroy();
+    }
+  });
+});
