@@ -1,6 +1,7 @@
 import type { DynamoDbLedger } from '../../src/adapters/dynamodb-ledger.js';
 import { startEmbeddedDynamoDb } from '../../src/adapters/embedded-dynamodb.js';
-import { reconcileFromAws } from '../../src/app/live.js';
+import { readLiveFacts, reconcileFromAws } from '../../src/app/live.js';
+import { reconcileLedger } from '../../src/app/reconcile.js';
 import { announceDeletions } from '../../src/app/notice.js';
 import { pinImage, unpinImage } from '../../src/app/pins.js';
 import type { Config } from '../../src/config.js';
@@ -85,6 +86,13 @@ async function step(sim: Sim, o: Op): Promise<void> {
           if (!(error instanceof AwsReadError)) throw error;
         }
       }
+      break;
+    }
+    case 'capture': sim.captured = (await readLiveFacts(await sim.readerOf(SCOPE))).facts; break;
+    case 'loadSnapshot': {
+      // As `reconcile --snapshot` loads it; the uses it saw were seen at its capture, not now: none is taken as heard.
+      if (!sim.captured) break;
+      await reconcileLedger({ ledger, clock: sim.now, deletions: sim.deletions }, { facts: sim.captured, config, source: 'snapshot (simulation)' });
       break;
     }
     case 'memberDown': case 'memberUp': {

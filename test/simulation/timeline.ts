@@ -46,6 +46,10 @@ export type Op =
    * lost (`lostResponse`: the run goes on), or the invocation dies before it records the response (`dies`).
    */
   | { op: 'sweep'; fault?: 'lostResponse' | 'dies' }
+  /** Someone captures a snapshot of the registry's account (`ecr-ledger snapshot`), to load later. */
+  | { op: 'capture' }
+  /** The last snapshot captured is loaded (`reconcile --snapshot`), however old it is by now. */
+  | { op: 'loadSnapshot' }
   /** purge-repository of the registry's repository (a stack deleting it), organisation-wide when the world has a member. */
   | { op: 'purge' }
   /** A sweep during which someone deletes, outside ecr-ledger, the first image the sweep is about to delete or archive. */
@@ -77,6 +81,8 @@ export interface Setting {
   readonly unheardRuns?: true;
   /** A sweep's deleting call can lose its response, or the sweep's invocation die right after ECR acted. */
   readonly actingFaults?: true;
+  /** Snapshots are captured now and then and loaded hours later, in place of some live reconciles. */
+  readonly snapshots?: true;
 }
 
 export interface Timeline {
@@ -103,6 +109,7 @@ export function generate(seed: number, length = 60): Timeline {
   const runs = root.stream('runs');
   const mix = root.stream('mix');
   const acting = root.stream('acting');
+  const pictures = root.stream('snapshots');
   const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
@@ -119,6 +126,7 @@ export function generate(seed: number, length = 60): Timeline {
     ...(purges.chance(0.3) && { purge: true as const }),
     ...(runs.chance(0.3) && { unheardRuns: true as const }),
     ...(acting.chance(0.3) && { actingFaults: true as const }),
+    ...(pictures.chance(0.3) && { snapshots: true as const }),
     ...(member && { member }),
     ...(member && org2.chance(0.5) && { second: { region: org2.pick(['us-east-1', 'us-west-2']) } }),
   };
@@ -160,6 +168,7 @@ export function generate(seed: number, length = 60): Timeline {
     const drawn = ops.at(-1)!;
     if (setting.unheardRuns && drawn.op === 'run') ops[ops.length - 1] = { ...drawn, delivery: deliveryOf(runs, setting) };
     if (setting.actingFaults && drawn.op === 'sweep' && acting.chance(0.3)) ops[ops.length - 1] = { op: 'sweep', fault: acting.pick(['lostResponse', 'dies'] as const) };
+    if (setting.snapshots) withSnapshots(ops, pictures);
     if (setting.member) withMember(ops, org, setting);
     if (setting.second) withSecond(ops, org2);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
@@ -194,6 +203,13 @@ function swarmed<K extends string>(weights: Readonly<Record<K, number>>, mix: Rn
     const r = mix.next();
     return [op, ALWAYS.has(op) ? w : r < 0.2 ? 0 : r < 0.5 ? w * 4 : w];
   })) as Record<K, number>;
+}
+
+/** In a world with snapshots: now and then one is captured; a reconcile may load the last one instead of reading live. */
+function withSnapshots(ops: Op[], pictures: Rng): void {
+  const last = ops.at(-1)!;
+  if (last.op === 'reconcile' && ops.some((o) => o.op === 'capture') && pictures.chance(0.4)) ops[ops.length - 1] = { op: 'loadSnapshot' };
+  if (pictures.chance(0.06)) ops.push({ op: 'capture' });
 }
 
 /** In a world with a member: the step just drawn may happen there, and the member's role may go and come back. */
