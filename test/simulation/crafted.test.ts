@@ -80,6 +80,19 @@ describe('crafted worlds', () => {
     });
   }
 
+  for (const fault of ['lostResponse', 'dies'] as const) {
+    it(`a sweep whose first deleting call ${fault === 'dies' ? 'dies after ECR acted, before recording it: the next run records what ECR did' : 'loses its response after ECR acted: the run records what ECR did, not "already gone"'}`, async () => {
+      const played = await play({ seed: 0, setting: { ...quiet, actingFaults: true }, ops: [
+        ...idle,
+        { op: 'sweep', fault },
+        { op: 'tick', hours: 1 },
+        { op: 'sweep' }, // after a run that died, this one settles its intents
+      ] });
+      expect(played.violations).toEqual([]);
+      expect(played.stats.deleted).toBeGreaterThan(0);
+    });
+  }
+
   it('purge-repository reads a member live as the sweep does: a member\'s scheduled family registered unheard keeps the repository', async () => {
     const played = await play({ seed: 0, setting: { ...quiet, member, purge: true }, ops: [
       ...idle,
