@@ -93,6 +93,27 @@ describe('crafted worlds', () => {
     });
   }
 
+  it('a stop only a sweep reads (STOPPED lost, no reconcile since), then forgotten by ECS: the digest keeps its retention and grace (the shape of seed 96; fails only with both the fix of seed 96 and that of seed 1940 reverted)', async () => {
+    await judged(quiet, [
+      { op: 'push', tag: 'v1' }, { op: 'reconcile' }, { op: 'run', tag: 'v1', byDigest: true }, { op: 'tick', hours: 2 },
+      { op: 'push', tag: 'v1' }, // the tag moves on: the digest is the task's alone
+      { op: 'tick', hours: 1 }, { op: 'stop', task: 0, delivery: 'lost' }, { op: 'tick', hours: 1 },
+      { op: 'sweep' }, { op: 'tick', hours: 1 }, { op: 'forget' }, { op: 'tick', hours: 1 }, { op: 'sweep' },
+      ...Array.from({ length: 12 }, () => [{ op: 'tick', hours: 4 }, { op: 'sweep' }] as Op[]).flat(),
+      ...nights(30), ...nights(30),
+    ]);
+  });
+
+  it('a reconcile reads a stop whose retention has just ended (STOPPED lost, ECS still lists it): grace counts from that end (the shape of seed 238; fails only with both its fix and that of seed 284 reverted)', async () => {
+    await judged({ ...quiet, graceDays: 2 }, [
+      { op: 'push', tag: 'v1' }, { op: 'reconcile' }, { op: 'run', tag: 'v1', byDigest: true }, { op: 'tick', hours: 2 },
+      { op: 'push', tag: 'v1' },
+      { op: 'stop', task: 0, delivery: 'lost' }, { op: 'tick', hours: 25 }, { op: 'reconcile' },
+      ...Array.from({ length: 12 }, () => [{ op: 'tick', hours: 4 }, { op: 'sweep' }] as Op[]).flat(),
+      ...nights(30), ...nights(30), ...nights(30),
+    ]);
+  });
+
   it('purge-repository reads a member live as the sweep does: a member\'s scheduled family registered unheard keeps the repository', async () => {
     const played = await play({ seed: 0, setting: { ...quiet, member, purge: true }, ops: [
       ...idle,
