@@ -114,6 +114,19 @@ describe('crafted worlds', () => {
     ]);
   });
 
+  it('an ECS service scaled to zero still deploys its revision: the digest its deployment pinned is kept until the deployment goes (fails when services are ignored)', async () => {
+    const played = await play({ seed: 0, setting: { ...quiet, services: true }, ops: [
+      ...idle,
+      { op: 'deployService', tag: 'v1', byDigest: false, delivery: 'now' }, { op: 'tick', hours: 1 }, { op: 'completeService', delivery: 'now' },
+      { op: 'push', tag: 'v1' }, // the tag moves on: the service's digest is its own
+      { op: 'scaleService', to: 0, delivery: 'now' }, ...nights(30), ...nights(30), ...nights(30),
+      { op: 'scaleService', to: 1, delivery: 'now' }, { op: 'deployService', tag: 'v1', byDigest: true, delivery: 'now' }, { op: 'completeService', delivery: 'now' },
+      { op: 'retireRevisions', delivery: 'now' }, ...nights(30), ...nights(30), ...nights(30),
+    ] });
+    expect(played.violations).toEqual([]);
+    expect(played.stats.deleted).toBeGreaterThan(0); // the first digest goes once its deployment and revision are gone
+  });
+
   it('purge-repository reads a member live as the sweep does: a member\'s scheduled family registered unheard keeps the repository', async () => {
     const played = await play({ seed: 0, setting: { ...quiet, member, purge: true }, ops: [
       ...idle,

@@ -11,6 +11,7 @@ import { ecsStep, isEcsOp } from './ecs-steps.js';
 import { isLambdaOp, lambdaStep } from './lambda-steps.js';
 import { judgeLiveness } from './oracle.js';
 import { isReportOp, reportStep } from './report-steps.js';
+import { isServiceOp, serviceStep } from './service-steps.js';
 import { Sim } from './sim.js';
 import { purgeNow, raceSweep, sweepNow } from './sweep-steps.js';
 import type { Op, Timeline } from './timeline.js';
@@ -42,6 +43,7 @@ async function step(sim: Sim, o: Op): Promise<void> {
   if (isEcsOp(o)) return ecsStep(sim, o);
   if (isLambdaOp(o)) return lambdaStep(sim, o);
   if (isReportOp(o)) return reportStep(sim, o);
+  if (isServiceOp(o)) return serviceStep(sim, o);
   const { ledger, config, truth } = sim;
   switch (o.op) {
     case 'pin': case 'unpin': {

@@ -9,6 +9,7 @@ import { applyEvent } from '../../src/app/events/apply-event.js';
 import { outsideDeletions } from '../../src/app/undo/outside-deletion.js';
 import type { Config } from '../../src/config.js';
 import type { AccountFacts, Scope } from '../../src/domain/facts.js';
+import type { SimService } from './service-steps.js';
 import { AwsReadError, MemberAccessError } from '../../src/errors.js';
 import { parseEvent } from '../../src/events/parse-event.js';
 import { FakeAccount } from '../fakes/fake-account.js';
@@ -55,6 +56,8 @@ export class Sim {
   /** The last version published of each function (`ACCOUNT/NAME`): Lambda never reuses a version number. */
   readonly published = new Map<string, number>();
   lastCapped = Number.NEGATIVE_INFINITY;
+  /** The registry account's ECS service, once deployed. */
+  service?: SimService;
   /** The last snapshot captured of the registry's account (loaded later by `loadSnapshot`). */
   captured?: AccountFacts;
   /** What ECR did in sweeps whose invocation died before recording it: the next run that holds the lock must record it. */

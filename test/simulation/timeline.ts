@@ -46,6 +46,14 @@ export type Op =
    * lost (`lostResponse`: the run goes on), or the invocation dies before it records the response (`dies`).
    */
   | { op: 'sweep'; fault?: 'lostResponse' | 'dies' }
+  /** The registry account's ECS service deploys a new revision of its family naming `tag` (or its digest now). */
+  | { op: 'deployService'; tag: string; byDigest: boolean; delivery: Delivery }
+  /** The service's deployment under way completes: the older deployments' tasks stop. */
+  | { op: 'completeService'; delivery: Delivery }
+  /** The service scales to zero tasks (it still deploys its revisions) or back to one. */
+  | { op: 'scaleService'; to: 0 | 1; delivery: Delivery }
+  /** Every revision of the service's family no deployment runs is deregistered. */
+  | { op: 'retireRevisions'; delivery: Delivery }
   /** Someone captures a snapshot of the registry's account (`ecr-ledger snapshot`), to load later. */
   | { op: 'capture' }
   /** The last snapshot captured is loaded (`reconcile --snapshot`), however old it is by now. */
@@ -81,6 +89,8 @@ export interface Setting {
   readonly unheardRuns?: true;
   /** A sweep's deleting call can lose its response, or the sweep's invocation die right after ECR acted. */
   readonly actingFaults?: true;
+  /** An ECS service deploys, completes deployments (the old tasks stop) and retires revisions. */
+  readonly services?: true;
   /** Snapshots are captured now and then and loaded hours later, in place of some live reconciles. */
   readonly snapshots?: true;
 }
@@ -110,6 +120,7 @@ export function generate(seed: number, length = 60): Timeline {
   const mix = root.stream('mix');
   const acting = root.stream('acting');
   const pictures = root.stream('snapshots');
+  const services = root.stream('services');
   const member = org.chance(0.5) ? { grant: org.pick(['account', 'organization'] as const), region: org.pick(['us-east-1', 'us-west-2']) } : undefined;
   const archive = rules.chance(0.3);
   const setting: Setting = {
@@ -127,6 +138,7 @@ export function generate(seed: number, length = 60): Timeline {
     ...(runs.chance(0.3) && { unheardRuns: true as const }),
     ...(acting.chance(0.3) && { actingFaults: true as const }),
     ...(pictures.chance(0.3) && { snapshots: true as const }),
+    ...(services.chance(0.4) && { services: true as const }),
     ...(member && { member }),
     ...(member && org2.chance(0.5) && { second: { region: org2.pick(['us-east-1', 'us-west-2']) } }),
   };
@@ -169,6 +181,7 @@ export function generate(seed: number, length = 60): Timeline {
     if (setting.unheardRuns && drawn.op === 'run') ops[ops.length - 1] = { ...drawn, delivery: deliveryOf(runs, setting) };
     if (setting.actingFaults && drawn.op === 'sweep' && acting.chance(0.3)) ops[ops.length - 1] = { op: 'sweep', fault: acting.pick(['lostResponse', 'dies'] as const) };
     if (setting.snapshots) withSnapshots(ops, pictures);
+    if (setting.services && services.chance(0.15)) ops.push(serviceStep(services, setting));
     if (setting.member) withMember(ops, org, setting);
     if (setting.second) withSecond(ops, org2);
     if (setting.lambda && functions.chance(0.1)) ops.push(lambdaStep(functions, setting));
@@ -203,6 +216,15 @@ function swarmed<K extends string>(weights: Readonly<Record<K, number>>, mix: Rn
     const r = mix.next();
     return [op, ALWAYS.has(op) ? w : r < 0.2 ? 0 : r < 0.5 ? w * 4 : w];
   })) as Record<K, number>;
+}
+
+/** A step of the ECS service, drawn from its own stream (its events at the world's rates). */
+function serviceStep(services: Rng, setting: Setting): Op {
+  const delivery = deliveryOf(services, setting);
+  const r = services.next();
+  if (r < 0.5) return { op: 'deployService', tag: services.pick(TAGS), byDigest: services.chance(0.3), delivery };
+  if (r < 0.8) return { op: 'completeService', delivery };
+  return r < 0.9 ? { op: 'scaleService', to: services.chance(0.6) ? 0 : 1, delivery } : { op: 'retireRevisions', delivery };
 }
 
 /** In a world with snapshots: now and then one is captured; a reconcile may load the last one instead of reading live. */

@@ -44,6 +44,11 @@ export class Truth {
   readonly schedules: Array<{ family: string; who?: string; tag?: string; digest?: string; from: number; to?: number } & Heard> = [];
   /** Lambda function versions (`$LATEST` included): each runs its resolved digest while it exists; grace after it goes. */
   readonly functionVersions: Array<{ fn: string; version: string; digest: string; tag: string; from: number; to?: number } & Heard> = [];
+  /**
+   * The revisions of a service's family while ACTIVE, by digest or by tag: the product's family window may keep their
+   * images (the newest revision, rollback targets below the oldest in service). A liveness matter only.
+   */
+  readonly revisionHolds: Array<{ revision: number; digest?: string; tag?: string; from: number; to?: number }> = [];
   /** Tasks launched from a revision that names a tag: a replacement would pull whatever the tag names then. */
   readonly tagRuns: Array<{ task: string; tag: string; from: number; to?: number }> = [];
 
@@ -160,6 +165,12 @@ export class Truth {
       const pulled = this.pulledAt.get(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined) free = Math.max(free, pulled + o.keepPulledWithinDays * DAY);
     }
+    for (const d of this.usedThrough(digest)) {
+      for (const hold of this.revisionHolds.filter((h) => h.digest === d)) {
+        if (hold.to === undefined) return undefined;
+        free = Math.max(free, hold.to + grace);
+      }
+    }
     // A running task's revision protects what its tag names (ECS resolves a tag when it starts a task), and so does a
     // function version's ImageUri: a liveness matter only (the safety promise above is the digest each one runs).
     for (const d of this.usedThrough(digest)) {
@@ -168,6 +179,7 @@ export class Truth {
           // A function version whose ImageUri names the tag holds it too (its next code update would deploy it).
           const holders = [
             ...this.tagRuns.filter((r) => r.tag === tag).map((r) => ({ from: r.from, to: r.to === undefined ? undefined : r.to + o.stoppedTaskRetentionHours * HOUR })),
+            ...this.revisionHolds.filter((h) => h.tag === tag),
             ...this.functionVersions.filter((v) => v.tag === tag && !v.quiet),
           ];
           for (const run of holders) {
