@@ -7,6 +7,7 @@ import type { LedgerStore, ReconcileCounts } from './ports.js';
 import { taskStops } from '../domain/task-state.js';
 import { releaseNamed } from './usage/release.js';
 import { usesEnded } from '../domain/past-use.js';
+import { withPullsKept } from '../domain/live-image.js';
 import type { OutsideDeletions } from './undo/outside-deletion.js';
 
 export interface ReconcileResult extends ReconcileCounts {
@@ -43,10 +44,11 @@ export async function reconcileLedger(
   deps: { ledger: LedgerStore; clock: () => Date; /** An image in use the picture no longer has was deleted elsewhere: recorded and told. */ deletions?: OutsideDeletions },
   input: { facts: AccountFacts; config: Config; source: string; previous?: AccountFacts },
 ): Promise<ReconcileResult> {
-  const { facts, config } = input;
+  const { config } = input;
   // What this scope kept in use in other registries before, and keeps now: a use that ended restarts their grace
   // (the registry's own reconcile cannot see it: the other scope's facts may be gone by then).
-  const previous = input.previous ?? ((await deps.ledger.watermark(facts.scope)) ? (await deps.ledger.load(facts.scope)).facts : undefined);
+  const previous = input.previous ?? ((await deps.ledger.watermark(input.facts.scope)) ? (await deps.ledger.load(input.facts.scope)).facts : undefined);
+  const facts = previous ? { ...input.facts, images: withPullsKept(input.facts.images, previous.images) } : input.facts;
   const ended = previous
     ? await endedUses(deps.ledger.usageIndex(), foreignUses(previous, { ...config.ecs, now: previous.capturedAt }), foreignUses(facts, { ...config.ecs, now: facts.capturedAt }))
     : [];

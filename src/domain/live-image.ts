@@ -21,3 +21,17 @@ export function asEcrAnswers(known: ImageFact, current: ImageFact): ImageFact {
 }
 
 const latest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b);
+
+/**
+ * The images of a new picture with the ledger's later record of each one's last pull kept: ECR forgets a digest's
+ * pulls when it is deleted and pushed again (its DELETE late or lost), and a pull is evidence of use — the reconcile
+ * keeps it as the live check does (found by the simulator: a reconcile between the re-push and the sweep dropped it).
+ */
+export function withPullsKept(images: readonly ImageFact[], held: readonly ImageFact[]): ImageFact[] {
+  const pulls = new Map(held.filter((i) => i.lastRecordedPullTime !== undefined).map((i) => [`${i.repositoryName}@${i.imageDigest}`, i.lastRecordedPullTime!]));
+  return images.map((image) => {
+    const known = pulls.get(`${image.repositoryName}@${image.imageDigest}`);
+    const later = latest(image.lastRecordedPullTime, known);
+    return later === image.lastRecordedPullTime ? image : { ...image, lastRecordedPullTime: later! };
+  });
+}

@@ -127,6 +127,17 @@ describe('crafted worlds', () => {
     expect(played.stats.deleted).toBeGreaterThan(0); // the first digest goes once its deployment and revision are gone
   });
 
+  for (const reconcileAfter of [false, true]) {
+    it(`a pull the product read, then the digest deleted and pushed again (ECR forgets its pulls)${reconcileAfter ? ', and a reconcile before the sweep' : ''}: kept for keepPulledWithinDays from that pull (seed 276${reconcileAfter ? '; the reconcile dropped it before it kept the later pull' : ''})`, async () => {
+      await judged({ ...quiet, graceDays: 0, keepPulledWithinDays: 1 }, [
+        { op: 'push', tag: 'v1' }, { op: 'reconcile' }, { op: 'tick', hours: 30 }, { op: 'pull', tag: 'v1' }, { op: 'tick', hours: 1 }, { op: 'reconcile' },
+        { op: 'tick', hours: 1 }, { op: 'repush', tag: 'v1', deleteEvent: 'lost' }, { op: 'tick', hours: 1 },
+        ...(reconcileAfter ? [{ op: 'reconcile' } as Op] : []), { op: 'sweep' },
+        ...Array.from({ length: 10 }, () => [{ op: 'tick', hours: 6 }, { op: 'sweep' }] as Op[]).flat(),
+      ]);
+    });
+  }
+
   it('purge-repository reads a member live as the sweep does: a member\'s scheduled family registered unheard keeps the repository', async () => {
     const played = await play({ seed: 0, setting: { ...quiet, member, purge: true }, ops: [
       ...idle,

@@ -84,6 +84,7 @@ async function step(sim: Sim, o: Op): Promise<void> {
         try {
           await reconcileFromAws({ ledger, reader: await sim.readerOf(scope), clock: sim.now, deletions: sim.deletions }, config);
           truth.heardAll(scope.accountId);
+          if (scope.accountId === SCOPE.accountId && scope.region === SCOPE.region) truth.sawPulls();
         } catch (error) {
           if (!(error instanceof AwsReadError)) throw error;
         }

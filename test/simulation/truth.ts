@@ -31,6 +31,11 @@ export class Truth {
   /** The latest push of a digest ECR already held (ECR keeps its first push time): grace counts from it, age does not. */
   readonly pushedAgainAt = new Map<string, number>();
   readonly pulledAt = new Map<string, number>();
+  /**
+   * The last pull of each digest a live read of the registry has seen (ECR's record of it then). ECR forgets a digest's
+   * pulls when it is deleted and pushed again; a pull the product has read stays evidence of use.
+   */
+  readonly pullsSeen = new Map<string, number>();
   readonly children = new Map<string, readonly string[]>();
   /** What a delivered notice promised: not deleted before this time (the latest announcement of each image). */
   readonly promised = new Map<string, number>();
@@ -75,6 +80,17 @@ export class Truth {
       || (this.pins.get(d) ?? []).some((p) => p.to === undefined || p.to > at)
       || this.scheduledUses(d, { heard: true }).some((u) => u.to === undefined)
       || this.functionVersions.some((v) => v.digest === d && v.to === undefined && !v.quiet));
+  }
+
+  /** A live read of the registry saw ECR's record of every pull. */
+  sawPulls(): void {
+    for (const [d, at] of this.pulledAt) this.pullsSeen.set(d, Math.max(at, this.pullsSeen.get(d) ?? 0));
+  }
+
+  /** The last pull the promise of keepPulledWithinDays counts: ECR's record, or one a live read saw before ECR forgot it. */
+  private lastPull(digest: string): number | undefined {
+    const [ecr, seen] = [this.pulledAt.get(digest), this.pullsSeen.get(digest)];
+    return ecr === undefined ? seen : seen === undefined ? ecr : Math.max(ecr, seen);
   }
 
   /** A live read of `account` (a reconcile, a sweep) saw everything there: every open use in it is heard of. */
@@ -128,7 +144,7 @@ export class Truth {
         if (v.to === undefined) return `function ${v.fn}:${v.version} runs it${via}`;
         if (at < v.to + grace) return `function ${v.fn}:${v.version} was deleted at ${iso(v.to)}: within graceDays${via}`;
       }
-      const pulled = this.pulledAt.get(d);
+      const pulled = this.lastPull(d);
       if (options.usesOnly) continue;
       if (o.keepPulledWithinDays > 0 && pulled !== undefined && at < pulled + o.keepPulledWithinDays * DAY) return `pulled at ${iso(pulled)}: within keepPulledWithinDays${via}`;
     }
@@ -162,7 +178,7 @@ export class Truth {
         if (v.to === undefined) return undefined;
         free = Math.max(free, v.to + grace);
       }
-      const pulled = this.pulledAt.get(d);
+      const pulled = this.lastPull(d);
       if (o.keepPulledWithinDays > 0 && pulled !== undefined) free = Math.max(free, pulled + o.keepPulledWithinDays * DAY);
     }
     for (const d of this.usedThrough(digest)) {
