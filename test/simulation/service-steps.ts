@@ -37,6 +37,7 @@ export interface SimService {
 }
 
 const CLUSTER = 'prod';
+const ECS_MINUTE = 1 / 60;
 const FAMILY = 'svc';
 
 /**
@@ -54,6 +55,7 @@ export async function serviceStep(sim: Sim, o: ServiceOp): Promise<void> {
     case 'deployService': {
       const d = sim.tagged(o.tag);
       if (!d) break;
+      sim.hour += ECS_MINUTE; // a deployment takes ECS a while: no two start or finish at the same instant
       const revision = (service.revisions += 1);
       const k = (service.made += 1);
       const image = o.byDigest ? `${HOST}/${REPO}@${d}` : `${HOST}/${REPO}:${o.tag}`;
@@ -83,6 +85,7 @@ export async function serviceStep(sim: Sim, o: ServiceOp): Promise<void> {
     case 'completeService': {
       const primary = service.deployments.find((x) => x.status === 'PRIMARY' && x.rolloutState === 'IN_PROGRESS');
       if (!primary) break;
+      sim.hour += ECS_MINUTE;
       primary.rolloutState = 'COMPLETED';
       settle(sim, primary, 'SUCCESSFUL');
       // The old deployments' tasks stop: the service runs the new revision alone.

@@ -123,7 +123,8 @@ async function readServiceHistory(caller: AwsCaller, ecs: ECSClient, services: r
         const page = await ecs.send(new ListServiceDeploymentsCommand({ service: service.serviceArn!, cluster: service.clusterArn!, status: ['SUCCESSFUL'], maxResults: 100, nextToken }));
         return { items: page.serviceDeployments, next: page.nextToken };
       });
-      return successful.sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0))[0];
+      // The latest to finish; of two that finished together, the later started (what ECS would roll back to now).
+      return successful.sort((a, b) => (b.finishedAt?.getTime() ?? 0) - (a.finishedAt?.getTime() ?? 0) || (b.startedAt?.getTime() ?? 0) - (a.startedAt?.getTime() ?? 0))[0];
     }));
   for (const deployment of lastSuccessful) if (deployment) out.serviceDeployments.push(deploymentFields(deployment));
 

@@ -43,6 +43,17 @@ describe('AWS lookups for events', () => {
     expect(await lookups.describeService(account.ecs.clusterArn('gone'), serviceArn)).toBeUndefined();
   });
 
+  it('of two deployments that finished at the same instant, the one started later is the last successful (the rollback target)', async () => {
+    const [older, newer] = [1, 2].map((n) => `arn:aws:ecs:us-east-1:123456789012:service-revision/prod/tie/${n}`) as [string, string];
+    const serviceArn = account.ecs.addService('prod', { serviceName: 'tie', deployments: [] });
+    const finishedAt = new Date('2026-11-03T00:00:00Z');
+    account.ecs.serviceDeployments.push(
+      { serviceDeploymentArn: `${serviceArn}/d-older`, serviceArn, status: 'SUCCESSFUL', targetServiceRevisionArn: older, startedAt: new Date('2026-11-01T00:00:00Z'), finishedAt },
+      { serviceDeploymentArn: `${serviceArn}/d-newer`, serviceArn, status: 'SUCCESSFUL', targetServiceRevisionArn: newer, startedAt: new Date('2026-11-02T00:00:00Z'), finishedAt },
+    );
+    expect((await lookups.describeService(account.ecs.clusterArn('prod'), serviceArn))?.deployment?.targetServiceRevisionArn).toBe(newer);
+  });
+
   it("reads function versions (the resolved digest) and a family's ACTIVE revisions, exact family only", async () => {
     account.lambda.addVersion('fn', '2', { imageUri: 'x:1', resolvedImageUri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@${digest('fn2')}` });
     expect((await lookups.functionVersions('fn', ['2', '9'])).map((f) => f.resolvedImageUri)).toEqual([`123456789012.dkr.ecr.us-east-1.amazonaws.com/app@${digest('fn2')}`]);
