@@ -159,7 +159,9 @@ export class LiveSweepAws implements SweepAws {
           done.push(imageDigest);
         } catch (error) {
           if (!(error instanceof AwsCallError)) throw error;
-          if (error instanceof UnsettledCallError && attempt < UNSETTLED_ATTEMPTS) {
+          // Still unknown after the last attempt: the run stops, its intent pending (settled by the next run).
+          if (error instanceof UnsettledCallError && attempt >= UNSETTLED_ATTEMPTS) throw error;
+          if (error instanceof UnsettledCallError) {
             // ECR may have changed it: read where the image is now.
             const [now] = await this.describeImages(repositoryName, [imageDigest]);
             if (now === undefined) failures.push({ imageDigest, code: 'ImageNotFound', reason: `gone after ${error.message}` });
