@@ -10,7 +10,7 @@ export function awsError(name: string, message: string, httpStatusCode = 400): E
 export class Faults {
   readonly denied = new Set<string>();
   readonly throttled = new Map<string, number>();
-  readonly failOnCall = new Map<string, { call: number; error: () => Error }>();
+  readonly failOnCall = new Map<string, { call: number; error: () => Error; times: number }>();
   readonly lostResponses = new Map<string, number>();
   private readonly calls = new Map<string, number>();
 
@@ -25,9 +25,9 @@ export class Faults {
     return this;
   }
 
-  /** Makes the `call`-th call (1-based, counted from now) of `api` fail with `error`, once. */
-  failAt(api: string, call: number, error: () => Error = () => awsError('ServerException', 'injected server error', 500)): this {
-    this.failOnCall.set(api, { call: (this.calls.get(api) ?? 0) + call, error });
+  /** Makes the `call`-th call (1-based, counted from now) of `api` fail with `error`, and the `times - 1` calls after it. */
+  failAt(api: string, call: number, error: () => Error = () => awsError('ServerException', 'injected server error', 500), times = 1): this {
+    this.failOnCall.set(api, { call: (this.calls.get(api) ?? 0) + call, error, times });
     return this;
   }
 
@@ -52,7 +52,7 @@ export class Faults {
       throw awsError(api.startsWith('lambda:') ? 'TooManyRequestsException' : 'ThrottlingException', 'Rate exceeded', api.startsWith('lambda:') ? 429 : 400);
     }
     const failure = this.failOnCall.get(api);
-    if (failure?.call === call) throw failure.error();
+    if (failure !== undefined && call >= failure.call && call < failure.call + failure.times) throw failure.error();
   }
 }
 

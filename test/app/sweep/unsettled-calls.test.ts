@@ -52,6 +52,17 @@ describe('a deleting call whose outcome is unknown', () => {
     expect(world.account.ecr.hasImage('old', digest('o-0'))).toBe(true);
   });
 
+  it('still unknown after three attempts: the run stops with its intents pending, and the next run records what ECR holds', async () => {
+    await unusedImages({ ...SWEEP_CONFIG, sweep: { action: 'archive' } });
+    world.account.faults.failAt('ecr:UpdateImageStorageClass', 1, () => awsError('ServiceUnavailableException', 'injected', 503), 3);
+    await expect(world.sweep(day(3), false, 'unknown')).rejects.toThrow(/ServiceUnavailableException/);
+    expect(await world.ledger.sweep.pendingIntents(SCOPE)).not.toEqual([]);
+    expect((await world.ledger.sweep.audit(SCOPE, { now: day(3).toISOString() })).some((r) => r.status === 'failed')).toBe(false);
+    const next = await world.sweep(day(3), false, 'next');
+    expect(next.settledFromEarlierRuns.every((r) => r.status === 'not-deleted')).toBe(true); // the fake never acted on a 503
+    expect(next.images.filter((i) => i.outcome === 'archived')).toHaveLength(150);
+  });
+
   it('the deployed clients leave retries of those calls to the run: the SDK does not repeat them', async () => {
     const clients = createAwsClients({ region: 'us-east-1' });
     try {
