@@ -51,7 +51,7 @@ export class FakeAccount {
   /** The account's enabled regions (account:ListRegions); each other one answers from its own fakes (`in`). */
   enabledRegions: string[];
   private readonly elsewhere = new Map<string, FakeAccount>();
-  private readonly accountApi: AccountClient;
+  readonly accountApi: AccountClient;
 
   /** The same account in another region (its own fakes, empty until something is added). */
   in(region: string): FakeAccount {
