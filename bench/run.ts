@@ -17,6 +17,10 @@ if (process.argv.includes('--simulate')) {
   await (await import('./simulate.js')).benchSimulation();
   process.exit(0);
 }
+if (process.argv.includes('--scale')) {
+  await import('./scale.js');
+  process.exit(0);
+}
 if (process.argv.includes('--organisation')) {
   await import('./organisation.js');
   process.exit(0);

@@ -8,7 +8,7 @@ import * as ecs from '@aws-sdk/client-ecs';
 import * as inspector2 from '@aws-sdk/client-inspector2';
 import * as lambda from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { FakeAccount } from './fake-account.js';
+import { FakeAccount } from './fake-account.js';
 
 /** An operation the cloud serves: which fake answers it, and the SDK command that carries the input to it. */
 interface Served { readonly action: string; readonly Command: new (input: object) => object; readonly send: (command: object) => Promise<unknown> }
@@ -71,7 +71,16 @@ export class HttpCloud {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const accessKeyId = /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? 'unsigned';
-    const found = this.find(request, body);
+    if (request.url?.startsWith('/__calls')) {
+      const byAction: Record<string, number> = {};
+      for (const c of this.calls) byAction[c.action] = (byAction[c.action] ?? 0) + 1;
+      response.end(JSON.stringify({ calls: this.calls.length, byAction }));
+      if (request.url.includes('reset')) this.calls.length = 0;
+      return;
+    }
+    // Another region of the account (the daily region probe looks): an empty one, unless the test gave it.
+    const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+    const found = (region !== undefined && region !== this.fake.region ? this.elsewhere(region) : this).find(request, body);
     if (!found) return answer(response, 400, { __type: 'UnknownOperationException', message: `not served: ${request.method} ${request.url} ${request.headers['x-amz-target'] ?? ''}` });
     this.calls.push({ action: found.served.action, accessKeyId });
     try {
@@ -82,6 +91,14 @@ export class HttpCloud {
       const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       answer(response, e.$metadata?.httpStatusCode ?? 500, { __type: e.name ?? 'InternalFailure', message: e.message ?? String(error) });
     }
+  }
+
+  private readonly regions = new Map<string, HttpCloud>();
+  /** The account in another region, as a cloud of its own (empty until a test fills it). */
+  elsewhere(region: string): HttpCloud {
+    let cloud = this.regions.get(region);
+    if (!cloud) this.regions.set(region, (cloud = new HttpCloud(new FakeAccount(this.fake.accountId, region))));
+    return cloud;
   }
 
   /** The operation a request asks for, and its input. */
