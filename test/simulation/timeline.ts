@@ -1,3 +1,4 @@
+import { deliveryOf, lambdaStep, serviceStep, TAGS, withMember, withSecond, withSnapshots } from './feature-draws.js';
 import { Rng } from './rng.js';
 
 /** How EventBridge delivers one event: at once, some steps later (reordered), twice, or never. */
@@ -101,7 +102,6 @@ export interface Timeline {
   readonly ops: readonly Op[];
 }
 
-const TAGS = ['v1', 'v2', 'v3', 'm1', 'm2'];
 
 /** The world a seed makes: its setting and its timeline, each from its own stream. */
 export function generate(seed: number, length = 60): Timeline {
@@ -216,52 +216,4 @@ function swarmed<K extends string>(weights: Readonly<Record<K, number>>, mix: Rn
     const r = mix.next();
     return [op, ALWAYS.has(op) ? w : r < 0.2 ? 0 : r < 0.5 ? w * 4 : w];
   })) as Record<K, number>;
-}
-
-/** A step of the ECS service, drawn from its own stream (its events at the world's rates). */
-function serviceStep(services: Rng, setting: Setting): Op {
-  const delivery = deliveryOf(services, setting);
-  const r = services.next();
-  if (r < 0.5) return { op: 'deployService', tag: services.pick(TAGS), byDigest: services.chance(0.3), delivery };
-  if (r < 0.8) return { op: 'completeService', delivery };
-  return r < 0.9 ? { op: 'scaleService', to: services.chance(0.6) ? 0 : 1, delivery } : { op: 'retireRevisions', delivery };
-}
-
-/** In a world with snapshots: now and then one is captured; a reconcile may load the last one instead of reading live. */
-function withSnapshots(ops: Op[], pictures: Rng): void {
-  const last = ops.at(-1)!;
-  if (last.op === 'reconcile' && ops.some((o) => o.op === 'capture') && pictures.chance(0.4)) ops[ops.length - 1] = { op: 'loadSnapshot' };
-  if (pictures.chance(0.06)) ops.push({ op: 'capture' });
-}
-
-/** In a world with a member: the step just drawn may happen there, and the member's role may go and come back. */
-function withMember(ops: Op[], org: Rng, setting: Setting): void {
-  const last = ops.at(-1)!;
-  if (last.op === 'run' && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true };
-  // A member's registration may come late or never (CloudTrail is best effort): the member's live read must find it.
-  if (last.op === 'schedule' && org.chance(0.5)) ops[ops.length - 1] = { ...last, member: true, delivery: deliveryOf(org, setting) };
-  if (last.op === 'reconcile' && org.chance(0.3)) ops[ops.length - 1] = { op: 'reconcile', only: org.pick(['registry', 'member'] as const) };
-  if (org.chance(0.05)) ops.push({ op: org.chance(0.5) ? 'memberDown' : 'memberUp' });
-}
-
-/** In a world with a second member: a member's step may happen in the second one, whose role also goes and comes back. */
-function withSecond(ops: Op[], org2: Rng): void {
-  const last = ops.at(-1)!;
-  if ((last.op === 'run' || last.op === 'schedule') && last.member && org2.chance(0.5)) ops[ops.length - 1] = { ...last, second: true };
-  if (org2.chance(0.04)) ops.push({ op: org2.chance(0.5) ? 'memberDown' : 'memberUp', second: true });
-}
-
-/** A Lambda step, drawn from its own stream (its deliveries too, at the world's rates). */
-function lambdaStep(functions: Rng, setting: Setting): Op {
-  const fn = functions.int(0, 1);
-  const where = setting.member && functions.chance(0.5) ? { member: true as const } : {};
-  if (functions.chance(0.6)) return { op: 'deployFunction', fn, tag: functions.pick(TAGS), delivery: deliveryOf(functions, setting), ...where };
-  return { op: 'deleteFunction', fn, all: functions.chance(0.3), delivery: deliveryOf(functions, setting), ...where };
-}
-
-/** How one event travels, at the world's rates. */
-function deliveryOf(rng: Rng, setting: Setting): Delivery {
-  const r = rng.next();
-  const { lost, late, twice } = setting.rates;
-  return r < lost ? 'lost' : r < lost + late ? 'late' : r < lost + late + twice ? 'twice' : 'now';
 }
