@@ -18,7 +18,7 @@ interface Deployment {
   readonly taskDefinition: string;
   readonly image: string;
   readonly digest: string;
-  /** The deployment's use in the truth (it lasts while the deployment does, whether or not a task runs now). */
+  /** Who uses the digest in the truth: the deployment, while it lasts (whether or not a task runs now). */
   readonly use: string;
   /** Its task now (ECS starts a new one when the service scales up again); undefined while scaled to zero. */
   task?: string;
@@ -76,10 +76,12 @@ export async function serviceStep(sim: Sim, o: ServiceOp): Promise<void> {
       service.deployments.push(deployment);
       ecs.serviceDeployments.push({ serviceDeploymentArn: deployment.deploymentArn, serviceArn: service.arn, clusterArn, status: 'IN_PROGRESS', targetServiceRevisionArn: revisionArn, startedAt: sim.now() });
       publish(sim, service);
-      const run: (typeof sim.truth.runs)[number] = { task: deployment.use, digest: d, from: sim.nowMs(), account: SCOPE.accountId, ...(unheard(o.delivery) && { quiet: true as const }) };
-      sim.truth.runs.push(run);
-      if (!service.scaledToZero) await taskChange(sim, deployment, 'RUNNING', o.delivery, async () => { hear(run); });
-      await deploymentChange(sim, service, 'SERVICE_DEPLOYMENT_IN_PROGRESS', o.delivery);
+      // The deployment uses its digest while it lasts (grace after it goes); each of its tasks is a run of its own
+      // (the stopped-task retention after it stops). A scaled-to-zero deployment that goes stops no task then.
+      const use: (typeof sim.truth.schedules)[number] = { family: FAMILY, who: deployment.use, digest: d, from: sim.nowMs(), account: SCOPE.accountId, ...(unheard(o.delivery) && { quiet: true as const }) };
+      sim.truth.schedules.push(use);
+      if (!service.scaledToZero) await taskChange(sim, deployment, 'RUNNING', o.delivery, async () => { hear(use); });
+      await deploymentChange(sim, service, 'SERVICE_DEPLOYMENT_IN_PROGRESS', o.delivery, async () => { hear(use); });
       break;
     }
     case 'completeService': {
@@ -91,7 +93,7 @@ export async function serviceStep(sim: Sim, o: ServiceOp): Promise<void> {
       // The old deployments' tasks stop: the service runs the new revision alone.
       for (const old of service.deployments.filter((x) => x.status === 'ACTIVE')) {
         service.deployments.splice(service.deployments.indexOf(old), 1);
-        for (const run of sim.truth.runs.filter((r) => r.task === old.use && r.to === undefined)) run.to = sim.nowMs();
+        for (const use of sim.truth.schedules.filter((u) => u.who === old.use && u.to === undefined)) use.to = sim.nowMs();
         if (old.task) await taskChange(sim, old, 'STOPPED', o.delivery);
       }
       publish(sim, service);
@@ -149,6 +151,14 @@ async function taskChange(sim: Sim, deployment: Deployment, lastStatus: 'RUNNING
   const ecs = sim.registry.ecs;
   const id = lastStatus === 'RUNNING' ? `svc-${deployment.id.slice(deployment.id.lastIndexOf('-') + 1)}-${deployment.starts}` : deployment.task!;
   deployment.task = lastStatus === 'RUNNING' ? id : undefined;
+  if (lastStatus === 'RUNNING') {
+    const run: (typeof sim.truth.runs)[number] = { task: id, digest: deployment.digest, from: sim.nowMs(), account: SCOPE.accountId, ...(unheard(delivery) && { quiet: true as const }) };
+    sim.truth.runs.push(run);
+    const told = heard;
+    heard = async () => { hear(run); await told?.(); };
+  } else {
+    for (const run of sim.truth.runs.filter((r) => r.task === id && r.to === undefined)) run.to = sim.nowMs();
+  }
   const taskArn = `arn:aws:ecs:${SCOPE.region}:${SCOPE.accountId}:task/${CLUSTER}/${id}`;
   const detail = {
     taskArn, clusterArn: ecs.clusterArn(CLUSTER), taskDefinitionArn: deployment.taskDefinition, lastStatus, desiredStatus: lastStatus, version: lastStatus === 'RUNNING' ? 1 : 2, group: 'service:web',
@@ -158,6 +168,6 @@ async function taskChange(sim: Sim, deployment: Deployment, lastStatus: 'RUNNING
   await sim.emit(sim.envelope('ECS Task State Change', 'aws.ecs', detail, [taskArn]), delivery, heard);
 }
 
-async function deploymentChange(sim: Sim, service: SimService, eventName: string, delivery: Delivery): Promise<void> {
-  await sim.emit(sim.envelope('ECS Deployment State Change', 'aws.ecs', { eventType: 'INFO', eventName, deploymentId: service.deployments.at(-1)?.id ?? 'none', updatedAt: sim.iso() }, [service.arn]), delivery);
+async function deploymentChange(sim: Sim, service: SimService, eventName: string, delivery: Delivery, heard?: () => Promise<void>): Promise<void> {
+  await sim.emit(sim.envelope('ECS Deployment State Change', 'aws.ecs', { eventType: 'INFO', eventName, deploymentId: service.deployments.at(-1)?.id ?? 'none', updatedAt: sim.iso() }, [service.arn]), delivery, heard);
 }

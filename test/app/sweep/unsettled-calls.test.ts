@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { createAwsClients } from '../../../src/adapters/aws/clients.js';
+import type { SweepStore } from '../../../src/app/ports.js';
 import { awsError } from '../../fakes/faults.js';
 import { digest } from '../../fixtures/account-builder.js';
 import { day, SCOPE, SweepWorld, SWEEP_CONFIG } from '../../fixtures/sweep-world.js';
@@ -61,6 +63,20 @@ describe('a deleting call whose outcome is unknown', () => {
     const next = await world.sweep(day(3), false, 'next');
     expect(next.settledFromEarlierRuns.every((r) => r.status === 'not-deleted')).toBe(true); // the fake never acted on a 503
     expect(next.images.filter((i) => i.outcome === 'archived')).toHaveLength(150);
+  });
+
+  it('a run that died after ECR archived: what someone restored since is still recorded as archived by that run (ECR\'s lastArchivedAt)', async () => {
+    await unusedImages({ ...SWEEP_CONFIG, sweep: { action: 'archive' } });
+    let calls = 0;
+    const dies = Object.assign(Object.create(world.ledger.sweep) as SweepStore, {
+      recordIntents: async (...args: Parameters<SweepStore['recordIntents']>) => { await world.ledger.sweep.recordIntents(...args); calls += 1; },
+      recordAudit: async (...args: Parameters<SweepStore['recordAudit']>) => { if (calls > 0) throw new Error('the invocation died'); await world.ledger.sweep.recordAudit(...args); },
+    });
+    await expect(world.sweep(day(3), false, 'dies', { store: dies })).rejects.toThrow(/died/);
+    const [archived] = world.account.ecr.storageClassUpdates.map((u) => u.slice(u.indexOf('@') + 1));
+    await world.account.ecr.client.send(new UpdateImageStorageClassCommand({ repositoryName: 'old', imageId: { imageDigest: archived! }, targetStorageClass: 'STANDARD' }));
+    const next = await world.sweep(day(3.1), false, 'next');
+    expect(next.settledFromEarlierRuns.find((r) => r.imageDigest === archived)).toMatchObject({ runId: 'dies', status: 'archived', confirmedBy: 'next' });
   });
 
   it('the deployed clients leave retries of those calls to the run: the SDK does not repeat them', async () => {
