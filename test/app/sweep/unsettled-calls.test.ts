@@ -79,6 +79,21 @@ describe('a deleting call whose outcome is unknown', () => {
     expect(next.settledFromEarlierRuns.find((r) => r.imageDigest === archived)).toMatchObject({ runId: 'dies', status: 'archived', confirmedBy: 'next' });
   });
 
+  it('a run that died after ECR deleted: a digest pushed again since is still recorded as deleted by that run (its new push time)', async () => {
+    await unusedImages();
+    let calls = 0;
+    const dies = Object.assign(Object.create(world.ledger.sweep) as SweepStore, {
+      recordIntents: async (...args: Parameters<SweepStore['recordIntents']>) => { await world.ledger.sweep.recordIntents(...args); calls += 1; },
+      recordAudit: async (...args: Parameters<SweepStore['recordAudit']>) => { if (calls > 0) throw new Error('the invocation died'); await world.ledger.sweep.recordAudit(...args); },
+    });
+    await expect(world.sweep(day(3), false, 'dies', { store: dies })).rejects.toThrow(/died/);
+    const again = world.account.ecr.deleted[0]!.slice('old@'.length);
+    world.account.ecr.addImage('old', { imageDigest: again, imageTags: ['again'], imagePushedAt: day(3.05), imageSizeInBytes: 1 });
+    const next = await world.sweep(day(3.1), false, 'next');
+    expect(next.settledFromEarlierRuns.find((r) => r.imageDigest === again)).toMatchObject({ runId: 'dies', status: 'deleted', confirmedBy: 'next' });
+    expect(world.account.ecr.hasImage('old', again)).toBe(true); // pushed again: the next run's grace starts from that push
+  });
+
   it('the deployed clients leave retries of those calls to the run: the SDK does not repeat them', async () => {
     const clients = createAwsClients({ region: 'us-east-1' });
     try {
